@@ -1,0 +1,17 @@
+"""Errors a researcher can act on: each message is one sentence naming the file and the problem."""
+
+
+class JerkdetectError(Exception):
+    """Base class of every expected failure (bad file, missing channel, mismatched scoring)."""
+
+
+class RecordingError(JerkdetectError):
+    """A recording cannot be read (not EDF/BDF, truncated, zero data records...)."""
+
+
+class ChannelError(JerkdetectError):
+    """A channel role the caller needs is missing or ambiguous."""
+
+
+class ScoringFileError(JerkdetectError):
+    """A scoring/annotation file cannot be read or does not match the recording."""

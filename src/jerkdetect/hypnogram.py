@@ -1,0 +1,266 @@
+"""The hypnogram: a first-class object with the sleep statistics researchers report."""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .alignment import (UNSCORED, epoch_index, sleep_transitions, stage_at, stage_durations)
+
+STAGE_CODES = {"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4}
+STAGE_NAMES = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R", UNSCORED: "unscored"}
+SLEEP_CODES = (1, 2, 3, 4)
+
+# R&K and AASM spellings seen in EDF+ (Sleep-EDF, HMC), NSRR and Profusion files.
+_STAGE_WORDS = {
+    "w": 0, "wake": 0, "0": 0, "awake": 0,
+    "1": 1, "n1": 1, "s1": 1, "stage 1": 1, "stage 1 sleep": 1,
+    "2": 2, "n2": 2, "s2": 2, "stage 2": 2, "stage 2 sleep": 2,
+    "3": 3, "4": 3, "n3": 3, "s3": 3, "s4": 3, "n4": 3, "stage 3": 3, "stage 4": 3,
+    "stage 3 sleep": 3, "stage 4 sleep": 3,
+    "r": 4, "rem": 4, "5": 4, "rem sleep": 4, "stage r": 4,
+}
+
+
+def parse_stage(text: str) -> int | None:
+    """Map a stage label (``'Sleep stage 3'``, ``'Stage 2 sleep|2'``, ``'N1'``, ``'REM'``...) to a code.
+
+    R&K stages 3 and 4 become N3; movement time, '?' and artefact become unscored (-1).
+    Returns None when the text is not a stage.
+    """
+    s = text.strip().lower()
+    if "|" in s:
+        s = s.split("|")[0].strip()
+    for prefix in ("sleep stage ", "sleep_stage_", "stage "):
+        if s.startswith(prefix) and s[len(prefix):] in _STAGE_WORDS:
+            return _STAGE_WORDS[s[len(prefix):]]
+        if s.startswith(prefix) and s[len(prefix):] in ("?", "m", "mt", "movement", "unscored", "u"):
+            return UNSCORED
+    if s in _STAGE_WORDS:
+        return _STAGE_WORDS[s]
+    if s in ("?", "movement time", "unscored", "mt", "m", "artefact", "artifact", "-1", "-2",
+             "unsure", "u", "l", "9"):
+        return UNSCORED
+    if s.endswith(" sleep") and s[:-6] in _STAGE_WORDS:
+        return _STAGE_WORDS[s[:-6]]
+    if s in ("wake|0", "wake stage"):
+        return 0
+    return None
+
+
+@dataclass
+class Hypnogram:
+    """Sleep stages per epoch, placed on the recording's time axis.
+
+    Parameters
+    ----------
+    stages : array of int
+        One code per epoch: W=0, N1=1, N2=2, N3=3, R=4, unscored=-1 (YASA's convention).
+    epoch_length : float
+        Seconds per epoch (30, or 20 for older R&K scoring).
+    offset : float
+        Seconds from the recording start to the start of epoch 0 (negative when scoring began
+        before the recording).
+    lights_off, lights_on : float, optional
+        Seconds from the recording start; default the hypnogram's first and last epoch.
+
+    Examples
+    --------
+    >>> h = Hypnogram([0, 0, 1, 2, 2, 0, 2, 4], epoch_length=30)
+    >>> h.tst / 60, h.sleep_onset, h.stage_at(95.0).tolist()
+    (2.5, 60.0, [2])
+    """
+
+    stages: np.ndarray
+    epoch_length: float = 30.0
+    offset: float = 0.0
+    lights_off: float | None = None
+    lights_on: float | None = None
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.stages = np.asarray(self.stages, dtype=np.int8)
+        bad = ~np.isin(self.stages, (UNSCORED, 0, 1, 2, 3, 4))
+        if bad.any():
+            raise ValueError(f"stage codes must be -1..4; epoch {int(np.argmax(bad))} is {self.stages[bad][0]}")
+
+    # ---------------------------------------------------------------- layout
+    @property
+    def n_epochs(self) -> int:
+        return int(self.stages.size)
+
+    @property
+    def start(self) -> float:
+        return float(self.offset)
+
+    @property
+    def end(self) -> float:
+        return float(self.offset + self.n_epochs * self.epoch_length)
+
+    @property
+    def lights(self) -> tuple[float, float]:
+        """(lights off, lights on) in seconds, defaulting to the hypnogram's extent."""
+        lo = self.start if self.lights_off is None else self.lights_off
+        hi = self.end if self.lights_on is None else self.lights_on
+        return float(lo), float(hi)
+
+    def epoch_of(self, t) -> np.ndarray:
+        return epoch_index(t, self.offset, self.epoch_length)
+
+    def stage_at(self, t) -> np.ndarray:
+        """Stage code at each time (seconds from recording start); unscored outside the hypnogram."""
+        return stage_at(t, self.stages, self.offset, self.epoch_length)
+
+    # ---------------------------------------------------------------- statistics
+    def durations(self, exclude=None, within_lights: bool = True) -> dict[int, float]:
+        """Seconds per stage code (optionally inside lights off/on and minus excluded intervals)."""
+        win = self.lights if within_lights else None
+        return stage_durations(self.stages, self.offset, self.epoch_length, win, exclude)
+
+    @property
+    def tst(self) -> float:
+        """Total sleep time in seconds (N1+N2+N3+R between lights off and on)."""
+        d = self.durations()
+        return sum(d[c] for c in SLEEP_CODES)
+
+    @property
+    def sleep_onset(self) -> float | None:
+        """Seconds from the recording start to the first sleep epoch after lights off."""
+        idx = np.flatnonzero(np.isin(self.stages, SLEEP_CODES))
+        times = self.offset + idx * self.epoch_length
+        times = times[times >= self.lights[0] - 1e-9]
+        return float(times[0]) if times.size else None
+
+    @property
+    def sleep_offset(self) -> float | None:
+        """End of the last sleep epoch before lights on."""
+        idx = np.flatnonzero(np.isin(self.stages, SLEEP_CODES))
+        ends = self.offset + (idx + 1) * self.epoch_length
+        ends = ends[ends <= self.lights[1] + 1e-9]
+        return float(ends[-1]) if ends.size else None
+
+    @property
+    def sleep_period(self) -> float:
+        """Seconds from sleep onset to the end of the last sleep epoch (SPT)."""
+        on, off = self.sleep_onset, self.sleep_offset
+        return 0.0 if on is None or off is None else off - on
+
+    @property
+    def waso(self) -> float:
+        """Wake after sleep onset, seconds (wake inside the sleep period)."""
+        on, off = self.sleep_onset, self.sleep_offset
+        if on is None:
+            return 0.0
+        return stage_durations(self.stages, self.offset, self.epoch_length, (on, off))[0]
+
+    @property
+    def sleep_latency(self) -> float | None:
+        on = self.sleep_onset
+        return None if on is None else on - self.lights[0]
+
+    def transitions(self) -> np.ndarray:
+        """Times of every wake -> sleep transition (sleep onset first) between lights off and on."""
+        t = sleep_transitions(self.stages, self.offset, self.epoch_length)
+        lo, hi = self.lights
+        return t[(t >= lo - 1e-9) & (t < hi)]
+
+    def minutes_per_stage(self) -> dict[str, float]:
+        d = self.durations()
+        return {STAGE_NAMES[c]: d[c] / 60 for c in (0, 1, 2, 3, 4, UNSCORED)}
+
+    def summary(self) -> dict:
+        """Standard sleep statistics, in minutes."""
+        out = {"tib_min": (self.lights[1] - self.lights[0]) / 60, "tst_min": self.tst / 60,
+               "sleep_onset_s": self.sleep_onset, "sleep_latency_min":
+               None if self.sleep_latency is None else self.sleep_latency / 60,
+               "spt_min": self.sleep_period / 60, "waso_min": self.waso / 60,
+               "n_wake_to_sleep": int(self.transitions().size)}
+        out["sleep_efficiency"] = out["tst_min"] / out["tib_min"] if out["tib_min"] else None
+        out.update({f"{k}_min": v for k, v in self.minutes_per_stage().items()})
+        return out
+
+    # ---------------------------------------------------------------- conversions
+    def to_yasa(self) -> np.ndarray:
+        """Integer array in YASA's convention (W0 N1 1 N2 2 N3 3 R4, unscored -2)."""
+        y = self.stages.astype(np.int64)
+        y[y == UNSCORED] = -2
+        return y
+
+    @classmethod
+    def from_yasa(cls, values: Iterable[int], epoch_length: float = 30.0, offset: float = 0.0,
+                  **kw) -> "Hypnogram":
+        """From a YASA integer array (-2 unscored and -1 artefact both become unscored)."""
+        v = np.asarray(list(values), dtype=np.int64)
+        v[v < 0] = UNSCORED
+        return cls(v, epoch_length, offset, **kw)
+
+    @classmethod
+    def from_labels(cls, labels: Sequence[str], epoch_length: float = 30.0, offset: float = 0.0,
+                    **kw) -> "Hypnogram":
+        """From one stage label per epoch (``'W'``, ``'N2'``, ``'Stage 3'``, ``'?'``...)."""
+        codes = []
+        for i, lab in enumerate(labels):
+            c = parse_stage(str(lab))
+            if c is None:
+                raise ValueError(f"epoch {i}: '{lab}' is not a sleep stage")
+            codes.append(c)
+        return cls(np.array(codes), epoch_length, offset, **kw)
+
+    @classmethod
+    def from_intervals(cls, intervals: Sequence[tuple[float, float, int]], epoch_length: float = 30.0,
+                       **kw) -> "Hypnogram":
+        """From variable-length (onset, duration, code) stage annotations (Sleep-EDF style).
+
+        Epochs are laid from the first onset; an epoch takes the stage covering its midpoint,
+        gaps between annotations become unscored.
+        """
+        iv = sorted(intervals)
+        if not iv:
+            return cls(np.zeros(0), epoch_length, 0.0, **kw)
+        start = iv[0][0]
+        end = max(o + d for o, d, _ in iv)
+        n = int(np.round((end - start) / epoch_length))
+        stages = np.full(n, UNSCORED, dtype=np.int8)
+        mids = start + (np.arange(n) + 0.5) * epoch_length
+        for o, d, c in iv:
+            stages[(mids >= o) & (mids < o + d)] = c
+        return cls(stages, epoch_length, start, **kw)
+
+    def fit_to(self, duration: float, source: str = "recording") -> "Hypnogram":
+        """Check the hypnogram against a recording of ``duration`` seconds; report, never crash.
+
+        Epochs entirely outside the recording are dropped, and ``notes`` says how much was
+        missing or extra; a big mismatch (> 1 epoch) also warns.
+        """
+        notes = list(self.notes)
+        keep = np.ones(self.n_epochs, bool)
+        ep_end = self.offset + (np.arange(self.n_epochs) + 1) * self.epoch_length
+        ep_start = ep_end - self.epoch_length
+        keep &= (ep_end > 0) & (ep_start < duration)
+        dropped = int((~keep).sum())
+        if dropped:
+            notes.append(f"{dropped} epochs of the hypnogram lie outside the {duration:.0f}-s recording and were dropped")
+        first = np.argmax(keep) if keep.any() else 0
+        new = Hypnogram(self.stages[keep], self.epoch_length, self.offset + first * self.epoch_length,
+                        self.lights_off, self.lights_on, self.source, notes)
+        uncovered = duration - new.end
+        if uncovered >= self.epoch_length:
+            notes.append(f"the hypnogram ends {uncovered:.0f} s before the end of the recording; that time is unscored")
+        if new.start >= self.epoch_length:
+            notes.append(f"the hypnogram starts {new.start:.0f} s after the recording start")
+        for n in notes[len(self.notes):]:
+            if "dropped" in n or uncovered >= self.epoch_length:
+                warnings.warn(f"{self.source or 'hypnogram'} vs {source}: {n}.", UserWarning, stacklevel=2)
+        return new
+
+    def plot(self, ax=None):
+        """Step plot of the hypnogram (needs matplotlib)."""
+        from .reporting.plots import plot_hypnogram
+        return plot_hypnogram(self, ax=ax)
+
+    def __repr__(self) -> str:
+        return (f"<Hypnogram | {self.n_epochs} epochs of {self.epoch_length:g} s from {self.offset:g} s, "
+                f"TST {self.tst / 60:.1f} min>")

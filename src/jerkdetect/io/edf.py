@@ -1,0 +1,325 @@
+"""EDF / EDF+ (continuous and discontinuous) / BDF / BDF+ reading.
+
+The header is parsed here for the byte layout, the samples are read straight from the data
+records through a memory map (only the channels asked for are touched, each at its own rate),
+and annotations come from pyedflib. When pyedflib refuses a file that MNE can open (invalid
+header date, odd layouts), reading falls back to MNE with a warning.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .._logging import logger
+from ..errors import RecordingError
+from .recording import Channel, Recording
+from .units import VOLTAGE_ROLES, infer_factor, unit_factor
+from .channels import role_of
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])}
+
+
+@dataclass
+class EdfHeader:
+    path: str
+    bdf: bool
+    file_type: str  # EDF, EDF+C, EDF+D, BDF, BDF+C, BDF+D
+    start: _dt.datetime | None
+    header_bytes: int
+    n_records: int
+    record_duration: float
+    labels: list[str]
+    units: list[str]
+    transducers: list[str]
+    prefilters: list[str]
+    phys_min: np.ndarray
+    phys_max: np.ndarray
+    dig_min: np.ndarray
+    dig_max: np.ndarray
+    spr: np.ndarray  # samples per record, per signal
+    declared_records: int = -1
+
+    @property
+    def sample_bytes(self) -> int:
+        return 3 if self.bdf else 2
+
+    @property
+    def record_bytes(self) -> int:
+        return int(self.spr.sum()) * self.sample_bytes
+
+    @property
+    def annotation_indices(self) -> list[int]:
+        return [i for i, lab in enumerate(self.labels)
+                if lab.strip() in ("EDF Annotations", "BDF Annotations")]
+
+
+def _field(raw: bytes, name: str, path: str) -> str:
+    try:
+        return raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return raw.decode("latin-1").strip()
+
+
+def _num(text: str, name: str, path: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise RecordingError(f"{path}: header field '{name}' is '{text}', not a number; "
+                             "the file is not a valid EDF/BDF.") from None
+
+
+def _parse_start(date: str, time: str, recording_field: str, path: str) -> _dt.datetime | None:
+    try:
+        dd, mm, yy = (int(x) for x in date.split("."))
+        hh, mi, ss = (int(x) for x in time.replace(":", ".").split("."))
+        year = 1900 + yy if yy >= 85 else 2000 + yy
+        m = re.search(r"Startdate (\d{2})-([A-Z]{3})-(\d{4})", recording_field)
+        if m and m.group(2) in _MONTHS:
+            year = int(m.group(3))
+        return _dt.datetime(year, mm, dd, hh, mi, ss)
+    except (ValueError, TypeError):
+        warnings.warn(f"{path}: header start date/time '{date} {time}' is invalid; start time unknown.",
+                      UserWarning, stacklevel=4)
+        return None
+
+
+def parse_header(path: str) -> EdfHeader:
+    """Parse the fixed and per-signal EDF/BDF header; raise RecordingError on anything malformed."""
+    path = os.fspath(path)
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            fixed = f.read(256)
+            if len(fixed) < 256:
+                raise RecordingError(f"{path}: file is {len(fixed)} bytes long, too short for an EDF/BDF header.")
+            bdf = fixed[:1] == b"\xff" and fixed[1:8] == b"BIOSEMI"
+            if not bdf and fixed[:8].strip() != b"0":
+                raise RecordingError(f"{path}: not an EDF or BDF file (version field is {fixed[:8]!r}).")
+            ns = int(_num(_field(fixed[252:256], "ns", path), "number of signals", path))
+            hdr_bytes = int(_num(_field(fixed[184:192], "", path), "header bytes", path))
+            sig = f.read(256 * ns)
+            if len(sig) < 256 * ns:
+                raise RecordingError(f"{path}: header declares {ns} signals but the file ends inside the header.")
+    except OSError as e:
+        raise RecordingError(f"{path}: cannot be opened ({e.strerror}).") from None
+    reserved = _field(fixed[192:236], "reserved", path)
+    kind = "BDF" if bdf else "EDF"
+    file_type = kind + ("+D" if "+D" in reserved else "+C" if "+C" in reserved else "")
+
+    def col(offset: int, width: int) -> list[str]:
+        base = offset * ns
+        return [_field(sig[base + i * width: base + (i + 1) * width], "", path) for i in range(ns)]
+
+    labels = col(0, 16)
+    transducers = col(16, 80)
+    units = col(96, 8)
+    pmin = np.array([_num(x, "physical minimum", path) for x in col(104, 8)])
+    pmax = np.array([_num(x, "physical maximum", path) for x in col(112, 8)])
+    dmin = np.array([_num(x, "digital minimum", path) for x in col(120, 8)], dtype=np.int64)
+    dmax = np.array([_num(x, "digital maximum", path) for x in col(128, 8)], dtype=np.int64)
+    prefilters = col(136, 80)
+    spr = np.array([_num(x, "samples per record", path) for x in col(216, 8)], dtype=np.int64)
+    n_rec = int(_num(_field(fixed[236:244], "", path), "number of data records", path))
+    dur = _num(_field(fixed[244:252], "", path), "data record duration", path)
+    start = _parse_start(_field(fixed[168:176], "", path), _field(fixed[176:184], "", path),
+                         _field(fixed[88:168], "", path), path)
+    h = EdfHeader(path, bdf, file_type, start, hdr_bytes, n_rec, dur, labels, units, transducers,
+                  prefilters, pmin, pmax, dmin, dmax, spr, declared_records=n_rec)
+    if hdr_bytes != 256 * (ns + 1):
+        raise RecordingError(f"{path}: header says it is {hdr_bytes} bytes but {ns} signals need "
+                             f"{256 * (ns + 1)}; the header is corrupt.")
+    complete = (size - hdr_bytes) // h.record_bytes if h.record_bytes else 0
+    if n_rec == -1:
+        h.n_records = complete
+    elif n_rec == 0:
+        raise RecordingError(f"{path}: the header declares 0 data records, so the file holds no signal to score.")
+    elif complete < n_rec:
+        raise RecordingError(
+            f"{path}: file is truncated: the header declares {n_rec} data records of {dur:g} s "
+            f"({n_rec * dur / 3600:.2f} h) but only {complete} complete records "
+            f"({complete * dur / 3600:.2f} h) are present.")
+    bad = [labels[i] for i in range(ns) if dmax[i] <= dmin[i] and i not in h.annotation_indices]
+    if bad:
+        raise RecordingError(f"{path}: channel '{bad[0]}' has digital maximum <= digital minimum; the header is corrupt.")
+    return h
+
+
+def _records_view(h: EdfHeader) -> np.ndarray:
+    """Memory-map the data records as an (n_records, record_bytes) uint8 array."""
+    return np.memmap(h.path, dtype=np.uint8, mode="r", offset=h.header_bytes,
+                     shape=(h.n_records, h.record_bytes))
+
+
+def _digital_reader(h: EdfHeader, i: int):
+    """Return a callable giving channel i's digital samples as an (n_records, spr) array."""
+    sb = h.sample_bytes
+    start = int(h.spr[:i].sum()) * sb
+    n = int(h.spr[i])
+
+    def read() -> np.ndarray:
+        mm = _records_view(h)
+        if not h.bdf:
+            return mm.view("<i2")[:, start // 2: start // 2 + n]
+        b = np.asarray(mm[:, start: start + 3 * n]).reshape(h.n_records, n, 3).astype(np.int32)
+        v = b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16)
+        return np.where(v >= 1 << 23, v - (1 << 24), v)
+    return read
+
+
+def _record_onsets(h: EdfHeader) -> tuple[np.ndarray | None, float]:
+    """First-TAL onset of every record (EDF+ time-keeping) and the sub-second start offset."""
+    ann = h.annotation_indices
+    if not ann or h.n_records == 0:
+        return None, 0.0
+    i = ann[0]
+    sb = h.sample_bytes
+    start = int(h.spr[:i].sum()) * sb
+    nbytes = int(h.spr[i]) * sb
+    block = np.asarray(_records_view(h)[:, start:start + nbytes])
+    onsets = np.empty(h.n_records)
+    for r in range(h.n_records):
+        row = block[r].tobytes()
+        end = row.find(b"\x14")
+        try:
+            onsets[r] = float(row[:end].decode("ascii").strip("\x00"))
+        except ValueError:
+            raise RecordingError(f"{h.path}: data record {r} has no valid EDF+ time-keeping annotation.") from None
+    return onsets, float(onsets[0])
+
+
+def _pyedflib_annotations(path: str) -> tuple[list[tuple[float, float, str]], bool]:
+    """Annotations via pyedflib: (list, True) or ([], False) when pyedflib refuses the file."""
+    import pyedflib
+    try:
+        r = pyedflib.EdfReader(path)
+    except OSError as e:
+        warnings.warn(f"{path}: pyedflib refused the file ({e}); falling back to MNE for annotations.",
+                      UserWarning, stacklevel=3)
+        return [], False
+    try:
+        on, du, de = r.readAnnotations()
+    finally:
+        r.close()
+    return [(float(o), float(d) if d >= 0 else 0.0, str(s)) for o, d, s in zip(on, du, de)], True
+
+
+def read_annotations_edf(path: str) -> list[tuple[float, float, str]]:
+    """All EDF+/BDF+ annotations as (onset s from the first sample, duration s, text)."""
+    h = parse_header(path)
+    return _annotations(h.path)
+
+
+def _annotations(path: str) -> list[tuple[float, float, str]]:
+    # pyedflib and MNE both report onsets relative to the first sample (sub-second start removed).
+    ann, ok = _pyedflib_annotations(path)
+    if not ok:
+        import mne
+        ann = [(float(a["onset"]), float(a["duration"]), str(a["description"]))
+               for a in mne.read_annotations(path)]
+    return ann
+
+
+def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
+             roles: Mapping[str, str] | None = None, annotations: bool = True,
+             verbose: bool | str | None = None) -> Recording:
+    """Read an EDF, EDF+C, EDF+D, BDF or BDF+ recording.
+
+    Parameters
+    ----------
+    path : path-like
+        The recording.
+    channels : list of str, optional
+        Labels or roles (``"leg_left"``, ``"chin"``...) to keep; default all signals. Samples are
+        read lazily, so only channels whose ``data`` is used are ever read from disk.
+    roles : dict role -> label, optional
+        Explicit channel roles that override the label patterns.
+    annotations : bool
+        Read the EDF+ annotations (via pyedflib).
+
+    Returns
+    -------
+    Recording
+        Channels keep their own sampling rates and are in µV.
+
+    Examples
+    --------
+    >>> import jerkdetect as jd
+    >>> rec = jd.read_psg(jd.sample_path())
+    >>> rec.channel("leg_left").fs
+    200.0
+    """
+    from .._logging import set_log_level
+    set_log_level(verbose)
+    path = os.fspath(path)
+    try:
+        h = parse_header(path)
+    except RecordingError as err:
+        if "0 data records" in str(err) or "truncated" in str(err) or "not an EDF" in str(err):
+            raise
+        return _read_with_mne(path, channels, roles, err)
+    onsets, sub = _record_onsets(h)
+    start = h.start + _dt.timedelta(seconds=sub) if h.start is not None else None
+    rec_onsets = None if onsets is None else onsets - sub
+    ann: list = []
+    if annotations and h.annotation_indices:
+        ann = _annotations(path)
+    chans: dict[str, Channel] = {}
+    for i, lab in enumerate(h.labels):
+        if i in h.annotation_indices:
+            continue
+        fs = h.spr[i] / h.record_duration if h.record_duration > 0 else float(h.spr[i])
+        role = (dict((v, k) for k, v in (roles or {}).items())).get(lab) or role_of(lab)
+        fac = unit_factor(h.units[i])
+        if fac is None:
+            fac = infer_factor(lab, h.units[i], h.phys_min[i], h.phys_max[i], path) \
+                if role in VOLTAGE_ROLES else 1.0
+        chans[lab] = Channel(label=lab, fs=float(fs), unit=h.units[i], unit_factor=fac,
+                             phys_min=float(h.phys_min[i]), phys_max=float(h.phys_max[i]),
+                             dig_min=int(h.dig_min[i]), dig_max=int(h.dig_max[i]),
+                             transducer=h.transducers[i], prefilter=h.prefilters[i],
+                             _digital=_digital_reader(h, i), n_samples=int(h.spr[i] * h.n_records))
+    if len(set(h.labels)) != len(h.labels):
+        logger.warning("%s: duplicate channel labels; later ones shadow earlier ones", path)
+    chans = _select(chans, channels, roles, path)
+    rec = Recording(channels=chans, start=start, source=path, file_type=h.file_type,
+                    record_duration=h.record_duration,
+                    record_onsets=rec_onsets if h.file_type.endswith("+D") else None,
+                    annotations=ann, role_overrides=roles)
+    logger.info("read %s: %s, %d channels, %.1f s", path, h.file_type, len(chans), rec.duration)
+    return rec
+
+
+def _select(chans: dict, wanted: Sequence[str] | None, roles, path: str) -> dict:
+    if wanted is None:
+        return chans
+    from .channels import assign_roles, require_role
+    r = assign_roles(chans.keys(), roles)
+    keep = []
+    for w in wanted:
+        keep.append(w if w in chans else require_role(r, w, chans.keys(), path))
+    return {k: chans[k] for k in chans if k in keep}
+
+
+def _read_with_mne(path: str, channels, roles, err: Exception) -> Recording:
+    """Fallback for files our header parser rejects but MNE accepts (warns, resamples to one rate)."""
+    import mne
+    warnings.warn(f"{path}: {err} Falling back to MNE's reader, which resamples every channel to "
+                  "the highest rate.", UserWarning, stacklevel=3)
+    try:
+        raw = mne.io.read_raw_edf(path, preload=False, verbose="error") if not path.lower().endswith(".bdf") \
+            else mne.io.read_raw_bdf(path, preload=False, verbose="error")
+    except Exception as e:  # noqa: BLE001 - MNE raises many types
+        raise RecordingError(f"{path}: neither jerkdetect's reader ({err}) nor MNE ({e}) can read it.") from None
+    if raw.n_times == 0:
+        raise RecordingError(f"{path}: the file holds no data records, so there is no signal to score.")
+    rec = Recording.from_mne(raw, roles)
+    rec.source, rec.file_type = path, "EDF (via MNE)"
+    rec.channels = _select(rec.channels, channels, roles, path)
+    return rec

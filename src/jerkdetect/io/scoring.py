@@ -1,0 +1,187 @@
+"""Scoring files: one entry point for hypnograms, arousals, respiratory events, leg movements.
+
+Formats (detected by content, then extension): EDF+/BDF+ annotations (embedded or
+annotation-only, Sleep-EDF and HMC style), NSRR XML (``<PSGAnnotation>``), Compumedics Profusion
+XML (``<CMPStudyConfig>``), CSV/TSV event tables (BIDS ``events.tsv``), one-stage-per-line
+hypnogram text files, and YASA integer arrays (:meth:`Hypnogram.from_yasa`).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ScoringFileError
+from ..hypnogram import Hypnogram, parse_stage
+
+_RESP = re.compile(r"apn(o)?ea|hypopn(o)?ea|\brera\b|respiratory effort|effort.related", re.I)
+_NOT_RESP = re.compile(r"desat|artifact|artefact|snore|periodic breathing", re.I)
+_AROUSAL = re.compile(r"arousal|\barou\b", re.I)
+_LM = re.compile(r"limb movement|leg movement|\bplm\b|\blm\b|\blms\b|\bplms\b|leg ?mov", re.I)
+_LEFT = re.compile(r"\bleft\b|\(l\)|\bl\b|_l\b|lleg", re.I)
+_RIGHT = re.compile(r"\bright\b|\(r\)|\br\b|_r\b|rleg", re.I)
+
+
+@dataclass
+class Scoring:
+    """Everything a scoring file says, in seconds from the recording start.
+
+    Attributes
+    ----------
+    hypnogram : Hypnogram or None
+    arousals : (n, 2) array of onset, duration
+    respiratory : (n, 2) array of onset, duration; ``respiratory_kinds`` names each
+    leg_movements : (n, 2) array of onset, duration; ``leg_sides`` is 'left'/'right'/'bilateral'
+    has_arousals, has_respiratory : bool
+        Whether the file carries that scoring at all (a night with no arousal scored is not the
+        same as a night whose arousals were never scored).
+    """
+
+    source: str = ""
+    format: str = ""
+    hypnogram: Hypnogram | None = None
+    arousals: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    respiratory: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    respiratory_kinds: list[str] = field(default_factory=list)
+    leg_movements: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    leg_sides: list[str] = field(default_factory=list)
+    lights_off: float | None = None
+    lights_on: float | None = None
+    events: list[tuple[float, float, str]] = field(default_factory=list)
+    start: _dt.datetime | None = None
+    has_arousals: bool = False
+    has_respiratory: bool = False
+
+    def shift(self, seconds: float) -> "Scoring":
+        """Move every time by ``seconds`` (scoring clock -> recording clock)."""
+        if seconds == 0:
+            return self
+        s = self
+        s.arousals = s.arousals + [seconds, 0]
+        s.respiratory = s.respiratory + [seconds, 0]
+        s.leg_movements = s.leg_movements + [seconds, 0]
+        s.events = [(o + seconds, d, t) for o, d, t in s.events]
+        s.lights_off = None if s.lights_off is None else s.lights_off + seconds
+        s.lights_on = None if s.lights_on is None else s.lights_on + seconds
+        if s.hypnogram is not None:
+            h = s.hypnogram
+            h.offset += seconds
+            h.lights_off, h.lights_on = s.lights_off, s.lights_on
+        return s
+
+    def summary(self) -> str:
+        h = self.hypnogram
+        return (f"{self.source} ({self.format}): "
+                + (f"{h.n_epochs} epochs of {h.epoch_length:g} s from {h.offset:g} s" if h else "no hypnogram")
+                + f", {len(self.arousals)} arousals, {len(self.respiratory)} respiratory events, "
+                  f"{len(self.leg_movements)} leg movements")
+
+
+def scoring_from_events(events, source: str, fmt: str, epoch_length: float | None = None,
+                        hypnogram: Hypnogram | None = None, start=None,
+                        arousal_scored: bool | None = None, resp_scored: bool | None = None) -> Scoring:
+    """Classify (onset, duration, description) events into a :class:`Scoring`."""
+    stages, ar, resp, kinds, lm, sides = [], [], [], [], [], []
+    lights_off = lights_on = None
+    for onset, dur, desc in events:
+        d = str(desc)
+        low = d.lower()
+        code = parse_stage(d) if ("stage" in low or len(low) <= 12) and not _LM.search(low) else None
+        if code is not None and (dur > 0 or epoch_length):
+            stages.append((onset, dur if dur > 0 else epoch_length, code))
+        elif "lights off" in low or "lights out" in low:
+            lights_off = onset
+        elif "lights on" in low:
+            lights_on = onset
+        elif _RESP.search(d) and not _NOT_RESP.search(d):
+            resp.append((onset, dur))
+            kinds.append(d.split("|")[0])
+        elif _AROUSAL.search(d):
+            ar.append((onset, dur))
+        elif _LM.search(d):
+            lm.append((onset, dur))
+            sides.append("left" if _LEFT.search(d) else "right" if _RIGHT.search(d) else "bilateral")
+    if hypnogram is None and stages:
+        lens = [s[1] for s in stages]
+        ep = epoch_length or (30.0 if min(lens) >= 30 or 30 in lens else 20.0 if 20 in lens else min(lens))
+        hypnogram = Hypnogram.from_intervals(stages, ep, source=source)
+    if hypnogram is not None:
+        hypnogram.lights_off, hypnogram.lights_on = lights_off, lights_on
+        hypnogram.source = source
+    arr = lambda x: np.asarray(x, dtype=np.float64).reshape(-1, 2)  # noqa: E731
+    return Scoring(source, fmt, hypnogram, arr(ar), arr(resp), kinds, arr(lm), sides, lights_off,
+                   lights_on, list(events), start,
+                   bool(ar) if arousal_scored is None else arousal_scored or bool(ar),
+                   bool(resp) if resp_scored is None else resp_scored or bool(resp))
+
+
+def _sniff(path: str) -> str:
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head[:8].strip() == b"0" or head[:8] == b"\xffBIOSEMI":
+        return "edf"
+    text = head.decode("utf-8", "replace").lstrip("\ufeff").lstrip()
+    if text.startswith("<"):
+        if "CMPStudyConfig" in text:
+            return "profusion"
+        if "PSGAnnotation" in text:
+            return "nsrr"
+        return "xml"
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".csv", ".tsv") or "\t" in text.splitlines()[0] if text else False:
+        return "table"
+    return "text"
+
+
+def read_scoring(path: str | os.PathLike, recording=None, epoch_length: float | None = None) -> Scoring:
+    """Read any supported scoring file; times are put on the recording's clock when both say when they start.
+
+    Parameters
+    ----------
+    path : path-like
+        The scoring file (format detected from its content, then its extension).
+    recording : Recording, optional
+        When given, a scoring file that carries its own start time (EDF+ annotation file, NSRR
+        ``Recording Start Time``) is aligned to the recording start by timestamp, and the
+        hypnogram is checked against the recording's length (:meth:`Hypnogram.fit_to`).
+    epoch_length : float, optional
+        For formats that do not say it (plain hypnogram text, tables of stages).
+
+    Examples
+    --------
+    >>> import jerkdetect as jd
+    >>> sc = jd.read_scoring(jd.sample_path("scoring"))
+    >>> sc.hypnogram.epoch_length
+    30.0
+    """
+    from .scoring_formats import READERS
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ScoringFileError(f"{path}: scoring file not found.")
+    kind = _sniff(path)
+    try:
+        sc = READERS[kind](path, epoch_length)
+    except ScoringFileError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any parse failure becomes one clear sentence
+        raise ScoringFileError(f"{path}: cannot be read as a {kind} scoring file ({type(e).__name__}: {e}).") from None
+    if recording is not None:
+        sc = align_to_recording(sc, recording)
+    return sc
+
+
+def align_to_recording(sc: Scoring, recording) -> Scoring:
+    """Shift a scoring onto the recording clock by start timestamps and fit its hypnogram."""
+    if sc.start is not None and recording.start is not None:
+        a = sc.start.replace(tzinfo=None)
+        b = recording.start.replace(tzinfo=None)
+        delta = (a - b).total_seconds()
+        if sc.format == "nsrr" and abs(delta) >= 86400:  # NSRR gives clock time only
+            delta = ((delta + 43200) % 86400) - 43200
+        sc = sc.shift(round(delta, 6))
+    if sc.hypnogram is not None:
+        sc.hypnogram = sc.hypnogram.fit_to(recording.duration, recording.source)
+    return sc

@@ -1,0 +1,125 @@
+"""Per-format parsers behind :func:`jerkdetect.io.scoring.read_scoring`."""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from ..errors import ScoringFileError
+from ..hypnogram import Hypnogram, parse_stage
+from .scoring import Scoring, scoring_from_events
+
+_PROFUSION_STAGES = {0: 0, 1: 1, 2: 2, 3: 3, 4: 3, 5: 4}
+
+
+def read_edf_annotations(path: str, epoch_length=None) -> Scoring:
+    from .edf import parse_header, read_annotations_edf
+    h = parse_header(path)
+    events = read_annotations_edf(path)
+    if not events:
+        raise ScoringFileError(f"{path}: the EDF holds no annotations, so it carries no scoring.")
+    return scoring_from_events(events, path, "edf+", epoch_length, start=h.start)
+
+
+def _text(el, tag, default=""):
+    x = el.find(tag)
+    return default if x is None or x.text is None else x.text.strip()
+
+
+def read_profusion(path: str, epoch_length=None) -> Scoring:
+    root = ET.parse(path).getroot()
+    ep = float(_text(root, "EpochLength", "30"))
+    codes = [int(x.text) for x in root.iter("SleepStage")]
+    stages = np.array([_PROFUSION_STAGES.get(c, -1) for c in codes], dtype=np.int8)
+    events = []
+    for ev in root.iter("ScoredEvent"):
+        events.append((float(_text(ev, "Start", "0")), float(_text(ev, "Duration", "0")),
+                       _text(ev, "Name")))
+    settings = " ".join(_text(s, "Name") for s in root.iter("ScoredEventSetting"))
+    hyp = Hypnogram(stages, ep, 0.0, source=path) if len(stages) else None
+    return scoring_from_events(events, path, "profusion", ep, hyp,
+                               arousal_scored="Arousal" in settings,
+                               resp_scored="pnea" in settings)
+
+
+def read_nsrr(path: str, epoch_length=None) -> Scoring:
+    root = ET.parse(path).getroot()
+    ep = float(_text(root, "EpochLength", "30"))
+    events, start = [], None
+    cats = set()
+    for ev in root.iter("ScoredEvent"):
+        etype = _text(ev, "EventType")
+        concept = _text(ev, "EventConcept")
+        onset, dur = float(_text(ev, "Start", "0")), float(_text(ev, "Duration", "0"))
+        if concept.lower().startswith("recording start time"):
+            clock = _text(ev, "ClockTime")
+            try:
+                start = _dt.datetime.strptime(clock.split()[-1], "%H.%M.%S")
+            except (ValueError, IndexError):
+                start = None
+            continue
+        cats.add(etype.split("|")[0].lower())
+        if etype.lower().startswith("stages"):
+            code = parse_stage(concept)
+            concept = f"Sleep stage {'W N1 N2 N3 R'.split()[code] if code is not None and code >= 0 else '?'}"
+        events.append((onset, dur, concept))
+    sc = scoring_from_events(events, path, "nsrr", ep, arousal_scored="arousals" in cats,
+                             resp_scored="respiratory" in cats)
+    if sc.hypnogram is not None and sc.hypnogram.offset != 0:
+        pass
+    if start is not None:
+        sc.start = start
+    return sc
+
+
+def read_table(path: str, epoch_length=None) -> Scoring:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        sample = f.read(4096)
+        f.seek(0)
+        delim = "\t" if "\t" in sample.splitlines()[0] else ","
+        rows = list(csv.DictReader(f, delimiter=delim))
+    if not rows:
+        raise ScoringFileError(f"{path}: the table has a header but no rows.")
+    cols = {c.lower().strip(): c for c in rows[0].keys() if c}
+    desc_col = next((cols[c] for c in ("description", "trial_type", "event", "label", "type", "name",
+                                       "annotation", "stage") if c in cols), None)
+    if "onset" not in cols and "stage" in cols:
+        return read_stage_list(path, epoch_length, [r[cols["stage"]] for r in rows])
+    if "onset" not in cols or desc_col is None:
+        raise ScoringFileError(f"{path}: an event table needs 'onset' and 'description' (or "
+                               f"'trial_type'/'stage') columns; it has {', '.join(cols.values())}.")
+    dcol = cols.get("duration")
+    events = []
+    for i, r in enumerate(rows):
+        try:
+            dur = float(r[dcol]) if dcol and r[dcol] not in ("", "n/a", None) else 0.0
+            events.append((float(r[cols["onset"]]), dur, r[desc_col]))
+        except ValueError:
+            raise ScoringFileError(f"{path}: row {i + 2} has onset '{r[cols['onset']]}', not a number.") from None
+    return scoring_from_events(events, path, "table", epoch_length or 30.0)
+
+
+def read_stage_list(path: str, epoch_length=None, lines=None) -> Scoring:
+    """One stage per line (``W``, ``N2``, ``2``, ``REM``...), optional ``# epoch_length=30`` header."""
+    ep = epoch_length
+    if lines is None:
+        with open(path, encoding="utf-8-sig") as f:
+            lines = []
+            for ln in f:
+                s = ln.strip()
+                if s.startswith("#"):
+                    if "epoch" in s and "=" in s:
+                        ep = float(s.split("=")[1])
+                    continue
+                if s:
+                    lines.append(s.split()[-1] if len(s.split()) > 1 and parse_stage(s) is None else s)
+    hyp = Hypnogram.from_labels(lines, ep or 30.0, source=path)
+    return Scoring(path, "stages", hyp)
+
+
+READERS = {"edf": read_edf_annotations, "profusion": read_profusion, "nsrr": read_nsrr,
+           "table": read_table, "text": read_stage_list,
+           "xml": lambda p, e=None: (_ for _ in ()).throw(
+               ScoringFileError(f"{p}: XML root is neither PSGAnnotation (NSRR) nor CMPStudyConfig (Profusion)."))}
