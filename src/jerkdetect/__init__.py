@@ -12,3 +12,26 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = ["Channel", "ChannelError", "JerkdetectError", "Recording", "RecordingError",
            "ScoringFileError", "read_psg", "set_log_level", "__version__"]
+
+from .hypnogram import Hypnogram  # noqa: E402
+from .io.scoring import Scoring, read_scoring  # noqa: E402
+from .scoring import find_scoring_file, score  # noqa: E402
+from .detection import DetectionParams  # noqa: E402
+from .rules import AASM2012, WASM2016, HypnicJerkRule  # noqa: E402
+from .reporting import ScoringResult  # noqa: E402
+
+
+def sample_path(kind: str = "recording") -> str:
+    """Path of the shipped sample night: kind "recording" (EDF+), "scoring" (NSRR XML) or "truth" (JSON)."""
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    for root in (os.path.join(here, "_sample"), os.path.join(here, "..", "..", "sample_data")):
+        p = os.path.join(root, {"recording": "sample_night.edf", "scoring": "sample_night.xml",
+                                "truth": "sample_night_truth.json"}[kind])
+        if os.path.exists(p):
+            return os.path.abspath(p)
+    raise FileNotFoundError("sample data not found; regenerate it with `python -m jerkdetect.simulate.sample`")
+
+
+__all__ += ["AASM2012", "DetectionParams", "Hypnogram", "HypnicJerkRule", "Scoring", "ScoringResult",
+            "WASM2016", "find_scoring_file", "read_scoring", "sample_path", "score"]

@@ -1,0 +1,119 @@
+"""EMG burst detection on one channel: filter -> ECG removal -> envelope -> baseline -> hysteresis."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..io.recording import Channel, Recording
+from ..preprocessing import design_emg_filter, detect_mains, sos_filter, subtract_ecg
+from .kernels import block_means, envelope_inplace, hysteresis, morphology_ok, rolling_quantile
+from .params import DetectionParams
+
+
+@dataclass
+class ChannelBursts:
+    """Every burst found on one EMG channel, in seconds from the recording start."""
+
+    label: str
+    role: str | None
+    fs: float
+    onset: np.ndarray
+    offset: np.ndarray
+    peak_uv: np.ndarray
+    morph_ok: np.ndarray
+    unscorable: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    rest_uv: float = float("nan")
+    mains: float | None = None
+    duration_s: float = 0.0
+
+    @property
+    def duration(self) -> np.ndarray:
+        return self.offset - self.onset
+
+    def in_unscorable(self, t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t)
+        m = np.zeros(t.shape, bool)
+        for a, b in self.unscorable:
+            m |= (t >= a) & (t < b)
+        return m
+
+    @property
+    def unscorable_min(self) -> float:
+        return float(np.sum(self.unscorable[:, 1] - self.unscorable[:, 0]) / 60) if self.unscorable.size else 0.0
+
+
+def _mask_to_intervals(mask: np.ndarray, block_s: float, limit: float) -> np.ndarray:
+    if not mask.any():
+        return np.zeros((0, 2))
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return np.column_stack([starts * block_s, np.minimum(ends * block_s, limit)])
+
+
+def _dilate(mask: np.ndarray, k: int) -> np.ndarray:
+    if k <= 0 or not mask.any():
+        return mask
+    c = np.concatenate([[0], np.cumsum(mask.astype(np.int64))])
+    i = np.arange(mask.size)
+    return (c[np.minimum(i + k + 1, mask.size)] - c[np.maximum(i - k, 0)]) > 0
+
+
+def detect_channel(rec: Recording, label: str, params: DetectionParams = DetectionParams(),
+                   r_times: np.ndarray | None = None, buffer: np.ndarray | None = None) -> ChannelBursts:
+    """Find every EMG burst on one channel by the AASM/WASM amplitude rules.
+
+    Parameters
+    ----------
+    rec : Recording
+    label : str
+        Channel label (leg or chin EMG).
+    params : DetectionParams
+    r_times : array, optional
+        R-peak times in seconds; when given (and ``params.ecg_removal``) the cardiac artefact is
+        subtracted before rectification.
+    buffer : float32 array, optional
+        Work buffer of at least the channel's sample count (reused across channels).
+
+    Returns
+    -------
+    ChannelBursts
+        Onsets/offsets in seconds, peak amplitude above rest (µV), WASM morphology flag, and the
+        unscorable stretches (resting level above ``max_rest_uv`` or below ``min_rest_uv``,
+        clipped samples).
+    """
+    ch: Channel = rec.channels[label]
+    fs = ch.fs
+    x = ch.digital
+    if x is not None:
+        gain, offset, clip = ch.gain, ch.offset, (ch.dig_min, ch.dig_max)
+    else:
+        x, gain, offset, clip = ch.data, 1.0, 0.0, None
+    mains = params.notch
+    if mains == "auto":
+        mains = detect_mains(x, fs)
+    sos = design_emg_filter(fs, params.band, mains, params.notch_q)
+    block = max(1, int(round(params.block_s * fs)))
+    out = buffer[: ch.n_samples] if buffer is not None and buffer.size >= ch.n_samples else None
+    y, clipped = sos_filter(x, sos, gain, offset, clip, block, out)
+    if r_times is not None and params.ecg_removal and r_times.size:
+        subtract_ecg(y, fs, r_times)
+    w = max(1, int(round(params.envelope_s * fs))) | 1
+    envelope_inplace(y, w)
+    bm = block_means(y, block)
+    half = int(round(params.baseline_window_s / params.block_s / 2))
+    base = rolling_quantile(bm, half, params.baseline_quantile)
+    on, off, pk, _ = hysteresis(y, base, block, params.onset_uv, params.offset_uv,
+                                max(1, int(round(params.quiet_s * fs))))
+    morph = morphology_ok(y, base, block, on, off, max(1, int(round(params.morph_window_s * fs))),
+                          max(1, int(round(0.1 * fs))), params.morph_uv)
+    noisy = _dilate((base > params.max_rest_uv) | (base < params.min_rest_uv), half)
+    clip_mask = _dilate(clipped[: bm.size] > 0, 1)
+    dur = rec.duration if rec.record_onsets is not None else ch.n_samples / fs
+    unsc = _mask_to_intervals(noisy | clip_mask, params.block_s, dur)
+    if rec.discontinuous and unsc.size:
+        unsc = np.column_stack([rec.index_to_time(label, unsc[:, 0] * fs),
+                                rec.index_to_time(label, np.maximum(unsc[:, 1] * fs - 1, 0)) + 1 / fs])
+    return ChannelBursts(label, ch.role, fs, rec.index_to_time(label, on), rec.index_to_time(label, off),
+                         pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
+                         mains, dur)

@@ -1,0 +1,193 @@
+"""Compiled burst-detection kernels, each with a plain NumPy/Python reference beside it.
+
+The references (``*_reference``) are deliberately simple and slow; tests compare the Numba
+kernels with them on random and simulated inputs.
+"""
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+
+# --------------------------------------------------------------------------- envelope
+@nb.njit(cache=True, nogil=True)
+def envelope_inplace(x, w):
+    """Replace ``x`` by the centred moving mean of ``|x|`` over ``w`` samples (w odd), in place.
+
+    Edges use the samples that exist (shorter window). A ring buffer keeps the rectified values
+    that are overwritten, so no second array is allocated.
+    """
+    n = x.shape[0]
+    h = w // 2
+    ring = np.zeros(w + 1, dtype=np.float64)
+    s = 0.0
+    cnt = 0
+    # prime with the first h samples
+    for i in range(min(h, n)):
+        v = abs(x[i])
+        ring[i % (w + 1)] = v
+        s += v
+        cnt += 1
+    for i in range(n):
+        j = i + h  # newest sample entering the window
+        if j < n:
+            v = abs(x[j])
+            ring[j % (w + 1)] = v
+            s += v
+            cnt += 1
+        k = i - h - 1  # oldest sample leaving the window
+        if k >= 0:
+            s -= ring[k % (w + 1)]
+            cnt -= 1
+        x[i] = s / cnt
+    return x
+
+
+def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
+    """Centred moving mean of |x| with shrinking edges (NumPy)."""
+    a = np.abs(np.asarray(x, dtype=np.float64))
+    c = np.concatenate([[0.0], np.cumsum(a)])
+    h = w // 2
+    i = np.arange(a.size)
+    lo = np.maximum(i - h, 0)
+    hi = np.minimum(i + h + 1, a.size)
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+# --------------------------------------------------------------------------- baseline
+@nb.njit(cache=True, nogil=True)
+def block_means(x, block):
+    nb_ = (x.shape[0] + block - 1) // block
+    out = np.empty(nb_)
+    for b in range(nb_):
+        lo = b * block
+        hi = min(lo + block, x.shape[0])
+        s = 0.0
+        for i in range(lo, hi):
+            s += x[i]
+        out[b] = s / (hi - lo)
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
+def rolling_quantile(v, half, q):
+    """Centred rolling quantile (linear interpolation, as ``np.quantile``) over 2*half+1 values."""
+    n = v.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        lo = max(0, i - half)
+        hi = min(n, i + half + 1)
+        w = np.sort(v[lo:hi])
+        pos = q * (w.shape[0] - 1)
+        f = int(np.floor(pos))
+        c = min(f + 1, w.shape[0] - 1)
+        out[i] = w[f] + (w[c] - w[f]) * (pos - f)
+    return out
+
+
+def rolling_quantile_reference(v: np.ndarray, half: int, q: float) -> np.ndarray:
+    return np.array([np.quantile(v[max(0, i - half): i + half + 1], q) for i in range(v.size)])
+
+
+# --------------------------------------------------------------------------- hysteresis
+@nb.njit(cache=True, nogil=True)
+def hysteresis(env, base, block, on_uv, off_uv, quiet):
+    """Burst onsets/offsets by the AASM amplitude rule with hysteresis.
+
+    Onset: first sample with ``env - base >= on_uv``. Offset: first sample of a run of at least
+    ``quiet`` samples with ``env - base < off_uv``. Returns (onset, offset, peak above base,
+    peak index) arrays; a burst still active at the end closes at the last sample.
+    """
+    n = env.shape[0]
+    cap = n // max(quiet, 1) + 2
+    on = np.empty(cap, np.int64)
+    off = np.empty(cap, np.int64)
+    pk = np.empty(cap, np.float64)
+    pki = np.empty(cap, np.int64)
+    m = 0
+    active = False
+    start = 0
+    qs = -1
+    peak = 0.0
+    peak_i = 0
+    for i in range(n):
+        d = env[i] - base[i // block]
+        if not active:
+            if d >= on_uv:
+                active = True
+                start = i
+                qs = -1
+                peak = d
+                peak_i = i
+        else:
+            if d > peak:
+                peak = d
+                peak_i = i
+            if d < off_uv:
+                if qs < 0:
+                    qs = i
+                if i - qs + 1 >= quiet:
+                    on[m] = start
+                    off[m] = qs
+                    pk[m] = peak
+                    pki[m] = peak_i
+                    m += 1
+                    active = False
+            else:
+                qs = -1
+    if active:
+        on[m] = start
+        off[m] = qs if qs >= 0 else n
+        pk[m] = peak
+        pki[m] = peak_i
+        m += 1
+    return on[:m], off[:m], pk[:m], pki[:m]
+
+
+def hysteresis_reference(env, base, block, on_uv, off_uv, quiet):
+    """Same rule as :func:`hysteresis`, written as a plain Python loop over samples."""
+    d = np.asarray(env, dtype=np.float64) - np.repeat(base, block)[: len(env)]
+    bursts, i, n = [], 0, len(d)
+    while i < n:
+        if d[i] >= on_uv:
+            s = i
+            j = i + 1
+            quiet_start = None
+            while j < n:
+                if d[j] < off_uv:
+                    quiet_start = j if quiet_start is None else quiet_start
+                    if j - quiet_start + 1 >= quiet:
+                        break
+                else:
+                    quiet_start = None
+                j += 1
+            e = quiet_start if quiet_start is not None else n
+            seg = d[s: (j + 1 if j < n else n)]
+            bursts.append((s, e, float(seg.max()), s + int(np.argmax(seg))))
+            i = j + 1 if j < n else n
+        else:
+            i += 1
+    arr = np.array(bursts, dtype=np.float64).reshape(-1, 4)
+    return (arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], arr[:, 3].astype(np.int64))
+
+
+# --------------------------------------------------------------------------- WASM morphology
+@nb.njit(cache=True, nogil=True)
+def morphology_ok(env, base, block, on, off, win, step, min_uv):
+    """WASM 2016 computer-scoring rule: some ``win``-sample stretch inside the burst has median
+    (rectified EMG - rest) >= ``min_uv``. Windows are tried every ``step`` samples."""
+    out = np.zeros(on.shape[0], dtype=np.bool_)
+    for b in range(on.shape[0]):
+        s, e = on[b], off[b]
+        if e - s < win:
+            continue
+        j = s
+        while j + win <= e:
+            seg = env[j:j + win].copy()
+            for t in range(win):
+                seg[t] -= base[(j + t) // block]
+            if np.median(seg) >= min_uv:
+                out[b] = True
+                break
+            j += step
+    return out

@@ -1,0 +1,57 @@
+"""Detection parameters, each named and documented with its source."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class DetectionParams:
+    """Parameters of EMG burst detection.
+
+    Attributes
+    ----------
+    band : (float, float)
+        EMG band-pass in Hz. AASM Manual (v2.x, technical specifications): 10-100 Hz for leg EMG.
+    notch : float, "auto" or None
+        Mains notch frequency; "auto" detects 50/60 Hz line noise per channel.
+    notch_q : float
+        Quality factor of the notch. Q = 5 (jerkdetect default) rings for < 40 ms; narrow notches
+        (Q = 30) ring long enough to stretch brief bursts past the 2-µV offset level.
+    envelope_s : float
+        Width of the centred moving mean of the rectified EMG (jerkdetect default, 50 ms).
+    block_s, baseline_window_s, baseline_quantile : float
+        Adaptive resting level: the ``baseline_quantile`` of 1-s block means over a centred
+        ``baseline_window_s`` window (in the spirit of the adaptive noise floor of S-PLMAD and
+        MATPLM, Ferri et al.).
+    onset_uv : float
+        LM onset: EMG >= 8 µV above the resting baseline (AASM 2012; WASM 2016).
+    offset_uv, quiet_s : float
+        LM offset: start of a >= 0.5 s period with EMG < 2 µV above rest (AASM 2012; WASM 2016).
+    max_rest_uv, min_rest_uv : float
+        Resting levels above/below which the leg is unscorable (noise, lead-off), jerkdetect
+        defaults; stretches are widened by half the baseline window.
+    ecg_removal : bool
+        Subtract cardiac artefact when an ECG channel is present.
+    morph_window_s, morph_uv : float
+        WASM 2016 computer-scoring morphology: some 0.5-s window inside the LM has median
+        rectified EMG >= 2 µV above rest.
+    """
+
+    band: tuple[float, float] = (10.0, 100.0)
+    notch: float | str | None = "auto"
+    notch_q: float = 5.0
+    envelope_s: float = 0.05
+    block_s: float = 1.0
+    baseline_window_s: float = 60.0
+    baseline_quantile: float = 0.2
+    onset_uv: float = 8.0
+    offset_uv: float = 2.0
+    quiet_s: float = 0.5
+    max_rest_uv: float = 10.0
+    min_rest_uv: float = 0.05
+    ecg_removal: bool = True
+    morph_window_s: float = 0.5
+    morph_uv: float = 2.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,164 @@
+"""The results object returned by :func:`jerkdetect.score` (YASA-style: summary, masks, plots)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._atomic import atomic_write_text
+from ..hypnogram import STAGE_NAMES, Hypnogram
+from ..rules.base import LegMovements
+
+EVENT_COLUMNS = ("onset", "duration", "label", "side", "stage", "arousal", "respiratory", "series",
+                 "imi", "peak_uv")
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.4f}".rstrip("0").rstrip(".") if float(v) != 0 else "0"
+    return str(v)
+
+
+@dataclass
+class ScoringResult:
+    """Scored leg movements and hypnic jerks of one night, with indices and writers.
+
+    Attributes
+    ----------
+    lm : LegMovements
+        One row per leg movement under the chosen rules (bilateral = one row).
+    jerks : dict
+        Hypnic jerks: onset, offset, peak_uv, muscles, arousal, transition.
+    hypnogram : Hypnogram or None
+    info : dict
+        Rule set and parameters, channels, annotation source, version, warnings.
+    """
+
+    lm: LegMovements
+    jerks: dict
+    hypnogram: Hypnogram | None
+    lm_stage: np.ndarray
+    jerk_stage: np.ndarray
+    indices: dict
+    by_stage: list[dict]
+    info: dict = field(default_factory=dict)
+    bursts: dict = field(default_factory=dict)
+    unscorable: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+
+    # ------------------------------------------------------------- tables
+    def event_rows(self) -> list[dict]:
+        """Events as plain dicts sorted by onset (no pandas needed)."""
+        rows = []
+        lm = self.lm
+        for i in range(len(lm)):
+            label = "plm" if lm.plm[i] else "lm" if lm.candidate[i] else "lm_long"
+            rows.append(dict(onset=float(lm.onset[i]), duration=float(lm.duration[i]), label=label,
+                             side=lm.side_names[i], stage=STAGE_NAMES[int(self.lm_stage[i])],
+                             arousal=bool(lm.arousal[i]), respiratory=bool(lm.respiratory[i]),
+                             series=int(lm.series[i]) if lm.series[i] >= 0 else None,
+                             imi=float(lm.imi[i]), peak_uv=float(lm.peak_uv[i])))
+        j = self.jerks
+        for i in range(len(j["onset"])):
+            rows.append(dict(onset=float(j["onset"][i]), duration=float(j["offset"][i] - j["onset"][i]),
+                             label="hypnic_jerk", side=j["muscles"][i],
+                             stage=STAGE_NAMES[int(self.jerk_stage[i])], arousal=bool(j["arousal"][i]),
+                             respiratory=False, series=None, imi=float("nan"), peak_uv=float(j["peak_uv"][i])))
+        rows.sort(key=lambda r: (r["onset"], r["label"]))
+        return rows
+
+    @property
+    def events(self):
+        """pandas DataFrame, one row per scored event (times in s from the recording start)."""
+        import pandas as pd
+        df = pd.DataFrame(self.event_rows(), columns=list(EVENT_COLUMNS))
+        df["series"] = df["series"].astype("Int64")
+        return df
+
+    def summary(self, by: str | None = None):
+        """Night indices as a dict; ``by="stage"`` gives a per-stage DataFrame."""
+        if by == "stage":
+            import pandas as pd
+            return pd.DataFrame(self.by_stage).set_index("stage")
+        if by is not None:
+            raise ValueError("by must be None or 'stage'")
+        return dict(self.indices)
+
+    def get_mask(self, fs: float, label: str = "plm", n_samples: int | None = None) -> np.ndarray:
+        """Boolean mask at ``fs`` Hz that is True during events of ``label`` ('lm', 'plm', 'hypnic_jerk')."""
+        rows = [r for r in self.event_rows() if label == "lm" and r["label"] in ("lm", "plm", "lm_long")
+                or r["label"] == label]
+        dur = self.info.get("duration_s", max((r["onset"] + r["duration"] for r in rows), default=0))
+        n = n_samples if n_samples is not None else int(round(dur * fs))
+        mask = np.zeros(n, bool)
+        for r in rows:
+            mask[int(round(r["onset"] * fs)): int(round((r["onset"] + r["duration"]) * fs)) + 1] = True
+        return mask
+
+    def to_annotations(self):
+        """The scored events as ``mne.Annotations`` (onsets relative to the recording start)."""
+        import mne
+        rows = self.event_rows()
+        return mne.Annotations([r["onset"] for r in rows], [r["duration"] for r in rows],
+                               [f"{r['label']}_{r['side']}" for r in rows])
+
+    # ------------------------------------------------------------- files
+    def events_tsv(self) -> str:
+        lines = ["\t".join(EVENT_COLUMNS)]
+        for r in self.event_rows():
+            lines.append("\t".join(_fmt(r[c]) for c in EVENT_COLUMNS))
+        return "\n".join(lines) + "\n"
+
+    def summary_dict(self) -> dict:
+        return {**self.indices, **{k: v for k, v in self.info.items() if k not in self.indices},
+                "by_stage": self.by_stage}
+
+    def write(self, out_dir: str, stem: str) -> dict[str, str]:
+        """Write ``stem_events.tsv`` and ``stem_summary.json`` atomically; return their paths."""
+        os.makedirs(out_dir, exist_ok=True)
+        p_ev = os.path.join(out_dir, f"{stem}_events.tsv")
+        p_su = os.path.join(out_dir, f"{stem}_summary.json")
+        atomic_write_text(p_ev, self.events_tsv())
+        atomic_write_text(p_su, json.dumps(self.summary_dict(), indent=2, default=_json_default) + "\n")
+        return {"events": p_ev, "summary": p_su}
+
+    # ------------------------------------------------------------- plots and comparison
+    def plot_events(self, ax=None):
+        """Hypnogram with the scored LMs, PLMs and hypnic jerks on top (needs matplotlib)."""
+        from .plots import plot_night
+        return plot_night(self, ax=ax)
+
+    def plot_imi(self, ax=None):
+        """Histogram of inter-movement intervals (log-spaced bins, as in Ferri et al.)."""
+        from .plots import plot_imi_histogram
+        return plot_imi_histogram(self, ax=ax)
+
+    def compare(self, truth_onsets, label: str = "lm", tolerance: float = 0.5) -> dict:
+        """Precision, recall and F1 of this night's ``label`` events against reference onsets."""
+        from .compare import match_onsets
+        det = [r["onset"] for r in self.event_rows()
+               if (r["label"] == label) or (label == "lm" and r["label"] in ("lm", "plm", "lm_long"))]
+        return match_onsets(np.asarray(det), np.asarray(truth_onsets, float), tolerance)
+
+    def __repr__(self) -> str:
+        i = self.indices
+        pl = i.get("plms_index")
+        return (f"<ScoringResult | {self.info.get('rules', {}).get('name', '?')}: {len(self.lm)} LMs, "
+                f"{i.get('n_plm', 0)} PLMs, PLMS index {pl if pl is None else round(pl, 1)}, "
+                f"{i.get('n_hypnic_jerks', 0)} hypnic jerks>")
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, tuple):
+        return list(o)
+    return str(o)

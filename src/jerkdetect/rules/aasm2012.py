@@ -1,0 +1,62 @@
+"""AASM 2012 periodic limb movement rules (AASM Manual for the Scoring of Sleep, v2.0 and later)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .base import LegMovements, MonolateralLMs, RuleSet, overlaps_window
+
+
+@dataclass(frozen=True)
+class AASM2012(RuleSet):
+    """AASM 2012 (Manual v2.0+, movement rules).
+
+    - LM duration 0.5-10 s (``min_lm_s``, ``max_lm_s``); longer movements are not LMs.
+    - LMs on the two legs with onsets < 5 s apart count as one LM (``bilateral_onset_s``).
+    - PLM series: >= 4 consecutive LMs (``min_series``) with onset-to-onset period 5-90 s
+      (``min_imi_s``, ``max_imi_s``).
+    - An LM within 0.5 s before or after an apnea, hypopnea or RERA is not scored
+      (``respiratory_margin_s``).
+    - LM and arousal are associated when < 0.5 s separate the end of one and the onset of the
+      other, in either order (``arousal_gap_s``).
+    """
+
+    name: str = "aasm2012"
+    bilateral_onset_s: float = 5.0
+    respiratory_margin_s: float = 0.5
+
+    def combine(self, lms: MonolateralLMs) -> LegMovements:
+        d = lms.duration
+        m = lms.subset((d >= self.min_lm_s) & (d <= self.max_lm_s))
+        groups: list[list[int]] = []
+        i = 0
+        n = m.onset.size
+        while i < n:
+            g = [i]
+            j = i + 1
+            while j < n and m.onset[j] - m.onset[i] < self.bilateral_onset_s \
+                    and m.side[j] not in {m.side[k] for k in g}:
+                g.append(j)
+                j += 1
+            groups.append(g)
+            i = j
+        return _from_groups(m, groups, np.ones(len(groups), bool))
+
+    def mark_respiratory(self, lm: LegMovements, resp: np.ndarray) -> LegMovements:
+        """Remove LMs from ``respiratory_margin_s`` before to after a respiratory event (not scored)."""
+        win = np.column_stack([resp[:, 0] - self.respiratory_margin_s,
+                               resp[:, 0] + resp[:, 1] + self.respiratory_margin_s]) if resp.size else resp
+        drop = overlaps_window(lm.onset, lm.offset, win)
+        keep = ~drop
+        return LegMovements(lm.onset[keep], lm.offset[keep], lm.side[keep], lm.n_members[keep],
+                            lm.peak_uv[keep], lm.candidate[keep])
+
+
+def _from_groups(m: MonolateralLMs, groups: list[list[int]], candidate: np.ndarray) -> LegMovements:
+    on = np.array([m.onset[g].min() for g in groups]) if groups else np.zeros(0)
+    off = np.array([m.offset[g].max() for g in groups]) if groups else np.zeros(0)
+    side = np.array([2 if len(set(m.side[g])) > 1 else int(m.side[g[0]]) for g in groups], dtype=np.int8)
+    nm = np.array([len(g) for g in groups], dtype=np.int64)
+    pk = np.array([np.nanmax(m.peak_uv[g]) if np.isfinite(m.peak_uv[g]).any() else np.nan for g in groups])
+    return LegMovements(on, off, side, nm, pk, np.asarray(candidate, bool))

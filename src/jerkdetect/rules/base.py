@@ -1,0 +1,192 @@
+"""Leg-movement tables and the shared machinery of the PLM rule sets."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+SIDES = ("left", "right", "bilateral")
+
+
+@dataclass
+class MonolateralLMs:
+    """Leg movements of single legs (from EMG bursts or a scoring file): onset/offset in s, side 0/1."""
+
+    onset: np.ndarray
+    offset: np.ndarray
+    side: np.ndarray                   # 0 left, 1 right
+    peak_uv: np.ndarray | None = None
+    morph_ok: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.onset = np.asarray(self.onset, dtype=np.float64)
+        self.offset = np.asarray(self.offset, dtype=np.float64)
+        self.side = np.asarray(self.side, dtype=np.int8)
+        n = self.onset.size
+        self.peak_uv = np.full(n, np.nan) if self.peak_uv is None else np.asarray(self.peak_uv, float)
+        self.morph_ok = np.ones(n, bool) if self.morph_ok is None else np.asarray(self.morph_ok, bool)
+        o = np.lexsort((self.side, self.onset))
+        for k in ("onset", "offset", "side", "peak_uv", "morph_ok"):
+            setattr(self, k, getattr(self, k)[o])
+
+    @classmethod
+    def from_lists(cls, items) -> "MonolateralLMs":
+        """From (onset, offset, side) tuples, side 'left'/'right' or 0/1."""
+        items = list(items)
+        side = [0 if s in (0, "left", "l", "L") else 1 for _, _, s in items]
+        return cls([i[0] for i in items], [i[1] for i in items], side)
+
+    @property
+    def duration(self) -> np.ndarray:
+        return self.offset - self.onset
+
+    def subset(self, mask) -> "MonolateralLMs":
+        return MonolateralLMs(self.onset[mask], self.offset[mask], self.side[mask], self.peak_uv[mask],
+                              self.morph_ok[mask])
+
+
+@dataclass
+class LegMovements:
+    """Combined leg movements under one rule set: one row per LM (a bilateral LM is one row)."""
+
+    onset: np.ndarray
+    offset: np.ndarray
+    side: np.ndarray          # 0 left, 1 right, 2 bilateral
+    n_members: np.ndarray
+    peak_uv: np.ndarray
+    candidate: np.ndarray     # counts for IMI/series (AASM: LM 0.5-10 s; WASM: CLM)
+    respiratory: np.ndarray = field(default=None)
+    arousal: np.ndarray = field(default=None)
+    series: np.ndarray = field(default=None)   # PLM series id, -1 none
+    imi: np.ndarray = field(default=None)      # onset-to-onset from previous candidate, NaN first
+    plm: np.ndarray = field(default=None)      # counted PLM (in a series, not respiratory-related)
+
+    def __post_init__(self) -> None:
+        n = self.onset.size
+        for k, fill in (("respiratory", False), ("arousal", False), ("series", -1), ("imi", np.nan),
+                        ("plm", False)):
+            if getattr(self, k) is None:
+                setattr(self, k, np.full(n, fill, dtype=type(fill) if k != "imi" else float))
+
+    def __len__(self) -> int:
+        return int(self.onset.size)
+
+    @property
+    def duration(self) -> np.ndarray:
+        return self.offset - self.onset
+
+    @property
+    def in_series(self) -> np.ndarray:
+        return self.series >= 0
+
+    @property
+    def side_names(self) -> list[str]:
+        return [SIDES[s] for s in self.side]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Common parameters of the published PLM rule sets (see :class:`AASM2012`, :class:`WASM2016`)."""
+
+    name: str = "base"
+    min_lm_s: float = 0.5
+    max_lm_s: float = 10.0
+    min_imi_s: float = 5.0
+    max_imi_s: float = 90.0
+    min_series: int = 4
+    arousal_gap_s: float = 0.5
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    # -- subclasses implement these two
+    def combine(self, lms: MonolateralLMs) -> LegMovements:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def mark_respiratory(self, lm: LegMovements, resp: np.ndarray) -> LegMovements:  # pragma: no cover
+        raise NotImplementedError
+
+    def score(self, lms: MonolateralLMs, respiratory=None, arousals=None) -> LegMovements:
+        """Combine legs, apply the respiratory rule, find PLM series, associate arousals."""
+        lm = self.combine(lms)
+        if respiratory is not None:
+            lm = self.mark_respiratory(lm, np.asarray(respiratory, float).reshape(-1, 2))
+        find_series(lm, self.min_imi_s, self.max_imi_s, self.min_series)
+        if arousals is not None:
+            lm.arousal = associate(lm.onset, lm.offset, np.asarray(arousals, float).reshape(-1, 2),
+                                   self.arousal_gap_s)
+        return lm
+
+
+def find_series(lm: LegMovements, min_imi: float, max_imi: float, min_len: int) -> LegMovements:
+    """PLM series: >= ``min_len`` consecutive candidate LMs with onset-to-onset IMI in [min, max].
+
+    A candidate whose IMI is out of range, or a non-candidate LM in between, ends the current
+    series; the candidate that broke it may start the next one. Sets ``series``, ``imi``, ``plm``.
+    """
+    n = len(lm)
+    series = np.full(n, -1, dtype=np.int64)
+    imi = np.full(n, np.nan)
+    run: list[int] = []
+    sid = 0
+    prev = -1
+
+    def close(run: list[int]) -> None:
+        nonlocal sid
+        if len(run) >= min_len:
+            series[run] = sid
+            sid += 1
+
+    for i in range(n):
+        if not lm.candidate[i]:
+            close(run)
+            run = []
+            prev = -1
+            continue
+        if prev >= 0:
+            imi[i] = lm.onset[i] - lm.onset[prev]
+            if min_imi <= imi[i] <= max_imi:
+                run.append(i)
+            else:
+                close(run)
+                run = [i]
+        else:
+            run = [i]
+        prev = i
+    close(run)
+    lm.series, lm.imi = series, imi
+    lm.plm = (series >= 0) & ~lm.respiratory
+    return lm
+
+
+def associate(on: np.ndarray, off: np.ndarray, events: np.ndarray, gap: float) -> np.ndarray:
+    """True where an event (onset, duration) overlaps [on, off] or lies < ``gap`` s from it, either order.
+
+    AASM 2012 and WASM 2016 arousal association: "< 0.5 s between the end of one event and the
+    onset of the other, regardless of which is first".
+    """
+    if events.size == 0 or on.size == 0:
+        return np.zeros(on.size, bool)
+    es, ee = events[:, 0], events[:, 0] + events[:, 1]
+    o = np.argsort(es)
+    es, ee = es[o], ee[o]
+    ee_max = np.maximum.accumulate(ee)
+    # candidates: events starting before off + gap; any of them ending after on - gap
+    k = np.searchsorted(es, off + gap, side="left")
+    out = np.zeros(on.size, bool)
+    has = k > 0
+    out[has] = ee_max[k[has] - 1] > on[has] - gap
+    return out
+
+
+def overlaps_window(on: np.ndarray, off: np.ndarray, win: np.ndarray) -> np.ndarray:
+    """True where [on, off] overlaps any (start, end) window (open intervals)."""
+    if win.size == 0 or on.size == 0:
+        return np.zeros(on.size, bool)
+    o = np.argsort(win[:, 0])
+    ws, we = win[o, 0], np.maximum.accumulate(win[o, 1])
+    k = np.searchsorted(ws, off, side="left")
+    out = np.zeros(on.size, bool)
+    has = k > 0
+    out[has] = we[k[has] - 1] > on[has]
+    return out

@@ -1,0 +1,115 @@
+"""Hypnic jerks (sleep starts): jerkdetect's operational definition.
+
+No published scoring rule exists. The definition follows the clinical and polysomnographic
+descriptions: ICSD-3 "sleep starts (hypnic jerks)": sudden brief simultaneous contractions of
+the body or one or more body segments at sleep onset; Calandra-Buonaura et al. (Sleep Med
+Rev 2014, "Hypnic jerks") and the AASM Manual's distinction from fragmentary myoclonus
+(bursts <= 150 ms, scattered in NREM, one muscle) and phasic REM activity. Every criterion is a
+parameter of :class:`HypnicJerkRule`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .base import overlaps_window
+
+
+@dataclass(frozen=True)
+class HypnicJerkRule:
+    """Operational hypnic-jerk definition (all criteria are parameters).
+
+    Attributes
+    ----------
+    max_burst_s : float
+        Each leg burst is shorter than an LM (< 0.5 s): a jerk is not a leg movement.
+    brief_muscles : tuple of str
+        Muscles whose burst must be brief. The chin is not among them by default: after a jerk
+        the chin tone often stays up (arousal, awakening), so only its onset is used.
+    min_amplitude_uv : float
+        The strongest muscle reaches >= 30 µV above its resting level (high amplitude, clearly
+        above fragmentary myoclonus and REM twitches, which are small).
+    min_muscles : int
+        Bursts in >= 2 muscles (chin and/or legs) ...
+    max_lag_s : float
+        ... whose onsets lie within 0.1 s of the first ("within tens of ms").
+    window_before_s, window_after_s : float
+        Within 30 s before (the last wake epoch) to 60 s after (the first two sleep epochs) a
+        wake -> sleep transition: sleep onset and each return to sleep.
+    isolation_s : float
+        No leg movement (>= 0.5 s) within 2 s: the jerk is isolated, not part of an LM or PLM series.
+    arousal_within_s : float
+        An arousal starting within 3 s after the jerk (or overlapping it) marks it arousal-linked.
+    """
+
+    max_burst_s: float = 0.5
+    brief_muscles: tuple[str, ...] = ("left", "right")
+    min_amplitude_uv: float = 30.0
+    min_muscles: int = 2
+    max_lag_s: float = 0.1
+    window_before_s: float = 30.0
+    window_after_s: float = 60.0
+    isolation_s: float = 2.0
+    arousal_within_s: float = 3.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def find(self, bursts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+             transitions: np.ndarray, lm_intervals: np.ndarray,
+             arousals: np.ndarray | None = None) -> dict[str, np.ndarray | list]:
+        """Find hypnic jerks.
+
+        Parameters
+        ----------
+        bursts : dict muscle -> (onset, offset, peak_uv)
+            Brief bursts per muscle ('chin', 'left', 'right').
+        transitions : array
+            Wake -> sleep transition times (s).
+        lm_intervals : (n, 2) array
+            All leg movements (onset, offset) to stay clear of.
+        arousals : (n, 2) array of onset, duration, optional
+
+        Returns
+        -------
+        dict with onset, offset, peak_uv, muscles (list of str), arousal (bool), transition (s).
+        """
+        rows = []
+        for m, (on, off, pk) in bursts.items():
+            brief = (off - on) < self.max_burst_s if m in self.brief_muscles else np.ones(on.size, bool)
+            for a, b, p in zip(on[brief], off[brief], pk[brief]):
+                rows.append((a, b, p, m))
+        rows.sort()
+        out = dict(onset=[], offset=[], peak_uv=[], muscles=[], arousal=[], transition=[])
+        trans = np.sort(np.asarray(transitions, float))
+        i = 0
+        while i < len(rows):
+            j = i + 1
+            while j < len(rows) and rows[j][0] - rows[i][0] <= self.max_lag_s:
+                j += 1
+            grp = rows[i:j]
+            muscles = sorted({g[3] for g in grp})
+            t = grp[0][0]
+            if len(muscles) >= self.min_muscles and max(g[2] for g in grp) >= self.min_amplitude_uv:
+                k = np.flatnonzero((trans - self.window_before_s <= t) & (t <= trans + self.window_after_s))
+                end = max(g[1] for g in grp if g[3] in self.brief_muscles) \
+                    if any(g[3] in self.brief_muscles for g in grp) else min(g[1] for g in grp)
+                clear = not overlaps_window(np.array([t - self.isolation_s]), np.array([end + self.isolation_s]),
+                                            np.asarray(lm_intervals, float).reshape(-1, 2))[0]
+                if k.size and clear:
+                    out["onset"].append(t)
+                    out["offset"].append(end)
+                    out["peak_uv"].append(max(g[2] for g in grp))
+                    out["muscles"].append("+".join(muscles))
+                    out["transition"].append(float(trans[k[0]]))
+                    ar = False
+                    if arousals is not None and len(arousals):
+                        a = np.asarray(arousals, float).reshape(-1, 2)
+                        ar = bool(np.any((a[:, 0] <= end + self.arousal_within_s) & (a[:, 0] + a[:, 1] >= t)))
+                    out["arousal"].append(ar)
+            i = j
+        for k in ("onset", "offset", "peak_uv", "transition"):
+            out[k] = np.asarray(out[k], float)
+        out["arousal"] = np.asarray(out["arousal"], bool)
+        return out

@@ -1,0 +1,220 @@
+"""``score()``: the whole pipeline for one night, from a file path or a Recording to results."""
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from typing import Mapping
+
+import numpy as np
+
+from ._logging import logger, set_log_level
+from .detection import DetectionParams, detect_channel
+from .errors import ChannelError, ScoringFileError
+from .hypnogram import Hypnogram
+from .io.edf import read_psg
+from .io.recording import Recording
+from .io.scoring import Scoring, align_to_recording, read_scoring, scoring_from_events
+from .preprocessing import detect_r_peaks
+from .reporting.indices import indices_by_stage, night_indices, unscorable_union
+from .reporting.results import ScoringResult
+from .rules import HypnicJerkRule, MonolateralLMs, RuleSet, get_rules
+from .rules.base import overlaps_window
+
+SCORING_SUFFIXES = (".xml", "-nsrr.xml", ".tsv", "-Hypnogram.edf", "_hypnogram.edf", ".csv",
+                    "-events.tsv", "_scoring.tsv")
+
+
+def find_scoring_file(recording_path: str) -> str | None:
+    """The scoring file next to a recording, by stem: X.xml, X-nsrr.xml, X.tsv, X-Hypnogram.edf ...
+
+    Sleep-EDF pairs (``SC4001E0-PSG.edf`` with ``SC4001EC-Hypnogram.edf``) are matched on the
+    first six characters of the stem as well.
+    """
+    folder, name = os.path.split(os.path.abspath(recording_path))
+    stem = os.path.splitext(name)[0]
+    stems = [stem]
+    if stem.endswith("-PSG"):
+        stems.append(stem[:-4])
+    for s in stems:
+        for suf in SCORING_SUFFIXES:
+            p = os.path.join(folder, s + suf)
+            if os.path.isfile(p):
+                return p
+    if stem.endswith("-PSG") and len(stem) > 6:
+        import glob
+        hits = sorted(glob.glob(os.path.join(folder, stem[:6] + "*-Hypnogram.edf")))
+        if hits:
+            return hits[0]
+    return None
+
+
+def _scoring_for(rec: Recording, path: str | None, annotations) -> tuple[Scoring | None, str]:
+    if isinstance(annotations, Scoring):
+        return align_to_recording(annotations, rec), annotations.source or "Scoring object"
+    if isinstance(annotations, Hypnogram):
+        return Scoring("hypnogram", "hypnogram", annotations.fit_to(rec.duration, rec.source)), "Hypnogram object"
+    if annotations is not None:
+        sc = read_scoring(annotations, rec)
+        return sc, os.fspath(annotations)
+    if path is not None:
+        p = find_scoring_file(path)
+        if p is not None:
+            return read_scoring(p, rec), p
+    if rec.annotations:
+        sc = scoring_from_events(rec.annotations, rec.source, "edf+ embedded", 30.0, start=None)
+        if sc.hypnogram is not None:
+            sc.hypnogram = sc.hypnogram.fit_to(rec.duration, rec.source)
+        return sc, f"{rec.source} (embedded EDF+ annotations)"
+    return None, "none"
+
+
+def score(recording: str | os.PathLike | Recording, annotations=None, rules: str | RuleSet = "wasm2016",
+          channels: Mapping[str, str] | None = None, detection: DetectionParams | None = None,
+          hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg",
+          verbose: bool | str | None = None, **rule_params) -> ScoringResult:
+    """Score leg movements, PLM series and hypnic jerks in one night.
+
+    Parameters
+    ----------
+    recording : path or Recording
+        EDF/EDF+/BDF path, or a :class:`Recording` (also from ``mne.io.Raw`` or arrays).
+    annotations : path, Scoring or Hypnogram, optional
+        Scoring file. Default: a file with the recording's stem next to it (``X.xml``,
+        ``X-nsrr.xml``, ``X.tsv``, ``X-Hypnogram.edf``), else the EDF+'s own annotations.
+    rules : "wasm2016" (default), "aasm2012" or a RuleSet
+        PLM rule set; ``rule_params`` override its parameters (e.g. ``max_imi_s=100``).
+    channels : dict role -> label, optional
+        Override channel roles (``{"leg_left": "EMG3"}``).
+    detection : DetectionParams, optional
+    hypnic : HypnicJerkRule, optional
+    leg_movements : "emg" or "scoring"
+        "scoring" scores the leg movements already marked in the scoring file (e.g. Profusion
+        ``Limb Movement (Left)``) into series and indices without reading EMG.
+
+    Returns
+    -------
+    ScoringResult
+
+    Examples
+    --------
+    >>> import jerkdetect as jd
+    >>> res = jd.score(jd.sample_path())
+    >>> sorted(res.summary())[:3]
+    ['hypnic_jerks_per_transition', 'hypnic_jerks_with_arousal', 'imi_fraction_under_10s']
+    """
+    from . import __version__
+    set_log_level(verbose)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    det = detection or DetectionParams()
+    hj = hypnic or HypnicJerkRule()
+    rs = get_rules(rules, **rule_params)
+    path = None
+    if not isinstance(recording, Recording):
+        path = os.fspath(recording)
+        want = ["leg_left", "leg_right", "chin", "ecg"] if leg_movements == "emg" else None
+        rec = read_psg(path, roles=channels)
+        if want:
+            rec.channels = {k: v for k, v in rec.channels.items() if v.role in want}
+    else:
+        rec = recording
+        if channels:
+            rec = Recording(rec.channels, rec.start, rec.source, rec.file_type, rec.record_duration,
+                            rec.record_onsets, rec.annotations, channels)
+    timings["read"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    sc, ann_source = _scoring_for(rec, path, annotations)
+    hyp = sc.hypnogram if sc is not None else None
+    if hyp is None:
+        warnings.warn(f"{rec.source}: no hypnogram found (annotation source: {ann_source}); "
+                      "sleep/wake indices will be null.", UserWarning, stacklevel=2)
+    arousals = sc.arousals if sc is not None and sc.has_arousals else None
+    resp = sc.respiratory if sc is not None and sc.has_respiratory else None
+    timings["annotations"] = time.perf_counter() - t
+    used: dict[str, str] = {}
+    bursts = {}
+    unsc_leg: dict[str, np.ndarray] = {}
+    t = time.perf_counter()
+    if leg_movements == "emg":
+        for role in ("leg_left", "leg_right"):
+            if not rec.has_role(role):
+                raise ChannelError(f"{rec.source}: no channel found for role '{role}'; channels present: "
+                                   f"{', '.join(read_psg(path).labels) if path else ', '.join(rec.labels)} "
+                                   f"(name one with --channel {role}=LABEL).")
+        r_times = None
+        if det.ecg_removal and rec.has_role("ecg"):
+            e = rec.channel("ecg")
+            used["ecg"] = e.label
+            x = e.digital
+            r_idx = detect_r_peaks(x if x is not None else e.data, e.fs,
+                                   e.gain if x is not None else 1.0, e.offset if x is not None else 0.0)
+            r_times = rec.index_to_time(e.label, r_idx)
+        emg_roles = ["leg_left", "leg_right"] + (["chin"] if rec.has_role("chin") else [])
+        n_max = max(rec.channel(r).n_samples for r in emg_roles)
+        buf = np.empty(n_max, dtype=np.float32)
+        for role in emg_roles:
+            ch = rec.channel(role)
+            used[role] = ch.label
+            b = detect_channel(rec, ch.label, det, r_times, buf)
+            bursts[role] = b
+            if role != "chin":
+                unsc_leg[role] = b.unscorable
+        timings["detect"] = time.perf_counter() - t
+        t = time.perf_counter()
+        unsc = unscorable_union(unsc_leg)
+        on, off, side, pk, mo = [], [], [], [], []
+        for k, role in enumerate(("leg_left", "leg_right")):
+            b = bursts[role]
+            keep = (b.duration >= rs.min_lm_s) & ~_inside(b.onset, unsc)
+            on.append(b.onset[keep]); off.append(b.offset[keep]); side.append(np.full(keep.sum(), k))
+            pk.append(b.peak_uv[keep]); mo.append(b.morph_ok[keep])
+        mono = MonolateralLMs(np.concatenate(on), np.concatenate(off), np.concatenate(side),
+                              np.concatenate(pk), np.concatenate(mo))
+    else:
+        if sc is None or not len(sc.leg_movements):
+            raise ScoringFileError(f"{ann_source}: leg_movements='scoring' needs scored limb movements "
+                                   "in the annotations, and there are none.")
+        unsc = np.zeros((0, 2))
+        lmv = sc.leg_movements
+        sides = np.array([0 if s == "left" else 1 for s in sc.leg_sides])
+        mono = MonolateralLMs(lmv[:, 0], lmv[:, 0] + lmv[:, 1], sides)
+        used["leg_movements"] = ann_source
+    lm = rs.score(mono, resp, arousals)
+    timings["rules"] = time.perf_counter() - t
+    t = time.perf_counter()
+    # hypnic jerks from brief bursts in chin and legs
+    muscle = {"chin": "chin", "leg_left": "left", "leg_right": "right"}
+    brief = {muscle[r]: (b.onset[~_inside(b.onset, unsc)], b.offset[~_inside(b.onset, unsc)],
+                         b.peak_uv[~_inside(b.onset, unsc)]) for r, b in bursts.items()}
+    transitions = hyp.transitions() if hyp is not None else np.zeros(0)
+    all_lm = np.column_stack([mono.onset, mono.offset]) if mono.onset.size else np.zeros((0, 2))
+    jerks = hj.find(brief, transitions, all_lm, arousals) if brief else \
+        dict(onset=np.zeros(0), offset=np.zeros(0), peak_uv=np.zeros(0), muscles=[], arousal=np.zeros(0, bool),
+             transition=np.zeros(0))
+    lm_stage = hyp.stage_at(lm.onset) if hyp is not None else np.full(len(lm), -1, np.int8)
+    jerk_stage = hyp.stage_at(jerks["onset"]) if hyp is not None else np.full(len(jerks["onset"]), -1, np.int8)
+    timings["align"] = time.perf_counter() - t
+    t = time.perf_counter()
+    idx = night_indices(lm, lm_stage, hyp, jerks, unsc, arousals is not None, resp is not None)
+    idx["unscorable_min"] = {r: float(np.sum(v[:, 1] - v[:, 0]) / 60) if v.size else 0.0 for r, v in unsc_leg.items()}
+    by_stage = indices_by_stage(lm, lm_stage, hyp, jerk_stage, unsc)
+    timings["report"] = time.perf_counter() - t
+    info = {
+        "recording": rec.source, "recording_start": str(rec.start) if rec.start else None,
+        "duration_s": rec.duration, "rules": rs.to_dict(), "detection": det.to_dict(),
+        "hypnic_jerk_rule": hj.to_dict(), "channels": used, "annotation_source": ann_source,
+        "leg_movement_source": leg_movements,
+        "arousal_scoring": arousals is not None, "respiratory_scoring": resp is not None,
+        "hypnogram_notes": list(hyp.notes) if hyp is not None else ["no hypnogram"],
+        "mains_hz": {r: b.mains for r, b in bursts.items()},
+        "jerkdetect_version": __version__, "timings_s": timings,
+    }
+    logger.info("scored %s in %.2f s: %d LMs", rec.source, time.perf_counter() - t0, len(lm))
+    return ScoringResult(lm, jerks, hyp, lm_stage, jerk_stage, idx, by_stage, info, bursts, unsc)
+
+
+def _inside(t: np.ndarray, iv: np.ndarray) -> np.ndarray:
+    if iv.size == 0 or t.size == 0:
+        return np.zeros(t.shape, bool)
+    return overlaps_window(t, t + 1e-9, iv)
