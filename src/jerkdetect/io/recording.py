@@ -63,8 +63,9 @@ class Channel:
             if self._loader is not None:
                 arr = self._loader()
             else:
-                d = self.digital
-                arr = d.reshape(-1).astype(np.float64) * self.gain + self.offset
+                arr = self.digital.astype(np.float64).reshape(-1)  # one float copy, scaled in place
+                arr *= self.gain
+                arr += self.offset
             self._data = np.ascontiguousarray(arr, dtype=np.float64)
         return self._data
 

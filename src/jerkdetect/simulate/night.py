@@ -44,6 +44,7 @@ class SimConfig:
     mains_uv: tuple[float, float] = (2.0, 10.0)
     mains_hz: float | None = None      # None: 50 or 60 at random
     noisy_stretches_per_leg: int = 1
+    noisy_stretch_s: tuple[float, float] = (180.0, 480.0)
     lm_amplitude_uv: tuple[float, float] = (12.0, 50.0)
     jerk_amplitude_uv: tuple[float, float] = (45.0, 150.0)
     start: str = "2024-03-01T22:30:00"
@@ -216,7 +217,7 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
     for leg in ("left", "right"):
         for _ in range(cfg.noisy_stretches_per_leg):
             for _try in range(50):
-                d = rng.uniform(180, 480)
+                d = rng.uniform(*cfg.noisy_stretch_s)
                 a = rng.uniform(0.15 * T, 0.9 * T - d)
                 if plan.free(a - 60, a + d + 60):
                     plan.take(a - 60, a + d + 60)

@@ -1,0 +1,151 @@
+"""Command line: ``jerkdetect info | score | batch | simulate``."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+
+
+def _channels(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for p in pairs or []:
+        if "=" not in p:
+            raise SystemExit(f"error: --channel takes ROLE=LABEL (e.g. leg_left='EMG Tib L'), got '{p}'")
+        k, v = p.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def cmd_info(a) -> int:
+    from . import read_psg
+    from .io.scoring import read_scoring
+    from .scoring import find_scoring_file
+    rec = read_psg(a.recording, roles=_channels(a.channel))
+    print(rec.info())
+    ann = a.annotations or find_scoring_file(a.recording)
+    if ann:
+        sc = read_scoring(ann, rec)
+        print(sc.summary())
+        if sc.hypnogram is not None:
+            for k, v in sc.hypnogram.summary().items():
+                print(f"  {k:<18} {v if not isinstance(v, float) else round(v, 2)}")
+            for n in sc.hypnogram.notes:
+                print(f"  note: {n}")
+    else:
+        print("no scoring file found next to the recording")
+    return 0
+
+
+def cmd_score(a) -> int:
+    from . import score
+    rule_params = {}
+    for p in a.param or []:
+        k, v = p.split("=", 1)
+        rule_params[k] = float(v)
+    res = score(a.recording, annotations=a.annotations, rules=a.rules, channels=_channels(a.channel),
+                leg_movements="scoring" if a.from_scoring else "emg", verbose="INFO" if a.verbose else None,
+                **rule_params)
+    paths = res.write(a.out, _stem(a.recording))
+    s = res.summary()
+    if not a.quiet:
+        print(f"{a.recording}: {res.info['rules']['name']}, annotations from {res.info['annotation_source']}")
+        for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index",
+                  "n_plm_series", "n_hypnic_jerks"):
+            v = s.get(k)
+            print(f"  {k:<20} {'null (' + s['null_reasons'][k] + ')' if v is None and k in s['null_reasons'] else v if not isinstance(v, float) else round(v, 2)}")
+        print(f"  wrote {paths['events']} and {paths['summary']}")
+    return 0
+
+
+def cmd_simulate(a) -> int:
+    from .simulate import simulate_night
+    night = simulate_night(seed=a.seed, duration_h=a.hours, fs_emg=a.fs_emg, fs_eeg=a.fs_eeg,
+                           emg_unit=a.unit)
+    paths = night.write(a.out, a.stem or f"sim_seed{a.seed}", scoring=a.scoring,
+                        include_leg_movements=a.with_leg_movements)
+    print(json.dumps(paths, indent=1))
+    return 0
+
+
+def cmd_batch(a) -> int:
+    from .batch.cli import run_batch_cli
+    return run_batch_cli(a)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jerkdetect", description="Score hypnic jerks and periodic limb "
+                                "movements in PSG recordings (AASM 2012 / WASM 2016).")
+    from . import __version__
+    p.add_argument("--version", action="version", version=f"jerkdetect {__version__}")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    i = sub.add_parser("info", help="show channels, roles, rates, units and the hypnogram of a recording")
+    i.add_argument("recording")
+    i.add_argument("--annotations")
+    i.add_argument("--channel", action="append", metavar="ROLE=LABEL")
+    i.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("score", help="score one recording; writes X_events.tsv and X_summary.json")
+    s.add_argument("recording")
+    s.add_argument("--annotations", help="scoring file (default: found next to the recording by stem)")
+    s.add_argument("--rules", default="wasm2016", choices=["wasm2016", "aasm2012"])
+    s.add_argument("--channel", action="append", metavar="ROLE=LABEL",
+                   help="override a channel role, e.g. --channel leg_left='EMG Tib L'")
+    s.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a rule parameter")
+    s.add_argument("--from-scoring", action="store_true",
+                   help="score the leg movements marked in the scoring file instead of the EMG")
+    s.add_argument("--out", required=True)
+    s.add_argument("--quiet", action="store_true")
+    s.add_argument("--verbose", action="store_true")
+    s.set_defaults(func=cmd_score)
+
+    b = sub.add_parser("batch", help="score many recordings (process pool or Dask), resumable")
+    b.add_argument("inputs", nargs="+", help="folders, globs or a manifest CSV/TSV")
+    b.add_argument("--out", required=True)
+    b.add_argument("--rules", default="wasm2016", choices=["wasm2016", "aasm2012"])
+    b.add_argument("--jobs", type=int, default=None, help="worker processes (default: available cores)")
+    b.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster")
+    b.add_argument("--dask-local", type=int, metavar="N", help="run on a local Dask cluster of N workers")
+    b.add_argument("--channel", action="append", metavar="ROLE=LABEL")
+    b.add_argument("--param", action="append", metavar="NAME=VALUE")
+    b.add_argument("--force", action="store_true", help="rescore nights whose outputs are complete")
+    b.add_argument("--quiet", action="store_true", help="no progress bar (for logs)")
+    b.set_defaults(func=cmd_batch)
+
+    m = sub.add_parser("simulate", help="write a simulated night (EDF+, scoring file, truth JSON)")
+    m.add_argument("--out", required=True)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--hours", type=float, default=8.0)
+    m.add_argument("--fs-emg", type=float, default=512.0)
+    m.add_argument("--fs-eeg", type=float, default=256.0)
+    m.add_argument("--unit", default="uV", choices=["uV", "mV", "V"])
+    m.add_argument("--scoring", default="xml", choices=["xml", "tsv"])
+    m.add_argument("--stem")
+    m.add_argument("--with-leg-movements", action="store_true",
+                   help="also write the true leg movements into the scoring file")
+    m.set_defaults(func=cmd_simulate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import JerkdetectError
+    args = build_parser().parse_args(argv)
+    warnings.simplefilter("default")
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
+    try:
+        return args.func(args)
+    except JerkdetectError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
