@@ -29,12 +29,12 @@ def sim_cache(tmp_path_factory):
     cache = {}
     root = tmp_path_factory.mktemp("nights")
 
-    def get(seed=1, **kw):
-        key = (seed, tuple(sorted(kw.items())))
+    def get(seed=1, include_leg_movements=False, **kw):
+        key = (seed, include_leg_movements, tuple(sorted(kw.items())))
         if key not in cache:
             night = simulate_night(seed=seed, **kw)
             stem = f"n{len(cache)}"
-            paths = night.write(str(root / stem), stem, scoring=kw.pop("scoring", "xml") if False else "xml")
+            paths = night.write(str(root / stem), stem, include_leg_movements=include_leg_movements)
             cache[key] = (paths, night)
         return cache[key]
     return get

@@ -104,7 +104,8 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     half = int(round(params.baseline_window_s / params.block_s / 2))
     base = rolling_quantile(bm, half, params.baseline_quantile)
     on, off, pk, _ = hysteresis(y, base, block, params.onset_uv, params.offset_uv,
-                                max(1, int(round(params.quiet_s * fs))))
+                                max(1, int(round(params.quiet_s * fs))),
+                                int(round(params.onset_backtrack_s * fs)))
     morph = morphology_ok(y, base, block, on, off, max(1, int(round(params.morph_window_s * fs))),
                           max(1, int(round(0.1 * fs))), params.morph_uv)
     noisy = _dilate((base > params.max_rest_uv) | (base < params.min_rest_uv), half)

@@ -91,12 +91,13 @@ def rolling_quantile_reference(v: np.ndarray, half: int, q: float) -> np.ndarray
 
 # --------------------------------------------------------------------------- hysteresis
 @nb.njit(cache=True, nogil=True)
-def hysteresis(env, base, block, on_uv, off_uv, quiet):
+def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0):
     """Burst onsets/offsets by the AASM amplitude rule with hysteresis.
 
-    Onset: first sample with ``env - base >= on_uv``. Offset: first sample of a run of at least
-    ``quiet`` samples with ``env - base < off_uv``. Returns (onset, offset, peak above base,
-    peak index) arrays; a burst still active at the end closes at the last sample.
+    Onset: first sample with ``env - base >= on_uv``, moved back over at most ``back`` samples
+    while the EMG stays >= ``off_uv`` above rest (the visible start of the rise). Offset: first
+    sample of a run of at least ``quiet`` samples with ``env - base < off_uv``. Returns (onset,
+    offset, peak above base, peak index) arrays; a burst still active at the end closes there.
     """
     n = env.shape[0]
     cap = n // max(quiet, 1) + 2
@@ -110,12 +111,16 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet):
     qs = -1
     peak = 0.0
     peak_i = 0
+    last_off = 0
     for i in range(n):
         d = env[i] - base[i // block]
         if not active:
             if d >= on_uv:
                 active = True
                 start = i
+                lim = max(last_off, i - back)
+                while start > lim and env[start - 1] - base[(start - 1) // block] >= off_uv:
+                    start -= 1
                 qs = -1
                 peak = d
                 peak_i = i
@@ -133,6 +138,7 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet):
                     pki[m] = peak_i
                     m += 1
                     active = False
+                    last_off = qs
             else:
                 qs = -1
     if active:
@@ -144,13 +150,16 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet):
     return on[:m], off[:m], pk[:m], pki[:m]
 
 
-def hysteresis_reference(env, base, block, on_uv, off_uv, quiet):
+def hysteresis_reference(env, base, block, on_uv, off_uv, quiet, back=0):
     """Same rule as :func:`hysteresis`, written as a plain Python loop over samples."""
     d = np.asarray(env, dtype=np.float64) - np.repeat(base, block)[: len(env)]
     bursts, i, n = [], 0, len(d)
+    last_off = 0
     while i < n:
         if d[i] >= on_uv:
             s = i
+            while s > max(last_off, i - back) and d[s - 1] >= off_uv:
+                s -= 1
             j = i + 1
             quiet_start = None
             while j < n:
@@ -162,8 +171,9 @@ def hysteresis_reference(env, base, block, on_uv, off_uv, quiet):
                     quiet_start = None
                 j += 1
             e = quiet_start if quiet_start is not None else n
-            seg = d[s: (j + 1 if j < n else n)]
-            bursts.append((s, e, float(seg.max()), s + int(np.argmax(seg))))
+            seg = d[i: (j + 1 if j < n else n)]
+            bursts.append((s, e, float(seg.max()), i + int(np.argmax(seg))))
+            last_off = e
             i = j + 1 if j < n else n
         else:
             i += 1

@@ -1,0 +1,104 @@
+"""Numba kernels against their plain references, on random and simulated inputs."""
+import numpy as np
+import pytest
+import scipy.signal as sps
+
+from jerkdetect.detection.kernels import (envelope_inplace, envelope_reference, hysteresis,
+                                          hysteresis_reference, rolling_quantile,
+                                          rolling_quantile_reference)
+from jerkdetect.preprocessing import butter2, design_emg_filter, detect_mains, notch, sos_filter
+from jerkdetect.preprocessing.ecg import detect_r_peaks
+
+
+@pytest.mark.parametrize("fs", [200, 256, 500, 512, 1024])
+def test_biquad_design_matches_scipy(fs):
+    np.testing.assert_allclose(butter2(10, fs, "high"), sps.butter(2, 10, "high", fs=fs, output="sos")[0])
+    np.testing.assert_allclose(butter2(100 if fs > 220 else 90, fs, "low"),
+                               sps.butter(2, 100 if fs > 220 else 90, "low", fs=fs, output="sos")[0])
+    b, a = sps.iirnotch(50, 5, fs)
+    np.testing.assert_allclose(notch(50, fs, 5), np.concatenate([b, a]))
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.float64])
+def test_sos_filter_matches_scipy(dtype):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(20000) * 1000).astype(dtype)
+    sos = design_emg_filter(512, mains=50)
+    y, _ = sos_filter(x.reshape(40, 500), sos, gain=0.5, offset=3.0)  # records x samples, scaled
+    ref = sps.sosfilt(sos, x.astype(np.float64) * 0.5 + 3.0)
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-3)
+
+
+def test_sos_filter_counts_clipped_samples():
+    x = np.zeros(1000, dtype=np.int16)
+    x[[5, 6, 700]] = 32767
+    _, clipped = sos_filter(x, design_emg_filter(256), clip_range=(-32768, 32767), block=256)
+    assert clipped.tolist() == [2, 0, 1, 0]  # samples 5 and 6 in block 0, sample 700 in block 2
+
+
+@pytest.mark.parametrize("w", [1, 3, 25, 51])
+def test_envelope_matches_reference(w):
+    x = np.random.default_rng(w).standard_normal(5000).astype(np.float32)
+    ref = envelope_reference(x, w)
+    got = envelope_inplace(x.copy(), w)
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_rolling_quantile_matches_numpy():
+    v = np.random.default_rng(1).gamma(2, 2, 700)
+    for half, q in [(0, 0.5), (3, 0.2), (30, 0.2), (400, 0.9)]:
+        np.testing.assert_allclose(rolling_quantile(v, half, q), rolling_quantile_reference(v, half, q))
+
+
+@pytest.mark.parametrize("back", [0, 30])
+@pytest.mark.parametrize("seed", range(6))
+def test_hysteresis_matches_reference(seed, back):
+    rng = np.random.default_rng(seed)
+    n, block = 20000, 100
+    env = np.abs(rng.standard_normal(n)).astype(np.float32) * 1.5
+    for _ in range(15):  # random bursts
+        i = rng.integers(0, n - 400)
+        env[i:i + rng.integers(5, 400)] += rng.uniform(5, 40)
+    base = rng.uniform(0.5, 1.5, n // block)
+    got = hysteresis(env, base, block, 8.0, 2.0, 50, back)
+    ref = hysteresis_reference(env, base, block, 8.0, 2.0, 50, back)
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g, r, rtol=1e-6)
+
+
+def test_hysteresis_offset_needs_half_second_quiet():
+    fs, block = 100, 100
+    env = np.zeros(1000, np.float32)
+    env[100:200] = 20   # burst 1: 1.0-2.0 s
+    env[240:300] = 20   # 0.4 s quiet gap -> same movement
+    env[360:400] = 20   # 0.6 s quiet gap -> a new movement
+    on, off, pk, _ = hysteresis(env, np.zeros(10), block, 8.0, 2.0, int(0.5 * fs))
+    assert on.tolist() == [100, 360] and off.tolist() == [300, 400]
+
+
+def test_onset_backtracks_to_start_of_rise():
+    env = np.zeros(300, np.float32)
+    env[100:110] = 4.0    # the burst starts rising at sample 100 ...
+    env[110:200] = 20.0   # ... and crosses 8 µV at sample 110
+    assert hysteresis(env, np.zeros(3), 100, 8.0, 2.0, 50, 0)[0].tolist() == [110]
+    assert hysteresis(env, np.zeros(3), 100, 8.0, 2.0, 50, 25)[0].tolist() == [100]
+    assert hysteresis(env, np.zeros(3), 100, 8.0, 2.0, 50, 5)[0].tolist() == [105]  # limited
+
+
+def test_mains_detection():
+    fs = 512
+    t = np.arange(fs * 120) / fs
+    rng = np.random.default_rng(0)
+    noise = rng.standard_normal(t.size)
+    assert detect_mains(noise + 3 * np.sin(2 * np.pi * 60 * t), fs) == 60
+    assert detect_mains(noise + 3 * np.sin(2 * np.pi * 50 * t), fs) == 50
+    assert detect_mains(noise, fs) is None
+
+
+def test_r_peaks_on_simulated_ecg():
+    from jerkdetect.simulate.waveforms import ecg
+    sig, r_true, _ = ecg(300.0, 256.0, np.random.default_rng(3))
+    idx = detect_r_peaks(sig + np.random.default_rng(4).standard_normal(sig.size) * 20, 256.0)
+    found = idx / 256.0
+    assert abs(found.size - r_true.size) <= 1
+    assert np.median(np.abs(found[:, None] - r_true[None, :]).min(axis=1)) < 0.01

@@ -1,0 +1,104 @@
+"""Detection + rules against the simulator's ground truth: several seeds, rates, units, both rule sets.
+
+Each night has ECG bleed (3-15 µV), mains hum (50 or 60 Hz), a raised-noise stretch per leg,
+fragmentary myoclonus, REM chin twitches, respiratory events followed by LMs, and arousals.
+"""
+import json
+
+import numpy as np
+import pytest
+
+import jerkdetect as jd
+from jerkdetect.simulate.evaluate import evaluate
+
+NIGHTS = {  # id: simulator options
+    "200Hz": dict(seed=11, fs_emg=200.0, fs_eeg=100.0),
+    "256Hz-mV": dict(seed=12, fs_emg=256.0, fs_eeg=128.0, emg_unit="mV"),
+    "500Hz": dict(seed=13, fs_emg=500.0, fs_eeg=250.0),
+    "512Hz": dict(seed=14, fs_emg=512.0, fs_eeg=256.0),
+}
+COMMON = dict(duration_h=2.5, full_montage=False, jerk_probability=1.0, plm_series_per_hour=1.5,
+              resp_clusters_per_hour=0.8, fragmentary_stretches_per_hour=1.0)
+_jerks: dict = {}
+
+
+@pytest.mark.parametrize("rules", ["wasm2016", "aasm2012"])
+@pytest.mark.parametrize("night_id", sorted(NIGHTS))
+def test_detection_matches_truth(sim_cache, night_id, rules):
+    paths, night = sim_cache(**NIGHTS[night_id], **COMMON)
+    res = jd.score(paths["recording"], rules=rules)
+    ev = evaluate(res, night.truth, night.hypnogram, rules)
+    assert ev["lm"]["f1"] >= 0.97, ev["lm"]
+    assert ev["plm"]["f1"] >= 0.95, ev["plm"]
+    assert ev["plms_index_error"] <= 1.0, (ev["plms_index"], ev["plms_index_truth"])
+    assert ev["lm"]["max_onset_error"] <= 0.1  # event times do not drift at any rate
+    assert ev["unscorable_covered"] >= 0.95
+    assert res.info["channels"]["leg_left"] == "Leg L"
+    assert res.info["mains_hz"]["leg_left"] == night.truth["mains_hz"]
+    _jerks.setdefault(night_id, ev["jerk"])
+
+
+def test_hypnic_jerk_f1_over_all_nights(sim_cache):
+    tp = fp = fn = 0
+    for night_id, opts in NIGHTS.items():
+        paths, night = sim_cache(**opts, **COMMON)
+        res = jd.score(paths["recording"])
+        ev = evaluate(res, night.truth, night.hypnogram)["jerk"]
+        tp, fp, fn = tp + ev["tp"], fp + ev["fp"], fn + ev["fn"]
+    assert tp + fn >= 8  # enough jerks to mean something
+    f1 = 2 * tp / (2 * tp + fp + fn)
+    assert f1 >= 0.90, (tp, fp, fn)
+
+
+def test_deterministic(sim_cache):
+    paths, _ = sim_cache(**NIGHTS["200Hz"], **COMMON)
+    a = jd.score(paths["recording"]).events_tsv()
+    b = jd.score(paths["recording"]).events_tsv()
+    assert a == b
+    from jerkdetect.simulate import simulate_night
+    n1 = simulate_night(seed=5, duration_h=0.2, fs_emg=200, fs_eeg=100, full_montage=False)
+    n2 = simulate_night(seed=5, duration_h=0.2, fs_emg=200, fs_eeg=100, full_montage=False)
+    assert all(np.array_equal(n1.signals[k], n2.signals[k]) for k in n1.signals)
+
+
+@pytest.mark.parametrize("rules", ["wasm2016", "aasm2012"])
+def test_prescored_leg_movements_give_same_series_as_emg(sim_cache, rules):
+    paths, night = sim_cache(seed=21, include_leg_movements=True, noisy_stretches_per_leg=0,
+                             fs_emg=256.0, fs_eeg=128.0, **COMMON)
+    emg = jd.score(paths["recording"], rules=rules)
+    pre = jd.score(paths["recording"], rules=rules, leg_movements="scoring")
+    assert pre.info["leg_movement_source"] == "scoring"
+    assert pre.lm.plm.sum() == emg.lm.plm.sum() > 10
+    np.testing.assert_allclose(pre.lm.onset[pre.lm.plm], emg.lm.onset[emg.lm.plm], atol=0.1)
+    assert pre.lm.series[pre.lm.plm].tolist() == emg.lm.series[emg.lm.plm].tolist()
+    assert pre.summary()["plms_index"] == pytest.approx(emg.summary()["plms_index"])
+
+
+def test_no_arousal_or_respiratory_scoring_gives_null_with_reason(sim_cache, tmp_path):
+    paths, night = sim_cache(**NIGHTS["200Hz"], **COMMON)
+    hyp_only = tmp_path / "stages.txt"
+    hyp_only.write_text("\n".join("W N1 N2 N3 R".split()[s] for s in night.stages))
+    res = jd.score(paths["recording"], annotations=str(hyp_only))
+    s = res.summary()
+    assert s["plms_arousal_index"] is None and "no arousal scoring" in s["null_reasons"]["plms_arousal_index"]
+    assert s["plms_nonresp_index"] is None and "no respiratory scoring" in s["null_reasons"]["plms_nonresp_index"]
+    assert s["plms_index"] is not None
+    assert not res.lm.arousal.any()
+
+
+def test_results_object(sample_edf):
+    res = jd.score(sample_edf)
+    ev = res.events
+    assert list(ev.columns) == ["onset", "duration", "label", "side", "stage", "arousal", "respiratory",
+                                "series", "imi", "peak_uv"]
+    assert set(ev["label"]) <= {"lm", "plm", "lm_long", "hypnic_jerk"}
+    assert (ev["label"] == "hypnic_jerk").sum() == res.summary()["n_hypnic_jerks"] >= 1
+    by = res.summary(by="stage")
+    assert list(by.index) == ["W", "N1", "N2", "N3", "R"]
+    assert by["n_plm"].sum() == res.summary()["n_plm"]
+    mask = res.get_mask(100.0, "plm")
+    assert mask.size == 360000 and mask.any()
+    ann = res.to_annotations()
+    assert len(ann) == len(ev)
+    truth = json.load(open(jd.sample_path("truth")))
+    assert res.compare([j["onset"] for j in truth["hypnic_jerks"]], "hypnic_jerk")["f1"] == 1.0
