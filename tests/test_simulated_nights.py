@@ -100,5 +100,5 @@ def test_results_object(sample_edf):
     assert mask.size == 360000 and mask.any()
     ann = res.to_annotations()
     assert len(ann) == len(ev)
-    truth = json.load(open(jd.sample_path("truth")))
+    truth = json.loads(open(sample_edf.replace(".edf", "_truth.json")).read())
     assert res.compare([j["onset"] for j in truth["hypnic_jerks"]], "hypnic_jerk")["f1"] == 1.0

@@ -25,7 +25,8 @@ def sample_path(kind: str = "recording") -> str:
     """Path of the shipped sample night: kind "recording" (EDF+), "scoring" (NSRR XML) or "truth" (JSON)."""
     import os
     here = os.path.dirname(os.path.abspath(__file__))
-    for root in (os.path.join(here, "_sample"), os.path.join(here, "..", "..", "sample_data")):
+    for root in (os.path.join(here, "_sample"), os.path.join(here, "..", "..", "sample_data"),
+                 os.path.join(os.getcwd(), "sample_data")):
         p = os.path.join(root, {"recording": "sample_night.edf", "scoring": "sample_night.xml",
                                 "truth": "sample_night_truth.json"}[kind])
         if os.path.exists(p):
