@@ -44,6 +44,17 @@ def test_envelope_matches_reference(w):
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
 
 
+def test_envelope_blocks_matches_reference():
+    from jerkdetect.detection.kernels import envelope_blocks
+    x = np.random.default_rng(9).standard_normal(10_050).astype(np.float32)
+    ref = envelope_reference(x, 25)
+    y = x.copy()
+    means = envelope_blocks(y, 25, 100)
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(means[:-1], ref[:10_000].reshape(100, 100).mean(axis=1), rtol=1e-5)
+    assert means[-1] == pytest.approx(ref[10_000:].mean(), rel=1e-5)
+
+
 def test_rolling_quantile_matches_numpy():
     v = np.random.default_rng(1).gamma(2, 2, 700)
     for half, q in [(0, 0.5), (3, 0.2), (30, 0.2), (400, 0.9)]:
@@ -93,6 +104,19 @@ def test_mains_detection():
     assert detect_mains(noise + 3 * np.sin(2 * np.pi * 60 * t), fs) == 60
     assert detect_mains(noise + 3 * np.sin(2 * np.pi * 50 * t), fs) == 50
     assert detect_mains(noise, fs) is None
+
+
+def test_ecg_subtraction_matches_reference_and_removes_bleed():
+    from jerkdetect.preprocessing.ecg import subtract_ecg, subtract_ecg_reference
+    from jerkdetect.simulate.waveforms import ecg
+    fs = 256.0
+    _, r_true, qrs = ecg(120.0, fs, np.random.default_rng(2))
+    noise = np.random.default_rng(3).standard_normal(qrs.size)
+    x = (noise + 12 * qrs).astype(np.float32)
+    ref = subtract_ecg_reference(x, fs, r_true, beats_per_template=17)
+    got = subtract_ecg(x.copy(), fs, r_true, beats_per_template=17)
+    np.testing.assert_allclose(got, ref, atol=1e-4)
+    assert np.abs(got - noise).max() < 0.3 * np.abs(12 * qrs).max()
 
 
 def test_r_peaks_on_simulated_ecg():

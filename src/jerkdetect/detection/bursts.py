@@ -7,7 +7,7 @@ import numpy as np
 
 from ..io.recording import Channel, Recording
 from ..preprocessing import design_emg_filter, detect_mains, sos_filter, subtract_ecg
-from .kernels import block_means, envelope_inplace, hysteresis, morphology_ok, rolling_quantile
+from .kernels import envelope_blocks, hysteresis, morphology_ok, rolling_quantile
 from .params import DetectionParams
 
 
@@ -99,8 +99,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     if r_times is not None and params.ecg_removal and r_times.size:
         subtract_ecg(y, fs, r_times)
     w = max(1, int(round(params.envelope_s * fs))) | 1
-    envelope_inplace(y, w)
-    bm = block_means(y, block)
+    bm = envelope_blocks(y, w, block)
     half = int(round(params.baseline_window_s / params.block_s / 2))
     base = rolling_quantile(bm, half, params.baseline_quantile)
     on, off, pk, _ = hysteresis(y, base, block, params.onset_uv, params.offset_uv,

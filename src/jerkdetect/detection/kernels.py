@@ -19,28 +19,87 @@ def envelope_inplace(x, w):
     """
     n = x.shape[0]
     h = w // 2
-    ring = np.zeros(w + 1, dtype=np.float64)
+    size = w + 1
+    ring = np.zeros(size, dtype=np.float64)
     s = 0.0
     cnt = 0
-    # prime with the first h samples
-    for i in range(min(h, n)):
-        v = abs(x[i])
-        ring[i % (w + 1)] = v
+    head = 0  # ring slot of sample j = i + h
+    for j in range(min(h, n)):
+        v = abs(x[j])
+        ring[j] = v
         s += v
         cnt += 1
+    head = min(h, n) % size
+    tail = 0  # ring slot of sample k = i - h - 1 (valid once k >= 0)
     for i in range(n):
-        j = i + h  # newest sample entering the window
+        j = i + h
         if j < n:
             v = abs(x[j])
-            ring[j % (w + 1)] = v
+            ring[head] = v
+            head += 1
+            if head == size:
+                head = 0
             s += v
             cnt += 1
-        k = i - h - 1  # oldest sample leaving the window
-        if k >= 0:
-            s -= ring[k % (w + 1)]
+        if i - h - 1 >= 0:
+            s -= ring[tail]
+            tail += 1
+            if tail == size:
+                tail = 0
             cnt -= 1
         x[i] = s / cnt
     return x
+
+
+@nb.njit(cache=True, nogil=True)
+def envelope_blocks(x, w, block):
+    """:func:`envelope_inplace` and :func:`block_means` of the result, in one pass."""
+    n = x.shape[0]
+    h = w // 2
+    size = w + 1
+    ring = np.zeros(size, dtype=np.float64)
+    nb_ = (n + block - 1) // block
+    means = np.zeros(nb_)
+    s = 0.0
+    cnt = 0
+    for j in range(min(h, n)):
+        v = abs(x[j])
+        ring[j] = v
+        s += v
+        cnt += 1
+    head = min(h, n) % size
+    tail = 0
+    b = 0
+    bi = 0
+    acc = 0.0
+    for i in range(n):
+        j = i + h
+        if j < n:
+            v = abs(x[j])
+            ring[head] = v
+            head += 1
+            if head == size:
+                head = 0
+            s += v
+            cnt += 1
+        if i - h - 1 >= 0:
+            s -= ring[tail]
+            tail += 1
+            if tail == size:
+                tail = 0
+            cnt -= 1
+        e = s / cnt
+        x[i] = e
+        acc += e
+        bi += 1
+        if bi == block:
+            means[b] = acc / block
+            acc = 0.0
+            bi = 0
+            b += 1
+    if bi:
+        means[b] = acc / bi
+    return means
 
 
 def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
@@ -71,16 +130,38 @@ def block_means(x, block):
 
 @nb.njit(cache=True, nogil=True)
 def rolling_quantile(v, half, q):
-    """Centred rolling quantile (linear interpolation, as ``np.quantile``) over 2*half+1 values."""
+    """Centred rolling quantile (linear interpolation, as ``np.quantile``) over 2*half+1 values.
+
+    Keeps the window sorted and updates it by one insertion and one removal per step.
+    """
     n = v.shape[0]
     out = np.empty(n)
+    w = np.empty(2 * half + 1)
+    m = 0
+    lo_in = 0   # next index to insert
     for i in range(n):
         lo = max(0, i - half)
         hi = min(n, i + half + 1)
-        w = np.sort(v[lo:hi])
-        pos = q * (w.shape[0] - 1)
+        while lo_in < hi:  # insert v[lo_in]
+            x = v[lo_in]
+            k = m
+            while k > 0 and w[k - 1] > x:
+                w[k] = w[k - 1]
+                k -= 1
+            w[k] = x
+            m += 1
+            lo_in += 1
+        if i - half - 1 >= 0:  # remove v[i - half - 1]
+            x = v[i - half - 1]
+            k = 0
+            while w[k] != x:
+                k += 1
+            for t in range(k, m - 1):
+                w[t] = w[t + 1]
+            m -= 1
+        pos = q * (m - 1)
         f = int(np.floor(pos))
-        c = min(f + 1, w.shape[0] - 1)
+        c = min(f + 1, m - 1)
         out[i] = w[f] + (w[c] - w[f]) * (pos - f)
     return out
 
@@ -112,8 +193,14 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0):
     peak = 0.0
     peak_i = 0
     last_off = 0
+    b = 0
+    bi = 0
     for i in range(n):
-        d = env[i] - base[i // block]
+        d = env[i] - base[b]
+        bi += 1
+        if bi == block:
+            bi = 0
+            b += 1
         if not active:
             if d >= on_uv:
                 active = True

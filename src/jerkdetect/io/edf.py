@@ -174,7 +174,11 @@ def _digital_reader(h: EdfHeader, i: int):
 
 
 def _record_onsets(h: EdfHeader) -> tuple[np.ndarray | None, float]:
-    """First-TAL onset of every record (EDF+ time-keeping) and the sub-second start offset."""
+    """First-TAL onset of every record (EDF+ time-keeping) and the sub-second start offset.
+
+    Only EDF+D needs every record's onset; for EDF+C the first record gives the start offset and
+    the others follow at record-duration steps.
+    """
     ann = h.annotation_indices
     if not ann or h.n_records == 0:
         return None, 0.0
@@ -182,15 +186,18 @@ def _record_onsets(h: EdfHeader) -> tuple[np.ndarray | None, float]:
     sb = h.sample_bytes
     start = int(h.spr[:i].sum()) * sb
     nbytes = int(h.spr[i]) * sb
-    block = np.asarray(_records_view(h)[:, start:start + nbytes])
-    onsets = np.empty(h.n_records)
-    for r in range(h.n_records):
+    n = h.n_records if h.file_type.endswith("+D") else 1
+    block = np.asarray(_records_view(h)[:n, start:start + nbytes])
+    onsets = np.empty(n)
+    for r in range(n):
         row = block[r].tobytes()
         end = row.find(b"\x14")
         try:
             onsets[r] = float(row[:end].decode("ascii").strip("\x00"))
         except ValueError:
             raise RecordingError(f"{h.path}: data record {r} has no valid EDF+ time-keeping annotation.") from None
+    if n < h.n_records:
+        onsets = onsets[0] + np.arange(h.n_records) * h.record_duration
     return onsets, float(onsets[0])
 
 

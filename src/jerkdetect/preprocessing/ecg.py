@@ -14,37 +14,144 @@ from .filters import butter2, sos_filter
 
 
 @nb.njit(cache=True, nogil=True)
-def _pick_peaks(a, thr, refractory):
-    out = np.empty(a.size, dtype=np.int64)
+def _r_threshold(a, sec, per):
+    """Half the median of the 1-s maxima of each ``per``-second block, for every sample."""
+    n = a.shape[0]
+    n_sec = (n + sec - 1) // sec
+    mx = np.zeros(n_sec)
+    b = 0
+    bi = 0
+    for i in range(n):
+        v = abs(a[i])
+        a[i] = v
+        if v > mx[b]:
+            mx[b] = v
+        bi += 1
+        if bi == sec:
+            bi = 0
+            b += 1
+    thr = np.empty(n_sec, dtype=np.float32)
+    for s0 in range(0, n_sec, per):
+        s1 = min(s0 + per, n_sec)
+        t = 0.5 * np.median(mx[s0:s1])
+        for k in range(s0, s1):
+            thr[k] = t
+    return thr
+
+
+@nb.njit(cache=True, nogil=True)
+def _pick_peaks_blocked(a, thr, sec, refractory):
+    out = np.empty(a.size // max(refractory, 1) + 2, dtype=np.int64)
     n = 0
-    i = 1
     last = -refractory
-    while i < a.size - 1:
-        if a[i] >= thr[i] and a[i] >= a[i - 1] and a[i] >= a[i + 1] and i - last >= refractory:
+    b = 0
+    bi = 1
+    for i in range(1, a.size - 1):
+        if a[i] >= thr[b] and a[i] >= a[i - 1] and a[i] >= a[i + 1] and i - last >= refractory:
             out[n] = i
             n += 1
             last = i
-        i += 1
+        bi += 1
+        if bi == sec:
+            bi = 0
+            b += 1
     return out[:n]
 
 
 def detect_r_peaks(ecg: np.ndarray, fs: float, gain: float = 1.0, offset: float = 0.0,
                    refractory_s: float = 0.3) -> np.ndarray:
-    """Sample indices of R peaks: 5-30 Hz band-pass, |.|, threshold at half the 10-s block 99th percentile."""
+    """Sample indices of R peaks: 5-30 Hz band-pass, |.|, threshold at half the median of the
+    1-s maxima of each 10-s block (robust to a single artefact), 0.3-s refractory period."""
     sos = np.array([butter2(5.0, fs, "high"), butter2(min(30.0, 0.45 * fs), fs, "low")])
     y, _ = sos_filter(ecg, sos, gain, offset)
-    a = np.abs(y)
-    blk = int(10 * fs)
-    nb_ = max(1, a.size // blk)
-    q = np.percentile(a[: nb_ * blk].reshape(nb_, blk), 99, axis=1) if a.size >= blk else np.array([a.max()])
-    thr = np.repeat(0.5 * q, blk)
-    thr = np.concatenate([thr, np.full(max(0, a.size - thr.size), thr[-1])])[: a.size]
-    return _pick_peaks(a, thr.astype(np.float32), int(refractory_s * fs))
+    sec = max(1, int(round(fs)))
+    thr = _r_threshold(y, sec, 10)
+    return _pick_peaks_blocked(y, thr, sec, int(refractory_s * fs))
+
+
+@nb.njit(cache=True, nogil=True)
+def _select(a, n, k):
+    """k-th smallest of a[:n] by in-place quickselect (Hoare partition, middle pivot)."""
+    lo, hi = 0, n - 1
+    while lo < hi:
+        p = a[(lo + hi) // 2]
+        i, j = lo, hi
+        while i <= j:
+            while a[i] < p:
+                i += 1
+            while a[j] > p:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return a[k]
+    return a[k]
+
+
+@nb.njit(cache=True, nogil=True)
+def _median_inplace(a, n):
+    if n % 2:
+        return _select(a, n, n // 2)
+    hi = _select(a, n, n // 2)
+    lo = a[0]
+    for t in range(1, n // 2):  # after selection a[:n//2] holds the lower half
+        if a[t] > lo:
+            lo = a[t]
+    return 0.5 * (lo + hi)
+
+
+@nb.njit(cache=True, nogil=True)
+def _subtract_kernel(x, idx, b, a, per, reject):
+    w = a + b
+    nbeat = idx.shape[0]
+    templ = np.empty(w, dtype=np.float64)
+    energy = np.empty(per, dtype=np.float64)
+    work = np.empty(per, dtype=np.float64)
+    start = 0
+    while start < nbeat:
+        stop = min(start + per, nbeat)
+        lo = start if stop - start >= 5 else max(0, nbeat - per)  # short tail: borrow earlier beats
+        cnt = stop - lo
+        for t in range(cnt):
+            e = 0.0
+            base = idx[lo + t] - b
+            for k in range(w):
+                e += abs(x[base + k])
+            energy[t] = e
+            work[t] = e
+        limit = reject * _median_inplace(work, cnt)
+        templ[:] = 0.0
+        used = 0
+        for t in range(cnt):
+            if energy[t] <= limit:
+                base = idx[lo + t] - b
+                for k in range(w):
+                    templ[k] += x[base + k]
+                used += 1
+        for k in range(w):
+            templ[k] /= max(used, 1)
+        for t in range(start, stop):
+            base = idx[t] - b
+            for k in range(w):
+                x[base + k] -= templ[k]
+        start = stop
+    return x
 
 
 def subtract_ecg(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float = 0.1,
-                 after_s: float = 0.15, beats_per_template: int = 40) -> np.ndarray:
-    """Subtract a median QRS template from ``x`` (filtered EMG, modified in place) at each R peak."""
+                 after_s: float = 0.15, beats_per_template: int = 40, reject: float = 2.0) -> np.ndarray:
+    """Subtract a robust QRS template from ``x`` (filtered EMG, modified in place) at each R peak.
+
+    For each block of ``beats_per_template`` beats the template is the mean of the beat windows
+    whose rectified energy is at most ``reject`` x the block's median energy, so beats that fall
+    on a movement burst do not leak into it. Templates are computed before the block is corrected.
+    """
     if r_times.size < 5:
         return x
     b, a = int(round(before_s * fs)), int(round(after_s * fs))
@@ -52,15 +159,25 @@ def subtract_ecg(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float 
     idx = idx[(idx - b >= 0) & (idx + a < x.size)]
     if idx.size < 5:
         return x
+    return _subtract_kernel(x, idx, b, a, beats_per_template, reject)
+
+
+def subtract_ecg_reference(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float = 0.1,
+                           after_s: float = 0.15, beats_per_template: int = 40,
+                           reject: float = 2.0) -> np.ndarray:
+    """NumPy reference of :func:`subtract_ecg` (fancy indexing, ``np.median``, ``mean``)."""
+    x = np.array(x, dtype=np.float64)
+    b, a = int(round(before_s * fs)), int(round(after_s * fs))
+    idx = np.rint(r_times * fs).astype(np.int64)
+    idx = idx[(idx - b >= 0) & (idx + a < x.size)]
+    if idx.size < 5:
+        return x
     win = np.arange(-b, a)
     for start in range(0, idx.size, beats_per_template):
-        chunk = idx[start:start + beats_per_template]
-        if chunk.size < 5:
-            chunk = idx[max(0, idx.size - beats_per_template):]
-            sel = idx[start:start + beats_per_template]
-        else:
-            sel = chunk
-        gather = chunk[:, None] + win
-        templ = np.median(x[gather], axis=0).astype(x.dtype)
+        sel = idx[start:start + beats_per_template]
+        src = sel if sel.size >= 5 else idx[max(0, idx.size - beats_per_template):]
+        seg = x[src[:, None] + win]
+        e = np.abs(seg).sum(axis=1)
+        templ = seg[e <= reject * np.median(e)].mean(axis=0)
         x[sel[:, None] + win] -= templ
     return x
