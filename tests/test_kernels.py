@@ -29,6 +29,16 @@ def test_sos_filter_matches_scipy(dtype):
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-3)
 
 
+def test_sos_filter_block_by_block_equals_whole():
+    x = (np.random.default_rng(4).standard_normal((300, 256)) * 500).astype(np.int16)
+    sos = design_emg_filter(256, mains=60)
+    whole, c1 = sos_filter(x, sos, 0.1, 1.0, (-32768, 32767), 256)
+    parts, c2 = sos_filter((x[i:i + 7] for i in range(0, 300, 7)), sos, 0.1, 1.0, (-32768, 32767), 256,
+                           n=x.size)
+    np.testing.assert_array_equal(whole, parts)
+    np.testing.assert_array_equal(c1, c2)
+
+
 def test_sos_filter_counts_clipped_samples():
     x = np.zeros(1000, dtype=np.int16)
     x[[5, 6, 700]] = 32767
@@ -49,7 +59,8 @@ def test_envelope_blocks_matches_reference():
     x = np.random.default_rng(9).standard_normal(10_050).astype(np.float32)
     ref = envelope_reference(x, 25)
     y = x.copy()
-    means = envelope_blocks(y, 25, 100)
+    means, maxes = envelope_blocks(y, 25, 100)
+    np.testing.assert_allclose(maxes[:-1], ref[:10_000].reshape(100, 100).max(axis=1), rtol=1e-5)
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(means[:-1], ref[:10_000].reshape(100, 100).mean(axis=1), rtol=1e-5)
     assert means[-1] == pytest.approx(ref[10_000:].mean(), rel=1e-5)
@@ -73,8 +84,11 @@ def test_hysteresis_matches_reference(seed, back):
     base = rng.uniform(0.5, 1.5, n // block)
     got = hysteresis(env, base, block, 8.0, 2.0, 50, back)
     ref = hysteresis_reference(env, base, block, 8.0, 2.0, 50, back)
-    for g, r in zip(got, ref):
+    bmax = np.array([env[i:i + block].max() for i in range(0, n, block)], dtype=np.float32)
+    skipping = hysteresis(env, base, block, 8.0, 2.0, 50, back, bmax)
+    for g, r, k in zip(got, ref, skipping):
         np.testing.assert_allclose(g, r, rtol=1e-6)
+        np.testing.assert_array_equal(g, k)
 
 
 def test_hysteresis_offset_needs_half_second_quiet():

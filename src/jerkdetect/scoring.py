@@ -146,9 +146,10 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         if det.ecg_removal and rec.has_role("ecg"):
             e = rec.channel("ecg")
             used["ecg"] = e.label
-            x = e.digital
-            r_idx = detect_r_peaks(x if x is not None else e.data, e.fs,
-                                   e.gain if x is not None else 1.0, e.offset if x is not None else 0.0)
+            if e.dig_min is not None:
+                r_idx = detect_r_peaks(e.digital_chunks(), e.fs, e.gain, e.offset, n=e.n_samples)
+            else:
+                r_idx = detect_r_peaks(e.data, e.fs)
             r_times = rec.index_to_time(e.label, r_idx)
         emg_roles = ["leg_left", "leg_right"] + (["chin"] if rec.has_role("chin") else [])
         n_max = max(rec.channel(r).n_samples for r in emg_roles)
@@ -160,7 +161,8 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
             bursts[role] = b
             if role != "chin":
                 unsc_leg[role] = b.unscorable
-        timings["detect"] = time.perf_counter() - t
+        timings["filter"] = sum(b.timings["filter"] for b in bursts.values())
+        timings["detect"] = time.perf_counter() - t - timings["filter"]
         t = time.perf_counter()
         unsc = unscorable_union(unsc_leg)
         on, off, side, pk, mo = [], [], [], [], []

@@ -53,13 +53,19 @@ def envelope_inplace(x, w):
 
 @nb.njit(cache=True, nogil=True)
 def envelope_blocks(x, w, block):
-    """:func:`envelope_inplace` and :func:`block_means` of the result, in one pass."""
+    """:func:`envelope_inplace`, plus the mean and the maximum of the result in each block, in one pass.
+
+    The steady part of the signal runs a branch-free body (full window, multiply by 1/w); only the
+    first and last ``w // 2`` samples use the shrinking window.
+    """
     n = x.shape[0]
     h = w // 2
     size = w + 1
+    inv_w = 1.0 / w
     ring = np.zeros(size, dtype=np.float64)
     nb_ = (n + block - 1) // block
     means = np.zeros(nb_)
+    maxes = np.zeros(nb_, dtype=np.float32)
     s = 0.0
     cnt = 0
     for j in range(min(h, n)):
@@ -72,34 +78,54 @@ def envelope_blocks(x, w, block):
     b = 0
     bi = 0
     acc = 0.0
+    mx = 0.0
+    body_lo = min(h + 1, n)
+    body_hi = max(body_lo, n - h)
     for i in range(n):
-        j = i + h
-        if j < n:
-            v = abs(x[j])
+        if body_lo <= i < body_hi:
+            # steady state: the window is full, one sample in, one out
+            v = abs(x[i + h])
+            s += v - ring[tail]
             ring[head] = v
             head += 1
             if head == size:
                 head = 0
-            s += v
-            cnt += 1
-        if i - h - 1 >= 0:
-            s -= ring[tail]
             tail += 1
             if tail == size:
                 tail = 0
-            cnt -= 1
-        e = s / cnt
+            e = s * inv_w
+        else:
+            j = i + h
+            if j < n:
+                v = abs(x[j])
+                ring[head] = v
+                head += 1
+                if head == size:
+                    head = 0
+                s += v
+                cnt += 1
+            if i - h - 1 >= 0:
+                s -= ring[tail]
+                tail += 1
+                if tail == size:
+                    tail = 0
+                cnt -= 1
+            e = s / cnt
         x[i] = e
         acc += e
+        mx = max(mx, e)
         bi += 1
         if bi == block:
             means[b] = acc / block
+            maxes[b] = mx
             acc = 0.0
+            mx = 0.0
             bi = 0
             b += 1
     if bi:
         means[b] = acc / bi
-    return means
+        maxes[b] = mx
+    return means, maxes
 
 
 def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
@@ -172,15 +198,18 @@ def rolling_quantile_reference(v: np.ndarray, half: int, q: float) -> np.ndarray
 
 # --------------------------------------------------------------------------- hysteresis
 @nb.njit(cache=True, nogil=True)
-def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0):
+def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
     """Burst onsets/offsets by the AASM amplitude rule with hysteresis.
 
     Onset: first sample with ``env - base >= on_uv``, moved back over at most ``back`` samples
     while the EMG stays >= ``off_uv`` above rest (the visible start of the rise). Offset: first
     sample of a run of at least ``quiet`` samples with ``env - base < off_uv``. Returns (onset,
     offset, peak above base, peak index) arrays; a burst still active at the end closes there.
+    ``block_max`` (per-block maxima of ``env``) lets idle stretches skip blocks that cannot
+    reach the onset level; the result is the same.
     """
     n = env.shape[0]
+    skip = block_max is not None
     cap = n // max(quiet, 1) + 2
     on = np.empty(cap, np.int64)
     off = np.empty(cap, np.int64)
@@ -195,7 +224,13 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0):
     last_off = 0
     b = 0
     bi = 0
-    for i in range(n):
+    i = -1
+    while i < n - 1:
+        i += 1
+        if skip and not active and bi == 0 and block_max[b] - base[b] < on_uv:
+            i += block - 1  # the whole block stays below the onset level
+            b += 1
+            continue
         d = env[i] - base[b]
         bi += 1
         if bi == block:

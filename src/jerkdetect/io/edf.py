@@ -8,6 +8,7 @@ header date, odd layouts), reading falls back to MNE with a warning.
 from __future__ import annotations
 
 import datetime as _dt
+import mmap
 import os
 import re
 import warnings
@@ -151,26 +152,60 @@ def parse_header(path: str) -> EdfHeader:
     return h
 
 
+class RecordMap:
+    """The data records memory-mapped as an (n_records, record_bytes) uint8 array.
+
+    ``release(r0, r1)`` drops the mapped pages of records r0..r1 from this process (the kernel's
+    page cache keeps them), so a channel streamed chunk by chunk never holds the whole file in
+    its resident memory: EDF records interleave all channels, so reading one channel touches
+    nearly every page of the file.
+    """
+
+    def __init__(self, h: EdfHeader):
+        self.offset, self.record_bytes = h.header_bytes, h.record_bytes
+        with open(h.path, "rb") as f:
+            self._mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        self.array = np.frombuffer(self._mm, dtype=np.uint8, count=h.n_records * h.record_bytes,
+                                   offset=h.header_bytes).reshape(h.n_records, h.record_bytes)
+
+    def release(self, r0: int, r1: int) -> None:
+        if not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        start = self.offset + r0 * self.record_bytes
+        end = self.offset + r1 * self.record_bytes
+        a = start // mmap.PAGESIZE * mmap.PAGESIZE
+        if end > a:
+            self._mm.madvise(mmap.MADV_DONTNEED, a, end - a)
+
+
 def _records_view(h: EdfHeader) -> np.ndarray:
-    """Memory-map the data records as an (n_records, record_bytes) uint8 array."""
-    return np.memmap(h.path, dtype=np.uint8, mode="r", offset=h.header_bytes,
-                     shape=(h.n_records, h.record_bytes))
+    return RecordMap(h).array
+
+
+def _decode(h: EdfHeader, block: np.ndarray, start: int, n: int) -> np.ndarray:
+    """Channel samples from a (records x bytes) block: an int16 view (EDF) or decoded int32 (BDF)."""
+    if not h.bdf:
+        return block.view("<i2")[:, start // 2: start // 2 + n]
+    b = block[:, start: start + 3 * n].reshape(block.shape[0], n, 3).astype(np.int32)
+    v = b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16)
+    return np.where(v >= 1 << 23, v - (1 << 24), v)
 
 
 def _digital_reader(h: EdfHeader, i: int):
-    """Return a callable giving channel i's digital samples as an (n_records, spr) array."""
-    sb = h.sample_bytes
-    start = int(h.spr[:i].sum()) * sb
+    """Callables giving channel i's digital samples: all at once (n_records x spr), or in chunks."""
+    start = int(h.spr[:i].sum()) * h.sample_bytes
     n = int(h.spr[i])
 
     def read() -> np.ndarray:
-        mm = _records_view(h)
-        if not h.bdf:
-            return mm.view("<i2")[:, start // 2: start // 2 + n]
-        b = np.asarray(mm[:, start: start + 3 * n]).reshape(h.n_records, n, 3).astype(np.int32)
-        v = b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16)
-        return np.where(v >= 1 << 23, v - (1 << 24), v)
-    return read
+        return _decode(h, RecordMap(h).array, start, n)
+
+    def chunks(records: int):
+        rm = RecordMap(h)
+        for r0 in range(0, h.n_records, records):
+            r1 = min(r0 + records, h.n_records)
+            yield _decode(h, rm.array[r0:r1], start, n)
+            rm.release(r0, r1)
+    return read, chunks
 
 
 def _record_onsets(h: EdfHeader) -> tuple[np.ndarray | None, float]:
@@ -291,7 +326,8 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
                              phys_min=float(h.phys_min[i]), phys_max=float(h.phys_max[i]),
                              dig_min=int(h.dig_min[i]), dig_max=int(h.dig_max[i]),
                              transducer=h.transducers[i], prefilter=h.prefilters[i],
-                             _digital=_digital_reader(h, i), n_samples=int(h.spr[i] * h.n_records))
+                             _digital=_digital_reader(h, i)[0], _chunks=_digital_reader(h, i)[1],
+                             n_samples=int(h.spr[i] * h.n_records))
     if len(set(h.labels)) != len(h.labels):
         logger.warning("%s: duplicate channel labels; later ones shadow earlier ones", path)
     chans = _select(chans, channels, roles, path)

@@ -34,6 +34,7 @@ class Channel:
     _loader: Callable[[], np.ndarray] | None = field(default=None, repr=False)
     _data: np.ndarray | None = field(default=None, repr=False)
     _digital: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    _chunks: Callable | None = field(default=None, repr=False)
     n_samples: int = 0
 
     @property
@@ -56,17 +57,31 @@ class Channel:
         """Raw integer samples (records x samples-per-record view where possible), or None."""
         return None if self._digital is None else self._digital()
 
+    def digital_chunks(self, records: int = 600):
+        """Yield the digital samples in blocks of ``records`` data records (2-D arrays).
+
+        Pages of the file are released after each block, so resident memory stays at one block.
+        """
+        if self._chunks is not None:
+            yield from self._chunks(records)
+        elif self._digital is not None:
+            yield self.digital
+
     @property
     def data(self) -> np.ndarray:
         """Samples as float64 in µV (voltage channels) or the declared unit."""
         if self._data is None:
             if self._loader is not None:
-                arr = self._loader()
+                arr = np.ascontiguousarray(self._loader(), dtype=np.float64)
             else:
-                arr = self.digital.astype(np.float64).reshape(-1)  # one float copy, scaled in place
-                arr *= self.gain
+                arr = np.empty(self.n_samples, dtype=np.float64)  # one float array, filled by blocks
+                k = 0
+                for blk in self.digital_chunks():
+                    m = blk.size
+                    np.multiply(blk, self.gain, out=arr[k:k + m].reshape(blk.shape))
+                    k += m
                 arr += self.offset
-            self._data = np.ascontiguousarray(arr, dtype=np.float64)
+            self._data = arr
         return self._data
 
     @property

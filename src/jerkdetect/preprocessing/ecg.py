@@ -58,12 +58,14 @@ def _pick_peaks_blocked(a, thr, sec, refractory):
     return out[:n]
 
 
-def detect_r_peaks(ecg: np.ndarray, fs: float, gain: float = 1.0, offset: float = 0.0,
-                   refractory_s: float = 0.3) -> np.ndarray:
+def detect_r_peaks(ecg, fs: float, gain: float = 1.0, offset: float = 0.0,
+                   refractory_s: float = 0.3, n: int | None = None) -> np.ndarray:
     """Sample indices of R peaks: 5-30 Hz band-pass, |.|, threshold at half the median of the
-    1-s maxima of each 10-s block (robust to a single artefact), 0.3-s refractory period."""
+    1-s maxima of each 10-s block (robust to a single artefact), 0.3-s refractory period.
+
+    ``ecg`` is an array or an iterable of digital blocks (then ``n`` is the sample count)."""
     sos = np.array([butter2(5.0, fs, "high"), butter2(min(30.0, 0.45 * fs), fs, "low")])
-    y, _ = sos_filter(ecg, sos, gain, offset)
+    y, _ = sos_filter(ecg, sos, gain, offset, n=n)
     sec = max(1, int(round(fs)))
     thr = _r_threshold(y, sec, 10)
     return _pick_peaks_blocked(y, thr, sec, int(refractory_s * fs))

@@ -53,19 +53,22 @@ def design_emg_filter(fs: float, band: tuple[float, float] = (10.0, 100.0),
     return np.array(sos)
 
 
-@nb.njit(cache=True, nogil=True, fastmath=False)
-def _sos_kernel(x2d, gain, offset, sos, out, clip_lo, clip_hi, block, clipped):
-    """Scale (digital -> µV), filter through the cascade and count clipped samples per block."""
+@nb.njit(cache=True, nogil=True)
+def _sos_kernel(x2d, gain, offset, sos, out, k, clip_lo, clip_hi, block, clipped, z1, z2):
+    """Scale (digital -> µV), filter through the cascade and count clipped samples per block.
+
+    Starts writing at ``out[k]`` with filter state ``z1``/``z2`` (updated in place), so a signal
+    can be filtered block by block; returns the next write position.
+    """
     ns = sos.shape[0]
-    z1 = np.zeros(ns)
-    z2 = np.zeros(ns)
     n_rec, spr = x2d.shape
-    k = 0
+    b = k // block
+    bi = k - b * block
     for r in range(n_rec):
         for j in range(spr):
             raw = x2d[r, j]
             if raw <= clip_lo or raw >= clip_hi:
-                clipped[k // block] += 1
+                clipped[b] += 1
             v = raw * gain + offset
             for s in range(ns):
                 y = sos[s, 0] * v + z1[s]
@@ -74,26 +77,42 @@ def _sos_kernel(x2d, gain, offset, sos, out, clip_lo, clip_hi, block, clipped):
                 v = y
             out[k] = v
             k += 1
-    return out
+            bi += 1
+            if bi == block:
+                bi = 0
+                b += 1
+    return k
 
 
 def sos_filter(x, sos: np.ndarray, gain: float = 1.0, offset: float = 0.0,
                clip_range: tuple[float, float] | None = None, block: int = 1 << 30,
-               out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Filter ``x`` (1-D, or records x samples straight from an EDF memmap) into float32.
+               out: np.ndarray | None = None, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Filter ``x`` into float32.
 
-    Returns (filtered, clipped-samples-per-block). ``gain``/``offset`` turn digital values into µV
-    inside the loop, so no float copy of the raw channel is ever made.
+    ``x`` is a 1-D array, a records x samples array (an EDF memmap view), or an iterable of such
+    2-D blocks (``Channel.digital_chunks()``, then ``n`` gives the total sample count). Returns
+    (filtered, clipped-samples-per-block). ``gain``/``offset`` turn digital values into µV inside
+    the loop, so no float copy of the raw channel is ever made.
     """
-    x2d = x if x.ndim == 2 else x.reshape(1, -1)
-    n = x2d.shape[0] * x2d.shape[1]
+    if isinstance(x, np.ndarray):
+        blocks = [x if x.ndim == 2 else x.reshape(1, -1)]
+        n = x.size
+    else:
+        blocks = x
+        if n is None:
+            raise ValueError("n (total samples) is needed when x is an iterable of blocks")
     if out is None:
         out = np.empty(n, dtype=np.float32)
     lo, hi = clip_range if clip_range is not None else (-np.inf, np.inf)
     clipped = np.zeros(n // block + 1, dtype=np.int64)
-    _sos_kernel(x2d, float(gain), float(offset), np.ascontiguousarray(sos, dtype=np.float64), out,
-                float(lo), float(hi), int(block), clipped)
-    return out, clipped
+    sos = np.ascontiguousarray(sos, dtype=np.float64)
+    z1 = np.zeros(sos.shape[0])
+    z2 = np.zeros(sos.shape[0])
+    k = 0
+    for blk in blocks:
+        k = _sos_kernel(blk, float(gain), float(offset), sos, out, k, float(lo), float(hi), int(block),
+                        clipped, z1, z2)
+    return out[:n], clipped
 
 
 def detect_mains(x: np.ndarray, fs: float, candidates=(50.0, 60.0), ratio: float = 4.0) -> float | None:
@@ -128,56 +147,3 @@ def detect_mains(x: np.ndarray, fs: float, candidates=(50.0, 60.0), ratio: float
             best, best_r = f, r
     return best
 
-
-@nb.njit(cache=True, nogil=True)
-def _sos_multi_kernel(xs, gains, offsets, sos, out, clip_lo, clip_hi, block, clipped):
-    """:func:`_sos_kernel` for C channels at once: their independent filter chains interleave,
-    which hides the latency of each chain (the single-channel loop is latency-bound)."""
-    C = len(xs)
-    ns = sos.shape[1]
-    z1 = np.zeros((C, ns))
-    z2 = np.zeros((C, ns))
-    n_rec, spr = xs[0].shape
-    k = 0
-    for r in range(n_rec):
-        for j in range(spr):
-            blk = k // block
-            for c in range(C):
-                raw = xs[c][r, j]
-                if raw <= clip_lo[c] or raw >= clip_hi[c]:
-                    clipped[c, blk] += 1
-                v = raw * gains[c] + offsets[c]
-                for s in range(ns):
-                    y = sos[c, s, 0] * v + z1[c, s]
-                    z1[c, s] = sos[c, s, 1] * v - sos[c, s, 4] * y + z2[c, s]
-                    z2[c, s] = sos[c, s, 2] * v - sos[c, s, 5] * y
-                    v = y
-                out[c, k] = v
-            k += 1
-    return out
-
-
-def sos_filter_multi(xs, sos_list, gains, offsets, clip_ranges, block: int,
-                     out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Filter several channels of identical layout (same records x samples, same dtype) in one pass.
-
-    Each channel has its own cascade (padded to the same number of sections with identity
-    sections), gain, offset and clip range. Returns (C x n float32, C x blocks clipped counts).
-    """
-    xs = tuple(x if x.ndim == 2 else x.reshape(1, -1) for x in xs)
-    C = len(xs)
-    n = xs[0].shape[0] * xs[0].shape[1]
-    ns = max(s.shape[0] for s in sos_list)
-    sos = np.zeros((C, ns, 6))
-    sos[:, :, 0] = 1.0
-    sos[:, :, 3] = 1.0
-    for c, s in enumerate(sos_list):
-        sos[c, : s.shape[0]] = s
-    if out is None:
-        out = np.empty((C, n), dtype=np.float32)
-    lo = np.array([c[0] if c is not None else -np.inf for c in clip_ranges], dtype=np.float64)
-    hi = np.array([c[1] if c is not None else np.inf for c in clip_ranges], dtype=np.float64)
-    clipped = np.zeros((C, n // block + 1), dtype=np.int64)
-    _sos_multi_kernel(xs, np.asarray(gains, np.float64), np.asarray(offsets, np.float64), sos, out,
-                      lo, hi, int(block), clipped)
-    return out, clipped
