@@ -197,3 +197,20 @@ def test_hypnic_window_edges():
     assert len(rule.find(mk(969.0), trans, np.zeros((0, 2)))["onset"]) == 0
     assert len(rule.find(mk(1059.5), trans, np.zeros((0, 2)))["onset"]) == 1  # first two sleep epochs
     assert len(rule.find(mk(1061.0), trans, np.zeros((0, 2)))["onset"]) == 0
+
+
+def test_hypnic_jerk_on_top_of_raised_chin_tone():
+    """The chin is already active (wake tone) so it has no burst onset at the jerk; its envelope
+    still jumps. With envelopes the jerk is found; from burst onsets alone it is not."""
+    rule = HypnicJerkRule()
+    fs = 100.0
+    chin_env = np.full(int(2000 * fs), 3.0)
+    chin_env[int(995 * fs):int(1010 * fs)] = 12.0            # raised tone from 995 s
+    chin_env[int(1000.0 * fs):int(1000.15 * fs)] = 90.0       # the jerk at 1000 s
+    bursts = {"chin": _b((995.0, 15.0, 9.0)), "left": _b((1000.02, 0.15, 80)), "right": _b()}
+    trans = np.array([1010.0])
+    assert len(rule.find(bursts, trans, np.zeros((0, 2)))["onset"]) == 0
+    j = rule.find(bursts, trans, np.zeros((0, 2)), envelopes={"chin": (chin_env, fs)})
+    assert j["muscles"] == ["chin+left"] and j["onset"].tolist() == [1000.02]
+    flat = np.full(int(2000 * fs), 12.0)  # tone raised but no jump: still not a jerk
+    assert len(rule.find(bursts, trans, np.zeros((0, 2)), envelopes={"chin": (flat, fs)})["onset"]) == 0

@@ -191,7 +191,8 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
                          b.peak_uv[~_inside(b.onset, unsc)]) for r, b in bursts.items()}
     transitions = hyp.transitions() if hyp is not None else np.zeros(0)
     all_lm = np.column_stack([mono.onset, mono.offset]) if mono.onset.size else np.zeros((0, 2))
-    jerks = hj.find(brief, transitions, all_lm, arousals) if brief else \
+    envs = {muscle[r]: (b.envelope, b.envelope_fs) for r, b in bursts.items() if b.envelope is not None}
+    jerks = hj.find(brief, transitions, all_lm, arousals, envs) if brief else \
         dict(onset=np.zeros(0), offset=np.zeros(0), peak_uv=np.zeros(0), muscles=[], arousal=np.zeros(0, bool),
              transition=np.zeros(0))
     lm_stage = hyp.stage_at(lm.onset) if hyp is not None else np.full(len(lm), -1, np.int8)

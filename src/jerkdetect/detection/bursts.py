@@ -27,6 +27,8 @@ class ChannelBursts:
     mains: float | None = None
     duration_s: float = 0.0
     timings: dict = field(default_factory=dict)
+    envelope: np.ndarray | None = field(default=None, repr=False)  # max-pooled, µV
+    envelope_fs: float = 0.0
 
     @property
     def duration(self) -> np.ndarray:
@@ -42,6 +44,9 @@ class ChannelBursts:
     @property
     def unscorable_min(self) -> float:
         return float(np.sum(self.unscorable[:, 1] - self.unscorable[:, 0]) / 60) if self.unscorable.size else 0.0
+
+
+ENVELOPE_FS = 100.0  # rate of the max-pooled envelope kept for multi-muscle coincidence checks
 
 
 def _mask_to_intervals(mask: np.ndarray, block_s: float, limit: float) -> np.ndarray:
@@ -118,7 +123,10 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     if rec.discontinuous and unsc.size:
         unsc = np.column_stack([rec.index_to_time(label, unsc[:, 0] * fs),
                                 rec.index_to_time(label, np.maximum(unsc[:, 1] * fs - 1, 0)) + 1 / fs])
+    pool = max(1, int(round(fs / ENVELOPE_FS)))
+    m = y.size // pool * pool
+    env_ds = y[:m].reshape(-1, pool).max(axis=1)
     t2 = time.perf_counter()
     return ChannelBursts(label, ch.role, fs, rec.index_to_time(label, on), rec.index_to_time(label, off),
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
-                         mains, dur, {"filter": t1 - t0, "detect": t2 - t1})
+                         mains, dur, {"filter": t1 - t0, "detect": t2 - t1}, env_ds, fs / pool)

@@ -28,7 +28,7 @@ class DetectionParams:
     onset_backtrack_s : float
         After the 8-µV crossing, the onset moves back (at most this far) to where the EMG first
         rose >= ``offset_uv`` above rest: the visible start of the burst that a scorer marks
-        (jerkdetect default 0.25 s; 0 gives the bare threshold crossing).
+        (jerkdetect default 0.5 s; 0 gives the bare threshold crossing).
     offset_uv, quiet_s : float
         LM offset: start of a >= 0.5 s period with EMG < 2 µV above rest (AASM 2012; WASM 2016).
     max_rest_uv, min_rest_uv : float
@@ -49,7 +49,7 @@ class DetectionParams:
     baseline_window_s: float = 60.0
     baseline_quantile: float = 0.2
     onset_uv: float = 8.0
-    onset_backtrack_s: float = 0.25
+    onset_backtrack_s: float = 0.5
     offset_uv: float = 2.0
     quiet_s: float = 0.5
     max_rest_uv: float = 10.0

@@ -41,6 +41,11 @@ class HypnicJerkRule:
         No leg movement (>= 0.5 s) within 2 s: the jerk is isolated, not part of an LM or PLM series.
     arousal_within_s : float
         An arousal starting within 3 s after the jerk (or overlapping it) marks it arousal-linked.
+    rise_uv, rise_reference_s : float
+        With envelopes, a muscle also takes part when its envelope rises >= 8 µV (the LM onset
+        level) within the coincidence window above its median over the preceding 2 s; this finds
+        a jerk in a muscle whose tone was already raised (chin in wake), where no burst onset is
+        seen.
     """
 
     max_burst_s: float = 0.5
@@ -52,24 +57,39 @@ class HypnicJerkRule:
     window_after_s: float = 60.0
     isolation_s: float = 2.0
     arousal_within_s: float = 3.0
+    rise_uv: float = 8.0
+    rise_reference_s: float = 2.0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def _rise(self, env: np.ndarray, fs: float, t: float) -> float:
+        """Envelope rise (µV) at time t: max in the coincidence window minus the preceding median."""
+        i0 = int(np.floor((t - self.max_lag_s) * fs))
+        i1 = int(np.ceil((t + self.max_lag_s + 0.1) * fs)) + 1
+        r0 = int(np.floor((t - self.rise_reference_s) * fs))
+        r1 = int(np.floor((t - 0.2) * fs))
+        if r0 < 0 or i1 > env.size or r1 <= r0:
+            return 0.0
+        return float(env[max(i0, 0):i1].max() - np.median(env[r0:r1]))
+
     def find(self, bursts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
              transitions: np.ndarray, lm_intervals: np.ndarray,
-             arousals: np.ndarray | None = None) -> dict[str, np.ndarray | list]:
+             arousals: np.ndarray | None = None,
+             envelopes: dict[str, tuple[np.ndarray, float]] | None = None) -> dict[str, np.ndarray | list]:
         """Find hypnic jerks.
 
         Parameters
         ----------
         bursts : dict muscle -> (onset, offset, peak_uv)
-            Brief bursts per muscle ('chin', 'left', 'right').
+            Bursts per muscle ('chin', 'left', 'right').
         transitions : array
             Wake -> sleep transition times (s).
         lm_intervals : (n, 2) array
             All leg movements (onset, offset) to stay clear of.
         arousals : (n, 2) array of onset, duration, optional
+        envelopes : dict muscle -> (envelope in µV, its rate), optional
+            Enables the envelope-rise participation test (``rise_uv``).
 
         Returns
         -------
@@ -89,9 +109,17 @@ class HypnicJerkRule:
             while j < len(rows) and rows[j][0] - rows[i][0] <= self.max_lag_s:
                 j += 1
             grp = rows[i:j]
-            muscles = sorted({g[3] for g in grp})
             t = grp[0][0]
-            if len(muscles) >= self.min_muscles and max(g[2] for g in grp) >= self.min_amplitude_uv:
+            strength = {}
+            for g in grp:
+                strength[g[3]] = max(strength.get(g[3], 0.0), g[2])
+            for m, (env, fs) in (envelopes or {}).items():
+                if m not in strength:
+                    r = self._rise(env, fs, t)
+                    if r >= self.rise_uv:
+                        strength[m] = r
+            muscles = sorted(strength)
+            if len(muscles) >= self.min_muscles and max(strength.values()) >= self.min_amplitude_uv:
                 k = np.flatnonzero((trans - self.window_before_s <= t) & (t <= trans + self.window_after_s))
                 end = max(g[1] for g in grp if g[3] in self.brief_muscles) \
                     if any(g[3] in self.brief_muscles for g in grp) else min(g[1] for g in grp)
@@ -100,7 +128,7 @@ class HypnicJerkRule:
                 if k.size and clear:
                     out["onset"].append(t)
                     out["offset"].append(end)
-                    out["peak_uv"].append(max(g[2] for g in grp))
+                    out["peak_uv"].append(max(strength.values()))
                     out["muscles"].append("+".join(muscles))
                     out["transition"].append(float(trans[k[0]]))
                     ar = False

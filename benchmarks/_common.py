@@ -1,0 +1,84 @@
+"""Shared helpers for the benchmarks: test nights, child-process timing, table printing."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "_data")
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{platform.node()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()}"
+
+
+def full_night(hours: float = 8.0) -> str:
+    """The reference 8-h PSG of issue 4: 3 EMG at 512 Hz, 2 EEG + 2 EOG + ECG at 256 Hz, 2 resp, SpO2."""
+    os.makedirs(DATA, exist_ok=True)
+    stem = f"full_{hours:g}h"
+    p = os.path.join(DATA, stem + ".edf")
+    if not os.path.exists(p):
+        from jerkdetect.simulate import simulate_night
+        simulate_night(seed=42, duration_h=hours).write(DATA, stem)
+    return p
+
+
+def quick_night(hours: float, fs: float, seed: int = 0) -> str:
+    """A fast synthetic recording for scaling runs: 2 legs + chin at ``fs``, ECG at 256 Hz, bursts every ~25 s."""
+    from jerkdetect.io.edf_write import SignalSpec, write_edf
+    os.makedirs(DATA, exist_ok=True)
+    p = os.path.join(DATA, f"quick_{hours:g}h_{fs:g}Hz.edf")
+    if os.path.exists(p):
+        return p
+    rng = np.random.default_rng(seed)
+    n = int(hours * 3600 * fs)
+    specs = []
+    for lab in ("Leg L", "Leg R", "EMG Chin"):
+        x = rng.standard_normal(n, dtype=np.float32) * 2.0
+        for t in np.arange(30, hours * 3600 - 30, 25.0):
+            i = int(t * fs)
+            x[i:i + int(2 * fs)] *= 12
+        specs.append(SignalSpec(lab, x, fs))
+    specs.append(SignalSpec("ECG", rng.standard_normal(int(hours * 3600 * 256), dtype=np.float32) * 30, 256))
+    write_edf(p, specs)
+    hyp = os.path.join(DATA, f"quick_{hours:g}h_{fs:g}Hz.tsv")
+    with open(hyp, "w") as f:
+        f.write("onset\tduration\tdescription\n")
+        for k in range(int(hours * 120)):
+            f.write(f"{k * 30}\t30\t{'W' if k < 20 else 'N2'}\n")
+    return p
+
+
+def run_child(code: str, env: dict | None = None) -> dict:
+    """Run Python code in a fresh process; it prints one JSON line. Adds wall time and peak RSS (MB)."""
+    t = time.perf_counter()
+    # VmHWM is this process's own peak RSS (ru_maxrss would carry the parent's over fork/exec)
+    p = subprocess.run([sys.executable, "-c", code + "\nimport json\n"
+                        "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0]\n"
+                        "print('@@' + json.dumps({**OUT, 'rss_mb': int(hwm.split()[1]) / 1024}))"],
+                       capture_output=True, text=True, env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - t
+    if p.returncode:
+        raise RuntimeError(p.stderr[-2000:])
+    line = [ln for ln in p.stdout.splitlines() if ln.startswith("@@")][-1]
+    return {**json.loads(line[2:]), "wall_s": wall}
+
+
+def table(rows: list[dict], cols: list[str]) -> str:
+    def f(v):
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    out += ["| " + " | ".join(f(r.get(c, "")) for c in cols) + " |" for r in rows]
+    return "\n".join(out)
