@@ -19,6 +19,7 @@ from .scoring import find_scoring_file, score  # noqa: E402
 from .detection import DetectionParams  # noqa: E402
 from .rules import AASM2012, WASM2016, HypnicJerkRule  # noqa: E402
 from .reporting import ScoringResult  # noqa: E402
+from .batch import score_many  # noqa: E402
 
 
 def sample_path(kind: str = "recording") -> str:
@@ -35,4 +36,4 @@ def sample_path(kind: str = "recording") -> str:
 
 
 __all__ += ["AASM2012", "DetectionParams", "Hypnogram", "HypnicJerkRule", "Scoring", "ScoringResult",
-            "WASM2016", "find_scoring_file", "read_scoring", "sample_path", "score"]
+            "WASM2016", "find_scoring_file", "read_scoring", "sample_path", "score", "score_many"]

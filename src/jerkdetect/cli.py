@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--param", action="append", metavar="NAME=VALUE")
     b.add_argument("--force", action="store_true", help="rescore nights whose outputs are complete")
     b.add_argument("--quiet", action="store_true", help="no progress bar (for logs)")
+    b.add_argument("--no-export", action="store_true",
+                   help="skip the BIDS events and EDF+ annotation exports of each night")
     b.set_defaults(func=cmd_batch)
 
     m = sub.add_parser("simulate", help="write a simulated night (EDF+, scoring file, truth JSON)")

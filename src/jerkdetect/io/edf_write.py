@@ -47,7 +47,7 @@ def _tal(onset: float, duration: float, text: str) -> bytes:
 def write_edf(path: str | os.PathLike, signals: Sequence[SignalSpec], start: _dt.datetime | None = None,
               annotations: Sequence[tuple[float, float, str]] = (), record_duration: float = 1.0,
               bdf: bool = False, record_onsets: Sequence[float] | None = None,
-              patient: str = "X X X X", recording: str | None = None) -> None:
+              patient: str = "X X X X", recording: str | None = None, n_records: int | None = None) -> None:
     """Write an EDF+ (or BDF+) file, atomically (temporary name, then rename).
 
     ``record_onsets`` (seconds, one per record) makes an EDF+D file with gaps; signals then hold
@@ -63,7 +63,7 @@ def write_edf(path: str | os.PathLike, signals: Sequence[SignalSpec], start: _dt
         spr.append(int(round(k)))
         nr = math.ceil(len(s.data) / spr[-1])
         n_rec = nr if n_rec is None else max(n_rec, nr)
-    n_rec = n_rec or 0
+    n_rec = n_rec or n_records or 0
     if record_onsets is not None:
         onsets = np.asarray(record_onsets, dtype=np.float64)
         n_rec = len(onsets)

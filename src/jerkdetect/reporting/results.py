@@ -101,6 +101,16 @@ class ScoringResult:
             mask[int(round(r["onset"] * fs)): int(round((r["onset"] + r["duration"]) * fs)) + 1] = True
         return mask
 
+    def write_bids(self, path: str) -> tuple[str, str]:
+        """BIDS-style ``events.tsv`` (``trial_type``) plus its JSON sidecar."""
+        from .export import write_bids_events
+        return write_bids_events(self, path)
+
+    def write_edf_annotations(self, path: str) -> str:
+        """The scored events as an annotation-only EDF+ file (EDFbrowser, ``mne.read_annotations``)."""
+        from .export import write_edf_annotations
+        return write_edf_annotations(self, path)
+
     def to_annotations(self):
         """The scored events as ``mne.Annotations`` (onsets relative to the recording start)."""
         import mne
@@ -116,8 +126,12 @@ class ScoringResult:
         return "\n".join(lines) + "\n"
 
     def summary_dict(self) -> dict:
-        return {**self.indices, **{k: v for k, v in self.info.items() if k not in self.indices},
-                "by_stage": self.by_stage}
+        """What ``X_summary.json`` holds: indices, per-stage table, every parameter and source.
+
+        Run timings are left out so the same night and parameters always give the same file.
+        """
+        info = {k: v for k, v in self.info.items() if k not in self.indices and k != "timings_s"}
+        return {**self.indices, **info, "by_stage": self.by_stage}
 
     def write(self, out_dir: str, stem: str) -> dict[str, str]:
         """Write ``stem_events.tsv`` and ``stem_summary.json`` atomically; return their paths."""

@@ -1,0 +1,22 @@
+"""``jerkdetect batch``: the command-line front of :func:`score_many`."""
+from __future__ import annotations
+
+import sys
+
+
+def run_batch_cli(a) -> int:
+    from ..cli import _channels
+    from .runner import score_many
+    params = {}
+    for p in a.param or []:
+        k, v = p.split("=", 1)
+        params[k] = float(v)
+    df = score_many(a.inputs, a.out, rules=a.rules, jobs=a.jobs, channels=_channels(a.channel),
+                    rule_params=params, force=a.force, dask_scheduler=a.dask_scheduler,
+                    dask_local=a.dask_local, quiet=a.quiet, export=not a.no_export)
+    n_fail = int((df["status"] == "failed").sum())
+    counts = df["status"].value_counts().to_dict()
+    print(f"{len(df)} nights: {counts.get('ok', 0)} scored, {counts.get('skipped', 0)} already complete, "
+          f"{n_fail} failed; cohort table {a.out}/cohort_summary.tsv"
+          + (f"; reasons in {a.out}/errors.tsv" if n_fail else ""), file=sys.stderr if n_fail else sys.stdout)
+    return 1 if n_fail else 0

@@ -1,0 +1,193 @@
+"""Run many nights: local process pool (default) or a dask.distributed cluster."""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Iterable
+
+from .._atomic import atomic_write_text
+from .._logging import logger
+from .inputs import Job, collect_jobs
+from .state import clean_temporaries
+from .worker import INDEX_KEYS, score_job
+
+COHORT_COLUMNS = ("stem", "recording", "annotations", "status", "rules") + INDEX_KEYS + ("error",)
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class _Progress:
+    """tqdm bar with done/failed counts, rate and ETA; plain log lines in quiet mode or without tqdm."""
+
+    def __init__(self, total: int, quiet: bool):
+        self.failed = 0
+        self.bar = None
+        if not quiet:
+            try:
+                from tqdm import tqdm
+                self.bar = tqdm(total=total, unit="night", dynamic_ncols=True)
+            except ImportError:
+                pass
+
+    def update(self, row: dict) -> None:
+        self.failed += row["status"] == "failed"
+        if self.bar is not None:
+            self.bar.set_postfix(failed=self.failed, refresh=False)
+            self.bar.update(1)
+        logger.info("%s: %s%s", row["stem"], row["status"], f" ({row['error']})" if row["error"] else "")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _run_local(jobs: list[Job], out: str, settings: dict, force: bool, export: bool, n: int,
+               progress: _Progress) -> list[dict]:
+    rows = []
+    if n <= 1:
+        for j in jobs:
+            rows.append(score_job(j, out, settings, force, export))
+            progress.update(rows[-1])
+        return rows
+    ctx = mp.get_context("spawn")  # clean workers: no inherited threads or state
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+        futs = [pool.submit(score_job, j, out, settings, force, export) for j in jobs]
+        for f in as_completed(futs):
+            rows.append(f.result())
+            progress.update(rows[-1])
+    return rows
+
+
+def _run_dask(jobs: list[Job], out: str, settings: dict, force: bool, export: bool,
+              scheduler: str | None, n_local: int | None, client, progress: _Progress) -> list[dict]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed as d_completed
+    except ImportError:
+        raise ImportError("Dask is not installed: pip install 'jerkdetect[dask]'") from None
+    own = None
+    if client is None:
+        if scheduler:
+            client = own = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=n_local or available_cores(), threads_per_worker=1,
+                                   processes=True, dashboard_address=None)
+            client = own = Client(cluster)
+    try:
+        # workers read the files themselves: only paths go out, one small dict per night comes back
+        futs = client.map(score_job, jobs, out_dir=out, settings=settings, force=force, export=export,
+                          pure=False)
+        rows = []
+        for f in d_completed(futs):
+            rows.append(f.result())
+            progress.update(rows[-1])
+        return rows
+    finally:
+        if own is not None:
+            cl = getattr(own, "cluster", None)
+            own.close()
+            if cl is not None and not scheduler:
+                cl.close()
+
+
+def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm2016", jobs: int | None = None,
+               channels: dict | None = None, rule_params: dict | None = None, detection: dict | None = None,
+               force: bool = False, export: bool = True, dask_scheduler: str | None = None,
+               dask_local: int | None = None, client=None, quiet: bool = True):
+    """Score many nights; write per-night files, ``cohort_summary.tsv`` (+ Parquet), ``errors.tsv``.
+
+    Parameters
+    ----------
+    inputs : list of str or Job
+        Folders (searched recursively), globs, manifest CSV/TSV files, or :class:`Job` objects.
+    out : str
+        Output folder.
+    rules, rule_params, detection, channels
+        As for :func:`jerkdetect.score` (``channels`` is the default role override of every night;
+        a manifest row can set its own).
+    jobs : int, optional
+        Worker processes (default: the cores available). Ignored with Dask.
+    force : bool
+        Rescore nights whose outputs are complete for the same parameters and inputs.
+    dask_scheduler, dask_local, client
+        Run on a dask.distributed cluster: its scheduler address, a LocalCluster of N workers,
+        or an existing ``Client`` (e.g. from a notebook).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The cohort table, one row per night (indices, TST, rule set, status, error), sorted by
+        recording.
+
+    Examples
+    --------
+    >>> import jerkdetect as jd
+    >>> df = jd.score_many(["sample_data"], out="results", jobs=1)  # doctest: +SKIP
+    """
+    import pandas as pd
+    os.makedirs(out, exist_ok=True)
+    # the log file always gets one line per night; the console gets them only in quiet mode
+    # (otherwise the progress bar shows them)
+    log_handler = logging.FileHandler(os.path.join(out, "batch.log"))
+    log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handlers = [log_handler]
+    if quiet:
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("%(asctime)s jerkdetect batch: %(message)s"))
+        handlers.append(console)
+    for h in handlers:
+        logger.addHandler(h)
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        job_list = [j for j in inputs if isinstance(j, Job)] if inputs and isinstance(next(iter(inputs)), Job) \
+            else collect_jobs(list(inputs), channels)
+        removed = clean_temporaries(out)
+        if removed:
+            logger.info("removed %d temporary files left by an interrupted run", removed)
+        settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {})}
+        logger.info("batch: %d nights, rules %s, out %s", len(job_list), rules, out)
+        t0 = time.perf_counter()
+        progress = _Progress(len(job_list), quiet)
+        try:
+            if dask_scheduler or dask_local or client is not None:
+                rows = _run_dask(job_list, out, settings, force, export, dask_scheduler, dask_local, client, progress)
+            else:
+                rows = _run_local(job_list, out, settings, force, export, jobs or available_cores(), progress)
+        finally:
+            progress.close()
+        rows.sort(key=lambda r: r["recording"])
+        df = pd.DataFrame(rows)
+        for c in COHORT_COLUMNS:
+            if c not in df:
+                df[c] = None
+        df = df[list(COHORT_COLUMNS) + ["seconds"]]
+        cohort = df.drop(columns=["seconds"])
+        atomic_write_text(os.path.join(out, "cohort_summary.tsv"), cohort.to_csv(sep="\t", index=False, na_rep="n/a"))
+        try:
+            import pyarrow  # noqa: F401
+            tmp = os.path.join(out, ".tmp-cohort.parquet")
+            cohort.astype({"annotations": "string", "error": "string"}).to_parquet(tmp, index=False)
+            os.replace(tmp, os.path.join(out, "cohort_summary.parquet"))
+        except ImportError:
+            pass
+        err = cohort[cohort["status"] == "failed"][["recording", "error"]]
+        atomic_write_text(os.path.join(out, "errors.tsv"), err.to_csv(sep="\t", index=False))
+        n_ok = int((df["status"] == "ok").sum())
+        logger.info("done in %.1f s: %d scored, %d skipped, %d failed", time.perf_counter() - t0, n_ok,
+                    int((df["status"] == "skipped").sum()), len(err))
+        return df
+    finally:
+        for h in handlers:
+            logger.removeHandler(h)
+        log_handler.close()
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate

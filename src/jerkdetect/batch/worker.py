@@ -1,0 +1,69 @@
+"""Score one night inside a worker (process pool or Dask); never raises."""
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+import warnings
+
+from .._atomic import atomic_write_text
+from ..errors import JerkdetectError
+from .inputs import Job
+from .state import file_fingerprint, outputs_complete, params_hash
+
+INDEX_KEYS = ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index",
+              "periodicity_index", "lm_index", "n_lm", "n_plm", "n_plms", "n_plmw", "n_plm_series",
+              "imi_median_s", "n_hypnic_jerks", "n_wake_to_sleep_transitions", "hypnic_jerks_per_transition")
+
+
+def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, export: bool = True) -> dict:
+    """Score one night and write its files; return one cohort-table row (status ok/skipped/failed)."""
+    from .. import __version__
+    t0 = time.perf_counter()
+    row = {"recording": job.recording, "stem": job.stem, "annotations": job.annotations,
+           "rules": settings["rules"]}
+    ev_path = os.path.join(out_dir, f"{job.stem}_events.tsv")
+    su_path = os.path.join(out_dir, f"{job.stem}_summary.json")
+    try:
+        p_hash = params_hash({**settings, "channels": dict(job.channels), "version": __version__,
+                              "export": export})
+        in_hash = params_hash({"recording": file_fingerprint(job.recording),
+                               "annotations": file_fingerprint(job.annotations)})
+        if not force and outputs_complete(su_path, ev_path, p_hash, in_hash):
+            with open(su_path) as f:
+                s = json.load(f)
+            return {**row, **{k: s.get(k) for k in INDEX_KEYS}, "status": "skipped", "error": "",
+                    "seconds": time.perf_counter() - t0}
+        from ..scoring import score
+        from ..detection import DetectionParams
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = score(job.recording, annotations=job.annotations, rules=settings["rules"],
+                        channels=dict(job.channels) or None,
+                        detection=DetectionParams(**settings.get("detection", {})),
+                        **settings.get("rule_params", {}))
+        res.info["warnings"] = sorted({str(w.message) for w in caught})
+        res.info["batch"] = {"params_hash": p_hash, "input_hash": in_hash}
+        if export:
+            res.write_bids(os.path.join(out_dir, f"{job.stem}_bids_events.tsv"))
+            res.write_edf_annotations(os.path.join(out_dir, f"{job.stem}_scored.edf"))
+        # events first, summary (the completion marker) last, both atomic
+        atomic_write_text(ev_path, res.events_tsv())
+        atomic_write_text(su_path, json.dumps(res.summary_dict(), indent=2, default=_default) + "\n")
+        s = res.summary()
+        return {**row, **{k: s.get(k) for k in INDEX_KEYS}, "status": "ok", "error": "",
+                "seconds": time.perf_counter() - t0}
+    except JerkdetectError as e:
+        return {**row, "status": "failed", "error": str(e), "seconds": time.perf_counter() - t0}
+    except Exception as e:  # noqa: BLE001 - one bad night must never stop the batch
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        return {**row, "status": "failed",
+                "error": f"{job.recording}: unexpected {type(e).__name__}: {e} "
+                         f"(at {os.path.basename(where.filename)}:{where.lineno}).",
+                "seconds": time.perf_counter() - t0}
+
+
+def _default(o):
+    from ..reporting.results import _json_default
+    return _json_default(o)
