@@ -66,6 +66,12 @@ def test_envelope_blocks_matches_reference():
     assert means[-1] == pytest.approx(ref[10_000:].mean(), rel=1e-5)
 
 
+def test_max_pool_matches_numpy():
+    from jerkdetect.detection.kernels import max_pool
+    x = np.random.default_rng(2).standard_normal(1003).astype(np.float32)
+    np.testing.assert_array_equal(max_pool(x, 5), x[:1000].reshape(-1, 5).max(axis=1))
+
+
 def test_rolling_quantile_matches_numpy():
     v = np.random.default_rng(1).gamma(2, 2, 700)
     for half, q in [(0, 0.5), (3, 0.2), (30, 0.2), (400, 0.9)]:

@@ -13,7 +13,8 @@ def run_batch_cli(a) -> int:
         params[k] = float(v)
     df = score_many(a.inputs, a.out, rules=a.rules, jobs=a.jobs, channels=_channels(a.channel),
                     rule_params=params, force=a.force, dask_scheduler=a.dask_scheduler,
-                    dask_local=a.dask_local, quiet=a.quiet, export=not a.no_export)
+                    dask_local=a.dask_local, progress="log" if a.quiet else "bar",
+                    export=not a.no_export)
     n_fail = int((df["status"] == "failed").sum())
     counts = df["status"].value_counts().to_dict()
     print(f"{len(df)} nights: {counts.get('ok', 0)} scored, {counts.get('skipped', 0)} already complete, "

@@ -27,10 +27,10 @@ def available_cores() -> int:
 class _Progress:
     """tqdm bar with done/failed counts, rate and ETA; plain log lines in quiet mode or without tqdm."""
 
-    def __init__(self, total: int, quiet: bool):
+    def __init__(self, total: int, mode: str | None):
         self.failed = 0
         self.bar = None
-        if not quiet:
+        if mode == "bar":
             try:
                 from tqdm import tqdm
                 self.bar = tqdm(total=total, unit="night", dynamic_ncols=True)
@@ -100,7 +100,7 @@ def _run_dask(jobs: list[Job], out: str, settings: dict, force: bool, export: bo
 def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm2016", jobs: int | None = None,
                channels: dict | None = None, rule_params: dict | None = None, detection: dict | None = None,
                force: bool = False, export: bool = True, dask_scheduler: str | None = None,
-               dask_local: int | None = None, client=None, quiet: bool = True):
+               dask_local: int | None = None, client=None, progress: str | None = None):
     """Score many nights; write per-night files, ``cohort_summary.tsv`` (+ Parquet), ``errors.tsv``.
 
     Parameters
@@ -119,6 +119,9 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     dask_scheduler, dask_local, client
         Run on a dask.distributed cluster: its scheduler address, a LocalCluster of N workers,
         or an existing ``Client`` (e.g. from a notebook).
+    progress : None, "bar" or "log"
+        None: silent (the log still goes to ``out/batch.log``); "bar": a tqdm progress bar with
+        nights done/failed, rate and ETA; "log": one line per night on stderr (for log files).
 
     Returns
     -------
@@ -138,7 +141,7 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     log_handler = logging.FileHandler(os.path.join(out, "batch.log"))
     log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     handlers = [log_handler]
-    if quiet:
+    if progress == "log":
         console = logging.StreamHandler()
         console.setFormatter(logging.Formatter("%(asctime)s jerkdetect batch: %(message)s"))
         handlers.append(console)
@@ -156,14 +159,14 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {})}
         logger.info("batch: %d nights, rules %s, out %s", len(job_list), rules, out)
         t0 = time.perf_counter()
-        progress = _Progress(len(job_list), quiet)
+        bar = _Progress(len(job_list), progress)
         try:
             if dask_scheduler or dask_local or client is not None:
-                rows = _run_dask(job_list, out, settings, force, export, dask_scheduler, dask_local, client, progress)
+                rows = _run_dask(job_list, out, settings, force, export, dask_scheduler, dask_local, client, bar)
             else:
-                rows = _run_local(job_list, out, settings, force, export, jobs or available_cores(), progress)
+                rows = _run_local(job_list, out, settings, force, export, jobs or available_cores(), bar)
         finally:
-            progress.close()
+            bar.close()
         rows.sort(key=lambda r: r["recording"])
         df = pd.DataFrame(rows)
         for c in COHORT_COLUMNS:

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..io.recording import Channel, Recording
 from ..preprocessing import design_emg_filter, detect_mains, sos_filter, subtract_ecg
-from .kernels import envelope_blocks, hysteresis, morphology_ok, rolling_quantile
+from .kernels import envelope_blocks, hysteresis, max_pool, morphology_ok, rolling_quantile
 from .params import DetectionParams
 
 
@@ -124,8 +124,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
         unsc = np.column_stack([rec.index_to_time(label, unsc[:, 0] * fs),
                                 rec.index_to_time(label, np.maximum(unsc[:, 1] * fs - 1, 0)) + 1 / fs])
     pool = max(1, int(round(fs / ENVELOPE_FS)))
-    m = y.size // pool * pool
-    env_ds = y[:m].reshape(-1, pool).max(axis=1)
+    env_ds = max_pool(y, pool)
     t2 = time.perf_counter()
     return ChannelBursts(label, ch.role, fs, rec.index_to_time(label, on), rec.index_to_time(label, off),
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),

@@ -128,6 +128,22 @@ def envelope_blocks(x, w, block):
     return means, maxes
 
 
+@nb.njit(cache=True, nogil=True)
+def max_pool(x, pool):
+    """Maximum of each run of ``pool`` samples (a trailing partial run is dropped)."""
+    n = x.shape[0] // pool
+    out = np.empty(n, dtype=x.dtype)
+    k = 0
+    for i in range(n):
+        m = x[k]
+        for j in range(1, pool):
+            if x[k + j] > m:
+                m = x[k + j]
+        out[i] = m
+        k += pool
+    return out
+
+
 def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
     """Centred moving mean of |x| with shrinking edges (NumPy)."""
     a = np.abs(np.asarray(x, dtype=np.float64))

@@ -110,6 +110,10 @@ class HypnicJerkRule:
                 j += 1
             grp = rows[i:j]
             t = grp[0][0]
+            k = np.flatnonzero((trans - self.window_before_s <= t) & (t <= trans + self.window_after_s))
+            if not k.size:  # not at a wake -> sleep transition: nothing more to check
+                i = j
+                continue
             strength = {}
             for g in grp:
                 strength[g[3]] = max(strength.get(g[3], 0.0), g[2])
@@ -120,12 +124,11 @@ class HypnicJerkRule:
                         strength[m] = r
             muscles = sorted(strength)
             if len(muscles) >= self.min_muscles and max(strength.values()) >= self.min_amplitude_uv:
-                k = np.flatnonzero((trans - self.window_before_s <= t) & (t <= trans + self.window_after_s))
                 end = max(g[1] for g in grp if g[3] in self.brief_muscles) \
                     if any(g[3] in self.brief_muscles for g in grp) else min(g[1] for g in grp)
                 clear = not overlaps_window(np.array([t - self.isolation_s]), np.array([end + self.isolation_s]),
                                             np.asarray(lm_intervals, float).reshape(-1, 2))[0]
-                if k.size and clear:
+                if clear:
                     out["onset"].append(t)
                     out["offset"].append(end)
                     out["peak_uv"].append(max(strength.values()))
