@@ -55,8 +55,10 @@ def test_edf_plus_d_gaps(tmp_path):
     onsets = [0, 1, 2, 10, 11, 12, 13]  # a 7-s gap after record 2
     x = np.arange(fs * len(onsets), dtype=float) % 50
     p = tmp_path / "d.edf"
-    write_edf(p, [SignalSpec("EEG C3-M2", x, fs)], record_onsets=onsets)
-    rec = jd.read_psg(p)
+    write_edf(p, [SignalSpec("EEG C3-M2", x, fs)], record_onsets=onsets, annotations=[(10.5, 1.0, "Arousal")])
+    with pytest.warns(UserWarning, match="pyedflib refused .* own EDF\\+ parser"):
+        rec = jd.read_psg(p)
+    assert rec.annotations == [(10.5, 1.0, "Arousal")]
     assert rec.file_type == "EDF+D"
     assert rec.gaps() == [(3.0, 10.0)]
     assert rec.duration == 14.0
@@ -153,3 +155,25 @@ def test_reading_one_channel_of_a_night_stays_small(tmp_path):
     stored = n * 2  # the channel's int16 bytes in the file
     assert peak < 1.05 * 4 * stored  # the float64 result (4 x its stored bytes) and nothing else
     assert p.stat().st_size > 3 * stored  # the file is much larger than what was read
+
+
+def test_bdf_plus_roundtrip(tmp_path):
+    fs = 256
+    x = np.sin(np.arange(fs * 20) / 7) * 300
+    p = tmp_path / "r.bdf"
+    write_edf(p, [SignalSpec("Leg L", x, fs)], annotations=[(3.25, 2.0, "Arousal")], bdf=True)
+    rec = jd.read_psg(p)
+    assert rec.file_type == "BDF+C" and rec.annotations == [(3.25, 2.0, "Arousal")]
+    ch = rec.channel("leg_left")
+    assert np.max(np.abs(ch.data - x)) <= ch.gain  # 24-bit: ~1e-4 µV steps
+
+
+def test_corrupt_header_one_sentence(tmp_path):
+    p = tmp_path / "bad.edf"
+    write_edf(p, [SignalSpec("Leg L", np.zeros(2000), 200)])
+    b = bytearray(p.read_bytes())
+    b[184:192] = b"999     "
+    p.write_bytes(bytes(b))
+    with pytest.warns(UserWarning, match="Falling back to MNE"):
+        with pytest.raises(jd.RecordingError, match=r"bad.edf: cannot be read: header says it is 999 bytes"):
+            jd.read_psg(p)

@@ -161,3 +161,15 @@ def test_utf8_annotations(fixtures):
 def test_only_requested_channels(fixtures):
     rec = jd.read_psg(fixtures / "edf/mne_chtypes_edf.edf", channels=["eeg"])
     assert len(rec.channels) == 1
+
+
+@pytest.mark.parametrize("name", [n for n, v in EXPECTED.items() if v[3] > 0])
+def test_own_tal_parser_equals_pyedflib(fixtures, name):
+    from jerkdetect.io.edf import _record_onsets, parse_header, parse_tals
+    h = parse_header(fixtures / name)
+    ours = parse_tals(h, _record_onsets(h)[1])
+    with pyedflib.EdfReader(str(fixtures / name)) as r:
+        on, du, de = r.readAnnotations()
+    assert [a[2] for a in ours] == list(de)
+    np.testing.assert_allclose([a[0] for a in ours], on, atol=1e-6)
+    np.testing.assert_allclose([a[1] for a in ours], np.maximum(du, 0), atol=1e-6)

@@ -102,3 +102,57 @@ def test_results_object(sample_edf):
     assert len(ann) == len(ev)
     truth = json.loads(open(sample_edf.replace(".edf", "_truth.json")).read())
     assert res.compare([j["onset"] for j in truth["hypnic_jerks"]], "hypnic_jerk")["f1"] == 1.0
+
+
+def test_plots(sample_edf, tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    res = jd.score(sample_edf)
+    ax = res.plot_events()
+    assert "PLMS index" in ax.get_title()
+    ax.figure.savefig(tmp_path / "night.png")
+    ax2 = res.plot_imi()
+    assert ax2.get_xscale() == "log"
+    assert res.hypnogram.plot().get_yticklabels()[-1].get_text() == "W"
+    plt.close("all")
+    assert (tmp_path / "night.png").stat().st_size > 10_000
+
+
+def test_edf_plus_d_gaps_leave_the_denominators(tmp_path):
+    """A 10-min gap in an EDF+D recording is neither scored nor counted as sleep time."""
+    from jerkdetect.io.edf_write import SignalSpec, write_edf
+    fs = 200
+    rng = np.random.default_rng(0)
+    onsets = list(range(0, 600)) + list(range(1200, 1800))  # records of 1 s; 600-1200 s missing
+    x = rng.standard_normal(fs * len(onsets)) * 2
+    p = tmp_path / "gap.edf"
+    write_edf(p, [SignalSpec("Leg L", x, fs), SignalSpec("Leg R", x, fs)], record_onsets=onsets)
+    hyp = jd.Hypnogram([2] * 60)  # 30 min of N2
+    with pytest.warns(UserWarning):
+        res = jd.score(str(p), annotations=hyp)
+    assert res.summary()["recording_gaps_min"] == 10.0
+    assert res.summary()["tst_scorable_min"] == pytest.approx(20.0)
+    assert res.summary()["tst_min"] == 30.0
+
+
+def test_prescored_profusion_leg_movements(tmp_path):
+    """Profusion XML 'Limb Movement (Left)/(Right)' events scored into a WASM 2016 series without EMG."""
+    from jerkdetect.io.edf_write import SignalSpec, write_edf
+    ev = "".join(f"<ScoredEvent><Name>Limb Movement ({side})</Name><Start>{t}</Start><Duration>1.5</Duration>"
+                 f"<Input>{side[0]} Leg</Input></ScoredEvent>"
+                 for t, side in [(300, "Left"), (320.2, "Right"), (340, "Left"), (360, "Left"), (380, "Right"),
+                                 (600, "Left")])
+    ev += "<ScoredEvent><Name>Arousal (ASDA)</Name><Start>341</Start><Duration>5</Duration><Input>C3</Input></ScoredEvent>"
+    xml = ("<?xml version='1.0'?><CMPStudyConfig><EpochLength>30</EpochLength>"
+           "<ScoredEventSettings><ScoredEventSetting><Name>Arousal (ASDA)</Name></ScoredEventSetting></ScoredEventSettings>"
+           f"<ScoredEvents>{ev}</ScoredEvents><SleepStages>" + "<SleepStage>2</SleepStage>" * 40 +
+           "</SleepStages></CMPStudyConfig>")
+    write_edf(tmp_path / "old.edf", [SignalSpec("EEG C3-M2", np.zeros(100 * 1200), 100)])
+    (tmp_path / "old.xml").write_text(xml)
+    res = jd.score(str(tmp_path / "old.edf"), leg_movements="scoring")
+    assert res.info["annotation_source"].endswith("old.xml")
+    assert res.lm.plm.tolist() == [True] * 5 + [False]
+    assert res.lm.arousal.tolist() == [False, False, True, False, False, False]
+    assert res.summary()["plms_index"] == pytest.approx(5 / (1200 / 3600))
+    assert res.summary()["plms_nonresp_index"] is None  # no respiratory scoring in this file

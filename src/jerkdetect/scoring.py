@@ -164,7 +164,8 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         timings["filter"] = sum(b.timings["filter"] for b in bursts.values())
         timings["detect"] = time.perf_counter() - t - timings["filter"]
         t = time.perf_counter()
-        unsc = unscorable_union(unsc_leg)
+        gaps = np.asarray(rec.gaps(), dtype=float).reshape(-1, 2)  # EDF+D: not recorded, not scorable
+        unsc = unscorable_union({**unsc_leg, "gaps": gaps})
         on, off, side, pk, mo = [], [], [], [], []
         for k, role in enumerate(("leg_left", "leg_right")):
             b = bursts[role]
@@ -177,7 +178,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         if sc is None or not len(sc.leg_movements):
             raise ScoringFileError(f"{ann_source}: leg_movements='scoring' needs scored limb movements "
                                    "in the annotations, and there are none.")
-        unsc = np.zeros((0, 2))
+        unsc = np.asarray(rec.gaps(), dtype=float).reshape(-1, 2)
         lmv = sc.leg_movements
         sides = np.array([0 if s == "left" else 1 for s in sc.leg_sides])
         mono = MonolateralLMs(lmv[:, 0], lmv[:, 0] + lmv[:, 1], sides)
@@ -201,6 +202,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     t = time.perf_counter()
     idx = night_indices(lm, lm_stage, hyp, jerks, unsc, arousals is not None, resp is not None)
     idx["unscorable_min"] = {r: float(np.sum(v[:, 1] - v[:, 0]) / 60) if v.size else 0.0 for r, v in unsc_leg.items()}
+    idx["recording_gaps_min"] = float(sum(b - a for a, b in rec.gaps()) / 60)
     by_stage = indices_by_stage(lm, lm_stage, hyp, jerk_stage, unsc)
     timings["report"] = time.perf_counter() - t
     info = {

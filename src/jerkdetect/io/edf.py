@@ -2,8 +2,9 @@
 
 The header is parsed here for the byte layout, the samples are read straight from the data
 records through a memory map (only the channels asked for are touched, each at its own rate),
-and annotations come from pyedflib. When pyedflib refuses a file that MNE can open (invalid
-header date, odd layouts), reading falls back to MNE with a warning.
+and annotations come from pyedflib (jerkdetect's own TAL parser, tested against pyedflib, when
+pyedflib refuses a file, e.g. EDF+D). When the header parser rejects a file that MNE can open,
+reading falls back to MNE with a warning.
 """
 from __future__ import annotations
 
@@ -236,14 +237,48 @@ def _record_onsets(h: EdfHeader) -> tuple[np.ndarray | None, float]:
     return onsets, float(onsets[0])
 
 
+def parse_tals(h: EdfHeader, sub: float) -> list[tuple[float, float, str]]:
+    """All EDF+ annotations from the TALs of every record (the time-keeping TALs left out).
+
+    Onsets are returned relative to the first sample (the sub-second start ``sub`` removed), as
+    pyedflib and MNE report them. Used when pyedflib refuses a file (EDF+D).
+    """
+    out = []
+    sb = h.sample_bytes
+    rm = RecordMap(h)
+    for i in h.annotation_indices:
+        start = int(h.spr[:i].sum()) * sb
+        nbytes = int(h.spr[i]) * sb
+        for r0 in range(0, h.n_records, 4096):
+            block = rm.array[r0:r0 + 4096, start:start + nbytes]
+            for row in block:
+                for k, tal in enumerate(row.tobytes().split(b"\x00")):
+                    if not tal:
+                        continue
+                    parts = tal.split(b"\x14")
+                    head = parts[0].decode("ascii", "replace")
+                    onset, _, dur = head.partition("\x15")
+                    texts = [t.decode("utf-8", "replace") for t in parts[1:] if t]
+                    if k == 0 and not texts:
+                        continue  # the record's time-keeping TAL
+                    try:
+                        o = float(onset) - sub
+                        d = float(dur) if dur else 0.0
+                    except ValueError:
+                        continue
+                    out += [(o, d, t) for t in texts]
+    return sorted(out, key=lambda a: a[0])
+
+
 def _pyedflib_annotations(path: str) -> tuple[list[tuple[float, float, str]], bool]:
     """Annotations via pyedflib: (list, True) or ([], False) when pyedflib refuses the file."""
     import pyedflib
     try:
         r = pyedflib.EdfReader(path)
     except OSError as e:
-        warnings.warn(f"{path}: pyedflib refused the file ({e}); falling back to MNE for annotations.",
-                      UserWarning, stacklevel=3)
+        msg = str(e).split(": ", 1)[-1]
+        warnings.warn(f"{path}: pyedflib refused the file ({msg}); annotations are read by jerkdetect's "
+                      "own EDF+ parser instead.", UserWarning, stacklevel=3)
         return [], False
     try:
         on, du, de = r.readAnnotations()
@@ -259,12 +294,11 @@ def read_annotations_edf(path: str) -> list[tuple[float, float, str]]:
 
 
 def _annotations(path: str) -> list[tuple[float, float, str]]:
-    # pyedflib and MNE both report onsets relative to the first sample (sub-second start removed).
+    # pyedflib reports onsets relative to the first sample (sub-second start removed)
     ann, ok = _pyedflib_annotations(path)
     if not ok:
-        import mne
-        ann = [(float(a["onset"]), float(a["duration"]), str(a["description"]))
-               for a in mne.read_annotations(path)]
+        h = parse_header(path)
+        ann = parse_tals(h, _record_onsets(h)[1])
     return ann
 
 
@@ -359,7 +393,9 @@ def _read_with_mne(path: str, channels, roles, err: Exception) -> Recording:
         raw = mne.io.read_raw_edf(path, preload=False, verbose="error") if not path.lower().endswith(".bdf") \
             else mne.io.read_raw_bdf(path, preload=False, verbose="error")
     except Exception as e:  # noqa: BLE001 - MNE raises many types
-        raise RecordingError(f"{path}: neither jerkdetect's reader ({err}) nor MNE ({e}) can read it.") from None
+        reason = str(err).split(": ", 1)[-1].rstrip(".")
+        raise RecordingError(f"{path}: cannot be read: {reason}; MNE's reader fails on it too "
+                             f"({str(e) or type(e).__name__}).") from None
     if raw.n_times == 0:
         raise RecordingError(f"{path}: the file holds no data records, so there is no signal to score.")
     rec = Recording.from_mne(raw, roles)

@@ -109,7 +109,7 @@ def write_edf(path: str | os.PathLike, signals: Sequence[SignalSpec], start: _dt
     hdr += rec_field.ljust(80)[:80].encode("ascii")
     hdr += start.strftime("%d.%m.%y").encode() + start.strftime("%H.%M.%S").encode()
     hdr += str(256 * (ns + 1)).ljust(8).encode()
-    hdr += (("24BIT " if bdf else "") + ftype).ljust(44)[:44].encode()
+    hdr += ftype.ljust(44)[:44].encode()  # BDF+: the reserved field starts with "BDF+C"
     hdr += str(n_rec).ljust(8).encode() + _fmt(record_duration, 8).ljust(8).encode() + str(ns).ljust(4).encode()
     sigs = list(signals)
 
