@@ -11,49 +11,9 @@ import numpy as np
 
 # --------------------------------------------------------------------------- envelope
 @nb.njit(cache=True, nogil=True)
-def envelope_inplace(x, w):
-    """Replace ``x`` by the centred moving mean of ``|x|`` over ``w`` samples (w odd), in place.
-
-    Edges use the samples that exist (shorter window). A ring buffer keeps the rectified values
-    that are overwritten, so no second array is allocated.
-    """
-    n = x.shape[0]
-    h = w // 2
-    size = w + 1
-    ring = np.zeros(size, dtype=np.float64)
-    s = 0.0
-    cnt = 0
-    head = 0  # ring slot of sample j = i + h
-    for j in range(min(h, n)):
-        v = abs(x[j])
-        ring[j] = v
-        s += v
-        cnt += 1
-    head = min(h, n) % size
-    tail = 0  # ring slot of sample k = i - h - 1 (valid once k >= 0)
-    for i in range(n):
-        j = i + h
-        if j < n:
-            v = abs(x[j])
-            ring[head] = v
-            head += 1
-            if head == size:
-                head = 0
-            s += v
-            cnt += 1
-        if i - h - 1 >= 0:
-            s -= ring[tail]
-            tail += 1
-            if tail == size:
-                tail = 0
-            cnt -= 1
-        x[i] = s / cnt
-    return x
-
-
-@nb.njit(cache=True, nogil=True)
 def envelope_blocks(x, w, block):
-    """:func:`envelope_inplace`, plus the mean and the maximum of the result in each block, in one pass.
+    """Centred moving mean of ``|x|`` over ``w`` samples written into ``x``, plus the mean and the
+    maximum of the result in each ``block``, in one pass.
 
     The steady part of the signal runs a branch-free body (full window, multiply by 1/w); only the
     first and last ``w // 2`` samples use the shrinking window.
@@ -144,6 +104,15 @@ def max_pool(x, pool):
     return out
 
 
+def envelope_inplace(x: np.ndarray, w: int) -> np.ndarray:
+    """Replace ``x`` by the centred moving mean of ``|x|`` over ``w`` samples (w odd), in place.
+
+    Edges use the samples that exist (shorter window); see :func:`envelope_blocks`.
+    """
+    envelope_blocks(x, w, max(x.shape[0], 1))
+    return x
+
+
 def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
     """Centred moving mean of |x| with shrinking edges (NumPy)."""
     a = np.abs(np.asarray(x, dtype=np.float64))
@@ -156,20 +125,6 @@ def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- baseline
-@nb.njit(cache=True, nogil=True)
-def block_means(x, block):
-    nb_ = (x.shape[0] + block - 1) // block
-    out = np.empty(nb_)
-    for b in range(nb_):
-        lo = b * block
-        hi = min(lo + block, x.shape[0])
-        s = 0.0
-        for i in range(lo, hi):
-            s += x[i]
-        out[b] = s / (hi - lo)
-    return out
-
-
 @nb.njit(cache=True, nogil=True)
 def rolling_quantile(v, half, q):
     """Centred rolling quantile (linear interpolation, as ``np.quantile``) over 2*half+1 values.
