@@ -77,14 +77,16 @@ def test_killed_run_resumes_to_complete_correct_outputs(cohort, tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "jerkdetect", "batch", str(good), "--out", str(out),
                              "--jobs", "1", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def finished():  # temporary files (".tmp-...") are not outputs
+        return [f for f in os.listdir(out) if f.endswith("_summary.json") and not f.startswith(".tmp-")] \
+            if out.exists() else []
+
     t0 = time.time()
-    while time.time() - t0 < 120:
-        if out.exists() and any(f.endswith("_summary.json") for f in os.listdir(out)):
-            break
+    while time.time() - t0 < 120 and not finished():
         time.sleep(0.002)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    done_at_kill = sum(f.endswith("_summary.json") for f in os.listdir(out))
+    done_at_kill = len(finished())
     assert 1 <= done_at_kill < 5, "the kill did not land mid-run"
     p = batch(good, "--out", out, "--jobs", "1", "--quiet")
     assert p.returncode == 0, p.stderr

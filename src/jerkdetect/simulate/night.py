@@ -140,10 +140,8 @@ def write_nsrr_xml(path: str, events, start: _dt.datetime) -> None:
         rows.append(f"<ScoredEvent><EventType>{escape(et)}</EventType><EventConcept>{escape(ec)}</EventConcept>"
                     f"<Start>{o:.6f}</Start><Duration>{d:.6f}</Duration></ScoredEvent>")
     rows += ["</ScoredEvents>", "</PSGAnnotation>"]
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("\n".join(rows))
-    os.replace(tmp, path)
+    from .._atomic import atomic_write_text
+    atomic_write_text(path, "\n".join(rows))
 
 
 class _Planner:
