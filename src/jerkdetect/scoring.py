@@ -115,10 +115,12 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         path = os.fspath(recording)
         want = ["leg_left", "leg_right", "chin", "ecg"] if leg_movements == "emg" else None
         rec = read_psg(path, roles=channels)
+        all_labels = rec.labels
         if want:
             rec.channels = {k: v for k, v in rec.channels.items() if v.role in want}
     else:
         rec = recording
+        all_labels = rec.labels
         if channels:
             rec = Recording(rec.channels, rec.start, rec.source, rec.file_type, rec.record_duration,
                             rec.record_onsets, rec.annotations, channels)
@@ -140,8 +142,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         for role in ("leg_left", "leg_right"):
             if not rec.has_role(role):
                 raise ChannelError(f"{rec.source}: no channel found for role '{role}'; channels present: "
-                                   f"{', '.join(read_psg(path).labels) if path else ', '.join(rec.labels)} "
-                                   f"(name one with --channel {role}=LABEL).")
+                                   f"{', '.join(all_labels)} (name one with --channel {role}=LABEL).")
         r_times = None
         if det.ecg_removal and rec.has_role("ecg"):
             e = rec.channel("ecg")

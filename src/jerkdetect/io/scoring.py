@@ -131,7 +131,8 @@ def _sniff(path: str) -> str:
             return "nsrr"
         return "xml"
     ext = os.path.splitext(path)[1].lower()
-    if ext in (".csv", ".tsv") or "\t" in text.splitlines()[0] if text else False:
+    first_line = text.splitlines()[0] if text else ""
+    if ext in (".csv", ".tsv") or "\t" in first_line:
         return "table"
     return "text"
 
