@@ -46,3 +46,25 @@ def test_channel_override(tmp_path):
 def test_info(sample_edf):
     p = run("info", sample_edf)
     assert p.returncode == 0 and "leg_left" in p.stdout and "tst_min" in p.stdout
+
+
+def test_embedded_edf_annotations_are_used_and_named(tmp_path):
+    from jerkdetect.simulate import simulate_night
+    night = simulate_night(seed=8, duration_h=0.5, fs_emg=200, fs_eeg=100, full_montage=False)
+    paths = night.write(str(tmp_path), "emb", scoring="none", embed_annotations=True)
+    assert "scoring" not in paths
+    p = run("score", paths["recording"], "--out", tmp_path)
+    assert p.returncode == 0, p.stderr
+    s = json.loads((tmp_path / "emb_summary.json").read_text())
+    assert s["annotation_source"].endswith("emb.edf (embedded EDF+ annotations)")
+    assert s["tst_min"] == night.hypnogram.tst / 60
+
+
+def test_from_scoring_flag(sim_cache, tmp_path):
+    from test_simulated_nights import COMMON
+    paths, night = sim_cache(seed=21, include_leg_movements=True, noisy_stretches_per_leg=0,
+                             fs_emg=256.0, fs_eeg=128.0, **COMMON)
+    p = run("score", paths["recording"], "--out", tmp_path, "--from-scoring")
+    assert p.returncode == 0, p.stderr
+    s = json.loads(next(tmp_path.glob("*_summary.json")).read_text())
+    assert s["leg_movement_source"] == "scoring" and s["n_lm"] > 0

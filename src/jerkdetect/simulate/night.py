@@ -90,7 +90,11 @@ class SimulatedNight:
 
     def write(self, folder: str, stem: str = "night", scoring: str = "xml", bdf: bool = False,
               include_leg_movements: bool = False, embed_annotations: bool = False) -> dict[str, str]:
-        """Write ``stem.edf`` (EDF+C), a scoring file (``stem.xml`` NSRR or ``stem.tsv``) and ``stem_truth.json``."""
+        """Write ``stem.edf`` (EDF+C), a scoring file and ``stem_truth.json``.
+
+        ``scoring`` is "xml" (NSRR ``stem.xml``), "tsv" (``stem.tsv``) or "none";
+        ``embed_annotations`` also puts the scoring into the EDF+ itself.
+        """
         from ..io.edf_write import SignalSpec, write_edf
         os.makedirs(folder, exist_ok=True)
         specs = []
