@@ -140,15 +140,7 @@ def write_edf(path: str | os.PathLike, signals: Sequence[SignalSpec], start: _dt
             parts.append(d.astype("<i2").view(np.uint8).reshape(n_rec, -1))
     parts.append(ann_bytes)
     body = np.concatenate(parts, axis=1) if n_rec else np.zeros((0, 0), np.uint8)
-    path = os.fspath(path)
-    folder, name = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{name}")  # the batch cleans ".tmp-" leftovers
-    try:
-        with open(tmp, "wb") as f:
-            f.write(bytes(hdr))
-            f.write(body.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from .._atomic import atomic_open
+    with atomic_open(os.fspath(path), "wb") as f:
+        f.write(bytes(hdr))
+        f.write(np.ascontiguousarray(body).data)
