@@ -58,3 +58,12 @@ def test_cohort_rejects_bad_night_id():
     c = CohortHypnograms.from_hypnograms([Hypnogram([0, 1])])
     with pytest.raises(ValueError, match="night ids"):
         align_cohort([1], [0.0], c)
+
+
+def test_epoch_bounds_exact_and_intervals():
+    from jerkdetect.alignment import epoch_bounds, epochs_from_intervals
+    s, e = epoch_bounds(4, 0.1, 30.0)
+    assert s.tolist() == [0.1, 30.1, 60.1, 90.1] and e.tolist() == [30.1, 60.1, 90.1, 120.1]
+    # Sleep-EDF style: one 90-s W annotation, a 30-s N1, a gap, a 60-s N2
+    stages, start = epochs_from_intervals([(0.0, 90.0, 0), (90.0, 30.0, 1), (150.0, 60.0, 2)], 30.0)
+    assert start == 0.0 and stages.tolist() == [0, 0, 0, 1, -1, 2, 2]

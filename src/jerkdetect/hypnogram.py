@@ -7,7 +7,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .alignment import (UNSCORED, epoch_index, sleep_transitions, stage_at, stage_durations)
+from .alignment import (UNSCORED, epoch_bounds, epoch_index, epochs_from_intervals, sleep_transitions,
+                        stage_at, stage_durations)
 
 STAGE_CODES = {"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4}
 STAGE_NAMES = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R", UNSCORED: "unscored"}
@@ -98,7 +99,12 @@ class Hypnogram:
 
     @property
     def end(self) -> float:
-        return float(self.offset + self.n_epochs * self.epoch_length)
+        return float(self.bounds[1][-1]) if self.n_epochs else float(self.offset)
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end (s) of every epoch."""
+        return epoch_bounds(self.n_epochs, self.offset, self.epoch_length)
 
     @property
     def lights(self) -> tuple[float, float]:
@@ -129,16 +135,14 @@ class Hypnogram:
     @property
     def sleep_onset(self) -> float | None:
         """Seconds from the recording start to the first sleep epoch after lights off."""
-        idx = np.flatnonzero(np.isin(self.stages, SLEEP_CODES))
-        times = self.offset + idx * self.epoch_length
+        times = self.bounds[0][np.isin(self.stages, SLEEP_CODES)]
         times = times[times >= self.lights[0] - 1e-9]
         return float(times[0]) if times.size else None
 
     @property
     def sleep_offset(self) -> float | None:
         """End of the last sleep epoch before lights on."""
-        idx = np.flatnonzero(np.isin(self.stages, SLEEP_CODES))
-        ends = self.offset + (idx + 1) * self.epoch_length
+        ends = self.bounds[1][np.isin(self.stages, SLEEP_CODES)]
         ends = ends[ends <= self.lights[1] + 1e-9]
         return float(ends[-1]) if ends.size else None
 
@@ -217,16 +221,7 @@ class Hypnogram:
         Epochs are laid from the first onset; an epoch takes the stage covering its midpoint,
         gaps between annotations become unscored.
         """
-        iv = sorted(intervals)
-        if not iv:
-            return cls(np.zeros(0), epoch_length, 0.0, **kw)
-        start = iv[0][0]
-        end = max(o + d for o, d, _ in iv)
-        n = int(np.round((end - start) / epoch_length))
-        stages = np.full(n, UNSCORED, dtype=np.int8)
-        mids = start + (np.arange(n) + 0.5) * epoch_length
-        for o, d, c in iv:
-            stages[(mids >= o) & (mids < o + d)] = c
+        stages, start = epochs_from_intervals(intervals, epoch_length)
         return cls(stages, epoch_length, start, **kw)
 
     def fit_to(self, duration: float, source: str = "recording") -> "Hypnogram":
@@ -236,15 +231,13 @@ class Hypnogram:
         missing or extra; a big mismatch (> 1 epoch) also warns.
         """
         notes = list(self.notes)
-        keep = np.ones(self.n_epochs, bool)
-        ep_end = self.offset + (np.arange(self.n_epochs) + 1) * self.epoch_length
-        ep_start = ep_end - self.epoch_length
-        keep &= (ep_end > 0) & (ep_start < duration)
+        ep_start, ep_end = self.bounds
+        keep = (ep_end > 0) & (ep_start < duration)
         dropped = int((~keep).sum())
         if dropped:
             notes.append(f"{dropped} epochs of the hypnogram lie outside the {duration:.0f}-s recording and were dropped")
         first = np.argmax(keep) if keep.any() else 0
-        new = Hypnogram(self.stages[keep], self.epoch_length, self.offset + first * self.epoch_length,
+        new = Hypnogram(self.stages[keep], self.epoch_length, float(ep_start[first]) if keep.any() else self.offset,
                         self.lights_off, self.lights_on, self.source, notes)
         uncovered = duration - new.end
         if uncovered >= self.epoch_length:

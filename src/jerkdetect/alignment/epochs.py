@@ -80,3 +80,30 @@ def stage_overlap(onsets, offsets, stages, offset: float = 0.0, epoch_length: fl
     out = np.zeros((on.shape[0], 6))
     return _overlap_kernel(on, off, np.int64(to_microseconds(offset)), np.int64(to_microseconds(epoch_length)),
                            np.ascontiguousarray(stages, dtype=np.int8), out)
+
+
+def epoch_bounds(n_epochs: int, offset: float, epoch_length: float) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (seconds) of each epoch, computed on the integer-microsecond grid."""
+    ep = int(to_microseconds(epoch_length))
+    starts = int(to_microseconds(offset)) + np.arange(n_epochs, dtype=np.int64) * ep
+    return starts / _US, (starts + ep) / _US
+
+
+def epochs_from_intervals(intervals, epoch_length: float) -> tuple[np.ndarray, float]:
+    """Lay epochs over variable-length (onset, duration, code) stage annotations (Sleep-EDF style).
+
+    Epochs start at the first onset; each takes the stage that covers its midpoint, and epochs no
+    annotation covers are unscored. Returns (stage codes, offset of epoch 0).
+    """
+    iv = sorted(intervals)
+    if not iv:
+        return np.zeros(0, np.int8), 0.0
+    start = iv[0][0]
+    end = max(o + d for o, d, _ in iv)
+    n = int(np.round((end - start) / epoch_length))
+    stages = np.full(n, UNSCORED, dtype=np.int8)
+    s, e = epoch_bounds(n, start, epoch_length)
+    mids = (s + e) / 2
+    for o, d, c in iv:
+        stages[(mids >= o) & (mids < o + d)] = c
+    return stages, float(start)

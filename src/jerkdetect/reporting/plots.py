@@ -19,7 +19,8 @@ def _axes(ax, figsize=(12, 3)):
 def plot_hypnogram(hyp: Hypnogram, ax=None):
     """Step plot of the hypnogram in hours from the recording start; REM drawn in red."""
     ax = _axes(ax)
-    t = (hyp.offset + np.arange(hyp.n_epochs + 1) * hyp.epoch_length) / 3600
+    starts, ends = hyp.bounds
+    t = np.append(starts, ends[-1:]) / 3600
     y = np.array([_ORDER[int(s)] for s in hyp.stages] + [_ORDER[int(hyp.stages[-1])]]) if hyp.n_epochs else np.zeros(1)
     ax.step(t, y, where="post", color="k", lw=1)
     rem = np.ma.masked_where(np.r_[hyp.stages, hyp.stages[-1:]] != 4, y) if hyp.n_epochs else y
