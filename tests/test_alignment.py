@@ -67,3 +67,13 @@ def test_epoch_bounds_exact_and_intervals():
     # Sleep-EDF style: one 90-s W annotation, a 30-s N1, a gap, a 60-s N2
     stages, start = epochs_from_intervals([(0.0, 90.0, 0), (90.0, 30.0, 1), (150.0, 60.0, 2)], 30.0)
     assert start == 0.0 and stages.tolist() == [0, 0, 0, 1, -1, 2, 2]
+
+
+def test_stage_overlap_matches_reference():
+    from jerkdetect.alignment.epochs import stage_overlap_reference
+    rng = np.random.default_rng(8)
+    stages = rng.integers(-1, 5, 50).astype(np.int8)
+    on = rng.uniform(-40, 1540, 300)
+    off = on + rng.uniform(0.5, 70, 300)
+    np.testing.assert_allclose(stage_overlap(on, off, stages, 0.0, 30.0),
+                               stage_overlap_reference(on, off, stages, 0.0, 30.0), atol=1e-6)

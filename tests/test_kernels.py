@@ -146,3 +146,65 @@ def test_r_peaks_on_simulated_ecg():
     found = idx / 256.0
     assert abs(found.size - r_true.size) <= 1
     assert np.median(np.abs(found[:, None] - r_true[None, :]).min(axis=1)) < 0.01
+
+
+def test_sos_kernel_matches_plain_reference():
+    from jerkdetect.preprocessing.filters import sos_filter_reference
+    x = (np.random.default_rng(11).standard_normal(3000) * 900).astype(np.int16)
+    sos = design_emg_filter(512, mains=50)
+    got, _ = sos_filter(x.reshape(6, 500), sos, 0.3, -2.0)
+    np.testing.assert_allclose(got, sos_filter_reference(x, sos, 0.3, -2.0), rtol=1e-5, atol=1e-4)
+
+
+def test_morphology_matches_reference():
+    from jerkdetect.detection.kernels import morphology_ok, morphology_reference
+    rng = np.random.default_rng(12)
+    env = np.abs(rng.standard_normal(20000)).astype(np.float32) * 2
+    env[3000:4000] += 5
+    env[9000:9100] += 30  # a short spike: its 0.5-s windows have a low median
+    base = rng.uniform(0.5, 1.5, 200)
+    on = np.array([2900, 8990, 15000, 100])
+    off = np.array([4100, 9600, 15200, 700])
+    got = morphology_ok(env, base, 100, on, off, 250, 51, 2.0)
+    ref = morphology_reference(env, base, 100, on, off, 250, 51, 2.0)
+    assert got.tolist() == ref.tolist() == [True, False, False, False]
+
+
+def test_r_peak_kernels_match_reference():
+    from jerkdetect.preprocessing.ecg import _pick_peaks_blocked, _r_threshold, r_peaks_reference
+    from jerkdetect.simulate.waveforms import ecg
+    sig, _, _ = ecg(120.0, 256.0, np.random.default_rng(13))
+    y, _ = sos_filter(sig, np.array([butter2(5.0, 256, "high"), butter2(30.0, 256, "low")]))
+    ref = r_peaks_reference(y, 256.0)
+    a = y.copy()
+    thr = _r_threshold(a, 256, 10)
+    np.testing.assert_array_equal(_pick_peaks_blocked(a, thr, 256, int(0.3 * 256)), ref)
+
+
+def test_detection_chain_matches_references_on_simulated_emg():
+    """Filter -> envelope -> rest level -> hysteresis on 10 min of a simulated leg channel,
+    Numba kernels against the plain references, burst by burst."""
+    from jerkdetect.detection.kernels import envelope_blocks, morphology_ok, morphology_reference
+    from jerkdetect.preprocessing.filters import sos_filter_reference
+    from jerkdetect.simulate import simulate_night
+    night = simulate_night(seed=4, duration_h=0.5, fs_emg=200, fs_eeg=100, full_montage=False,
+                           isolated_lm_per_hour=30, noisy_stretches_per_leg=0)
+    x = night.signals["Leg L"]
+    fs, block = 200, 200
+    sos = design_emg_filter(fs, mains=night.truth["mains_hz"])
+    y, _ = sos_filter(x, sos)
+    means, maxes = envelope_blocks(y, 11, block)
+    base = rolling_quantile(means, 30, 0.2)
+    got = hysteresis(y, base, block, 8.0, 2.0, 100, 100, maxes)
+    r = envelope_reference(sos_filter_reference(x, sos), 11)
+    r_means = np.array([r[i:i + block].mean() for i in range(0, r.size, block)])
+    r_base = rolling_quantile_reference(r_means, 30, 0.2)
+    ref = hysteresis_reference(r, r_base, block, 8.0, 2.0, 100, 100)
+    assert got[0].size >= 3
+    for g, rr in zip(got, ref):
+        np.testing.assert_allclose(g, rr, rtol=1e-3, atol=1e-3)
+    m_ref = morphology_reference(r, r_base, block, ref[0], ref[1], 100, 20, 2.0)
+    m_got = morphology_ok(y, base, block, got[0], got[1], 100, 20, 2.0)
+    assert m_got.tolist() == m_ref.tolist()
+    long = (ref[1] - ref[0]) >= 0.5 * fs
+    assert long.sum() >= 3 and m_ref[long].all()  # every LM-length burst passes the WASM check

@@ -82,6 +82,19 @@ def stage_overlap(onsets, offsets, stages, offset: float = 0.0, epoch_length: fl
                            np.ascontiguousarray(stages, dtype=np.int8), out)
 
 
+def stage_overlap_reference(onsets, offsets, stages, offset: float = 0.0, epoch_length: float = 30.0) -> np.ndarray:
+    """Per-event, per-epoch loop: the reference for :func:`stage_overlap`."""
+    out = np.zeros((len(onsets), 6))
+    for i, (a, b) in enumerate(zip(onsets, offsets)):
+        for k in range(int(np.floor((a - offset) / epoch_length)), int(np.floor((b - offset) / epoch_length)) + 1):
+            lo = max(a, offset + k * epoch_length)
+            hi = min(b, offset + (k + 1) * epoch_length)
+            if hi > lo:
+                s = int(stages[k]) if 0 <= k < len(stages) else UNSCORED
+                out[i, s + 1] += hi - lo
+    return out
+
+
 def epoch_bounds(n_epochs: int, offset: float, epoch_length: float) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (seconds) of each epoch, computed on the integer-microsecond grid."""
     ep = int(to_microseconds(epoch_length))

@@ -275,6 +275,16 @@ def hysteresis_reference(env, base, block, on_uv, off_uv, quiet, back=0):
 
 
 # --------------------------------------------------------------------------- WASM morphology
+def morphology_reference(env, base, block, on, off, win, step, min_uv) -> np.ndarray:
+    """NumPy reference of :func:`morphology_ok`."""
+    d = np.asarray(env, dtype=np.float64) - np.repeat(base, block)[: len(env)]
+    out = []
+    for s, e in zip(on, off):
+        starts = range(s, e - win + 1, step)
+        out.append(any(np.median(d[j:j + win]) >= min_uv for j in starts))
+    return np.array(out, dtype=bool)
+
+
 @nb.njit(cache=True, nogil=True)
 def morphology_ok(env, base, block, on, off, win, step, min_uv):
     """WASM 2016 computer-scoring rule: some ``win``-sample stretch inside the burst has median

@@ -146,6 +146,22 @@ def _subtract_kernel(x, idx, b, a, per, reject):
     return x
 
 
+def r_peaks_reference(a: np.ndarray, fs: float, refractory_s: float = 0.3) -> np.ndarray:
+    """NumPy reference of the threshold and peak picking of :func:`detect_r_peaks` on a filtered ECG."""
+    a = np.abs(np.asarray(a, dtype=np.float64))
+    sec = max(1, int(round(fs)))
+    n_sec = -(-a.size // sec)
+    mx = np.array([a[k * sec:(k + 1) * sec].max() for k in range(n_sec)])
+    thr = np.concatenate([np.full(min(10, n_sec - s0), 0.5 * np.median(mx[s0:s0 + 10]))
+                          for s0 in range(0, n_sec, 10)])
+    refr, last, out = int(refractory_s * fs), -int(refractory_s * fs), []
+    for i in range(1, a.size - 1):
+        if a[i] >= np.float32(thr[i // sec]) and a[i] >= a[i - 1] and a[i] >= a[i + 1] and i - last >= refr:
+            out.append(i)
+            last = i
+    return np.array(out, dtype=np.int64)
+
+
 def subtract_ecg(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float = 0.1,
                  after_s: float = 0.15, beats_per_template: int = 40, reject: float = 2.0) -> np.ndarray:
     """Subtract a robust QRS template from ``x`` (filtered EMG, modified in place) at each R peak.

@@ -147,3 +147,18 @@ def detect_mains(x: np.ndarray, fs: float, candidates=(50.0, 60.0), ratio: float
             best, best_r = f, r
     return best
 
+
+
+def sos_filter_reference(x: np.ndarray, sos: np.ndarray, gain: float = 1.0, offset: float = 0.0) -> np.ndarray:
+    """Plain Python reference of the biquad cascade (transposed direct form II), float64."""
+    v = np.asarray(x, dtype=np.float64).reshape(-1) * gain + offset
+    for b0, b1, b2, _, a1, a2 in np.asarray(sos, dtype=np.float64):
+        y = np.empty_like(v)
+        z1 = z2 = 0.0
+        for i, xi in enumerate(v):
+            yi = b0 * xi + z1
+            z1 = b1 * xi - a1 * yi + z2
+            z2 = b2 * xi - a2 * yi
+            y[i] = yi
+        v = y
+    return v
