@@ -68,3 +68,15 @@ def test_from_scoring_flag(sim_cache, tmp_path):
     assert p.returncode == 0, p.stderr
     s = json.loads(next(tmp_path.glob("*_summary.json")).read_text())
     assert s["leg_movement_source"] == "scoring" and s["n_lm"] > 0
+
+
+def test_score_export(sample_edf, tmp_path):
+    import mne
+    p = run("score", sample_edf, "--out", tmp_path, "--export", "--quiet")
+    assert p.returncode == 0, p.stderr
+    ev = (tmp_path / "sample_night_bids_events.tsv").read_text().splitlines()
+    assert ev[0].split("\t")[:3] == ["onset", "duration", "trial_type"]
+    side = json.loads((tmp_path / "sample_night_bids_events.json").read_text())
+    assert side["onset"]["Units"] == "s" and side["GeneratedBy"][0]["Name"] == "jerkdetect"
+    ann = mne.read_annotations(tmp_path / "sample_night_scored.edf")
+    assert len(ann) == len(ev) - 1

@@ -156,3 +156,25 @@ def test_prescored_profusion_leg_movements(tmp_path):
     assert res.lm.arousal.tolist() == [False, False, True, False, False, False]
     assert res.summary()["plms_index"] == pytest.approx(5 / (1200 / 3600))
     assert res.summary()["plms_nonresp_index"] is None  # no respiratory scoring in this file
+
+
+def test_notebook_paths_arrays_and_mne_raw(sim_cache):
+    """Scoring from NumPy arrays and from an mne.io.Raw finds the same movements as from the EDF."""
+    paths, night = sim_cache(**NIGHTS["200Hz"], **COMMON)
+    from_file = jd.score(paths["recording"])
+    rec = night.recording()  # arrays, µV, own rates
+    from_arrays = jd.score(rec, annotations=paths["scoring"])
+    assert from_arrays.compare(from_file, "lm", tolerance=0.02)["f1"] == 1.0
+    assert from_arrays.summary()["plms_index"] == pytest.approx(from_file.summary()["plms_index"])
+    raw = jd.Recording.from_arrays({k: v for k, v in night.signals.items() if k in ("Leg L", "Leg R", "ECG")},
+                                   {k: night.fs[k] for k in ("Leg L", "Leg R", "ECG")}).to_mne()
+    from_raw = jd.score(jd.Recording.from_mne(raw), annotations=night.hypnogram)
+    assert from_raw.compare(from_file, "lm", tolerance=0.05)["f1"] >= 0.97
+
+
+def test_compare_two_rule_sets(sample_edf):
+    w = jd.score(sample_edf, rules="wasm2016")
+    a = jd.score(sample_edf, rules="aasm2012")
+    m = w.compare(a, "lm", tolerance=0.01)
+    assert m["f1"] > 0.8  # same EMG, mostly the same movements under both rule sets
+    assert w.compare(w, "plm")["f1"] == 1.0

@@ -52,6 +52,10 @@ def cmd_score(a) -> int:
                 leg_movements="scoring" if a.from_scoring else "emg", verbose="INFO" if a.verbose else None,
                 **rule_params)
     paths = res.write(a.out, _stem(a.recording))
+    if a.export:
+        stem = os.path.join(a.out, _stem(a.recording))
+        res.write_bids(stem + "_bids_events.tsv")
+        res.write_edf_annotations(stem + "_scored.edf")
     s = res.summary()
     if not a.quiet:
         print(f"{a.recording}: {res.info['rules']['name']}, annotations from {res.info['annotation_source']}")
@@ -101,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--from-scoring", action="store_true",
                    help="score the leg movements marked in the scoring file instead of the EMG")
     s.add_argument("--out", required=True)
+    s.add_argument("--export", action="store_true",
+                   help="also write X_bids_events.tsv (+ .json sidecar) and X_scored.edf (EDF+ annotations)")
     s.add_argument("--quiet", action="store_true")
     s.add_argument("--verbose", action="store_true")
     s.set_defaults(func=cmd_score)

@@ -153,12 +153,20 @@ class ScoringResult:
         from .plots import plot_imi_histogram
         return plot_imi_histogram(self, ax=ax)
 
-    def compare(self, truth_onsets, label: str = "lm", tolerance: float = 0.5) -> dict:
-        """Precision, recall and F1 of this night's ``label`` events against reference onsets."""
+    def onsets(self, label: str = "lm") -> np.ndarray:
+        """Onsets of one kind of event: 'lm' (every leg movement), 'plm', 'hypnic_jerk'."""
+        return np.array([r["onset"] for r in self.event_rows()
+                         if r["label"] == label or (label == "lm" and r["label"] in ("lm", "plm", "lm_long"))])
+
+    def compare(self, reference, label: str = "lm", tolerance: float = 0.5) -> dict:
+        """Precision, recall and F1 of this night's ``label`` events against a reference.
+
+        ``reference`` is an array of onsets (e.g. a technician's scoring) or another
+        :class:`ScoringResult` (e.g. the same night under the other rule set).
+        """
         from .compare import match_onsets
-        det = [r["onset"] for r in self.event_rows()
-               if (r["label"] == label) or (label == "lm" and r["label"] in ("lm", "plm", "lm_long"))]
-        return match_onsets(np.asarray(det), np.asarray(truth_onsets, float), tolerance)
+        ref = reference.onsets(label) if isinstance(reference, ScoringResult) else np.asarray(reference, float)
+        return match_onsets(self.onsets(label), ref, tolerance)
 
     def __repr__(self) -> str:
         i = self.indices
