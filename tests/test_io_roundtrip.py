@@ -1,7 +1,6 @@
 """Writing and reading back: exact times at several rates, EDF+D gaps, units, roles, memory."""
 import datetime as dt
 import tracemalloc
-import warnings
 
 import numpy as np
 import pytest

@@ -1,6 +1,7 @@
 """Run many nights: local process pool (default) or a dask.distributed cluster."""
 from __future__ import annotations
 
+import importlib.util
 import logging
 import multiprocessing as mp
 import os
@@ -175,13 +176,10 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         df = df[list(COHORT_COLUMNS) + ["seconds"]]
         cohort = df.drop(columns=["seconds"])
         atomic_write_text(os.path.join(out, "cohort_summary.tsv"), cohort.to_csv(sep="\t", index=False, na_rep="n/a"))
-        try:
-            import pyarrow  # noqa: F401
+        if importlib.util.find_spec("pyarrow") is not None:  # Parquet only when pyarrow is there
             tmp = os.path.join(out, ".tmp-cohort.parquet")
             cohort.astype({"annotations": "string", "error": "string"}).to_parquet(tmp, index=False)
             os.replace(tmp, os.path.join(out, "cohort_summary.parquet"))
-        except ImportError:
-            pass
         err = cohort[cohort["status"] == "failed"][["recording", "error"]]
         atomic_write_text(os.path.join(out, "errors.tsv"), err.to_csv(sep="\t", index=False))
         n_ok = int((df["status"] == "ok").sum())

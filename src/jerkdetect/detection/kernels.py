@@ -137,7 +137,6 @@ def rolling_quantile(v, half, q):
     m = 0
     lo_in = 0   # next index to insert
     for i in range(n):
-        lo = max(0, i - half)
         hi = min(n, i + half + 1)
         while lo_in < hi:  # insert v[lo_in]
             x = v[lo_in]

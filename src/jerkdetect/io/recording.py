@@ -187,9 +187,8 @@ class Recording:
         lines = [f"{self.source}: {self.file_type}, start {self.start}, duration {self.duration:.1f} s"
                  + (f", {len(self.gaps())} gaps" if self.discontinuous else "")]
         for c in self.channels.values():
-            lines.append(f"  {c.label:<22} role={c.role or '-':<9} fs={c.fs:g} Hz unit={c.unit or '?'}"
-                         f" (x{c.unit_factor:g} -> µV)" if c.unit_factor != 1 else
-                         f"  {c.label:<22} role={c.role or '-':<9} fs={c.fs:g} Hz unit={c.unit or '?'}")
+            scale = f" (x{c.unit_factor:g} -> µV)" if c.unit_factor != 1 else ""
+            lines.append(f"  {c.label:<22} role={c.role or '-':<9} fs={c.fs:g} Hz unit={c.unit or '?'}{scale}")
         lines.append(f"  annotations: {len(self.annotations)}")
         return "\n".join(lines)
 

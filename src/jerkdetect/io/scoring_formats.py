@@ -67,8 +67,6 @@ def read_nsrr(path: str, epoch_length=None) -> Scoring:
         events.append((onset, dur, concept))
     sc = scoring_from_events(events, path, "nsrr", ep, arousal_scored="arousals" in cats,
                              resp_scored="respiratory" in cats)
-    if sc.hypnogram is not None and sc.hypnogram.offset != 0:
-        pass
     if start is not None:
         sc.start = start
     return sc
