@@ -88,7 +88,8 @@ def test_scoring_file_starting_later_is_aligned_by_timestamp(tmp_path):
     # the scoring file starts 90 s after the recording
     write_edf(ann_path, [SignalSpec("EEG C3-M2", np.zeros(fs * 210), fs)], start + dt.timedelta(seconds=90), stages)
     rec = jd.read_psg(rec_path)
-    sc = read_scoring(ann_path, rec)
+    with pytest.warns(UserWarning, match="ends 300 s before the end of the recording"):
+        sc = read_scoring(ann_path, rec)
     assert sc.hypnogram.offset == 90.0
     assert rec.duration == 600
     assert sc.hypnogram.stage_at([89.0, 90.0, 150.0, 299.9, 300.0]).tolist() == [-1, 0, 1, 4, -1]

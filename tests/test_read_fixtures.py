@@ -106,7 +106,8 @@ def test_missing_leg_channel_lists_channels(fixtures, tmp_path):
 
 def test_sleepedf_hypnogram_aligns_with_psg(fixtures):
     rec = jd.read_psg(fixtures / "edf/sleepedf_SC4001E0_short_psg.edf")
-    sc = read_scoring(fixtures / "annotations/sleepedf_SC4001EC-Hypnogram.edf", rec)
+    with pytest.warns(UserWarning, match="2870 epochs of the hypnogram lie outside the 300-s recording"):
+        sc = read_scoring(fixtures / "annotations/sleepedf_SC4001EC-Hypnogram.edf", rec)
     h = sc.hypnogram
     # same start time: epoch 0 starts at second 0 of the recording; the first 5 min are wake
     assert h.offset == 0.0 and h.epoch_length == 30.0
