@@ -228,7 +228,7 @@ class Hypnogram:
         """Check the hypnogram against a recording of ``duration`` seconds; report, never crash.
 
         Epochs entirely outside the recording are dropped, and ``notes`` says how much was
-        missing or extra; a big mismatch (> 1 epoch) also warns.
+        missing or extra; any mismatch of an epoch or more also gives one warning naming it.
         """
         notes = list(self.notes)
         ep_start, ep_end = self.bounds
@@ -244,9 +244,10 @@ class Hypnogram:
             notes.append(f"the hypnogram ends {uncovered:.0f} s before the end of the recording; that time is unscored")
         if new.start >= self.epoch_length:
             notes.append(f"the hypnogram starts {new.start:.0f} s after the recording start")
-        for n in notes[len(self.notes):]:
-            if "dropped" in n or uncovered >= self.epoch_length:
-                warnings.warn(f"{self.source or 'hypnogram'} vs {source}: {n}.", UserWarning, stacklevel=2)
+        new_notes = notes[len(self.notes):]
+        if new_notes:  # one warning naming every mismatch
+            warnings.warn(f"{self.source or 'hypnogram'} vs {source}: {'; '.join(new_notes)}.",
+                          UserWarning, stacklevel=2)
         return new
 
     def plot(self, ax=None):
