@@ -18,6 +18,18 @@ def _channels(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
+def _params(pairs: list[str] | None) -> dict[str, float]:
+    """``--param NAME=VALUE`` overrides of rule parameters (numbers)."""
+    out = {}
+    for p in pairs or []:
+        k, _, v = p.partition("=")
+        try:
+            out[k.strip()] = float(v)
+        except ValueError:
+            raise SystemExit(f"error: --param takes NAME=NUMBER (e.g. max_imi_s=100), got '{p}'") from None
+    return out
+
+
 def _stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
@@ -44,18 +56,10 @@ def cmd_info(a) -> int:
 
 def cmd_score(a) -> int:
     from . import score
-    rule_params = {}
-    for p in a.param or []:
-        k, v = p.split("=", 1)
-        rule_params[k] = float(v)
     res = score(a.recording, annotations=a.annotations, rules=a.rules, channels=_channels(a.channel),
                 leg_movements="scoring" if a.from_scoring else "emg", verbose="INFO" if a.verbose else None,
-                **rule_params)
-    paths = res.write(a.out, _stem(a.recording))
-    if a.export:
-        stem = os.path.join(a.out, _stem(a.recording))
-        res.write_bids(stem + "_bids_events.tsv")
-        res.write_edf_annotations(stem + "_scored.edf")
+                **_params(a.param))
+    paths = res.write(a.out, _stem(a.recording), export=a.export)
     s = res.summary()
     if not a.quiet:
         print(f"{a.recording}: {res.info['rules']['name']}, annotations from {res.info['annotation_source']}")

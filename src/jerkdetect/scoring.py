@@ -19,7 +19,7 @@ from .preprocessing import detect_r_peaks
 from .reporting.indices import indices_by_stage, night_indices, unscorable_union
 from .reporting.results import ScoringResult
 from .rules import HypnicJerkRule, MonolateralLMs, RuleSet, get_rules
-from .rules.base import overlaps_window
+from .rules.base import inside_intervals
 
 SCORING_SUFFIXES = (".xml", "-nsrr.xml", ".tsv", "-Hypnogram.edf", "_hypnogram.edf", ".csv",
                     "-events.tsv", "_scoring.tsv")
@@ -170,7 +170,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         on, off, side, pk, mo = [], [], [], [], []
         for k, role in enumerate(("leg_left", "leg_right")):
             b = bursts[role]
-            keep = (b.duration >= rs.min_lm_s) & ~_inside(b.onset, unsc)
+            keep = (b.duration >= rs.min_lm_s) & ~inside_intervals(b.onset, unsc)
             on.append(b.onset[keep]); off.append(b.offset[keep]); side.append(np.full(keep.sum(), k))
             pk.append(b.peak_uv[keep]); mo.append(b.morph_ok[keep])
         mono = MonolateralLMs(np.concatenate(on), np.concatenate(off), np.concatenate(side),
@@ -189,20 +189,20 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     t = time.perf_counter()
     # hypnic jerks from brief bursts in chin and legs
     muscle = {"chin": "chin", "leg_left": "left", "leg_right": "right"}
-    brief = {muscle[r]: (b.onset[~_inside(b.onset, unsc)], b.offset[~_inside(b.onset, unsc)],
-                         b.peak_uv[~_inside(b.onset, unsc)]) for r, b in bursts.items()}
+    brief = {}
+    for r, b in bursts.items():
+        ok = ~inside_intervals(b.onset, unsc)
+        brief[muscle[r]] = (b.onset[ok], b.offset[ok], b.peak_uv[ok])
     transitions = hyp.transitions() if hyp is not None else np.zeros(0)
     all_lm = np.column_stack([mono.onset, mono.offset]) if mono.onset.size else np.zeros((0, 2))
     envs = {muscle[r]: (b.envelope, b.envelope_fs) for r, b in bursts.items() if b.envelope is not None}
-    jerks = hj.find(brief, transitions, all_lm, arousals, envs) if brief else \
-        dict(onset=np.zeros(0), offset=np.zeros(0), peak_uv=np.zeros(0), muscles=[], arousal=np.zeros(0, bool),
-             transition=np.zeros(0))
+    jerks = hj.find(brief, transitions, all_lm, arousals, envs)
     lm_stage = hyp.stage_at(lm.onset) if hyp is not None else np.full(len(lm), -1, np.int8)
     jerk_stage = hyp.stage_at(jerks["onset"]) if hyp is not None else np.full(len(jerks["onset"]), -1, np.int8)
     timings["align"] = time.perf_counter() - t
     t = time.perf_counter()
     idx = night_indices(lm, lm_stage, hyp, jerks, unsc, arousals is not None, resp is not None)
-    idx["unscorable_min"] = {r: float(np.sum(v[:, 1] - v[:, 0]) / 60) if v.size else 0.0 for r, v in unsc_leg.items()}
+    idx["unscorable_min"] = {r: bursts[r].unscorable_min for r in unsc_leg}
     idx["recording_gaps_min"] = float(sum(b - a for a, b in rec.gaps()) / 60)
     by_stage = indices_by_stage(lm, lm_stage, hyp, jerk_stage, unsc)
     timings["report"] = time.perf_counter() - t
@@ -219,8 +219,3 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     logger.info("scored %s in %.2f s: %d LMs", rec.source, time.perf_counter() - t0, len(lm))
     return ScoringResult(lm, jerks, hyp, lm_stage, jerk_stage, idx, by_stage, info, bursts, unsc)
 
-
-def _inside(t: np.ndarray, iv: np.ndarray) -> np.ndarray:
-    if iv.size == 0 or t.size == 0:
-        return np.zeros(t.shape, bool)
-    return overlaps_window(t, t + 1e-9, iv)

@@ -5,14 +5,10 @@ import sys
 
 
 def run_batch_cli(a) -> int:
-    from ..cli import _channels
+    from ..cli import _channels, _params
     from .runner import score_many
-    params = {}
-    for p in a.param or []:
-        k, v = p.split("=", 1)
-        params[k] = float(v)
     df = score_many(a.inputs, a.out, rules=a.rules, jobs=a.jobs, channels=_channels(a.channel),
-                    rule_params=params, force=a.force, dask_scheduler=a.dask_scheduler,
+                    rule_params=_params(a.param), force=a.force, dask_scheduler=a.dask_scheduler,
                     dask_local=a.dask_local, progress="log" if a.quiet else "bar",
                     export=not a.no_export)
     n_fail = int((df["status"] == "failed").sum())

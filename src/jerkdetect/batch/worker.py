@@ -7,7 +7,6 @@ import time
 import traceback
 import warnings
 
-from .._atomic import atomic_write_text
 from ..errors import JerkdetectError
 from .inputs import Job
 from .state import file_fingerprint, outputs_complete, params_hash
@@ -45,12 +44,7 @@ def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, expor
                         **settings.get("rule_params", {}))
         res.info["warnings"] = sorted({str(w.message) for w in caught})
         res.info["batch"] = {"params_hash": p_hash, "input_hash": in_hash}
-        if export:
-            res.write_bids(os.path.join(out_dir, f"{job.stem}_bids_events.tsv"))
-            res.write_edf_annotations(os.path.join(out_dir, f"{job.stem}_scored.edf"))
-        # events first, summary (the completion marker) last, both atomic
-        atomic_write_text(ev_path, res.events_tsv())
-        atomic_write_text(su_path, json.dumps(res.summary_dict(), indent=2, default=_default) + "\n")
+        res.write(out_dir, job.stem, export=export)  # the summary, the completion marker, comes last
         s = res.summary()
         return {**row, **{k: s.get(k) for k in INDEX_KEYS}, "status": "ok", "error": "",
                 "seconds": time.perf_counter() - t0}
@@ -63,7 +57,3 @@ def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, expor
                          f"(at {os.path.basename(where.filename)}:{where.lineno}).",
                 "seconds": time.perf_counter() - t0}
 
-
-def _default(o):
-    from ..reporting.results import _json_default
-    return _json_default(o)

@@ -34,13 +34,6 @@ class ChannelBursts:
     def duration(self) -> np.ndarray:
         return self.offset - self.onset
 
-    def in_unscorable(self, t: np.ndarray) -> np.ndarray:
-        t = np.asarray(t)
-        m = np.zeros(t.shape, bool)
-        for a, b in self.unscorable:
-            m |= (t >= a) & (t < b)
-        return m
-
     @property
     def unscorable_min(self) -> float:
         return float(np.sum(self.unscorable[:, 1] - self.unscorable[:, 0]) / 60) if self.unscorable.size else 0.0

@@ -56,6 +56,10 @@ class EdfHeader:
     def record_bytes(self) -> int:
         return int(self.spr.sum()) * self.sample_bytes
 
+    def signal_span(self, i: int) -> tuple[int, int]:
+        """(first byte, byte count) of signal i inside each data record."""
+        return int(self.spr[:i].sum()) * self.sample_bytes, int(self.spr[i]) * self.sample_bytes
+
     @property
     def annotation_indices(self) -> list[int]:
         return [i for i, lab in enumerate(self.labels)
@@ -179,10 +183,6 @@ class RecordMap:
             self._mm.madvise(mmap.MADV_DONTNEED, a, end - a)
 
 
-def _records_view(h: EdfHeader) -> np.ndarray:
-    return RecordMap(h).array
-
-
 def _decode(h: EdfHeader, block: np.ndarray, start: int, n: int) -> np.ndarray:
     """Channel samples from a (records x bytes) block: an int16 view (EDF) or decoded int32 (BDF)."""
     if not h.bdf:
@@ -194,7 +194,7 @@ def _decode(h: EdfHeader, block: np.ndarray, start: int, n: int) -> np.ndarray:
 
 def _digital_reader(h: EdfHeader, i: int):
     """Callables giving channel i's digital samples: all at once (n_records x spr), or in chunks."""
-    start = int(h.spr[:i].sum()) * h.sample_bytes
+    start = h.signal_span(i)[0]
     n = int(h.spr[i])
 
     def read() -> np.ndarray:
@@ -218,12 +218,9 @@ def _record_onsets(h: EdfHeader) -> tuple[np.ndarray | None, float]:
     ann = h.annotation_indices
     if not ann or h.n_records == 0:
         return None, 0.0
-    i = ann[0]
-    sb = h.sample_bytes
-    start = int(h.spr[:i].sum()) * sb
-    nbytes = int(h.spr[i]) * sb
+    start, nbytes = h.signal_span(ann[0])
     n = h.n_records if h.file_type.endswith("+D") else 1
-    block = np.asarray(_records_view(h)[:n, start:start + nbytes])
+    block = np.asarray(RecordMap(h).array[:n, start:start + nbytes])
     onsets = np.empty(n)
     for r in range(n):
         row = block[r].tobytes()
@@ -244,11 +241,9 @@ def parse_tals(h: EdfHeader, sub: float) -> list[tuple[float, float, str]]:
     pyedflib and MNE report them. Used when pyedflib refuses a file (EDF+D).
     """
     out = []
-    sb = h.sample_bytes
     rm = RecordMap(h)
     for i in h.annotation_indices:
-        start = int(h.spr[:i].sum()) * sb
-        nbytes = int(h.spr[i]) * sb
+        start, nbytes = h.signal_span(i)
         for r0 in range(0, h.n_records, 4096):
             block = rm.array[r0:r0 + 4096, start:start + nbytes]
             for row in block:
@@ -290,16 +285,13 @@ def _pyedflib_annotations(path: str) -> tuple[list[tuple[float, float, str]], bo
 def read_annotations_edf(path: str) -> list[tuple[float, float, str]]:
     """All EDF+/BDF+ annotations as (onset s from the first sample, duration s, text)."""
     h = parse_header(path)
-    return _annotations(h.path)
+    return _annotations(h, _record_onsets(h)[1])
 
 
-def _annotations(path: str) -> list[tuple[float, float, str]]:
+def _annotations(h: EdfHeader, sub: float) -> list[tuple[float, float, str]]:
     # pyedflib reports onsets relative to the first sample (sub-second start removed)
-    ann, ok = _pyedflib_annotations(path)
-    if not ok:
-        h = parse_header(path)
-        ann = parse_tals(h, _record_onsets(h)[1])
-    return ann
+    ann, ok = _pyedflib_annotations(h.path)
+    return ann if ok else parse_tals(h, sub)
 
 
 def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
@@ -345,11 +337,12 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
     rec_onsets = None if onsets is None else onsets - sub
     ann: list = []
     if annotations and h.annotation_indices:
-        ann = _annotations(path)
+        ann = _annotations(h, sub)
     chans: dict[str, Channel] = {}
     for i, lab in enumerate(h.labels):
         if i in h.annotation_indices:
             continue
+        read_all, read_chunks = _digital_reader(h, i)
         fs = h.spr[i] / h.record_duration if h.record_duration > 0 else float(h.spr[i])
         role = (dict((v, k) for k, v in (roles or {}).items())).get(lab) or role_of(lab)
         fac = unit_factor(h.units[i])
@@ -360,7 +353,7 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
                              phys_min=float(h.phys_min[i]), phys_max=float(h.phys_max[i]),
                              dig_min=int(h.dig_min[i]), dig_max=int(h.dig_max[i]),
                              transducer=h.transducers[i], prefilter=h.prefilters[i],
-                             _digital=_digital_reader(h, i)[0], _chunks=_digital_reader(h, i)[1],
+                             _digital=read_all, _chunks=read_chunks,
                              n_samples=int(h.spr[i] * h.n_records))
     if len(set(h.labels)) != len(h.labels):
         logger.warning("%s: duplicate channel labels; later ones shadow earlier ones", path)

@@ -1,9 +1,9 @@
 """ECG artefact in leg EMG: R-peak detection and per-beat template subtraction.
 
 Cardiac bleed (3-15 µV spikes at the heart rate) is common in tibialis EMG. The R peaks are
-found on the ECG channel; the artefact in each EMG channel is estimated as the median of the
-filtered EMG around the beats of a block of ``beats_per_template`` beats, and subtracted beat by
-beat. Movement bursts are uncorrelated with the beats, so the median leaves them intact.
+found on the ECG channel; the artefact in each EMG channel is estimated, for each block of
+``beats_per_template`` beats, as the mean of the filtered EMG around the beats whose energy is
+not raised by a movement burst, and subtracted beat by beat.
 """
 from __future__ import annotations
 
@@ -162,6 +162,13 @@ def r_peaks_reference(a: np.ndarray, fs: float, refractory_s: float = 0.3) -> np
     return np.array(out, dtype=np.int64)
 
 
+def _beat_windows(n: int, fs: float, r_times: np.ndarray, before_s: float, after_s: float):
+    """(R-peak sample indices whose window fits in ``n`` samples, samples before, samples after)."""
+    b, a = int(round(before_s * fs)), int(round(after_s * fs))
+    idx = np.rint(np.asarray(r_times) * fs).astype(np.int64)
+    return idx[(idx - b >= 0) & (idx + a < n)], b, a
+
+
 def subtract_ecg(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float = 0.1,
                  after_s: float = 0.15, beats_per_template: int = 40, reject: float = 2.0) -> np.ndarray:
     """Subtract a robust QRS template from ``x`` (filtered EMG, modified in place) at each R peak.
@@ -170,11 +177,7 @@ def subtract_ecg(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float 
     whose rectified energy is at most ``reject`` x the block's median energy, so beats that fall
     on a movement burst do not leak into it. Templates are computed before the block is corrected.
     """
-    if r_times.size < 5:
-        return x
-    b, a = int(round(before_s * fs)), int(round(after_s * fs))
-    idx = np.rint(r_times * fs).astype(np.int64)
-    idx = idx[(idx - b >= 0) & (idx + a < x.size)]
+    idx, b, a = _beat_windows(x.size, fs, r_times, before_s, after_s)
     if idx.size < 5:
         return x
     return _subtract_kernel(x, idx, b, a, beats_per_template, reject)
@@ -185,9 +188,7 @@ def subtract_ecg_reference(x: np.ndarray, fs: float, r_times: np.ndarray, before
                            reject: float = 2.0) -> np.ndarray:
     """NumPy reference of :func:`subtract_ecg` (fancy indexing, ``np.median``, ``mean``)."""
     x = np.array(x, dtype=np.float64)
-    b, a = int(round(before_s * fs)), int(round(after_s * fs))
-    idx = np.rint(r_times * fs).astype(np.int64)
-    idx = idx[(idx - b >= 0) & (idx + a < x.size)]
+    idx, b, a = _beat_windows(x.size, fs, r_times, before_s, after_s)
     if idx.size < 5:
         return x
     win = np.arange(-b, a)

@@ -148,7 +148,6 @@ def detect_mains(x: np.ndarray, fs: float, candidates=(50.0, 60.0), ratio: float
     return best
 
 
-
 def sos_filter_reference(x: np.ndarray, sos: np.ndarray, gain: float = 1.0, offset: float = 0.0) -> np.ndarray:
     """Plain Python reference of the biquad cascade (transposed direct form II), float64."""
     v = np.asarray(x, dtype=np.float64).reshape(-1) * gain + offset

@@ -36,6 +36,13 @@ def periodicity_index(imi: np.ndarray, lo: float = 10.0, hi: float = 90.0, min_r
     return count / imi.size
 
 
+def _in_lights(lm, hyp: Hypnogram | None) -> np.ndarray:
+    """LMs starting between lights off and lights on (all of them without a hypnogram)."""
+    if hyp is None:
+        return np.ones(len(lm), bool)
+    return (lm.onset >= hyp.lights[0]) & (lm.onset < hyp.lights[1])
+
+
 def _per_hour(n: int, seconds: float) -> float | None:
     return None if seconds <= 0 else n / (seconds / 3600.0)
 
@@ -58,8 +65,7 @@ def night_indices(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerks: dic
         out["tst_min"] = hyp.tst / 60
         out["tst_scorable_min"] = sleep_s / 60
         out["wake_scorable_min"] = wake_s / 60
-    in_lights = np.ones(len(lm), bool) if hyp is None else \
-        (lm.onset >= hyp.lights[0]) & (lm.onset < hyp.lights[1])
+    in_lights = _in_lights(lm, hyp)
     sleep = np.isin(stage_onset, SLEEP) & in_lights
     wake = (stage_onset == 0) & in_lights
     n_plms = int(np.sum(lm.plm & sleep))
@@ -112,7 +118,7 @@ def indices_by_stage(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerk_st
     """Counts and per-hour rates for each stage (W, N1, N2, N3, R)."""
     rows = []
     dur = stage_durations(hyp.stages, hyp.offset, hyp.epoch_length, hyp.lights, unscorable) if hyp else {}
-    in_lights = np.ones(len(lm), bool) if hyp is None else (lm.onset >= hyp.lights[0]) & (lm.onset < hyp.lights[1])
+    in_lights = _in_lights(lm, hyp)
     for code in (0, 1, 2, 3, 4):
         m = (stage_onset == code) & in_lights
         sec = dur.get(code, 0.0)

@@ -90,10 +90,14 @@ class ScoringResult:
             raise ValueError("by must be None or 'stage'")
         return dict(self.indices)
 
+    def _rows(self, label: str) -> list[dict]:
+        """Event rows of one kind: 'lm' (every leg movement: lm, plm, lm_long), 'plm', 'hypnic_jerk'."""
+        kinds = ("lm", "plm", "lm_long") if label == "lm" else (label,)
+        return [r for r in self.event_rows() if r["label"] in kinds]
+
     def get_mask(self, fs: float, label: str = "plm", n_samples: int | None = None) -> np.ndarray:
         """Boolean mask at ``fs`` Hz that is True during events of ``label`` ('lm', 'plm', 'hypnic_jerk')."""
-        rows = [r for r in self.event_rows() if label == "lm" and r["label"] in ("lm", "plm", "lm_long")
-                or r["label"] == label]
+        rows = self._rows(label)
         dur = self.info.get("duration_s", max((r["onset"] + r["duration"] for r in rows), default=0))
         n = n_samples if n_samples is not None else int(round(dur * fs))
         mask = np.zeros(n, bool)
@@ -133,14 +137,21 @@ class ScoringResult:
         info = {k: v for k, v in self.info.items() if k not in self.indices and k != "timings_s"}
         return {**self.indices, **info, "by_stage": self.by_stage}
 
-    def write(self, out_dir: str, stem: str) -> dict[str, str]:
-        """Write ``stem_events.tsv`` and ``stem_summary.json`` atomically; return their paths."""
+    def write(self, out_dir: str, stem: str, export: bool = False) -> dict[str, str]:
+        """Write ``stem_events.tsv`` and ``stem_summary.json`` atomically; return their paths.
+
+        With ``export`` also ``stem_bids_events.tsv`` (+ JSON sidecar) and ``stem_scored.edf``.
+        The summary is written last, so its presence means every file of the night is complete.
+        """
         os.makedirs(out_dir, exist_ok=True)
-        p_ev = os.path.join(out_dir, f"{stem}_events.tsv")
-        p_su = os.path.join(out_dir, f"{stem}_summary.json")
-        atomic_write_text(p_ev, self.events_tsv())
-        atomic_write_text(p_su, json.dumps(self.summary_dict(), indent=2, default=_json_default) + "\n")
-        return {"events": p_ev, "summary": p_su}
+        base = os.path.join(out_dir, stem)
+        paths = {"events": f"{base}_events.tsv", "summary": f"{base}_summary.json"}
+        if export:
+            paths["bids"], paths["bids_sidecar"] = self.write_bids(f"{base}_bids_events.tsv")
+            paths["edf"] = self.write_edf_annotations(f"{base}_scored.edf")
+        atomic_write_text(paths["events"], self.events_tsv())
+        atomic_write_text(paths["summary"], json.dumps(self.summary_dict(), indent=2, default=_json_default) + "\n")
+        return paths
 
     # ------------------------------------------------------------- plots and comparison
     def plot_events(self, ax=None):
@@ -155,8 +166,7 @@ class ScoringResult:
 
     def onsets(self, label: str = "lm") -> np.ndarray:
         """Onsets of one kind of event: 'lm' (every leg movement), 'plm', 'hypnic_jerk'."""
-        return np.array([r["onset"] for r in self.event_rows()
-                         if r["label"] == label or (label == "lm" and r["label"] in ("lm", "plm", "lm_long"))])
+        return np.array([r["onset"] for r in self._rows(label)])
 
     def compare(self, reference, label: str = "lm", tolerance: float = 0.5) -> dict:
         """Precision, recall and F1 of this night's ``label`` events against a reference.

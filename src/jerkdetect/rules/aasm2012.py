@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import LegMovements, MonolateralLMs, RuleSet, overlaps_window
+from .base import LegMovements, MonolateralLMs, RuleSet, from_groups, overlaps_window
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class AASM2012(RuleSet):
                 j += 1
             groups.append(g)
             i = j
-        return _from_groups(m, groups, np.ones(len(groups), bool))
+        return from_groups(m, groups, np.ones(len(groups), bool))
 
     def mark_respiratory(self, lm: LegMovements, resp: np.ndarray) -> LegMovements:
         """Remove LMs from ``respiratory_margin_s`` before to after a respiratory event (not scored)."""
@@ -52,11 +52,3 @@ class AASM2012(RuleSet):
         return LegMovements(lm.onset[keep], lm.offset[keep], lm.side[keep], lm.n_members[keep],
                             lm.peak_uv[keep], lm.candidate[keep])
 
-
-def _from_groups(m: MonolateralLMs, groups: list[list[int]], candidate: np.ndarray) -> LegMovements:
-    on = np.array([m.onset[g].min() for g in groups]) if groups else np.zeros(0)
-    off = np.array([m.offset[g].max() for g in groups]) if groups else np.zeros(0)
-    side = np.array([2 if len(set(m.side[g])) > 1 else int(m.side[g[0]]) for g in groups], dtype=np.int8)
-    nm = np.array([len(g) for g in groups], dtype=np.int64)
-    pk = np.array([np.nanmax(m.peak_uv[g]) if np.isfinite(m.peak_uv[g]).any() else np.nan for g in groups])
-    return LegMovements(on, off, side, nm, pk, np.asarray(candidate, bool))

@@ -165,22 +165,13 @@ def associate(on: np.ndarray, off: np.ndarray, events: np.ndarray, gap: float) -
     AASM 2012 and WASM 2016 arousal association: "< 0.5 s between the end of one event and the
     onset of the other, regardless of which is first".
     """
-    if events.size == 0 or on.size == 0:
-        return np.zeros(on.size, bool)
-    es, ee = events[:, 0], events[:, 0] + events[:, 1]
-    o = np.argsort(es)
-    es, ee = es[o], ee[o]
-    ee_max = np.maximum.accumulate(ee)
-    # candidates: events starting before off + gap; any of them ending after on - gap
-    k = np.searchsorted(es, off + gap, side="left")
-    out = np.zeros(on.size, bool)
-    has = k > 0
-    out[has] = ee_max[k[has] - 1] > on[has] - gap
-    return out
+    windows = np.column_stack([events[:, 0], events[:, 0] + events[:, 1]]) if events.size else events
+    return overlaps_window(on - gap, off + gap, windows)
 
 
 def overlaps_window(on: np.ndarray, off: np.ndarray, win: np.ndarray) -> np.ndarray:
     """True where [on, off] overlaps any (start, end) window (open intervals)."""
+    on = np.asarray(on, float)
     if win.size == 0 or on.size == 0:
         return np.zeros(on.size, bool)
     o = np.argsort(win[:, 0])
@@ -190,3 +181,19 @@ def overlaps_window(on: np.ndarray, off: np.ndarray, win: np.ndarray) -> np.ndar
     has = k > 0
     out[has] = we[k[has] - 1] > on[has]
     return out
+
+
+def inside_intervals(t: np.ndarray, intervals: np.ndarray) -> np.ndarray:
+    """True where a time lies inside any (start, end) interval (unscorable stretches, gaps)."""
+    t = np.asarray(t, float)
+    return overlaps_window(t, t + 1e-9, np.asarray(intervals, float).reshape(-1, 2))
+
+
+def from_groups(m: MonolateralLMs, groups: list[list[int]], candidate: np.ndarray) -> LegMovements:
+    """One combined LM per group of monolateral LMs (bilateral when the group spans both legs)."""
+    on = np.array([m.onset[g].min() for g in groups]) if groups else np.zeros(0)
+    off = np.array([m.offset[g].max() for g in groups]) if groups else np.zeros(0)
+    side = np.array([2 if len(set(m.side[g])) > 1 else int(m.side[g[0]]) for g in groups], dtype=np.int8)
+    nm = np.array([len(g) for g in groups], dtype=np.int64)
+    pk = np.array([np.nanmax(m.peak_uv[g]) if np.isfinite(m.peak_uv[g]).any() else np.nan for g in groups])
+    return LegMovements(on, off, side, nm, pk, np.asarray(candidate, bool))

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .aasm2012 import _from_groups
-from .base import LegMovements, MonolateralLMs, RuleSet, overlaps_window
+from .base import LegMovements, MonolateralLMs, RuleSet, from_groups, overlaps_window
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class WASM2016(RuleSet):
             span = m.offset[g].max() - m.onset[g].min()
             limit = self.max_lm_s if len(g) == 1 else self.max_bilateral_s
             cand[k] = members_ok and span <= limit and len(g) <= self.max_bilateral_members
-        return _from_groups(m, groups, cand)
+        return from_groups(m, groups, cand)
 
     def mark_respiratory(self, lm: LegMovements, resp: np.ndarray) -> LegMovements:
         if resp.size:

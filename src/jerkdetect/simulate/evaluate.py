@@ -6,7 +6,7 @@ import numpy as np
 from ..reporting.compare import match_onsets
 from ..reporting.indices import night_indices
 from ..rules import MonolateralLMs, get_rules
-from ..rules.base import overlaps_window
+from ..rules.base import inside_intervals
 
 
 def truth_lms(truth: dict, exclude: np.ndarray | None = None) -> MonolateralLMs:
@@ -15,9 +15,7 @@ def truth_lms(truth: dict, exclude: np.ndarray | None = None) -> MonolateralLMs:
     on = np.array([x["onset"] for x in lm])
     off = np.array([x["offset"] for x in lm])
     side = np.array([0 if x["side"] == "left" else 1 for x in lm])
-    keep = np.ones(on.size, bool)
-    if exclude is not None and exclude.size and on.size:
-        keep = ~overlaps_window(on, on + 1e-9, exclude)
+    keep = np.ones(on.size, bool) if exclude is None else ~inside_intervals(on, exclude)
     return MonolateralLMs(on[keep], off[keep], side[keep])
 
 
