@@ -103,7 +103,7 @@ def test_hysteresis_offset_needs_half_second_quiet():
     env[100:200] = 20   # burst 1: 1.0-2.0 s
     env[240:300] = 20   # 0.4 s quiet gap -> same movement
     env[360:400] = 20   # 0.6 s quiet gap -> a new movement
-    on, off, pk, _ = hysteresis(env, np.zeros(10), block, 8.0, 2.0, int(0.5 * fs))
+    on, off, pk, _, _ = hysteresis(env, np.zeros(10), block, 8.0, 2.0, int(0.5 * fs))
     assert on.tolist() == [100, 360] and off.tolist() == [300, 400]
 
 

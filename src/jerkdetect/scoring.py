@@ -16,10 +16,13 @@ from .io.edf import read_psg
 from .io.recording import Recording
 from .io.scoring import Scoring, align_to_recording, read_scoring, scoring_from_events
 from .preprocessing import detect_r_peaks
-from .reporting.indices import indices_by_stage, night_indices, unscorable_union
+from .reporting.indices import indices_by_stage, night_indices
 from .reporting.results import ScoringResult
 from .rules import HypnicJerkRule, MonolateralLMs, RuleSet, get_rules
-from .rules.base import inside_intervals
+from .rules.base import overlaps_window
+from .alignment import intersect_intervals, merge_intervals
+
+LEGS = ("leg_left", "leg_right")
 
 SCORING_SUFFIXES = (".xml", "-nsrr.xml", ".tsv", "-Hypnogram.edf", "_hypnogram.edf", ".csv",
                     "-events.tsv", "_scoring.tsv")
@@ -67,6 +70,31 @@ def _scoring_for(rec: Recording, path: str | None, annotations) -> tuple[Scoring
             sc.hypnogram = sc.hypnogram.fit_to(rec.duration, rec.source)
         return sc, f"{rec.source} (embedded EDF+ annotations)"
     return None, "none"
+
+
+def _unscorable(bursts: dict, gaps) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per-muscle unscorable stretches (its own artefacts plus EDF+D gaps), and the time left out
+    of the denominators: gaps and the stretches where BOTH legs are unscorable.
+
+    One leg's artefact removes that leg's movements only; the other leg is still scored there
+    (its movements count as monolateral), so that time stays in the denominators.
+    """
+    gaps = np.asarray(gaps, dtype=float).reshape(-1, 2)
+    by = {r: merge_intervals(np.concatenate([b.unscorable, gaps])) for r, b in bursts.items()}
+    both = intersect_intervals(by[LEGS[0]], by[LEGS[1]])
+    return by, merge_intervals(np.concatenate([both, gaps]))
+
+
+def _monolateral(bursts: dict, unsc_by: dict, min_lm_s: float) -> MonolateralLMs:
+    """Leg bursts lasting >= ``min_lm_s`` under the rule's onset, clear of their own leg's artefacts."""
+    parts = []
+    for k, role in enumerate(LEGS):
+        b = bursts[role]
+        keep = (b.duration >= min_lm_s) & ~overlaps_window(b.onset, b.offset, unsc_by[role])
+        parts.append((b.onset[keep], b.offset[keep], np.full(keep.sum(), k), b.peak_uv[keep],
+                      b.morph_ok[keep], b.rule_onset[keep]))
+    on, off, side, pk, mo, ro = (np.concatenate(x) for x in zip(*parts))
+    return MonolateralLMs(on, off, side, pk, mo, ro)
 
 
 def score(recording: str | os.PathLike | Recording, annotations=None, rules: str | RuleSet = "wasm2016",
@@ -136,7 +164,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     timings["annotations"] = time.perf_counter() - t
     used: dict[str, str] = {}
     bursts = {}
-    unsc_leg: dict[str, np.ndarray] = {}
+    unsc_by: dict[str, np.ndarray] = {}
     t = time.perf_counter()
     if leg_movements == "emg":
         for role in ("leg_left", "leg_right"):
@@ -158,23 +186,12 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         for role in emg_roles:
             ch = rec.channel(role)
             used[role] = ch.label
-            b = detect_channel(rec, ch.label, det, r_times, buf)
-            bursts[role] = b
-            if role != "chin":
-                unsc_leg[role] = b.unscorable
+            bursts[role] = detect_channel(rec, ch.label, det, r_times, buf)
         timings["filter"] = sum(b.timings["filter"] for b in bursts.values())
         timings["detect"] = time.perf_counter() - t - timings["filter"]
         t = time.perf_counter()
-        gaps = np.asarray(rec.gaps(), dtype=float).reshape(-1, 2)  # EDF+D: not recorded, not scorable
-        unsc = unscorable_union({**unsc_leg, "gaps": gaps})
-        on, off, side, pk, mo = [], [], [], [], []
-        for k, role in enumerate(("leg_left", "leg_right")):
-            b = bursts[role]
-            keep = (b.duration >= rs.min_lm_s) & ~inside_intervals(b.onset, unsc)
-            on.append(b.onset[keep]); off.append(b.offset[keep]); side.append(np.full(keep.sum(), k))
-            pk.append(b.peak_uv[keep]); mo.append(b.morph_ok[keep])
-        mono = MonolateralLMs(np.concatenate(on), np.concatenate(off), np.concatenate(side),
-                              np.concatenate(pk), np.concatenate(mo))
+        unsc_by, unsc = _unscorable(bursts, rec.gaps())
+        mono = _monolateral(bursts, unsc_by, rs.min_lm_s)
     else:
         if sc is None or not len(sc.leg_movements):
             raise ScoringFileError(f"{ann_source}: leg_movements='scoring' needs scored limb movements "
@@ -191,7 +208,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     muscle = {"chin": "chin", "leg_left": "left", "leg_right": "right"}
     brief = {}
     for r, b in bursts.items():
-        ok = ~inside_intervals(b.onset, unsc)
+        ok = ~overlaps_window(b.onset, b.offset, unsc_by[r])
         brief[muscle[r]] = (b.onset[ok], b.offset[ok], b.peak_uv[ok])
     transitions = hyp.transitions() if hyp is not None else np.zeros(0)
     all_lm = np.column_stack([mono.onset, mono.offset]) if mono.onset.size else np.zeros((0, 2))
@@ -202,8 +219,9 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     timings["align"] = time.perf_counter() - t
     t = time.perf_counter()
     idx = night_indices(lm, lm_stage, hyp, jerks, unsc, arousals is not None, resp is not None)
-    idx["unscorable_min"] = {r: bursts[r].unscorable_min for r in unsc_leg}
     idx["recording_gaps_min"] = float(sum(b - a for a, b in rec.gaps()) / 60)
+    idx["unscorable_min"] = {r: bursts[r].unscorable_min for r in LEGS if r in bursts}
+    idx["unscorable_both_legs_min"] = float(sum(b - a for a, b in unsc) / 60) - idx["recording_gaps_min"]
     by_stage = indices_by_stage(lm, lm_stage, hyp, jerk_stage, unsc)
     timings["report"] = time.perf_counter() - t
     info = {
@@ -214,6 +232,8 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         "arousal_scoring": arousals is not None, "respiratory_scoring": resp is not None,
         "hypnogram_notes": list(hyp.notes) if hyp is not None else ["no hypnogram"],
         "mains_hz": {r: b.mains for r, b in bursts.items()},
+        "unscorable_stretches": {r: [[round(float(a), 3), round(float(e), 3), k] for (a, e), k in
+                                     zip(b.unscorable, b.unscorable_kind)] for r, b in bursts.items()},
         "jerkdetect_version": __version__, "timings_s": timings,
     }
     logger.info("scored %s in %.2f s: %d LMs", rec.source, time.perf_counter() - t0, len(lm))

@@ -6,12 +6,12 @@ different 30-s epochs whatever floating-point noise the inputs carry.
 """
 from .epochs import (UNSCORED, epoch_bounds, epoch_index, epochs_from_intervals, stage_at,
                      stage_at_reference, stage_overlap, to_microseconds)
-from .windows import (merge_intervals, restrict_duration, sleep_transitions, stage_durations,
+from .windows import (intersect_intervals, merge_intervals, restrict_duration, sleep_transitions, stage_durations,
                       time_in_windows)
 from .cohort import CohortHypnograms, align_cohort, align_cohort_reference
 
 __all__ = ["UNSCORED", "CohortHypnograms", "align_cohort", "align_cohort_reference", "epoch_bounds",
-           "epoch_index", "epochs_from_intervals",
+           "epoch_index", "epochs_from_intervals", "intersect_intervals",
            "merge_intervals", "restrict_duration", "sleep_transitions", "stage_at",
            "stage_at_reference", "stage_durations", "stage_overlap", "time_in_windows",
            "to_microseconds"]

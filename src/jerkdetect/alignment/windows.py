@@ -23,6 +23,28 @@ def merge_intervals(intervals) -> np.ndarray:
     return np.array(out)
 
 
+def intersect_intervals(a, b) -> np.ndarray:
+    """Intersection of two unions of (start, end) intervals, as a sorted (n, 2) array.
+
+    Examples
+    --------
+    >>> intersect_intervals([(0, 10), (20, 30)], [(5, 25)]).tolist()
+    [[5.0, 10.0], [20.0, 25.0]]
+    """
+    a, b = merge_intervals(a), merge_intervals(b)
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i, 0], b[j, 0]), min(a[i, 1], b[j, 1])
+        if hi > lo:
+            out.append((lo, hi))
+        if a[i, 1] < b[j, 1]:
+            i += 1
+        else:
+            j += 1
+    return np.asarray(out, dtype=np.float64).reshape(-1, 2)
+
+
 def time_in_windows(windows, limit: tuple[float, float] | None = None) -> float:
     """Total seconds covered by the union of windows, optionally clipped to ``limit``."""
     w = merge_intervals(windows)

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..io.recording import Channel, Recording
 from ..preprocessing import design_emg_filter, detect_mains, sos_filter, subtract_ecg
+from .artefacts import ARTEFACT_BIN_S, flat_and_saturated, noisy_blocks, runs
 from .kernels import envelope_blocks, hysteresis, max_pool, morphology_ok, rolling_quantile
 from .params import DetectionParams
 
@@ -29,10 +30,17 @@ class ChannelBursts:
     timings: dict = field(default_factory=dict)
     envelope: np.ndarray | None = field(default=None, repr=False)  # max-pooled, µV
     envelope_fs: float = 0.0
+    rule_onset: np.ndarray | None = None   # 8-µV crossing (AASM/WASM onset); default ``onset``
+    unscorable_kind: list = field(default_factory=list)  # 'flat', 'saturated' or 'noise' per stretch
+
+    def __post_init__(self) -> None:
+        if self.rule_onset is None:
+            self.rule_onset = self.onset
 
     @property
     def duration(self) -> np.ndarray:
-        return self.offset - self.onset
+        """Duration under the rules: from the 8-µV crossing to the start of the quiet period."""
+        return self.offset - self.rule_onset
 
     @property
     def unscorable_min(self) -> float:
@@ -40,22 +48,6 @@ class ChannelBursts:
 
 
 ENVELOPE_FS = 100.0  # rate of the max-pooled envelope kept for multi-muscle coincidence checks
-
-
-def _mask_to_intervals(mask: np.ndarray, block_s: float, limit: float) -> np.ndarray:
-    if not mask.any():
-        return np.zeros((0, 2))
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-    return np.column_stack([starts * block_s, np.minimum(ends * block_s, limit)])
-
-
-def _dilate(mask: np.ndarray, k: int) -> np.ndarray:
-    if k <= 0 or not mask.any():
-        return mask
-    c = np.concatenate([[0], np.cumsum(mask.astype(np.int64))])
-    i = np.arange(mask.size)
-    return (c[np.minimum(i + k + 1, mask.size)] - c[np.maximum(i - k, 0)]) > 0
 
 
 def detect_channel(rec: Recording, label: str, params: DetectionParams = DetectionParams(),
@@ -77,9 +69,9 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     Returns
     -------
     ChannelBursts
-        Onsets/offsets in seconds, peak amplitude above rest (µV), WASM morphology flag, and the
-        unscorable stretches (resting level above ``max_rest_uv`` or below ``min_rest_uv``,
-        clipped samples).
+        Onsets/offsets in seconds, the rule's own onset (8-µV crossing), peak amplitude above
+        rest (µV), WASM morphology flag, and this channel's unscorable stretches (flat or
+        saturated lead-off, raised noise; see :mod:`jerkdetect.detection.artefacts`).
     """
     import time
     t0 = time.perf_counter()
@@ -91,34 +83,50 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
         mains = detect_mains(ch.digital if digital else ch.data, fs)
     sos = design_emg_filter(fs, params.band, mains, params.notch_q)
     block = max(1, int(round(params.block_s * fs)))
+    cbin = max(1, int(round(ARTEFACT_BIN_S * fs)))
     out = buffer[: ch.n_samples] if buffer is not None and buffer.size >= ch.n_samples else None
     if digital:
         y, clipped = sos_filter(ch.digital_chunks(), sos, ch.gain, ch.offset, (ch.dig_min, ch.dig_max),
-                                block, out, n=ch.n_samples)
+                                cbin, out, n=ch.n_samples)
     else:
-        y, clipped = sos_filter(ch.data, sos, 1.0, 0.0, None, block, out)
+        y, clipped = sos_filter(ch.data, sos, 1.0, 0.0, None, cbin, out)
     t1 = time.perf_counter()
     if r_times is not None and params.ecg_removal and r_times.size:
         subtract_ecg(y, fs, r_times)
     w = max(1, int(round(params.envelope_s * fs))) | 1
     bm, bmax = envelope_blocks(y, w, block)
+    pool = max(1, int(round(fs / ENVELOPE_FS)))
+    env_ds = max_pool(y, pool)
+    dur = rec.duration if rec.record_onsets is not None else ch.n_samples / fs
+    # lead-off first: its blocks are kept out of the resting level of their neighbours
+    per_bin = max(1, int(round(ARTEFACT_BIN_S * fs / pool)))
+    nb_bins = env_ds.size // per_bin
+    env_bin_max = env_ds[: nb_bins * per_bin].reshape(nb_bins, per_bin).max(axis=1)
+    lead_off = flat_and_saturated(env_bin_max, clipped[:nb_bins] / cbin, params.flat_uv, params.flat_min_s,
+                                  params.saturation_fraction, params.saturation_min_s)
+    valid = np.ones(bm.size, bool)
+    bin_per_block = params.block_s / ARTEFACT_BIN_S
+    for a, b, _ in lead_off:
+        valid[int(np.ceil(a / bin_per_block - 1e-9)):int(b // bin_per_block)] = False
     half = int(round(params.baseline_window_s / params.block_s / 2))
-    base = rolling_quantile(bm, half, params.baseline_quantile)
-    on, off, pk, _ = hysteresis(y, base, block, params.onset_uv, params.offset_uv,
-                                max(1, int(round(params.quiet_s * fs))),
-                                int(round(params.onset_backtrack_s * fs)), bmax)
+    base = rolling_quantile(bm, half, params.baseline_quantile, valid)
+    if np.isnan(base).all():  # nothing but artefact: the whole channel is unscorable
+        base = np.zeros_like(base)
+    on, off, pk, _, cross = hysteresis(y, base, block, params.onset_uv, params.offset_uv,
+                                       max(1, int(round(params.quiet_s * fs))),
+                                       int(round(params.onset_backtrack_s * fs)), bmax)
     morph = morphology_ok(y, base, block, on, off, max(1, int(round(params.morph_window_s * fs))),
                           max(1, int(round(0.1 * fs))), params.morph_uv)
-    noisy = _dilate((base > params.max_rest_uv) | (base < params.min_rest_uv), half)
-    clip_mask = _dilate(clipped[: bm.size] > 0, 1)
-    dur = rec.duration if rec.record_onsets is not None else ch.n_samples / fs
-    unsc = _mask_to_intervals(noisy | clip_mask, params.block_s, dur)
+    stretches = [(a * ARTEFACT_BIN_S, b * ARTEFACT_BIN_S, kind) for a, b, kind in lead_off]
+    stretches += [(a * params.block_s, b * params.block_s, "noise")
+                  for a, b in runs(noisy_blocks(base, bm, params.max_rest_uv), 1)]
+    stretches = sorted((min(a, dur), min(b, dur), k) for a, b, k in stretches)
+    unsc = np.array([(a, b) for a, b, _ in stretches], dtype=np.float64).reshape(-1, 2)
     if rec.discontinuous and unsc.size:
         unsc = np.column_stack([rec.index_to_time(label, unsc[:, 0] * fs),
                                 rec.index_to_time(label, np.maximum(unsc[:, 1] * fs - 1, 0)) + 1 / fs])
-    pool = max(1, int(round(fs / ENVELOPE_FS)))
-    env_ds = max_pool(y, pool)
     t2 = time.perf_counter()
     return ChannelBursts(label, ch.role, fs, rec.index_to_time(label, on), rec.index_to_time(label, off),
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
-                         mains, dur, {"filter": t1 - t0, "detect": t2 - t1}, env_ds, fs / pool)
+                         mains, dur, {"filter": t1 - t0, "detect": t2 - t1}, env_ds, fs / pool,
+                         rec.index_to_time(label, cross), [k for _, _, k in stretches])

@@ -126,10 +126,13 @@ def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- baseline
 @nb.njit(cache=True, nogil=True)
-def rolling_quantile(v, half, q):
-    """Centred rolling quantile (linear interpolation, as ``np.quantile``) over 2*half+1 values.
+def rolling_quantile_masked(v, valid, half, q):
+    """Centred rolling quantile (linear interpolation, as ``np.quantile``) over the valid values
+    among 2*half+1; NaN where the window holds no valid value.
 
-    Keeps the window sorted and updates it by one insertion and one removal per step.
+    Keeps the window's valid values sorted and updates it by one insertion and one removal per
+    step. ``valid`` marks the values that may enter the window (blocks of artefact are left out so
+    a flat or saturated stretch never drags the resting level of its neighbours).
     """
     n = v.shape[0]
     out = np.empty(n)
@@ -139,22 +142,27 @@ def rolling_quantile(v, half, q):
     for i in range(n):
         hi = min(n, i + half + 1)
         while lo_in < hi:  # insert v[lo_in]
-            x = v[lo_in]
-            k = m
-            while k > 0 and w[k - 1] > x:
-                w[k] = w[k - 1]
-                k -= 1
-            w[k] = x
-            m += 1
+            if valid[lo_in]:
+                x = v[lo_in]
+                k = m
+                while k > 0 and w[k - 1] > x:
+                    w[k] = w[k - 1]
+                    k -= 1
+                w[k] = x
+                m += 1
             lo_in += 1
-        if i - half - 1 >= 0:  # remove v[i - half - 1]
-            x = v[i - half - 1]
+        r = i - half - 1
+        if r >= 0 and valid[r]:  # remove v[r]
+            x = v[r]
             k = 0
-            while w[k] != x:
+            while k < m - 1 and w[k] != x:
                 k += 1
             for t in range(k, m - 1):
                 w[t] = w[t + 1]
             m -= 1
+        if m == 0:
+            out[i] = np.nan
+            continue
         pos = q * (m - 1)
         f = int(np.floor(pos))
         c = min(f + 1, m - 1)
@@ -162,8 +170,39 @@ def rolling_quantile(v, half, q):
     return out
 
 
-def rolling_quantile_reference(v: np.ndarray, half: int, q: float) -> np.ndarray:
-    return np.array([np.quantile(v[max(0, i - half): i + half + 1], q) for i in range(v.size)])
+def rolling_quantile(v: np.ndarray, half: int, q: float, valid: np.ndarray | None = None) -> np.ndarray:
+    """Centred rolling quantile of ``v`` over ``2*half+1`` values (see :func:`rolling_quantile_masked`).
+
+    With ``valid``, masked values are left out; positions whose window holds no valid value take
+    the nearest computed value (all NaN only when nothing is valid).
+    """
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    ok = np.ones(v.size, np.bool_) if valid is None else np.ascontiguousarray(valid, dtype=np.bool_)
+    out = rolling_quantile_masked(v, ok, half, q)
+    if valid is not None:
+        out = fill_nearest(out)
+    return out
+
+
+def fill_nearest(x: np.ndarray) -> np.ndarray:
+    """Replace NaNs by the nearest finite value (earlier one on ties); all-NaN stays NaN."""
+    bad = np.isnan(x)
+    if not bad.any() or bad.all():
+        return x
+    idx = np.flatnonzero(~bad)
+    pos = np.searchsorted(idx, np.arange(x.size))
+    left = idx[np.clip(pos - 1, 0, idx.size - 1)]
+    right = idx[np.clip(pos, 0, idx.size - 1)]
+    i = np.arange(x.size)
+    pick = np.where(np.abs(i - left) <= np.abs(right - i), left, right)
+    return x[pick]
+
+
+def rolling_quantile_reference(v: np.ndarray, half: int, q: float, valid: np.ndarray | None = None) -> np.ndarray:
+    ok = np.ones(len(v), bool) if valid is None else np.asarray(valid, bool)
+    out = np.array([np.quantile(v[max(0, i - half): i + half + 1][ok[max(0, i - half): i + half + 1]], q)
+                    if ok[max(0, i - half): i + half + 1].any() else np.nan for i in range(len(v))])
+    return out if valid is None else fill_nearest(out)
 
 
 # --------------------------------------------------------------------------- hysteresis
@@ -174,7 +213,9 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
     Onset: first sample with ``env - base >= on_uv``, moved back over at most ``back`` samples
     while the EMG stays >= ``off_uv`` above rest (the visible start of the rise). Offset: first
     sample of a run of at least ``quiet`` samples with ``env - base < off_uv``. Returns (onset,
-    offset, peak above base, peak index) arrays; a burst still active at the end closes there.
+    offset, peak above base, peak index, threshold crossing) arrays; the crossing is the rule's own
+    onset (AASM 2012 / WASM 2016: "the point at which there is an 8-µV increase"), which the
+    duration criteria use. A burst still active at the end closes there.
     ``block_max`` (per-block maxima of ``env``) lets idle stretches skip blocks that cannot
     reach the onset level; the result is the same.
     """
@@ -185,9 +226,11 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
     off = np.empty(cap, np.int64)
     pk = np.empty(cap, np.float64)
     pki = np.empty(cap, np.int64)
+    crs = np.empty(cap, np.int64)
     m = 0
     active = False
     start = 0
+    cross = 0
     qs = -1
     peak = 0.0
     peak_i = 0
@@ -210,6 +253,7 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
             if d >= on_uv:
                 active = True
                 start = i
+                cross = i
                 lim = max(last_off, i - back)
                 while start > lim and env[start - 1] - base[(start - 1) // block] >= off_uv:
                     start -= 1
@@ -228,6 +272,7 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
                     off[m] = qs
                     pk[m] = peak
                     pki[m] = peak_i
+                    crs[m] = cross
                     m += 1
                     active = False
                     last_off = qs
@@ -238,8 +283,9 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
         off[m] = qs if qs >= 0 else n
         pk[m] = peak
         pki[m] = peak_i
+        crs[m] = cross
         m += 1
-    return on[:m], off[:m], pk[:m], pki[:m]
+    return on[:m], off[:m], pk[:m], pki[:m], crs[:m]
 
 
 def hysteresis_reference(env, base, block, on_uv, off_uv, quiet, back=0):
@@ -264,13 +310,14 @@ def hysteresis_reference(env, base, block, on_uv, off_uv, quiet, back=0):
                 j += 1
             e = quiet_start if quiet_start is not None else n
             seg = d[i: (j + 1 if j < n else n)]
-            bursts.append((s, e, float(seg.max()), i + int(np.argmax(seg))))
+            bursts.append((s, e, float(seg.max()), i + int(np.argmax(seg)), i))
             last_off = e
             i = j + 1 if j < n else n
         else:
             i += 1
-    arr = np.array(bursts, dtype=np.float64).reshape(-1, 4)
-    return (arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], arr[:, 3].astype(np.int64))
+    arr = np.array(bursts, dtype=np.float64).reshape(-1, 5)
+    return (arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], arr[:, 3].astype(np.int64),
+            arr[:, 4].astype(np.int64))
 
 
 # --------------------------------------------------------------------------- WASM morphology

@@ -31,9 +31,19 @@ class DetectionParams:
         (jerkdetect default 0.5 s; 0 gives the bare threshold crossing).
     offset_uv, quiet_s : float
         LM offset: start of a >= 0.5 s period with EMG < 2 µV above rest (AASM 2012; WASM 2016).
-    max_rest_uv, min_rest_uv : float
-        Resting levels above/below which the leg is unscorable (noise, lead-off), jerkdetect
-        defaults; stretches are widened by half the baseline window.
+    max_rest_uv : float
+        Resting level above which the channel is unscorable (raised noise; jerkdetect default
+        10 µV, above any resting tibialis EMG). The stretch starts where the resting level rises
+        above it and is extended to the 1-s blocks around it whose mean stays above it.
+    flat_uv, flat_min_s : float
+        Lead-off (flat line): the rectified EMG stays below ``flat_uv`` (0.25 µV, below the
+        amplifier noise of a connected electrode) for at least ``flat_min_s`` (1 s); placed to
+        0.1 s.
+    saturation_fraction, saturation_min_s : float
+        Lead-off (saturated): at least ``saturation_fraction`` (half) of the samples sit on the
+        digital rails for at least ``saturation_min_s`` (15 s, longer than any candidate LM), gaps
+        under 1 s bridged; placed to 0.1 s. Shorter clipping is part of a movement: a burst that
+        hits the rail is scored, its amplitude being at least the rail.
     ecg_removal : bool
         Subtract cardiac artefact when an ECG channel is present.
     morph_window_s, morph_uv : float
@@ -53,7 +63,10 @@ class DetectionParams:
     offset_uv: float = 2.0
     quiet_s: float = 0.5
     max_rest_uv: float = 10.0
-    min_rest_uv: float = 0.05
+    flat_uv: float = 0.25
+    flat_min_s: float = 1.0
+    saturation_fraction: float = 0.5
+    saturation_min_s: float = 15.0
     ecg_removal: bool = True
     morph_window_s: float = 0.5
     morph_uv: float = 2.0

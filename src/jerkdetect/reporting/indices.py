@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..alignment import merge_intervals, stage_durations
+from ..alignment import stage_durations
 from ..hypnogram import Hypnogram, STAGE_NAMES
 
 SLEEP = (1, 2, 3, 4)
@@ -129,8 +129,3 @@ def indices_by_stage(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerk_st
         row["plm_per_h"] = _per_hour(row["n_plm"], sec)
         rows.append(row)
     return rows
-
-
-def unscorable_union(per_leg: dict[str, np.ndarray]) -> np.ndarray:
-    iv = [v for v in per_leg.values() if v.size]
-    return merge_intervals(np.concatenate(iv)) if iv else np.zeros((0, 2))

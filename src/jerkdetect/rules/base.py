@@ -17,6 +17,9 @@ class MonolateralLMs:
     side: np.ndarray                   # 0 left, 1 right
     peak_uv: np.ndarray | None = None
     morph_ok: np.ndarray | None = None
+    rule_onset: np.ndarray | None = None   # the rule's own onset (8-µV crossing); default ``onset``
+
+    _FIELDS = ("onset", "offset", "side", "peak_uv", "morph_ok", "rule_onset")
 
     def __post_init__(self) -> None:
         self.onset = np.asarray(self.onset, dtype=np.float64)
@@ -25,8 +28,9 @@ class MonolateralLMs:
         n = self.onset.size
         self.peak_uv = np.full(n, np.nan) if self.peak_uv is None else np.asarray(self.peak_uv, float)
         self.morph_ok = np.ones(n, bool) if self.morph_ok is None else np.asarray(self.morph_ok, bool)
+        self.rule_onset = self.onset.copy() if self.rule_onset is None else np.asarray(self.rule_onset, float)
         o = np.lexsort((self.side, self.onset))
-        for k in ("onset", "offset", "side", "peak_uv", "morph_ok"):
+        for k in self._FIELDS:
             setattr(self, k, getattr(self, k)[o])
 
     @classmethod
@@ -38,11 +42,11 @@ class MonolateralLMs:
 
     @property
     def duration(self) -> np.ndarray:
-        return self.offset - self.onset
+        """Duration under the rules: from the rule's onset (8-µV crossing) to the offset."""
+        return self.offset - self.rule_onset
 
     def subset(self, mask) -> "MonolateralLMs":
-        return MonolateralLMs(self.onset[mask], self.offset[mask], self.side[mask], self.peak_uv[mask],
-                              self.morph_ok[mask])
+        return MonolateralLMs(*(getattr(self, k)[mask] for k in self._FIELDS))
 
 
 @dataclass

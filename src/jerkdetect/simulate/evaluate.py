@@ -3,20 +3,37 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..alignment import merge_intervals
 from ..reporting.compare import match_onsets
 from ..reporting.indices import night_indices
 from ..rules import MonolateralLMs, get_rules
-from ..rules.base import inside_intervals
+from ..rules.base import overlaps_window
 
 
-def truth_lms(truth: dict, exclude: np.ndarray | None = None) -> MonolateralLMs:
-    """Ground-truth monolateral LMs (optionally leaving out those starting in ``exclude`` intervals)."""
+def truth_lms(truth: dict, exclude=None) -> MonolateralLMs:
+    """Ground-truth monolateral LMs, leaving out those that overlap ``exclude``: (n, 2) intervals
+    for both legs, or a dict ``{"left": intervals, "right": intervals}`` (per-leg artefacts)."""
     lm = truth["leg_movements"]
-    on = np.array([x["onset"] for x in lm])
-    off = np.array([x["offset"] for x in lm])
-    side = np.array([0 if x["side"] == "left" else 1 for x in lm])
-    keep = np.ones(on.size, bool) if exclude is None else ~inside_intervals(on, exclude)
+    on = np.array([x["onset"] for x in lm], dtype=float)
+    off = np.array([x["offset"] for x in lm], dtype=float)
+    side = np.array([0 if x["side"] == "left" else 1 for x in lm], dtype=int)
+    keep = np.ones(on.size, bool)
+    if exclude is not None:
+        per = exclude if isinstance(exclude, dict) else {"left": exclude, "right": exclude}
+        for k, leg in enumerate(("left", "right")):
+            iv = np.asarray(per.get(leg, np.zeros((0, 2))), float).reshape(-1, 2)
+            keep[side == k] &= ~overlaps_window(on[side == k], off[side == k], iv)
     return MonolateralLMs(on[keep], off[keep], side[keep])
+
+
+def _excluded(result) -> dict | np.ndarray:
+    """What the result left out of scoring, per leg when it has per-leg artefacts."""
+    b = getattr(result, "bursts", None) or {}
+    if "leg_left" in b and "leg_right" in b:
+        gaps = result.unscorable
+        return {"left": np.concatenate([b["leg_left"].unscorable, gaps]),
+                "right": np.concatenate([b["leg_right"].unscorable, gaps])}
+    return result.unscorable
 
 
 def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float = 0.5) -> dict:
@@ -28,7 +45,7 @@ def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float 
     rs = get_rules(rules if isinstance(rules, str) else rules)
     ar = np.array(truth["arousals"], float).reshape(-1, 2)
     resp = np.array([(a, d) for a, d, _ in truth["respiratory"]], float).reshape(-1, 2)
-    t_lm = rs.score(truth_lms(truth, result.unscorable), resp, ar)
+    t_lm = rs.score(truth_lms(truth, _excluded(result)), resp, ar)
     t_stage = hypnogram.stage_at(t_lm.onset)
     jerks_t = np.array([j["onset"] for j in truth["hypnic_jerks"]])
     t_idx = night_indices(t_lm, t_stage, hypnogram, dict(onset=jerks_t, arousal=np.zeros(jerks_t.size, bool)),
@@ -43,11 +60,13 @@ def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float 
 
 
 def _covered(truth: dict, result) -> float:
-    """Fraction of the simulated noisy stretches that the scorer marked unscorable."""
+    """Fraction of the simulated unscorable stretches that the scorer marked unscorable (on the
+    same leg when the result has per-leg artefacts)."""
+    ex = _excluded(result)
     tot = cov = 0.0
     for u in truth["unscorable"]:
         a, b = u["start"], u["end"]
         tot += b - a
-        for s, e in result.unscorable:
+        for s, e in merge_intervals(ex.get(u.get("leg"), ex["left"]) if isinstance(ex, dict) else ex):
             cov += max(0.0, min(b, e) - max(a, s))
     return 1.0 if tot == 0 else cov / tot
