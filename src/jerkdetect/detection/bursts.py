@@ -83,7 +83,9 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
         mains = detect_mains(ch.digital if digital else ch.data, fs)
     sos = design_emg_filter(fs, params.band, mains, params.notch_q)
     block = max(1, int(round(params.block_s * fs)))
-    cbin = max(1, int(round(ARTEFACT_BIN_S * fs)))
+    pool = max(1, int(round(fs / ENVELOPE_FS)))
+    per_bin = max(1, int(round(ARTEFACT_BIN_S * fs / pool)))
+    cbin = per_bin * pool  # artefact bin in samples (~0.1 s), a whole number of envelope samples
     out = buffer[: ch.n_samples] if buffer is not None and buffer.size >= ch.n_samples else None
     if digital:
         y, clipped = sos_filter(ch.digital_chunks(), sos, ch.gain, ch.offset, (ch.dig_min, ch.dig_max),
@@ -95,30 +97,29 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
         subtract_ecg(y, fs, r_times)
     w = max(1, int(round(params.envelope_s * fs))) | 1
     bm, bmax = envelope_blocks(y, w, block)
-    pool = max(1, int(round(fs / ENVELOPE_FS)))
     env_ds = max_pool(y, pool)
     dur = rec.duration if rec.record_onsets is not None else ch.n_samples / fs
     # lead-off first: its blocks are kept out of the resting level of their neighbours
-    per_bin = max(1, int(round(ARTEFACT_BIN_S * fs / pool)))
     nb_bins = env_ds.size // per_bin
     env_bin_max = env_ds[: nb_bins * per_bin].reshape(nb_bins, per_bin).max(axis=1)
+    bin_s = cbin / fs
     lead_off = flat_and_saturated(env_bin_max, clipped[:nb_bins] / cbin, params.flat_uv, params.flat_min_s,
-                                  params.saturation_fraction, params.saturation_min_s)
+                                  params.saturation_fraction, params.saturation_min_s, bin_s)
     valid = np.ones(bm.size, bool)
-    bin_per_block = params.block_s / ARTEFACT_BIN_S
-    for a, b, _ in lead_off:
-        valid[int(np.ceil(a / bin_per_block - 1e-9)):int(b // bin_per_block)] = False
+    for a, b, _ in lead_off:  # blocks wholly inside lead-off
+        valid[-(-a * cbin // block):b * cbin // block] = False
     half = int(round(params.baseline_window_s / params.block_s / 2))
     base = rolling_quantile(bm, half, params.baseline_quantile, valid)
     if np.isnan(base).all():  # nothing but artefact: the whole channel is unscorable
         base = np.zeros_like(base)
     on, off, pk, _, cross = hysteresis(y, base, block, params.onset_uv, params.offset_uv,
                                        max(1, int(round(params.quiet_s * fs))),
-                                       int(round(params.onset_backtrack_s * fs)), bmax)
+                                       int(round(params.onset_backtrack_s * fs)), bmax,
+                                       int(round(params.quiet_tolerance_s * fs)))
     morph = morphology_ok(y, base, block, on, off, max(1, int(round(params.morph_window_s * fs))),
                           max(1, int(round(0.1 * fs))), params.morph_uv)
-    stretches = [(a * ARTEFACT_BIN_S, b * ARTEFACT_BIN_S, kind) for a, b, kind in lead_off]
-    stretches += [(a * params.block_s, b * params.block_s, "noise")
+    stretches = [(a * cbin / fs, b * cbin / fs, kind) for a, b, kind in lead_off]
+    stretches += [(a * block / fs, b * block / fs, "noise")
                   for a, b in runs(noisy_blocks(base, bm, params.max_rest_uv), 1)]
     stretches = sorted((min(a, dur), min(b, dur), k) for a, b, k in stretches)
     unsc = np.array([(a, b) for a, b, _ in stretches], dtype=np.float64).reshape(-1, 2)

@@ -207,17 +207,19 @@ def rolling_quantile_reference(v: np.ndarray, half: int, q: float, valid: np.nda
 
 # --------------------------------------------------------------------------- hysteresis
 @nb.njit(cache=True, nogil=True)
-def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
+def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None, tol=0):
     """Burst onsets/offsets by the AASM amplitude rule with hysteresis.
 
     Onset: first sample with ``env - base >= on_uv``, moved back over at most ``back`` samples
     while the EMG stays >= ``off_uv`` above rest (the visible start of the rise). Offset: first
-    sample of a run of at least ``quiet`` samples with ``env - base < off_uv``. Returns (onset,
-    offset, peak above base, peak index, threshold crossing) arrays; the crossing is the rule's own
-    onset (AASM 2012 / WASM 2016: "the point at which there is an 8-µV increase"), which the
-    duration criteria use. A burst still active at the end closes there.
-    ``block_max`` (per-block maxima of ``env``) lets idle stretches skip blocks that cannot
-    reach the onset level; the result is the same.
+    sample of a run of at least ``quiet`` samples with ``env - base < off_uv``; inside such a
+    run, an excursion above ``off_uv`` lasting at most ``tol`` samples (a noise or ECG spike, a
+    stray twitch) does not end the quiet period. Returns (onset, offset, peak above base, peak
+    index, threshold crossing) arrays; the crossing is the rule's own onset (AASM 2012 / WASM
+    2016: "the point at which there is an 8-µV increase"), which the duration criteria use. The
+    peak is the largest value from the crossing to the offset. A burst still active at the end
+    closes there. ``block_max`` (per-block maxima of ``env``) lets idle stretches skip blocks that
+    cannot reach the onset level; the result is the same.
     """
     n = env.shape[0]
     skip = block_max is not None
@@ -231,7 +233,10 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
     active = False
     start = 0
     cross = 0
-    qs = -1
+    qs = -1      # start of the current quiet run
+    xs = -1      # start of an excursion above off_uv inside it
+    qpk = 0.0    # largest value inside the quiet run (merged into the peak if the run breaks)
+    qpi = 0
     peak = 0.0
     peak_i = 0
     last_off = 0
@@ -258,26 +263,43 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
                 while start > lim and env[start - 1] - base[(start - 1) // block] >= off_uv:
                     start -= 1
                 qs = -1
+                xs = -1
                 peak = d
                 peak_i = i
+            continue
+        if qs < 0:
+            if d >= off_uv:
+                if d > peak:
+                    peak = d
+                    peak_i = i
+                continue
+            qs = i
+            qpk = d
+            qpi = i
+        elif d > qpk:
+            qpk = d
+            qpi = i
+        if d < off_uv:
+            xs = -1
         else:
-            if d > peak:
-                peak = d
-                peak_i = i
-            if d < off_uv:
-                if qs < 0:
-                    qs = i
-                if i - qs + 1 >= quiet:
-                    on[m] = start
-                    off[m] = qs
-                    pk[m] = peak
-                    pki[m] = peak_i
-                    crs[m] = cross
-                    m += 1
-                    active = False
-                    last_off = qs
-            else:
+            if xs < 0:
+                xs = i
+            if i - xs + 1 > tol:  # a real return of activity: the quiet run is broken
+                if qpk > peak:
+                    peak = qpk
+                    peak_i = qpi
                 qs = -1
+                xs = -1
+                continue
+        if i - qs + 1 >= quiet:
+            on[m] = start
+            off[m] = qs
+            pk[m] = peak
+            pki[m] = peak_i
+            crs[m] = cross
+            m += 1
+            active = False
+            last_off = qs
     if active:
         on[m] = start
         off[m] = qs if qs >= 0 else n
@@ -288,33 +310,61 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None):
     return on[:m], off[:m], pk[:m], pki[:m], crs[:m]
 
 
-def hysteresis_reference(env, base, block, on_uv, off_uv, quiet, back=0):
-    """Same rule as :func:`hysteresis`, written as a plain Python loop over samples."""
+def _quiet_window_ok(high: np.ndarray, j: int, quiet: int, tol: int) -> bool:
+    """True when [j, j + quiet) is a full window in which no run of ``high`` exceeds ``tol``."""
+    w = high[j: j + quiet]
+    if w.size < quiet:
+        return False
+    run = 0
+    for h in w:
+        run = run + 1 if h else 0
+        if run > tol:
+            return False
+    return True
+
+
+def _last_quiet_start(high: np.ndarray, i: int, tol: int) -> int:
+    """First quiet sample after the last excursion longer than ``tol`` that follows the first quiet
+    sample after ``i`` (the length of the signal when there is none)."""
+    n = high.size
+    quiet = np.flatnonzero(~high[i + 1:]) + i + 1
+    if quiet.size == 0:
+        return n
+    e, k = int(quiet[0]), int(quiet[0])
+    while k < n:
+        if high[k]:
+            r = k
+            while r < n and high[r]:
+                r += 1
+            if r - k > tol:
+                e = r if r < n else n
+            k = r
+        else:
+            k += 1
+    return e
+
+
+def hysteresis_reference(env, base, block, on_uv, off_uv, quiet, back=0, tol=0):
+    """Same rule as :func:`hysteresis`, written as a plain search: the offset is the first quiet
+    sample after the crossing whose ``quiet``-sample window holds no excursion longer than ``tol``."""
     d = np.asarray(env, dtype=np.float64) - np.repeat(base, block)[: len(env)]
+    high = d >= off_uv
     bursts, i, n = [], 0, len(d)
     last_off = 0
     while i < n:
-        if d[i] >= on_uv:
-            s = i
-            while s > max(last_off, i - back) and d[s - 1] >= off_uv:
-                s -= 1
-            j = i + 1
-            quiet_start = None
-            while j < n:
-                if d[j] < off_uv:
-                    quiet_start = j if quiet_start is None else quiet_start
-                    if j - quiet_start + 1 >= quiet:
-                        break
-                else:
-                    quiet_start = None
-                j += 1
-            e = quiet_start if quiet_start is not None else n
-            seg = d[i: (j + 1 if j < n else n)]
-            bursts.append((s, e, float(seg.max()), i + int(np.argmax(seg)), i))
-            last_off = e
-            i = j + 1 if j < n else n
-        else:
+        if d[i] < on_uv:
             i += 1
+            continue
+        s = i
+        while s > max(last_off, i - back) and high[s - 1]:
+            s -= 1
+        e = next((j for j in range(i + 1, n) if not high[j] and _quiet_window_ok(high, j, quiet, tol)), None)
+        if e is None:  # still active at the end: it closes where its last quiet run began
+            e = _last_quiet_start(high, i, tol)
+        seg = d[i:max(e, i + 1)]
+        bursts.append((s, e, float(seg.max()), i + int(np.argmax(seg)), i))
+        last_off = e
+        i = e + quiet
     arr = np.array(bursts, dtype=np.float64).reshape(-1, 5)
     return (arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], arr[:, 3].astype(np.int64),
             arr[:, 4].astype(np.int64))

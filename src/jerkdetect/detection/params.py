@@ -31,6 +31,12 @@ class DetectionParams:
         (jerkdetect default 0.5 s; 0 gives the bare threshold crossing).
     offset_uv, quiet_s : float
         LM offset: start of a >= 0.5 s period with EMG < 2 µV above rest (AASM 2012; WASM 2016).
+    quiet_tolerance_s : float
+        Inside that quiet period, an excursion above 2 µV lasting at most this long does not end
+        it (jerkdetect default 0.2 s: a noise or cardiac spike, or a fragmentary-myoclonus twitch,
+        <= 150 ms by the AASM definition, widened by the 50-ms envelope). The resting EMG is a fluctuating band, not a line: with the bare rule, spikes of the
+        resting noise, cardiac bleed or fragmentary myoclonus restart the 0.5-s wait, so offsets
+        overshoot and separate twitches fuse into 0.5-s "movements". 0 gives the bare rule.
     max_rest_uv : float
         Resting level above which the channel is unscorable (raised noise; jerkdetect default
         10 µV, above any resting tibialis EMG). The stretch starts where the resting level rises
@@ -62,6 +68,7 @@ class DetectionParams:
     onset_backtrack_s: float = 0.5
     offset_uv: float = 2.0
     quiet_s: float = 0.5
+    quiet_tolerance_s: float = 0.2
     max_rest_uv: float = 10.0
     flat_uv: float = 0.25
     flat_min_s: float = 1.0
