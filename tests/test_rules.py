@@ -125,13 +125,49 @@ def test_wasm_respiratory_window(lm_on, lm_off, related):
     assert lm.respiratory[0] == related
 
 
-def test_wasm_respiratory_clm_kept_for_imi_but_not_counted():
+def test_wasm_respiratory_plm_counted_in_plm_index_and_removed_for_plmnr():
+    """PLMScoRe reading: the PLM index counts respiratory-related PLMs; PLMnr removes them and
+    searches the series again."""
     onsets = [0, 20, 40, 60, 80]
     resp = np.array([[30.0, 8.0]])  # ends at 38: the CLM at 40 is respiratory-related
     lm = WASM2016().score(mono(*series_of(onsets)), resp)
-    assert lm.series.tolist() == [0, 0, 0, 0, 0]  # the series is unbroken
-    assert lm.plm.tolist() == [True, True, False, True, True]
+    assert lm.respiratory.tolist() == [False, False, True, False, False]
+    assert lm.series.tolist() == [0, 0, 0, 0, 0]
+    assert lm.plm.tolist() == [True] * 5
+    # without the CLM at 40: IMIs 20, 40, 20 -> still one series of 4
+    assert lm.plm_nonresp.tolist() == [True, True, False, True, True]
     assert np.isnan(lm.imi[0]) and lm.imi[1:].tolist() == [20, 20, 20, 20]
+
+
+def test_wasm_plmnr_series_found_again_can_break():
+    """Removing a respiratory-related CLM can leave an IMI > 90 s: PLMnr loses that series."""
+    onsets = [0, 50, 100, 150, 200]
+    resp = np.array([[80.0, 18.0]])  # ends at 98: the CLM at 100 is respiratory-related
+    lm = WASM2016().score(mono(*series_of(onsets)), resp)
+    assert lm.plm.sum() == 5
+    assert lm.plm_nonresp.sum() == 0  # 0, 50 | 150, 200: IMI 100 s breaks it into two short runs
+
+
+def test_wasm_noncandidate_in_respiratory_window_is_respiratory():
+    """PLMScoRe labels every LM in the window (candidate or not); removing a long LM for PLMnr
+    removes its break."""
+    lms = [(0, 1, "left"), (20, 21, "left"), (40, 52, "left"), (60, 61, "left"), (80, 81, "left"),
+           (100, 101, "left")]
+    resp = np.array([[30.0, 9.0]])  # ends at 39: the 12-s LM at 40 is respiratory-related
+    lm = WASM2016().score(mono(*lms), resp)
+    assert lm.candidate.tolist() == [True, True, False, True, True, True]
+    assert lm.respiratory[2] and lm.plm.sum() == 0  # the long LM breaks 0-20 from 60-100
+    assert lm.plm_nonresp.tolist() == [True, True, False, True, True, True]
+
+
+@pytest.mark.parametrize("opens,expected", [(True, [-1, -1, -1, 0, 0, 0, 0]), (False, [-1] * 7)])
+def test_wasm_short_imi_readings(opens, expected):
+    """The CLM after an IMI < 10 s opens the next series (PLMScoRe, MATPLM default) or not
+    (stricter reading, MATPLM option)."""
+    onsets = [0, 20, 40, 45, 65, 85, 105]
+    lm = WASM2016(short_imi_opens_series=opens).score(mono(*series_of(onsets)))
+    assert lm.series.tolist() == expected
+    assert lm.imi[3] == 5.0
 
 
 # --------------------------------------------------------------------------- arousal association

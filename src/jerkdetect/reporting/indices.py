@@ -53,7 +53,7 @@ def night_indices(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerks: dic
     out: dict = {}
     reasons: dict = {}
     if hyp is None:
-        for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "lm_index"):
+        for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "lm_index", "plms_nonresp_index"):
             out[k] = None
             reasons[k] = "no hypnogram: sleep and wake time are unknown"
         sleep_s = wake_s = 0.0
@@ -79,7 +79,6 @@ def night_indices(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerks: dic
         out["plms_index"] = _per_hour(n_plms, sleep_s)
         out["plmw_index"] = _per_hour(out["n_plmw"], wake_s)
         out["lm_index"] = _per_hour(out["n_lms"], sleep_s)
-        out["plms_index_incl_respiratory"] = _per_hour(int(np.sum(lm.in_series & sleep)), sleep_s)
         if has_arousals:
             out["n_plms_arousal"] = int(np.sum(lm.plm & sleep & lm.arousal))
             out["plms_arousal_index"] = _per_hour(out["n_plms_arousal"], sleep_s)
@@ -88,12 +87,15 @@ def night_indices(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerks: dic
             reasons["plms_arousal_index"] = "no arousal scoring in the annotations"
     if has_respiratory:
         out["n_respiratory_lm"] = int(np.sum(lm.respiratory))
-        out["plms_nonresp_index"] = out.get("plms_index")
+        out["n_plms_nonresp"] = int(np.sum(lm.plm_nonresp & sleep))
+        if hyp is not None:
+            out["plms_nonresp_index"] = _per_hour(out["n_plms_nonresp"], sleep_s)
     else:
         out["n_respiratory_lm"] = None
         out["plms_nonresp_index"] = None
-        reasons["plms_nonresp_index"] = reasons["n_respiratory_lm"] = \
-            "no respiratory scoring in the annotations: respiratory-related LMs could not be excluded"
+        why = "no respiratory scoring in the annotations: respiratory-related LMs could not be excluded"
+        reasons["n_respiratory_lm"] = why
+        reasons.setdefault("plms_nonresp_index", why)
     imi_sleep = lm.imi[lm.candidate & sleep]
     out["periodicity_index"] = periodicity_index(imi_sleep)
     if out["periodicity_index"] is None:

@@ -1,7 +1,7 @@
 """Scoring rules: AASM 2012 and WASM 2016 PLM rules, arousal/respiratory association, hypnic jerks."""
 from .aasm2012 import AASM2012
-from .base import (LegMovements, MonolateralLMs, RuleSet, associate, find_series, inside_intervals,
-                   overlaps_window)
+from .base import (LegMovements, MonolateralLMs, RuleSet, associate, inside_intervals,
+                   overlaps_window, series_ids)
 from .hypnic import HypnicJerkRule
 from .wasm2016 import WASM2016
 
@@ -19,4 +19,4 @@ def get_rules(rules: str | RuleSet = "wasm2016", **params) -> RuleSet:
 
 
 __all__ = ["AASM2012", "HypnicJerkRule", "LegMovements", "MonolateralLMs", "RULESETS", "RuleSet",
-           "WASM2016", "associate", "find_series", "get_rules", "inside_intervals", "overlaps_window"]
+           "WASM2016", "associate", "get_rules", "inside_intervals", "overlaps_window", "series_ids"]

@@ -63,12 +63,13 @@ class LegMovements:
     arousal: np.ndarray = field(default=None)
     series: np.ndarray = field(default=None)   # PLM series id, -1 none
     imi: np.ndarray = field(default=None)      # onset-to-onset from previous candidate, NaN first
-    plm: np.ndarray = field(default=None)      # counted PLM (in a series, not respiratory-related)
+    plm: np.ndarray = field(default=None)      # PLM: in a series (WASM: respiratory-related included)
+    plm_nonresp: np.ndarray = field(default=None)  # PLM once respiratory-related LMs are removed
 
     def __post_init__(self) -> None:
         n = self.onset.size
         for k, fill in (("respiratory", False), ("arousal", False), ("series", -1), ("imi", np.nan),
-                        ("plm", False)):
+                        ("plm", False), ("plm_nonresp", False)):
             if getattr(self, k) is None:
                 setattr(self, k, np.full(n, fill, dtype=type(fill) if k != "imi" else float))
 
@@ -99,6 +100,7 @@ class RuleSet:
     max_imi_s: float = 90.0
     min_series: int = 4
     arousal_gap_s: float = 0.5
+    short_imi_opens_series: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,20 +117,46 @@ class RuleSet:
         lm = self.combine(lms)
         if respiratory is not None:
             lm = self.mark_respiratory(lm, np.asarray(respiratory, float).reshape(-1, 2))
-        find_series(lm, self.min_imi_s, self.max_imi_s, self.min_series)
+        self.find_series(lm)
         if arousals is not None:
             lm.arousal = associate(lm.onset, lm.offset, np.asarray(arousals, float).reshape(-1, 2),
                                    self.arousal_gap_s)
         return lm
 
+    def find_series(self, lm: LegMovements) -> LegMovements:
+        """PLM series with this rule set's limits; ``plm_nonresp`` from the series found again
+        without the respiratory-related LMs (PLMScoRe's PLMnr)."""
+        args = (self.min_imi_s, self.max_imi_s, self.min_series, self.short_imi_opens_series)
+        lm.series, lm.imi = series_ids(lm.onset, lm.candidate, *args)
+        lm.plm = lm.series >= 0
+        keep = ~lm.respiratory
+        lm.plm_nonresp = np.zeros(len(lm), bool)
+        lm.plm_nonresp[keep] = series_ids(lm.onset[keep], lm.candidate[keep], *args)[0] >= 0
+        return lm
 
-def find_series(lm: LegMovements, min_imi: float, max_imi: float, min_len: int) -> LegMovements:
-    """PLM series: >= ``min_len`` consecutive candidate LMs with onset-to-onset IMI in [min, max].
 
-    A candidate whose IMI is out of range, or a non-candidate LM in between, ends the current
-    series; the candidate that broke it may start the next one. Sets ``series``, ``imi``, ``plm``.
+def series_ids(onset: np.ndarray, candidate: np.ndarray, min_imi: float, max_imi: float, min_len: int,
+               short_imi_opens: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """PLM series id of each LM (-1 outside a series) and its IMI (onset to onset from the
+    previous candidate LM; NaN after a non-candidate or at the start).
+
+    A series is >= ``min_len`` consecutive candidate LMs with IMI in [``min_imi``, ``max_imi``]
+    (AASM 2012: 4 LMs, 5-90 s; WASM 2016: 4 CLMs, 10-90 s). A candidate whose IMI is out of range,
+    or a non-candidate LM in between, ends the current series. After an IMI below ``min_imi``,
+    WASM 2016 asks for runs "without any CLM preceded by an interval < 10 s interrupting the
+    run"; whether that CLM may open the next run is read both ways: PLMScoRe (``lm_score.R``) and
+    MATPLM (``candidate_lms.m``) let it (``short_imi_opens=True``, the default); the stricter
+    reading, kept by MATPLM's authors as an option (``params.inlm``), does not (False).
+
+    Examples
+    --------
+    >>> on = np.array([0, 20, 40, 45, 65, 85, 105])
+    >>> series_ids(on, np.ones(7, bool), 10, 90, 4)[0].tolist()
+    [-1, -1, -1, 0, 0, 0, 0]
+    >>> series_ids(on, np.ones(7, bool), 10, 90, 4, short_imi_opens=False)[0].tolist()
+    [-1, -1, -1, -1, -1, -1, -1]
     """
-    n = len(lm)
+    n = onset.size
     series = np.full(n, -1, dtype=np.int64)
     imi = np.full(n, np.nan)
     run: list[int] = []
@@ -142,25 +170,23 @@ def find_series(lm: LegMovements, min_imi: float, max_imi: float, min_len: int) 
             sid += 1
 
     for i in range(n):
-        if not lm.candidate[i]:
+        if not candidate[i]:
             close(run)
             run = []
             prev = -1
             continue
         if prev >= 0:
-            imi[i] = lm.onset[i] - lm.onset[prev]
+            imi[i] = onset[i] - onset[prev]
             if min_imi <= imi[i] <= max_imi:
                 run.append(i)
             else:
                 close(run)
-                run = [i]
+                run = [i] if imi[i] > max_imi or short_imi_opens else []
         else:
             run = [i]
         prev = i
     close(run)
-    lm.series, lm.imi = series, imi
-    lm.plm = (series >= 0) & ~lm.respiratory
-    return lm
+    return series, imi
 
 
 def associate(on: np.ndarray, off: np.ndarray, events: np.ndarray, gap: float) -> np.ndarray:

@@ -18,10 +18,16 @@ class WASM2016(RuleSet):
       form one bilateral LM, a CLM when it lasts 0.5-15 s (``max_bilateral_s``) and joins at most
       4 monolateral LMs (``max_bilateral_members``), each of them 0.5-10 s.
     - PLM series: >= 4 consecutive CLMs with IMI 10-90 s; a CLM with IMI < 10 s, an IMI > 90 s or a
-      non-CLM ends the series.
-    - A CLM overlapping the window from 2 s before to 10.25 s after the end of an apnea,
-      hypopnea or RERA is respiratory-related (``resp_before_end_s``, ``resp_after_end_s``): it is
-      kept for IMIs and series but left out of the PLM counts.
+      non-CLM ends the series. Whether the CLM after a short IMI may open the next series is read
+      both ways (``short_imi_opens_series``, default True as PLMScoRe and MATPLM; see
+      :func:`~jerkdetect.rules.base.series_ids`).
+    - An LM overlapping the window from 2 s before to 10.25 s after the end of an apnea,
+      hypopnea or RERA is respiratory-related (``resp_before_end_s``, ``resp_after_end_s``).
+      WASM 2016 defines PLM "regardless of the rules used to define association with
+      respiration" and asks "also" for the rate without respiratory-related events. As PLMScoRe
+      (``lm_score.R``): the PLM index counts every PLM, respiratory-related ones included
+      (``plm``); the non-respiratory PLM index removes every respiratory-related LM and searches
+      the series again (``plm_nonresp``, PLMScoRe's PLMnr).
     - Computer scoring morphology (``use_morphology``): the LM must contain a 0.5-s stretch whose
       median rectified EMG is >= 2 µV above rest.
     """
@@ -66,5 +72,5 @@ class WASM2016(RuleSet):
         if resp.size:
             end = resp[:, 0] + resp[:, 1]
             win = np.column_stack([end - self.resp_before_end_s, end + self.resp_after_end_s])
-            lm.respiratory = overlaps_window(lm.onset, lm.offset, win) & lm.candidate
+            lm.respiratory = overlaps_window(lm.onset, lm.offset, win)
         return lm
