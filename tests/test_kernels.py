@@ -70,6 +70,7 @@ def test_max_pool_matches_numpy():
     from jerkdetect.detection.kernels import max_pool
     x = np.random.default_rng(2).standard_normal(1003).astype(np.float32)
     np.testing.assert_array_equal(max_pool(x, 5), x[:1000].reshape(-1, 5).max(axis=1))
+    np.testing.assert_array_equal(max_pool(x, 5, True), np.abs(x[:1000]).reshape(-1, 5).max(axis=1))
 
 
 def test_rolling_quantile_matches_numpy():

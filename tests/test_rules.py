@@ -218,7 +218,7 @@ def test_hypnic_jerk_exclusions(case):
     if case == "leg_is_lm":
         left = (1000.02, 0.6, 80)           # >= 0.5 s: a leg movement, not a jerk
     if case == "far_from_transition":
-        trans = np.array([1100.0])          # 100 s before the transition: outside -30 s
+        trans = np.array([1100.0])          # 100 s before the transition: outside -90 s
     if case == "near_lm":
         lms = np.array([[1001.5, 1005.0]])  # an LM 1.3 s after: not isolated
     bursts = {"chin": _b(chin) if chin else _b(), "left": _b(left), "right": _b()}
@@ -230,7 +230,8 @@ def test_hypnic_window_edges():
     mk = lambda t: {"chin": _b((t, 0.1, 60)), "left": _b((t, 0.1, 60))}  # noqa: E731
     trans = np.array([1000.0])
     assert len(rule.find(mk(970.5), trans, np.zeros((0, 2)))["onset"]) == 1   # last wake epoch
-    assert len(rule.find(mk(969.0), trans, np.zeros((0, 2)))["onset"]) == 0
+    assert len(rule.find(mk(910.5), trans, np.zeros((0, 2)))["onset"]) == 1   # woke the sleeper: 3 epochs
+    assert len(rule.find(mk(909.0), trans, np.zeros((0, 2)))["onset"]) == 0
     assert len(rule.find(mk(1059.5), trans, np.zeros((0, 2)))["onset"]) == 1  # first two sleep epochs
     assert len(rule.find(mk(1061.0), trans, np.zeros((0, 2)))["onset"]) == 0
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from ._logging import logger, set_log_level
 from .detection import DetectionParams, detect_channel
+from .detection.bursts import RAW_PEAK_FS
 from .errors import ChannelError, ScoringFileError
 from .hypnogram import Hypnogram
 from .io.edf import read_psg
@@ -91,7 +92,7 @@ def _monolateral(bursts: dict, unsc_by: dict, min_lm_s: float) -> MonolateralLMs
     for k, role in enumerate(LEGS):
         b = bursts[role]
         keep = (b.duration >= min_lm_s) & ~overlaps_window(b.onset, b.offset, unsc_by[role])
-        parts.append((b.onset[keep], b.offset[keep], np.full(keep.sum(), k), b.peak_uv[keep],
+        parts.append((b.onset[keep], b.offset[keep], np.full(keep.sum(), k), b.raw_peak_uv[keep],
                       b.morph_ok[keep], b.rule_onset[keep]))
     on, off, side, pk, mo, ro = (np.concatenate(x) for x in zip(*parts))
     return MonolateralLMs(on, off, side, pk, mo, ro)
@@ -209,11 +210,12 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     brief = {}
     for r, b in bursts.items():
         ok = ~overlaps_window(b.onset, b.offset, unsc_by[r])
-        brief[muscle[r]] = (b.onset[ok], b.offset[ok], b.peak_uv[ok])
+        brief[muscle[r]] = (b.onset[ok], b.offset[ok], b.raw_peak_uv[ok])
     transitions = hyp.transitions() if hyp is not None else np.zeros(0)
     all_lm = np.column_stack([mono.onset, mono.offset]) if mono.onset.size else np.zeros((0, 2))
     envs = {muscle[r]: (b.envelope, b.envelope_fs) for r, b in bursts.items() if b.envelope is not None}
-    jerks = hj.find(brief, transitions, all_lm, arousals, envs)
+    raws = {muscle[r]: (b.raw_peaks, RAW_PEAK_FS) for r, b in bursts.items() if b.raw_peaks is not None}
+    jerks = hj.find(brief, transitions, all_lm, arousals, envs, raws)
     lm_stage = hyp.stage_at(lm.onset) if hyp is not None else np.full(len(lm), -1, np.int8)
     jerk_stage = hyp.stage_at(jerks["onset"]) if hyp is not None else np.full(len(jerks["onset"]), -1, np.int8)
     timings["align"] = time.perf_counter() - t

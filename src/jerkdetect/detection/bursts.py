@@ -32,6 +32,8 @@ class ChannelBursts:
     envelope_fs: float = 0.0
     rule_onset: np.ndarray | None = None   # 8-µV crossing (AASM/WASM onset); default ``onset``
     unscorable_kind: list = field(default_factory=list)  # 'flat', 'saturated' or 'noise' per stretch
+    raw_peak_uv: np.ndarray | None = None  # largest |filtered EMG| in each burst (what the trace shows)
+    raw_peaks: np.ndarray | None = field(default=None, repr=False)  # max |filtered EMG| per 1/RAW_PEAK_FS s
 
     def __post_init__(self) -> None:
         if self.rule_onset is None:
@@ -48,6 +50,7 @@ class ChannelBursts:
 
 
 ENVELOPE_FS = 100.0  # rate of the max-pooled envelope kept for multi-muscle coincidence checks
+RAW_PEAK_FS = 20.0   # rate of the max-pooled |filtered EMG| kept for burst amplitudes
 
 
 def detect_channel(rec: Recording, label: str, params: DetectionParams = DetectionParams(),
@@ -95,6 +98,8 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     t1 = time.perf_counter()
     if r_times is not None and params.ecg_removal and r_times.size:
         subtract_ecg(y, fs, r_times)
+    rpool = max(1, int(round(fs / RAW_PEAK_FS)))
+    raw_ds = max_pool(y, rpool, True)  # before y becomes the envelope
     w = max(1, int(round(params.envelope_s * fs))) | 1
     bm, bmax = envelope_blocks(y, w, block)
     env_ds = max_pool(y, pool)
@@ -126,8 +131,16 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     if rec.discontinuous and unsc.size:
         unsc = np.column_stack([rec.index_to_time(label, unsc[:, 0] * fs),
                                 rec.index_to_time(label, np.maximum(unsc[:, 1] * fs - 1, 0)) + 1 / fs])
+    raw_pk = _span_max(raw_ds, on // rpool, off // rpool + 1)
     t2 = time.perf_counter()
     return ChannelBursts(label, ch.role, fs, rec.index_to_time(label, on), rec.index_to_time(label, off),
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
                          mains, dur, {"filter": t1 - t0, "detect": t2 - t1}, env_ds, fs / pool,
-                         rec.index_to_time(label, cross), [k for _, _, k in stretches])
+                         rec.index_to_time(label, cross), [k for _, _, k in stretches], raw_pk, raw_ds)
+
+
+def _span_max(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """max(x[lo[i]:hi[i]]) for each span (spans clipped to x; empty spans give 0)."""
+    lo = np.clip(lo, 0, x.size)
+    hi = np.clip(np.maximum(hi, lo + 1), 0, x.size)
+    return np.array([float(x[a:b].max()) if b > a else 0.0 for a, b in zip(lo, hi)])

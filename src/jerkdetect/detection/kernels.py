@@ -89,16 +89,18 @@ def envelope_blocks(x, w, block):
 
 
 @nb.njit(cache=True, nogil=True)
-def max_pool(x, pool):
-    """Maximum of each run of ``pool`` samples (a trailing partial run is dropped)."""
+def max_pool(x, pool, absolute=False):
+    """Maximum (of ``|x|`` when ``absolute``) of each run of ``pool`` samples (a trailing partial
+    run is dropped)."""
     n = x.shape[0] // pool
     out = np.empty(n, dtype=x.dtype)
     k = 0
     for i in range(n):
-        m = x[k]
+        m = abs(x[k]) if absolute else x[k]
         for j in range(1, pool):
-            if x[k + j] > m:
-                m = x[k + j]
+            v = abs(x[k + j]) if absolute else x[k + j]
+            if v > m:
+                m = v
         out[i] = m
         k += pool
     return out

@@ -27,16 +27,22 @@ class HypnicJerkRule:
     brief_muscles : tuple of str
         Muscles whose burst must be brief. The chin is not among them by default: after a jerk
         the chin tone often stays up (arousal, awakening), so only its onset is used.
-    min_amplitude_uv : float
-        The strongest muscle reaches >= 30 µV above its resting level (high amplitude, clearly
-        above fragmentary myoclonus and REM twitches, which are small).
+    min_peak_uv : float
+        The strongest muscle's burst reaches a peak of >= 40 µV on the filtered EMG trace (the
+        deflection a scorer reads; hypnic jerks are "high-amplitude" bursts, typically 50-200 µV
+        in tibialis and chin EMG). A peak, not a 50-ms mean: a 0.1-s burst whose trace peaks at
+        60 µV has a mean rectified value of only ~20 µV. On its own this does not separate jerks
+        from fragmentary myoclonus, whose twitches can be as large: synchrony across muscles, the
+        sleep-onset window and isolation do.
     min_muscles : int
         Bursts in >= 2 muscles (chin and/or legs) ...
     max_lag_s : float
         ... whose onsets lie within 0.1 s of the first ("within tens of ms").
     window_before_s, window_after_s : float
-        Within 30 s before (the last wake epoch) to 60 s after (the first two sleep epochs) a
-        wake -> sleep transition: sleep onset and each return to sleep.
+        Within 90 s before to 60 s after (the first two sleep epochs) a wake -> sleep transition:
+        sleep onset and each return to sleep. A jerk in drowsy wake or early N1 often wakes the
+        sleeper, and scorers then stage one or two more wake epochs, so the staged transition
+        comes 30-90 s after the jerk: 90 s is three epochs (the jerk's epoch and two more).
     isolation_s : float
         No leg movement (>= 0.5 s) within 2 s: the jerk is isolated, not part of an LM or PLM series.
     arousal_within_s : float
@@ -50,10 +56,10 @@ class HypnicJerkRule:
 
     max_burst_s: float = 0.5
     brief_muscles: tuple[str, ...] = ("left", "right")
-    min_amplitude_uv: float = 30.0
+    min_peak_uv: float = 40.0
     min_muscles: int = 2
     max_lag_s: float = 0.1
-    window_before_s: float = 30.0
+    window_before_s: float = 90.0
     window_after_s: float = 60.0
     isolation_s: float = 2.0
     arousal_within_s: float = 3.0
@@ -73,16 +79,27 @@ class HypnicJerkRule:
             return 0.0
         return float(env[max(i0, 0):i1].max() - np.median(env[r0:r1]))
 
+    def _peak(self, raw: tuple[np.ndarray, float] | None, t: float) -> float:
+        """Largest trace deflection (µV) in the coincidence window after t (0 without the trace)."""
+        if raw is None:
+            return 0.0
+        x, fs = raw
+        i0 = max(int(np.floor((t - self.max_lag_s) * fs)), 0)
+        i1 = min(int(np.ceil((t + self.max_lag_s + 0.2) * fs)) + 1, x.size)
+        return float(x[i0:i1].max()) if i1 > i0 else 0.0
+
     def find(self, bursts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
              transitions: np.ndarray, lm_intervals: np.ndarray,
              arousals: np.ndarray | None = None,
-             envelopes: dict[str, tuple[np.ndarray, float]] | None = None) -> dict[str, np.ndarray | list]:
+             envelopes: dict[str, tuple[np.ndarray, float]] | None = None,
+             raw_peaks: dict[str, tuple[np.ndarray, float]] | None = None) -> dict[str, np.ndarray | list]:
         """Find hypnic jerks.
 
         Parameters
         ----------
         bursts : dict muscle -> (onset, offset, peak_uv)
-            Bursts per muscle ('chin', 'left', 'right').
+            Bursts per muscle ('chin', 'left', 'right'); ``peak_uv`` is the burst's largest
+            deflection on the filtered trace (compared with ``min_peak_uv``).
         transitions : array
             Wake -> sleep transition times (s).
         lm_intervals : (n, 2) array
@@ -90,6 +107,8 @@ class HypnicJerkRule:
         arousals : (n, 2) array of onset, duration, optional
         envelopes : dict muscle -> (envelope in µV, its rate), optional
             Enables the envelope-rise participation test (``rise_uv``).
+        raw_peaks : dict muscle -> (max-pooled |filtered EMG| in µV, its rate), optional
+            The peak of a muscle that takes part by an envelope rise only.
 
         Returns
         -------
@@ -121,9 +140,9 @@ class HypnicJerkRule:
                 if m not in strength:
                     r = self._rise(env, fs, t)
                     if r >= self.rise_uv:
-                        strength[m] = r
+                        strength[m] = self._peak((raw_peaks or {}).get(m), t) or r
             muscles = sorted(strength)
-            if len(muscles) >= self.min_muscles and max(strength.values()) >= self.min_amplitude_uv:
+            if len(muscles) >= self.min_muscles and max(strength.values()) >= self.min_peak_uv:
                 end = max(g[1] for g in grp if g[3] in self.brief_muscles) \
                     if any(g[3] in self.brief_muscles for g in grp) else min(g[1] for g in grp)
                 clear = not overlaps_window(np.array([t - self.isolation_s]), np.array([end + self.isolation_s]),
