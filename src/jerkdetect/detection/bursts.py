@@ -106,7 +106,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     dur = rec.duration if rec.record_onsets is not None else ch.n_samples / fs
     # lead-off first: its blocks are kept out of the resting level of their neighbours
     nb_bins = env_ds.size // per_bin
-    env_bin_max = env_ds[: nb_bins * per_bin].reshape(nb_bins, per_bin).max(axis=1)
+    env_bin_max = max_pool(env_ds, per_bin)
     bin_s = cbin / fs
     lead_off = flat_and_saturated(env_bin_max, clipped[:nb_bins] / cbin, params.flat_uv, params.flat_min_s,
                                   params.saturation_fraction, params.saturation_min_s, bin_s)
@@ -143,4 +143,9 @@ def _span_max(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """max(x[lo[i]:hi[i]]) for each span (spans clipped to x; empty spans give 0)."""
     lo = np.clip(lo, 0, x.size)
     hi = np.clip(np.maximum(hi, lo + 1), 0, x.size)
-    return np.array([float(x[a:b].max()) if b > a else 0.0 for a, b in zip(lo, hi)])
+    out = np.zeros(lo.size)
+    ok = hi > lo
+    if ok.any():  # reduceat over [lo, hi) pairs: every even entry is one span
+        idx = np.column_stack([lo[ok], hi[ok]]).ravel()
+        out[ok] = np.maximum.reduceat(np.append(x, x.dtype.type(0)), idx)[::2]
+    return out
