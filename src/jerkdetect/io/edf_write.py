@@ -24,6 +24,11 @@ class SignalSpec:
     prefilter: str = ""
 
 
+def from_uv(x, unit: str):
+    """µV -> ``unit`` (V, mV; anything else is taken as µV)."""
+    return x * {"v": 1e-6, "mv": 1e-3}.get(unit.lower(), 1.0)
+
+
 def _fmt(x: float, width: int) -> str:
     s = f"{x:.{width}g}"
     if len(s) > width:
@@ -83,9 +88,7 @@ def write_edf(path: str | os.PathLike, signals: Sequence[SignalSpec], start: _dt
     ns = len(labels)
     pmins, pmaxs, units, digital = [], [], [], []
     for s, k in zip(signals, spr):
-        x = np.asarray(s.data, dtype=np.float64)
-        fac = {"v": 1e-6, "mv": 1e-3}.get(s.unit.lower(), 1.0)
-        x = x * fac
+        x = from_uv(np.asarray(s.data, dtype=np.float64), s.unit)
         lim = float(np.max(np.abs(x))) if x.size else 1.0
         lo = s.phys_min if s.phys_min is not None else -lim * 1.05 - 1e-12
         hi = s.phys_max if s.phys_max is not None else lim * 1.05 + 1e-12

@@ -3,70 +3,173 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..alignment import merge_intervals
+from ..alignment import intersect_intervals, merge_intervals
 from ..reporting.compare import match_onsets
-from ..reporting.indices import night_indices
+from ..reporting.indices import SLEEP, night_indices
 from ..rules import MonolateralLMs, get_rules
 from ..rules.base import overlaps_window
 
+LEGS = ("left", "right")
 
-def truth_lms(truth: dict, exclude=None) -> MonolateralLMs:
-    """Ground-truth monolateral LMs, leaving out those that overlap ``exclude``: (n, 2) intervals
-    for both legs, or a dict ``{"left": intervals, "right": intervals}`` (per-leg artefacts)."""
+
+def per_leg_truth(truth: dict) -> bool:
+    """Whether the truth says which leg each unscorable stretch belongs to and what it is
+    (stress-family nights); older truths are evaluated against the scorer's own stretches."""
+    return "stress" in truth or any("kind" in u for u in truth["unscorable"])
+
+
+def truth_unscorable(truth: dict, leg: str | None = None, kind: str | None = None) -> np.ndarray:
+    """Truth unscorable stretches as an (n, 2) array, of one leg (or both) and one kind (or all)."""
+    iv = [(u["start"], u["end"]) for u in truth["unscorable"]
+          if (leg is None or u["leg"] == leg) and (kind is None or u.get("kind", "noise") == kind)]
+    return np.array(iv, float).reshape(-1, 2)
+
+
+def truth_lms(truth: dict, exclude=None, per_leg: bool = False) -> MonolateralLMs:
+    """Ground-truth monolateral LMs.
+
+    ``exclude``: leave out those overlapping these intervals, an (n, 2) array for both legs or
+    a dict ``{"left": ..., "right": ...}`` per leg. ``per_leg``: leave out those overlapping an
+    unscorable stretch of their own leg in the truth; the other leg's movements stay.
+    """
     lm = truth["leg_movements"]
-    on = np.array([x["onset"] for x in lm], dtype=float)
-    off = np.array([x["offset"] for x in lm], dtype=float)
-    side = np.array([0 if x["side"] == "left" else 1 for x in lm], dtype=int)
+    on = np.array([x["onset"] for x in lm], float)
+    off = np.array([x["offset"] for x in lm], float)
+    side = np.array([0 if x["side"] == "left" else 1 for x in lm], int)
     keep = np.ones(on.size, bool)
-    if exclude is not None:
-        per = exclude if isinstance(exclude, dict) else {"left": exclude, "right": exclude}
-        for k, leg in enumerate(("left", "right")):
-            iv = np.asarray(per.get(leg, np.zeros((0, 2))), float).reshape(-1, 2)
-            keep[side == k] &= ~overlaps_window(on[side == k], off[side == k], iv)
+    for k, leg in enumerate(LEGS):
+        iv = [] if exclude is None else exclude.get(leg, []) if isinstance(exclude, dict) else exclude
+        if per_leg:
+            iv = np.concatenate([np.asarray(iv, float).reshape(-1, 2), truth_unscorable(truth, leg)])
+        keep &= ~((side == k) & overlaps_window(on, off, np.asarray(iv, float).reshape(-1, 2)))
     return MonolateralLMs(on[keep], off[keep], side[keep])
 
 
-def _excluded(result) -> dict | np.ndarray:
-    """What the result left out of scoring, per leg when it has per-leg artefacts."""
-    b = getattr(result, "bursts", None) or {}
-    if "leg_left" in b and "leg_right" in b:
-        gaps = result.unscorable
-        return {"left": np.concatenate([b["leg_left"].unscorable, gaps]),
-                "right": np.concatenate([b["leg_right"].unscorable, gaps])}
-    return result.unscorable
+def truth_scoring(truth: dict, hypnogram, rules="wasm2016", exclude: np.ndarray | None = None):
+    """The truth LMs scored under ``rules`` with the truth's arousals and respiratory events.
 
+    ``exclude`` None: each leg's own truth unscorable stretches leave that leg's LMs, and the
+    time where both legs are unscorable leaves the denominators (jerkdetect's convention, see
+    :func:`jerkdetect.scoring.score`); otherwise ``exclude`` is the scorer's own per-leg
+    stretches (dict) or both-leg intervals, and its both-leg part leaves the denominators.
 
-def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float = 0.5) -> dict:
-    """F1 of LMs, PLMs and hypnic jerks and the PLMS-index error of ``result`` against ``truth``.
-
-    The truth is scored under the same rule set, hypnogram, arousals, respiratory events and
-    unscorable stretches as the result, so differences come from detection alone.
+    Returns
+    -------
+    (LegMovements, dict)
+        The combined truth LMs and their night indices.
     """
     rs = get_rules(rules if isinstance(rules, str) else rules)
     ar = np.array(truth["arousals"], float).reshape(-1, 2)
     resp = np.array([(a, d) for a, d, _ in truth["respiratory"]], float).reshape(-1, 2)
-    t_lm = rs.score(truth_lms(truth, _excluded(result)), resp, ar)
-    t_stage = hypnogram.stage_at(t_lm.onset)
+    if exclude is None:
+        mono = truth_lms(truth, per_leg=True)
+        denom = intersect_intervals(truth_unscorable(truth, "left"), truth_unscorable(truth, "right"))
+    elif isinstance(exclude, dict):
+        mono, denom = truth_lms(truth, exclude), intersect_intervals(exclude["left"], exclude["right"])
+    else:
+        mono, denom = truth_lms(truth, exclude), exclude
+    t_lm = rs.score(mono, resp, ar)
     jerks_t = np.array([j["onset"] for j in truth["hypnic_jerks"]])
-    t_idx = night_indices(t_lm, t_stage, hypnogram, dict(onset=jerks_t, arousal=np.zeros(jerks_t.size, bool)),
-                          result.unscorable, True, True)
-    lm_m = match_onsets(result.lm.onset[result.lm.candidate], t_lm.onset[t_lm.candidate], tolerance)
+    t_idx = night_indices(t_lm, hypnogram.stage_at(t_lm.onset), hypnogram,
+                          dict(onset=jerks_t, arousal=np.zeros(jerks_t.size, bool)), denom, True, True)
+    return t_lm, t_idx
+
+
+def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float = 0.5,
+             unscorable: str = "auto") -> dict:
+    """F1 of LMs, PLMs and hypnic jerks and the PLMS-index error of ``result`` against ``truth``.
+
+    The truth is scored under the same rule set, hypnogram, arousals and respiratory events as
+    the result, so differences come from detection. ``unscorable`` says which stretches leave
+    the truth: "truth" (each leg's own, from the truth; time denominators without the union of
+    both legs' stretches), "result" (the scorer's union, as for plain nights before the stress
+    family), or "auto" ("truth" where the truth names legs and kinds, see :func:`per_leg_truth`).
+
+    Returns
+    -------
+    dict
+        ``lm``, ``lms`` (LMs starting in sleep), ``plm``, ``jerk`` (each from
+        :func:`~jerkdetect.reporting.compare.match_onsets`),
+        ``plms_index``, ``plms_index_truth``, ``plms_index_error``, ``unscorable_covered``
+        (fraction of the truth stretches the scorer marked), ``unscorable_excess_s`` (time the
+        scorer marked outside them, per leg where it says which), ``lm_by_kind`` and
+        ``jerk_by_kind`` (truth count and matches per simulated kind), ``unscorable_mode``.
+
+    Examples
+    --------
+    >>> import jerkdetect as jd
+    >>> from jerkdetect.simulate.stress import stress_night
+    >>> night = stress_night("staggered", seed=1, duration_h=0.5, fs_emg=200)
+    >>> res = jd.score(night.recording(), annotations=night.hypnogram, rules="aasm2012")
+    >>> ev = evaluate(res, night.truth, night.hypnogram, "aasm2012")
+    >>> sorted(ev)[:3]
+    ['jerk', 'jerk_by_kind', 'lm']
+    """
+    mode = ("truth" if per_leg_truth(truth) else "result") if unscorable == "auto" else unscorable
+    if mode not in ("truth", "result"):
+        raise ValueError(f"unscorable must be 'auto', 'truth' or 'result', not '{unscorable}'")
+    t_lm, t_idx = truth_scoring(truth, hypnogram, rules, _result_excluded(result) if mode == "result" else None)
+    jerks_t = np.array([j["onset"] for j in truth["hypnic_jerks"]])
+    det_lm = result.lm.onset[result.lm.candidate]
+    lm_m = match_onsets(det_lm, t_lm.onset[t_lm.candidate], tolerance)
+    asleep = np.isin(hypnogram.stage_at(det_lm), SLEEP)
+    lms_m = match_onsets(det_lm[asleep], t_lm.onset[t_lm.candidate & np.isin(hypnogram.stage_at(t_lm.onset), SLEEP)],
+                         tolerance)
     plm_m = match_onsets(result.lm.onset[result.lm.plm], t_lm.onset[t_lm.plm], tolerance)
     jk_m = match_onsets(result.jerks["onset"], jerks_t, tolerance)
     d = result.indices.get("plms_index"), t_idx.get("plms_index")
-    return dict(lm=lm_m, plm=plm_m, jerk=jk_m, plms_index=d[0], plms_index_truth=d[1],
+    return dict(lm=lm_m, lms=lms_m, plm=plm_m, jerk=jk_m, plms_index=d[0], plms_index_truth=d[1],
                 plms_index_error=None if None in d else abs(d[0] - d[1]),
-                unscorable_covered=_covered(truth, result))
+                unscorable_covered=_covered(truth, result), unscorable_excess_s=_excess(truth, result),
+                lm_by_kind=_by_kind(det_lm, t_lm.onset[t_lm.candidate], truth["leg_movements"], tolerance),
+                jerk_by_kind=_by_kind(result.jerks["onset"], jerks_t, truth["hypnic_jerks"], tolerance),
+                unscorable_mode=mode)
+
+
+def _by_kind(detected: np.ndarray, reference: np.ndarray, items: list[dict], tolerance: float) -> dict:
+    """Truth count and matches per ``kind`` (a combined LM takes the kind of its earliest member)."""
+    kind_at = {round(x["onset"], 6): x.get("kind", "plain") for x in sorted(items, key=lambda x: -x["onset"])}
+    kinds = np.array([kind_at.get(round(float(t), 6), "plain") for t in reference])
+    out = {}
+    for k in sorted(set(kinds.tolist())):
+        m = match_onsets(detected, reference[kinds == k], tolerance)
+        out[k] = dict(n=int(m["tp"] + m["fn"]), found=int(m["tp"]))
+    return out
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Total time covered by both interval sets."""
+    return float(sum(max(0.0, min(e, f) - max(s, r)) for s, e in merge_intervals(a) for r, f in merge_intervals(b)))
+
+
+def _result_excluded(result) -> dict:
+    """The scorer's unscorable stretches per leg (each leg's own plus the both-leg ones)."""
+    return {leg: np.concatenate([_result_unscorable(result, leg), np.asarray(result.unscorable, float).reshape(-1, 2)])
+            for leg in LEGS}
+
+
+def _result_unscorable(result, leg: str) -> np.ndarray:
+    b = getattr(result, "bursts", None) or {}
+    role = "leg_" + leg
+    if role in b and getattr(b[role], "unscorable", None) is not None:
+        return np.asarray(b[role].unscorable, float).reshape(-1, 2)
+    return np.asarray(result.unscorable, float).reshape(-1, 2)
 
 
 def _covered(truth: dict, result) -> float:
-    """Fraction of the simulated unscorable stretches that the scorer marked unscorable (on the
-    same leg when the result has per-leg artefacts)."""
-    ex = _excluded(result)
+    """Fraction of the simulated unscorable stretches that the scorer marked unscorable."""
     tot = cov = 0.0
     for u in truth["unscorable"]:
         a, b = u["start"], u["end"]
         tot += b - a
-        for s, e in merge_intervals(ex.get(u.get("leg"), ex["left"]) if isinstance(ex, dict) else ex):
-            cov += max(0.0, min(b, e) - max(a, s))
+        cov += _overlap(np.array([[a, b]]), _result_unscorable(result, u["leg"]))
     return 1.0 if tot == 0 else cov / tot
+
+
+def _excess(truth: dict, result) -> float:
+    """Seconds marked unscorable by the scorer outside the truth's stretches, summed over legs."""
+    out = 0.0
+    for leg in LEGS:
+        mine = merge_intervals(_result_unscorable(result, leg))
+        out += float(np.sum(mine[:, 1] - mine[:, 0])) - _overlap(mine, truth_unscorable(truth, leg)) if mine.size else 0.0
+    return out

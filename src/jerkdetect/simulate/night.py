@@ -5,11 +5,15 @@ import datetime as _dt
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .hypnogram import simulate_hypnogram
 from .waveforms import band_noise, burst, ecg, eeg, emg_band
+
+if TYPE_CHECKING:
+    from .stress import StressConfig
 
 LABELS = {"leg_left": "Leg L", "leg_right": "Leg R", "chin": "EMG Chin", "eeg": "EEG C4-M1",
           "eeg2": "EEG O2-M1", "eog": "EOG E1-M2", "eog2": "EOG E2-M1", "ecg": "ECG",
@@ -48,6 +52,7 @@ class SimConfig:
     lm_amplitude_uv: tuple[float, float] = (12.0, 50.0)
     jerk_amplitude_uv: tuple[float, float] = (45.0, 150.0)
     start: str = "2024-03-01T22:30:00"
+    stress: StressConfig | None = None  # stress family (simulate.stress); None: a plain night
 
 
 @dataclass
@@ -95,13 +100,15 @@ class SimulatedNight:
         ``scoring`` is "xml" (NSRR ``stem.xml``), "tsv" (``stem.tsv``) or "none";
         ``embed_annotations`` also puts the scoring into the EDF+ itself.
         """
-        from ..io.edf_write import SignalSpec, write_edf
+        from ..io.edf_write import SignalSpec, from_uv, write_edf
         os.makedirs(folder, exist_ok=True)
         specs = []
+        ranges = self.truth.get("physical_range_uv", {})  # amplifier rails (stress family)
         for lab, x in self.signals.items():
             unit = self.config.emg_unit if lab in (LABELS["leg_left"], LABELS["leg_right"], LABELS["chin"]) \
                 else "%" if lab == LABELS["spo2"] else "uV"
-            specs.append(SignalSpec(lab, x, self.fs[lab], unit,
+            lo, hi = (from_uv(v, unit) for v in ranges[lab]) if lab in ranges else (None, None)
+            specs.append(SignalSpec(lab, x, self.fs[lab], unit, lo, hi,
                                     transducer="AgAgCl electrode" if unit != "%" else "oximeter"))
         ext = ".bdf" if bdf else ".edf"
         paths = {"recording": os.path.join(folder, stem + ext)}
@@ -171,6 +178,8 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
         Same seed and config -> bit-identical night.
     config : SimConfig, optional
         Rates, amplitudes, sampling rates and units; keyword ``overrides`` replace its fields.
+        ``stress=StressConfig(...)`` adds the stress family (:mod:`jerkdetect.simulate.stress`,
+        its own random generator; None leaves the night bit-identical to a plain one).
 
     Returns
     -------
@@ -197,6 +206,10 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
     stages = simulate_hypnogram(n_ep, rng)
     stage_at = lambda t: int(stages[min(int(t // 30), n_ep - 1)])  # noqa: E731
     plan = _Planner(T)
+    if cfg.stress is not None:  # stress events take their slots first, from their own generator
+        from . import stress
+        spec = stress.reserve(stages, plan, cfg, seed)
+        stages = spec.stages
     lms: list[dict] = []
     arousals: list[tuple[float, float]] = []
     resp: list[tuple[float, float, str]] = []
@@ -346,7 +359,12 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
     truth = dict(leg_movements=lms, hypnic_jerks=sorted(jerks, key=lambda j: j["onset"]),
                  arousals=arousals, respiratory=resp, unscorable=unscorable,
                  fragmentary=fm, rem_twitches=twitches, transitions=[float(t) for t in trans])
+    if cfg.stress is not None:
+        stress.plan_stress(truth, spec)
     signals, fs = _render(cfg, rng, stages, truth)
+    if cfg.stress is not None:
+        from .stress_render import apply_stress
+        apply_stress(signals, fs, stages, truth, cfg, spec.rng)
     return SimulatedNight(signals, fs, stages, truth, cfg, seed,
                           _dt.datetime.fromisoformat(cfg.start))
 
@@ -378,8 +396,11 @@ def _render(cfg: SimConfig, rng, stages, truth) -> tuple[dict, dict]:
             level = np.vectorize(CHIN_TONE.get)(stages).astype(float)[ep_emg]
         else:
             rest = rng.uniform(*cfg.leg_rest_uv)
-            drift = 1 + 0.3 * np.sin(2 * np.pi * t_emg / rng.uniform(1800, 5400) + rng.uniform(0, 6.3))
+            period, phase = rng.uniform(1800, 5400), rng.uniform(0, 6.3)
+            drift = 1 + 0.3 * np.sin(2 * np.pi * t_emg / period + phase)
             level = rest * drift
+            truth.setdefault("leg_rest", {})[m] = dict(rest_uv=float(rest), period_s=float(period),
+                                                       phase=float(phase))
         x = band_noise(n_emg, fe, lo, hi, rng) * level / 0.798
         if m != "chin":
             b = float(rng.uniform(*cfg.ecg_bleed_uv))
