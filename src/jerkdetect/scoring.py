@@ -10,7 +10,6 @@ import numpy as np
 
 from ._logging import logger, set_log_level
 from .detection import DetectionParams, detect_channel
-from .detection.bursts import RAW_PEAK_FS
 from .errors import ChannelError, ScoringFileError
 from .hypnogram import Hypnogram
 from .io.edf import read_psg
@@ -214,7 +213,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     transitions = hyp.transitions() if hyp is not None else np.zeros(0)
     all_lm = np.column_stack([mono.onset, mono.offset]) if mono.onset.size else np.zeros((0, 2))
     envs = {muscle[r]: (b.envelope, b.envelope_fs) for r, b in bursts.items() if b.envelope is not None}
-    raws = {muscle[r]: (b.raw_peaks, RAW_PEAK_FS) for r, b in bursts.items() if b.raw_peaks is not None}
+    raws = {muscle[r]: (b.raw_peaks, b.raw_peaks_fs) for r, b in bursts.items() if b.raw_peaks is not None}
     jerks = hj.find(brief, transitions, all_lm, arousals, envs, raws)
     lm_stage = hyp.stage_at(lm.onset) if hyp is not None else np.full(len(lm), -1, np.int8)
     jerk_stage = hyp.stage_at(jerks["onset"]) if hyp is not None else np.full(len(jerks["onset"]), -1, np.int8)

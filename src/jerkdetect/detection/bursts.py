@@ -33,7 +33,8 @@ class ChannelBursts:
     rule_onset: np.ndarray | None = None   # 8-µV crossing (AASM/WASM onset); default ``onset``
     unscorable_kind: list = field(default_factory=list)  # 'flat', 'saturated' or 'noise' per stretch
     raw_peak_uv: np.ndarray | None = None  # largest |filtered EMG| in each burst (what the trace shows)
-    raw_peaks: np.ndarray | None = field(default=None, repr=False)  # max |filtered EMG| per 1/RAW_PEAK_FS s
+    raw_peaks: np.ndarray | None = field(default=None, repr=False)  # max |filtered EMG| per pool
+    raw_peaks_fs: float = 0.0  # rate of ``raw_peaks`` (fs / a whole number of samples, ~RAW_PEAK_FS)
 
     def __post_init__(self) -> None:
         if self.rule_onset is None:
@@ -120,7 +121,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     on, off, pk, _, cross = hysteresis(y, base, block, params.onset_uv, params.offset_uv,
                                        max(1, int(round(params.quiet_s * fs))),
                                        int(round(params.onset_backtrack_s * fs)), bmax,
-                                       int(round(params.quiet_tolerance_s * fs)))
+                                       int(round(params.quiet_tolerance_s * fs)), params.onset_uv)
     morph = morphology_ok(y, base, block, on, off, max(1, int(round(params.morph_window_s * fs))),
                           max(1, int(round(0.1 * fs))), params.morph_uv)
     stretches = [(a * cbin / fs, b * cbin / fs, kind) for a, b, kind in lead_off]
@@ -136,7 +137,8 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     return ChannelBursts(label, ch.role, fs, rec.index_to_time(label, on), rec.index_to_time(label, off),
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
                          mains, dur, {"filter": t1 - t0, "detect": t2 - t1}, env_ds, fs / pool,
-                         rec.index_to_time(label, cross), [k for _, _, k in stretches], raw_pk, raw_ds)
+                         rec.index_to_time(label, cross), [k for _, _, k in stretches], raw_pk, raw_ds,
+                         fs / rpool)
 
 
 def _span_max(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

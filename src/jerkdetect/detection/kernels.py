@@ -209,19 +209,33 @@ def rolling_quantile_reference(v: np.ndarray, half: int, q: float, valid: np.nda
 
 # --------------------------------------------------------------------------- hysteresis
 @nb.njit(cache=True, nogil=True)
-def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None, tol=0):
+def _close(env, base, block, cross, off):
+    """Peak of ``env - base`` over [cross, off) and its index."""
+    peak = env[cross] - base[cross // block]
+    at = cross
+    for k in range(cross + 1, off):
+        d = env[k] - base[k // block]
+        if d > peak:
+            peak = d
+            at = k
+    return peak, at
+
+
+@nb.njit(cache=True, nogil=True)
+def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None, tol=0, tol_uv=np.inf):
     """Burst onsets/offsets by the AASM amplitude rule with hysteresis.
 
     Onset: first sample with ``env - base >= on_uv``, moved back over at most ``back`` samples
-    while the EMG stays >= ``off_uv`` above rest (the visible start of the rise). Offset: first
-    sample of a run of at least ``quiet`` samples with ``env - base < off_uv``; inside such a
-    run, an excursion above ``off_uv`` lasting at most ``tol`` samples (a noise or ECG spike, a
-    stray twitch) does not end the quiet period. Returns (onset, offset, peak above base, peak
-    index, threshold crossing) arrays; the crossing is the rule's own onset (AASM 2012 / WASM
-    2016: "the point at which there is an 8-µV increase"), which the duration criteria use. The
-    peak is the largest value from the crossing to the offset. A burst still active at the end
-    closes there. ``block_max`` (per-block maxima of ``env``) lets idle stretches skip blocks that
-    cannot reach the onset level; the result is the same.
+    while the EMG stays >= ``off_uv`` above rest (the visible start of the rise). Offset: start
+    of the first ``quiet``-sample period after the onset during which ``env - base`` stays below
+    ``off_uv``, except for at most ``tol`` samples in all that never reach ``tol_uv`` (brief
+    spikes of the resting noise or of cardiac bleed); ``tol=0`` is the bare rule. Returns (onset,
+    offset, peak above base, peak index, threshold crossing) arrays; the crossing is the rule's
+    own onset (AASM 2012 / WASM 2016: "the point at which there is an 8-µV increase"), which the
+    duration criteria use; the peak is the largest value from the crossing to the offset. A
+    burst still active at the end closes at the last such (shorter) period, or at the end.
+    ``block_max`` (per-block maxima of ``env``) lets idle stretches skip blocks that cannot reach
+    the onset level; the result is the same.
     """
     n = env.shape[0]
     skip = block_max is not None
@@ -235,12 +249,8 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None, t
     active = False
     start = 0
     cross = 0
-    qs = -1      # start of the current quiet run
-    xs = -1      # start of an excursion above off_uv inside it
-    qpk = 0.0    # largest value inside the quiet run (merged into the peak if the run breaks)
-    qpi = 0
-    peak = 0.0
-    peak_i = 0
+    n_hi = 0     # samples >= off_uv in the window [i - quiet + 1, i] (after the crossing)
+    n_big = 0    # samples >= tol_uv in it
     last_off = 0
     b = 0
     bi = 0
@@ -264,93 +274,65 @@ def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None, t
                 lim = max(last_off, i - back)
                 while start > lim and env[start - 1] - base[(start - 1) // block] >= off_uv:
                     start -= 1
-                qs = -1
-                xs = -1
-                peak = d
-                peak_i = i
+                n_hi = 0
+                n_big = 0
             continue
-        if qs < 0:
-            if d >= off_uv:
-                if d > peak:
-                    peak = d
-                    peak_i = i
-                continue
-            qs = i
-            qpk = d
-            qpi = i
-        elif d > qpk:
-            qpk = d
-            qpi = i
-        if d < off_uv:
-            xs = -1
-        else:
-            if xs < 0:
-                xs = i
-            if i - xs + 1 > tol:  # a real return of activity: the quiet run is broken
-                if qpk > peak:
-                    peak = qpk
-                    peak_i = qpi
-                qs = -1
-                xs = -1
-                continue
-        if i - qs + 1 >= quiet:
+        if d >= off_uv:
+            n_hi += 1
+        if d >= tol_uv:
+            n_big += 1
+        k = i - quiet  # leaves the window
+        if k > cross:
+            dk = env[k] - base[k // block]
+            if dk >= off_uv:
+                n_hi -= 1
+            if dk >= tol_uv:
+                n_big -= 1
+        q = k + 1
+        if q > cross and n_big == 0 and n_hi <= tol and env[q] - base[q // block] < off_uv:
             on[m] = start
-            off[m] = qs
-            pk[m] = peak
-            pki[m] = peak_i
+            off[m] = q
+            pk[m], pki[m] = _close(env, base, block, cross, q)
             crs[m] = cross
             m += 1
             active = False
-            last_off = qs
-    if active:
+            last_off = q
+    if active:  # still active at the end: the first quiet sample whose tail qualifies
+        e = n
+        hi_tail = 0
+        big_tail = 0
+        for q in range(n - 1, cross, -1):
+            dq = env[q] - base[q // block]
+            if dq >= off_uv:
+                hi_tail += 1
+            if dq >= tol_uv:
+                big_tail += 1
+            if hi_tail > tol or big_tail > 0:
+                break
+            if dq < off_uv:
+                e = q
         on[m] = start
-        off[m] = qs if qs >= 0 else n
-        pk[m] = peak
-        pki[m] = peak_i
+        off[m] = e
+        pk[m], pki[m] = _close(env, base, block, cross, max(e, cross + 1))
         crs[m] = cross
         m += 1
     return on[:m], off[:m], pk[:m], pki[:m], crs[:m]
 
 
-def _quiet_window_ok(high: np.ndarray, j: int, quiet: int, tol: int) -> bool:
-    """True when [j, j + quiet) is a full window in which no run of ``high`` exceeds ``tol``."""
-    w = high[j: j + quiet]
-    if w.size < quiet:
+def _window_ok(high: np.ndarray, big: np.ndarray, q: int, quiet: int, tol: int, full: bool = True) -> bool:
+    """[q, q + quiet) (or to the end when not ``full``) holds <= ``tol`` high samples, no big one."""
+    w = slice(q, q + quiet)
+    if full and high[w].size < quiet:
         return False
-    run = 0
-    for h in w:
-        run = run + 1 if h else 0
-        if run > tol:
-            return False
-    return True
+    return int(high[w].sum()) <= tol and not big[w].any()
 
 
-def _last_quiet_start(high: np.ndarray, i: int, tol: int) -> int:
-    """First quiet sample after the last excursion longer than ``tol`` that follows the first quiet
-    sample after ``i`` (the length of the signal when there is none)."""
-    n = high.size
-    quiet = np.flatnonzero(~high[i + 1:]) + i + 1
-    if quiet.size == 0:
-        return n
-    e, k = int(quiet[0]), int(quiet[0])
-    while k < n:
-        if high[k]:
-            r = k
-            while r < n and high[r]:
-                r += 1
-            if r - k > tol:
-                e = r if r < n else n
-            k = r
-        else:
-            k += 1
-    return e
-
-
-def hysteresis_reference(env, base, block, on_uv, off_uv, quiet, back=0, tol=0):
+def hysteresis_reference(env, base, block, on_uv, off_uv, quiet, back=0, tol=0, tol_uv=np.inf):
     """Same rule as :func:`hysteresis`, written as a plain search: the offset is the first quiet
-    sample after the crossing whose ``quiet``-sample window holds no excursion longer than ``tol``."""
+    sample after the crossing whose ``quiet``-sample window qualifies."""
     d = np.asarray(env, dtype=np.float64) - np.repeat(base, block)[: len(env)]
     high = d >= off_uv
+    big = d >= tol_uv
     bursts, i, n = [], 0, len(d)
     last_off = 0
     while i < n:
@@ -360,13 +342,14 @@ def hysteresis_reference(env, base, block, on_uv, off_uv, quiet, back=0, tol=0):
         s = i
         while s > max(last_off, i - back) and high[s - 1]:
             s -= 1
-        e = next((j for j in range(i + 1, n) if not high[j] and _quiet_window_ok(high, j, quiet, tol)), None)
-        if e is None:  # still active at the end: it closes where its last quiet run began
-            e = _last_quiet_start(high, i, tol)
+        e = next((q for q in range(i + 1, n) if not high[q] and _window_ok(high, big, q, quiet, tol)), None)
+        nxt = (e + quiet) if e is not None else n
+        if e is None:  # still active at the end
+            e = next((q for q in range(i + 1, n) if not high[q] and _window_ok(high, big, q, n, tol, False)), n)
         seg = d[i:max(e, i + 1)]
         bursts.append((s, e, float(seg.max()), i + int(np.argmax(seg)), i))
         last_off = e
-        i = e + quiet
+        i = nxt
     arr = np.array(bursts, dtype=np.float64).reshape(-1, 5)
     return (arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], arr[:, 3].astype(np.int64),
             arr[:, 4].astype(np.int64))

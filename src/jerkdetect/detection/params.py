@@ -32,11 +32,13 @@ class DetectionParams:
     offset_uv, quiet_s : float
         LM offset: start of a >= 0.5 s period with EMG < 2 µV above rest (AASM 2012; WASM 2016).
     quiet_tolerance_s : float
-        Inside that quiet period, an excursion above 2 µV lasting at most this long does not end
-        it (jerkdetect default 0.2 s: a noise or cardiac spike, or a fragmentary-myoclonus twitch,
-        <= 150 ms by the AASM definition, widened by the 50-ms envelope). The resting EMG is a fluctuating band, not a line: with the bare rule, spikes of the
-        resting noise, cardiac bleed or fragmentary myoclonus restart the 0.5-s wait, so offsets
-        overshoot and separate twitches fuse into 0.5-s "movements". 0 gives the bare rule.
+        Within those 0.5 s, the EMG may exceed 2 µV above rest for at most this long in all, as
+        long as it never reaches the onset level (8 µV) (jerkdetect default 0.15 s). The resting
+        EMG is a fluctuating band, not a line: with the bare rule every spike of the resting noise
+        or of cardiac bleed restarts the 0.5-s wait, and offsets overshoot by seconds in a noisy
+        leg or without an ECG channel. Anything reaching the onset level (a twitch, a sub-burst
+        of a ragged movement), or sustained activity above 2 µV, still continues the movement as
+        the rule says. 0 gives the bare rule.
     max_rest_uv : float
         Resting level above which the channel is unscorable (raised noise; jerkdetect default
         10 µV, above any resting tibialis EMG). The stretch starts where the resting level rises
@@ -68,7 +70,7 @@ class DetectionParams:
     onset_backtrack_s: float = 0.5
     offset_uv: float = 2.0
     quiet_s: float = 0.5
-    quiet_tolerance_s: float = 0.2
+    quiet_tolerance_s: float = 0.075
     max_rest_uv: float = 10.0
     flat_uv: float = 0.25
     flat_min_s: float = 1.0

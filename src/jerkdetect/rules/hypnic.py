@@ -45,13 +45,25 @@ class HypnicJerkRule:
         comes 30-90 s after the jerk: 90 s is three epochs (the jerk's epoch and two more).
     isolation_s : float
         No leg movement (>= 0.5 s) within 2 s: the jerk is isolated, not part of an LM or PLM series.
+    background_s : float
+        No other burst starts in a leg within 1.5 s of the jerk: a jerk stands out of quiet leg
+        EMG. Fragmentary myoclonus (up to ~1 twitch per second per muscle) meets in time across
+        muscles by chance; without this test a night with myoclonus around sleep onset gets
+        several false jerks per transition.
+    twitch_window_s, twitch_background : float, int
+        Where a leg shows more than 4 other brief bursts within 30 s (fragmentary myoclonus,
+        ALMA), a coincidence of two muscles is too likely by chance: every recorded muscle
+        (chin and both legs) must then take part.
     arousal_within_s : float
         An arousal starting within 3 s after the jerk (or overlapping it) marks it arousal-linked.
     rise_uv, rise_reference_s : float
         With envelopes, a muscle also takes part when its envelope rises >= 8 µV (the LM onset
         level) within the coincidence window above its median over the preceding 2 s; this finds
         a jerk in a muscle whose tone was already raised (chin in wake), where no burst onset is
-        seen.
+        seen. A muscle with a burst onset of its own within ``rise_exclusion_s`` (0.5 s) of the
+        jerk takes part only through that onset: a twitch starting 0.2 s later is not
+        simultaneous (fragmentary myoclonus is asynchronous), even though its envelope rises
+        inside the window.
     """
 
     max_burst_s: float = 0.5
@@ -65,6 +77,10 @@ class HypnicJerkRule:
     arousal_within_s: float = 3.0
     rise_uv: float = 8.0
     rise_reference_s: float = 2.0
+    rise_exclusion_s: float = 0.5
+    background_s: float = 1.5
+    twitch_window_s: float = 30.0
+    twitch_background: int = 4
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,6 +94,30 @@ class HypnicJerkRule:
         if r0 < 0 or i1 > env.size or r1 <= r0:
             return 0.0
         return float(env[max(i0, 0):i1].max() - np.median(env[r0:r1]))
+
+    def _twitching(self, bursts: dict, grp: list, t: float) -> bool:
+        """True when a brief muscle twitches in the background (more than ``twitch_background``
+        other bursts within ``twitch_window_s``): then chance coincidences of fragmentary
+        myoclonus are likely, and every recorded muscle must take part."""
+        mine = {(g[3], g[0]) for g in grp}
+        for m in self.brief_muscles:
+            on = bursts.get(m, (np.zeros(0),))[0]
+            near = on[np.abs(on - t) <= self.twitch_window_s]
+            if sum((m, float(x)) not in mine for x in near) > self.twitch_background:
+                return True
+        return False
+
+    def _stands_out(self, bursts: dict, grp: list, t: float) -> bool:
+        """No other burst starts in the brief (leg) muscles within ``background_s`` of the jerk:
+        a jerk is one event standing out of quiet EMG, whereas trains of fragmentary myoclonus
+        keep every muscle twitching and meet in time by chance."""
+        mine = {(g[3], g[0]) for g in grp}
+        for m in self.brief_muscles:
+            on = bursts.get(m, (np.zeros(0),))[0]
+            near = on[np.abs(on - t) <= self.background_s]
+            if any((m, float(x)) not in mine for x in near):
+                return False
+        return True
 
     def _peak(self, raw: tuple[np.ndarray, float] | None, t: float) -> float:
         """Largest trace deflection (µV) in the coincidence window after t (0 without the trace)."""
@@ -137,16 +177,19 @@ class HypnicJerkRule:
             for g in grp:
                 strength[g[3]] = max(strength.get(g[3], 0.0), g[2])
             for m, (env, fs) in (envelopes or {}).items():
-                if m not in strength:
+                own = bursts[m][0] if m in bursts else np.zeros(0)
+                if m not in strength and not np.any(np.abs(own - t) <= self.rise_exclusion_s):
                     r = self._rise(env, fs, t)
                     if r >= self.rise_uv:
                         strength[m] = self._peak((raw_peaks or {}).get(m), t) or r
             muscles = sorted(strength)
-            if len(muscles) >= self.min_muscles and max(strength.values()) >= self.min_peak_uv:
+            need = len(bursts) if self._twitching(bursts, grp, t) else self.min_muscles
+            if len(muscles) >= need and max(strength.values()) >= self.min_peak_uv:
                 end = max(g[1] for g in grp if g[3] in self.brief_muscles) \
                     if any(g[3] in self.brief_muscles for g in grp) else min(g[1] for g in grp)
                 clear = not overlaps_window(np.array([t - self.isolation_s]), np.array([end + self.isolation_s]),
-                                            np.asarray(lm_intervals, float).reshape(-1, 2))[0]
+                                            np.asarray(lm_intervals, float).reshape(-1, 2))[0] \
+                    and self._stands_out(bursts, grp, t)
                 if clear:
                     out["onset"].append(t)
                     out["offset"].append(end)
