@@ -85,12 +85,15 @@ def _unscorable(bursts: dict, gaps) -> tuple[dict[str, np.ndarray], np.ndarray]:
     return by, merge_intervals(np.concatenate([both, gaps]))
 
 
-def _monolateral(bursts: dict, unsc_by: dict, min_lm_s: float) -> MonolateralLMs:
-    """Leg bursts lasting >= ``min_lm_s`` under the rule's onset, clear of their own leg's artefacts."""
+def _monolateral(bursts: dict, unsc_by: dict, rs: RuleSet) -> MonolateralLMs:
+    """Leg bursts lasting >= ``rs.min_lm_s`` under the rule's onset, holding ``rs.min_sustained_s``
+    of uninterrupted activity, clear of their own leg's artefacts."""
     parts = []
     for k, role in enumerate(LEGS):
         b = bursts[role]
-        keep = (b.duration >= min_lm_s) & ~overlaps_window(b.onset, b.offset, unsc_by[role])
+        keep = (b.duration >= rs.min_lm_s) & ~overlaps_window(b.onset, b.offset, unsc_by[role])
+        if b.sustained_s is not None:  # a brief burst must hold some sustained activity
+            keep &= (b.sustained_s >= rs.min_sustained_s) | (b.duration >= rs.sustained_below_s)
         parts.append((b.onset[keep], b.offset[keep], np.full(keep.sum(), k), b.raw_peak_uv[keep],
                       b.morph_ok[keep], b.rule_onset[keep]))
     on, off, side, pk, mo, ro = (np.concatenate(x) for x in zip(*parts))
@@ -191,7 +194,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         timings["detect"] = time.perf_counter() - t - timings["filter"]
         t = time.perf_counter()
         unsc_by, unsc = _unscorable(bursts, rec.gaps())
-        mono = _monolateral(bursts, unsc_by, rs.min_lm_s)
+        mono = _monolateral(bursts, unsc_by, rs)
     else:
         if sc is None or not len(sc.leg_movements):
             raise ScoringFileError(f"{ann_source}: leg_movements='scoring' needs scored limb movements "

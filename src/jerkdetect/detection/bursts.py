@@ -8,7 +8,7 @@ import numpy as np
 from ..io.recording import Channel, Recording
 from ..preprocessing import design_emg_filter, detect_mains, sos_filter, subtract_ecg
 from .artefacts import ARTEFACT_BIN_S, flat_and_saturated, noisy_blocks, runs
-from .kernels import envelope_blocks, hysteresis, max_pool, morphology_ok, rolling_quantile
+from .kernels import envelope_blocks, hysteresis, longest_run, max_pool, morphology_ok, rolling_quantile
 from .params import DetectionParams
 
 
@@ -35,6 +35,7 @@ class ChannelBursts:
     raw_peak_uv: np.ndarray | None = None  # largest |filtered EMG| in each burst (what the trace shows)
     raw_peaks: np.ndarray | None = field(default=None, repr=False)  # max |filtered EMG| per pool
     raw_peaks_fs: float = 0.0  # rate of ``raw_peaks`` (fs / a whole number of samples, ~RAW_PEAK_FS)
+    sustained_s: np.ndarray | None = None  # longest uninterrupted stretch > 2 µV above rest per burst
 
     def __post_init__(self) -> None:
         if self.rule_onset is None:
@@ -124,6 +125,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
                                        int(round(params.quiet_tolerance_s * fs)), params.onset_uv)
     morph = morphology_ok(y, base, block, on, off, max(1, int(round(params.morph_window_s * fs))),
                           max(1, int(round(0.1 * fs))), params.morph_uv)
+    sustained = longest_run(y, base, block, on, off, params.offset_uv) / fs
     stretches = [(a * cbin / fs, b * cbin / fs, kind) for a, b, kind in lead_off]
     stretches += [(a * block / fs, b * block / fs, "noise")
                   for a, b in runs(noisy_blocks(base, bm, params.max_rest_uv), 1)]
@@ -138,7 +140,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
                          mains, dur, {"filter": t1 - t0, "detect": t2 - t1}, env_ds, fs / pool,
                          rec.index_to_time(label, cross), [k for _, _, k in stretches], raw_pk, raw_ds,
-                         fs / rpool)
+                         fs / rpool, sustained)
 
 
 def _span_max(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

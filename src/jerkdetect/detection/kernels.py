@@ -385,3 +385,33 @@ def morphology_ok(env, base, block, on, off, win, step, min_uv):
                 break
             j += step
     return out
+
+
+# --------------------------------------------------------------------------- sustained activity
+@nb.njit(cache=True, nogil=True)
+def longest_run(env, base, block, on, off, min_uv):
+    """Longest uninterrupted run (samples) of ``env - base >= min_uv`` inside each burst [on, off)."""
+    out = np.zeros(on.shape[0], dtype=np.int64)
+    for b in range(on.shape[0]):
+        best = 0
+        run = 0
+        for k in range(on[b], off[b]):
+            if env[k] - base[k // block] >= min_uv:
+                run += 1
+                if run > best:
+                    best = run
+            else:
+                run = 0
+        out[b] = best
+    return out
+
+
+def longest_run_reference(env, base, block, on, off, min_uv) -> np.ndarray:
+    """NumPy reference of :func:`longest_run`."""
+    d = np.asarray(env, dtype=np.float64) - np.repeat(base, block)[: len(env)]
+    out = []
+    for s, e in zip(on, off):
+        hi = np.concatenate([[0], (d[s:e] >= min_uv).astype(np.int8), [0]])
+        edges = np.flatnonzero(np.diff(hi))
+        out.append(int((edges[1::2] - edges[::2]).max()) if edges.size else 0)
+    return np.array(out, dtype=np.int64)

@@ -33,7 +33,8 @@ class DetectionParams:
         LM offset: start of a >= 0.5 s period with EMG < 2 µV above rest (AASM 2012; WASM 2016).
     quiet_tolerance_s : float
         Within those 0.5 s, the EMG may exceed 2 µV above rest for at most this long in all, as
-        long as it never reaches the onset level (8 µV) (jerkdetect default 0.15 s). The resting
+        long as it never reaches the onset level (8 µV) (jerkdetect default 0.075 s: one isolated
+        spike, smeared to ~50-75 ms by the 50-ms envelope, per quiet period). The resting
         EMG is a fluctuating band, not a line: with the bare rule every spike of the resting noise
         or of cardiac bleed restarts the 0.5-s wait, and offsets overshoot by seconds in a noisy
         leg or without an ECG channel. Anything reaching the onset level (a twitch, a sub-burst

@@ -25,10 +25,14 @@ class AASM2012(RuleSet):
     name: str = "aasm2012"
     bilateral_onset_s: float = 5.0
     respiratory_margin_s: float = 0.5
+    use_morphology: bool = False
 
     def combine(self, lms: MonolateralLMs) -> LegMovements:
         d = lms.duration
-        m = lms.subset((d >= self.min_lm_s) & (d <= self.max_lm_s))
+        keep = (d >= self.min_lm_s) & (d <= self.max_lm_s)
+        if self.use_morphology:
+            keep &= lms.morph_ok
+        m = lms.subset(keep)
         groups: list[list[int]] = []
         i = 0
         n = m.onset.size

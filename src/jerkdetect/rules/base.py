@@ -91,7 +91,17 @@ class LegMovements:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Common parameters of the published PLM rule sets (see :class:`AASM2012`, :class:`WASM2016`)."""
+    """Common parameters of the published PLM rule sets (see :class:`AASM2012`, :class:`WASM2016`).
+
+    Besides the published limits, two jerkdetect computer-scoring parameters apply to EMG
+    bursts (not to leg movements read from a scoring file): a burst shorter than
+    ``sustained_below_s`` (1 s) is an LM only when it holds ``min_sustained_s`` (0.25 s) of
+    uninterrupted activity above 2 µV over rest. Fragmentary myoclonus twitches last <= 150 ms
+    (AASM Manual), so two or three of them less than 0.5 s apart fuse, by the bare 8-µV / 0.5-s
+    quiet rule, into a 0.5-1 s "movement" made of spikes; a real LM, even a ragged one, holds
+    a sustained contraction (the same idea as the WASM morphology rule of Ferri et al. 2016 and
+    Skeba et al., Sleep Med 2018). ``min_sustained_s=0`` gives the bare rule.
+    """
 
     name: str = "base"
     min_lm_s: float = 0.5
@@ -101,6 +111,8 @@ class RuleSet:
     min_series: int = 4
     arousal_gap_s: float = 0.5
     short_imi_opens_series: bool = True
+    min_sustained_s: float = 0.25
+    sustained_below_s: float = 1.0
 
     def to_dict(self) -> dict:
         return asdict(self)
