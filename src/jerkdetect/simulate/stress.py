@@ -23,8 +23,9 @@ noise_periods
     the AASM/WASM amplitude criteria: the LM trains placed inside stay LMs (their amplitude is
     set 12-40 µV above the raised resting level).
 hum_uv, hum_hz
-    Strong mains hum (50 or 60 Hz, slowly modulated, third harmonic where the sampling rate
-    carries it) on the EMG channels.
+    Mains hum (50 or 60 Hz, amplitude slowly modulated by +-30 %, a 10-20 % third harmonic where
+    the sampling rate carries it) on the EMG channels: 30-100 µV in the hum presets, 10-30 µV
+    in the mixed nights (so that hum alone stays well inside a +-100 µV rail).
 ecg_channel
     With ``ecg_channel=False`` the ECG channel is left out of the file, so cardiac bleed on the
     legs (``SimConfig.ecg_bleed_uv``; the presets use 5-15 µV) cannot be removed with an ECG.
@@ -53,6 +54,14 @@ awakenings_per_hour, jerk_*
     both legs with raw peaks of 50-90 µV and 0.05-0.3 s. A fraction of the jerks wake the
     sleeper: the hypnogram then shows one or two more wake epochs, so the jerk lies 30-90 s
     before the (later) sleep-onset transition; the others lie from 20 s before to 60 s after it.
+
+Presets
+-------
+``PRESETS`` (``stress_night(effect, ...)``): "baseline" (a plain night), one preset per effect
+("clip150", "clip100", "leadoff_flat", "leadoff_saturated", "myoclonus" (an older control with
+few PLMs), "alma", "noise", "ecg_bleed", "ecg_bleed_no_ecg", "near_threshold", "ragged",
+"staggered", "plm_irregular", "hum50", "hum60", "hypnic"), each on top of a plain night, and
+"mixed" / "mixed_no_ecg" with every effect at once (rail 150 / 100 µV, with / without ECG).
 
 How the truth reads the rules
 -----------------------------
@@ -200,7 +209,7 @@ PRESETS: dict[str, tuple[dict, dict]] = {
     "hypnic": (dict(jerk_probability=0.0), dict(awakenings_per_hour=4.0, jerk_probability=1.0,
                                                 myoclonus_per_hour=1.0)),
     "mixed": (dict(ecg_bleed_uv=(5.0, 15.0), isolated_lm_per_hour=3.0, lm_amplitude_uv=(12.0, 60.0)),
-              dict(clip_uv=150.0, leadoffs=2, noise_periods=2, hum_uv=(20.0, 60.0),
+              dict(clip_uv=150.0, leadoffs=2, noise_periods=2, hum_uv=(10.0, 30.0),
                    myoclonus_per_hour=0.7, rem_leg_twitches_per_min=2.0, alma_per_hour=0.5,
                    near_threshold_per_hour=0.5, ragged_per_hour=0.5, staggered_per_hour=0.5,
                    irregular_per_hour=0.4, awakenings_per_hour=1.0, jerk_probability=0.8)),
