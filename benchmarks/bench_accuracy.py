@@ -114,6 +114,8 @@ class Pool:
         r["unscorable_cov"] = min(self.cov) if self.cov else None
         r["excess_s"] = self.excess if self.cov else None
         r["s_per_h"] = self.seconds / self.hours if self.hours else None
+        jk = [f"{k[6:]} {f}/{n}" for k, (f, n) in sorted(self.kinds.items()) if k.startswith("jerk: ")]
+        r["jerks_by_kind"] = ", ".join(jk) if jk else None
         return r
 
 
@@ -190,7 +192,7 @@ def main() -> None:
     cols = ["lm_f1", "lms_f1", "plm_f1", "jerk_f1", "plms_err", "plms_index", "unscorable_cov", "excess_s",
             "lm_counts", "plm_counts", "jerk_counts"]
     print(f"## Per stress effect ({len(seeds)} x {hours:g}-h night{'s' if len(seeds) > 1 else ''} at {fs:g} Hz each)\n")
-    print(table(show(rows), ["effect", "scorer"] + cols))
+    print(table(show(rows), ["effect", "scorer"] + cols + ["jerks_by_kind"]))
     print(f"\n## Mixed nights (every effect; {mixed_h:g} h)\n")
     print(table(show(mixed_rows), ["night", "scorer"] + cols))
     kinds = sorted({k for (w, sc), p in pools.items() if w == "mixed" and sc.startswith("jerkdetect") for k in p.kinds})
@@ -209,7 +211,9 @@ def main() -> None:
     print(table(show([p.row(nights=k[0], scorer=k[1]) for k, p in sorted(pools.items())]),
                 ["nights", "scorer", "lm_f1", "lms_f1", "plm_f1", "jerk_f1", "plms_err", "lm_counts", "plm_counts",
                  "jerk_counts", "s_per_h"]))
-    print("\nF1 pooled over nights (tp/fp/fn); lm all LMs, lms LMs starting in sleep (psgscoring returns only"
+    print("\nF1 pooled over nights (tp/fp/fn); jerks_by_kind found/truth per simulated kind (plain: the plain"
+          " night's jerks, onset: at the transition, drowsy: 30-90 s before the transition they delay);"
+          " lm all LMs, lms LMs starting in sleep (psgscoring returns only"
           " those, so it has no lm_f1); plms_err the largest |PLMS index - truth| (/h) of the nights;"
           " plms_index detected/truth per night; unscorable_cov the smallest fraction of the truth's unscorable"
           " time marked; excess_s time marked unscorable outside it (both legs, all nights); s_per_h scoring"

@@ -158,5 +158,6 @@ def _excess(truth: dict, result) -> float:
     out = 0.0
     for leg in LEGS:
         mine = merge_intervals(_result_unscorable(result, leg))
-        out += float(np.sum(mine[:, 1] - mine[:, 0])) - _overlap(mine, truth_unscorable(truth, leg)) if mine.size else 0.0
+        if mine.size:
+            out += float(np.sum(mine[:, 1] - mine[:, 0])) - _overlap(mine, truth_unscorable(truth, leg))
     return out

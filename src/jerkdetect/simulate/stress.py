@@ -180,8 +180,9 @@ class StressConfig:
     def active(self) -> list[str]:
         """Names of the fields that switch an effect on."""
         on = [n for n in ("clip_uv", "hum_uv") if getattr(self, n) is not None]
+        counts = ("leadoffs", "noise_periods", "jerk_probability")
         on += [f.name for f in dataclasses.fields(self) if getattr(self, f.name) and
-               (f.name.endswith(("_per_hour", "_per_min")) or f.name in ("leadoffs", "noise_periods", "jerk_probability"))]
+               (f.name.endswith(("_per_hour", "_per_min")) or f.name in counts)]
         return on + ([] if self.ecg_channel else ["no_ecg_channel"])
 
 
@@ -191,9 +192,9 @@ PRESETS: dict[str, tuple[dict, dict]] = {
     "clip150": (dict(lm_amplitude_uv=(15.0, 80.0), jerk_probability=1.0), dict(clip_uv=150.0)),
     "clip100": (dict(lm_amplitude_uv=(15.0, 80.0), jerk_probability=1.0), dict(clip_uv=100.0)),
     "leadoff_flat": ({}, dict(leadoffs=3, leadoff_kinds=("flat",), jerk_probability=1.0,
-                              awakenings_per_hour=2.0)),
+                              waking_jerk_fraction=0.0, awakenings_per_hour=2.0)),
     "leadoff_saturated": ({}, dict(leadoffs=3, leadoff_kinds=("saturated",), jerk_probability=1.0,
-                                   awakenings_per_hour=2.0)),
+                                   waking_jerk_fraction=0.0, awakenings_per_hour=2.0)),
     "myoclonus": (dict(plm_series_per_hour=0.25, isolated_lm_per_hour=3.0),
                   dict(myoclonus_per_hour=4.0, rem_leg_twitches_per_min=6.0)),
     "alma": ({}, dict(alma_per_hour=5.0)),
@@ -660,7 +661,8 @@ def _plan_alma(c: _Ctx, st: dict) -> None:
     for _ in range(c.count(sc.alma_per_hour)):
         for _try in range(30):
             hz = float(c.rng.uniform(*sc.alma_hz))
-            d = float(c.rng.uniform(sc.alma_burst_s[0], min(sc.alma_burst_s[1], 0.45 / hz)))  # legs alternate, no overlap
+            # the legs alternate without overlapping
+            d = float(c.rng.uniform(sc.alma_burst_s[0], min(sc.alma_burst_s[1], 0.45 / hz)))
             n = int(c.rng.integers(sc.alma_bursts[0], sc.alma_bursts[1] + 1))
             gap = 1.0 / hz - d
             span = (n - 1) / hz + d
