@@ -544,16 +544,24 @@ def _plan_noise(c: _Ctx, st: dict) -> None:
     st["counts"]["noise_periods"] = len(st["noise"])
 
 
+def _slots(c: _Ctx, imis: np.ndarray | None = None, pad: float = 10.0) -> tuple[int, np.ndarray] | None:
+    """Group id and onsets of a PLM-like train placed in NREM (IMIs drawn unless given), or None."""
+    if imis is None:
+        imis = c.imis(int(c.rng.integers(*c.sc.train_lms)))
+    a = c.find(float(imis.sum()) + pad)
+    if a is None:
+        return None
+    return c.new_group(), a + np.concatenate([[0.0], np.cumsum(imis)])
+
+
 def _train(c: _Ctx, kind: str, p_bilateral: float = 0.5, **movement) -> int:
     """A PLM-like train of ``kind`` movements in NREM; returns 1 when placed."""
-    n = int(c.rng.integers(*c.sc.train_lms))
-    imis = c.imis(n)
-    a = c.find(float(imis.sum()) + 10.0)
-    if a is None:
+    slots = _slots(c)
+    if slots is None:
         return 0
-    g = c.new_group()
+    g, onsets = slots
     near: list[dict] = []
-    for on in a + np.concatenate([[0.0], np.cumsum(imis)]):
+    for on in onsets:
         near += c.movement(float(on), c.side(p_bilateral), kind, g, near=near[-4:], **movement)
     return 1
 
@@ -565,14 +573,12 @@ def _near_threshold(c: _Ctx) -> int:
 
 def _ragged(c: _Ctx) -> int:
     """Trains of LMs made of 2-5 sub-bursts separated by dips to rest shorter than 0.5 s."""
-    n = int(c.rng.integers(*c.sc.train_lms))
-    imis = c.imis(n)
-    a = c.find(float(imis.sum()) + 15.0)
-    if a is None:
+    slots = _slots(c, pad=15.0)
+    if slots is None:
         return 0
-    g = c.new_group()
+    g, onsets = slots
     near: list[dict] = []
-    for on in a + np.concatenate([[0.0], np.cumsum(imis)]):
+    for on in onsets:
         side = c.side(0.3)
         legs = list(SIDES) if side == "bilateral" else [side]
         for i, leg in enumerate(legs):
@@ -596,13 +602,12 @@ def _ragged(c: _Ctx) -> int:
 def _staggered(c: _Ctx) -> int:
     """Trains of bilateral LMs whose leg onsets are 0.5-4.7 s apart."""
     n = int(c.rng.integers(*c.sc.train_lms))
-    imis = c.rng.uniform(max(c.sc.train_imi_s[0], 18.0), c.sc.train_imi_s[1] + 5.0, n - 1)
-    a = c.find(float(imis.sum()) + 10.0)
-    if a is None:
+    slots = _slots(c, c.rng.uniform(max(c.sc.train_imi_s[0], 18.0), c.sc.train_imi_s[1] + 5.0, n - 1))
+    if slots is None:
         return 0
-    g = c.new_group()
+    g, onsets = slots
     near: list[dict] = []
-    for on in a + np.concatenate([[0.0], np.cumsum(imis)]):
+    for on in onsets:
         first = str(c.rng.choice(SIDES))
         second = "right" if first == "left" else "left"
         for _ in range(30):
@@ -629,18 +634,21 @@ def _irregular(c: _Ctx) -> int:
     imis[i_long] = long_d + float(c.rng.uniform(8.0, 15.0))
     i_short = [int(i) for i in c.rng.choice([i for i in range(1, n - 1) if abs(i - i_long) > 1],
                                              size=int(c.rng.integers(1, 3)), replace=False)]
-    a = c.find(float(imis.sum()) + 10.0)
-    if a is None:
+    slots = _slots(c, imis)
+    if slots is None:
         return 0
-    g = c.new_group()
+    g, onsets = slots
     near: list[dict] = []
-    onsets = a + np.concatenate([[0.0], np.cumsum(imis)])
     for i, on in enumerate(onsets):
         near += c.movement(float(on), c.side(0.3), "irregular", g, near=near[-4:], dur=(0.8, 3.0))
         if i == i_long:
-            t = float(on) + 4.0 + float(c.rng.uniform(0.0, 2.0))
-            near.append(c.lm(t, long_d, str(c.rng.choice(SIDES)), "long_mid_series", g, shape="burst",
-                             excess_uv=float(c.rng.uniform(*sc.lm_excess_uv))))
+            for _ in range(30):
+                t = float(on) + 4.0 + float(c.rng.uniform(0.0, 2.0))
+                leg = str(c.rng.choice(SIDES))
+                if not c.ambiguous(t, t + long_d, leg, near[-4:]):
+                    near.append(c.lm(t, long_d, leg, "long_mid_series", g, shape="burst",
+                                     excess_uv=float(c.rng.uniform(*sc.lm_excess_uv))))
+                    break
         if i in i_short:
             for _ in range(30):
                 t = float(on) + float(c.rng.uniform(*sc.short_imi_s))
