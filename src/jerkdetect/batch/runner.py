@@ -27,8 +27,11 @@ def available_cores() -> int:
 
 def _tqdm(total: int):
     """A tqdm bar: a widget in Jupyter (``tqdm.auto``), text in a terminal or without ipywidgets."""
+    import warnings
     try:
-        from tqdm.auto import tqdm
+        with warnings.catch_warnings():  # "IProgress not found": handled below
+            warnings.simplefilter("ignore")
+            from tqdm.auto import tqdm
         return tqdm(total=total, unit="night", dynamic_ncols=True)
     except ImportError:  # no tqdm, or a notebook without ipywidgets
         try:
