@@ -32,7 +32,7 @@ def sample_path(kind: str = "recording") -> str:
     import os
     here = os.path.dirname(os.path.abspath(__file__))
     for root in (os.path.join(here, "_sample"), os.path.join(here, "..", "..", "sample_data"),
-                 os.path.join(os.getcwd(), "sample_data")):
+                 os.path.join(os.getcwd(), "sample_data"), os.path.join(os.getcwd(), "..", "sample_data")):
         p = os.path.join(root, {"recording": "sample_night.edf", "scoring": "sample_night.xml",
                                 "truth": "sample_night_truth.json",
                                 "profusion": "sample_night_profusion.xml"}[kind])
