@@ -145,3 +145,18 @@ def test_batch_over_a_folder_of_xml(tmp_path, nsrr_night):
     assert by.loc["a", "plms_index"] == jd.score_annotations(PROFUSION, rules="aasm2012").summary()["plms_index"]
     assert by.loc["b", "n_plm"] == 9
     assert pd.isna(by.loc["a", "n_hypnic_jerks"])
+
+
+def test_edf_plus_annotation_file_alone(tmp_path):
+    """An annotation-only EDF+ (no signal) is a scoring file: --from-scoring scores it on its own."""
+    import datetime as dt
+    from jerkdetect.io.edf_write import write_edf
+    ev = [(k * 30.0, 30.0, "Sleep stage 2") for k in range(40)]
+    ev += [(t, 1.5, "Limb movement - left") for t in (100, 120, 140, 160)]
+    p = tmp_path / "night-annotations.edf"
+    write_edf(p, [], dt.datetime(2020, 1, 1, 23, 0, 0), ev, n_records=1)
+    from jerkdetect.annotations_only import has_signals
+    assert not has_signals(p)
+    res = jd.score_annotations(p, rules="wasm2016")
+    assert res.info["duration_s"] == 1200.0 and res.info["recording_start"] == "2020-01-01 23:00:00"
+    assert res.summary()["n_plms"] == 4 and res.summary()["plms_index"] == pytest.approx(4 / (1200 / 3600))

@@ -195,3 +195,12 @@ def test_plan_workers():
     assert plan_workers(1, 8) == 1 and plan_workers(IN_PROCESS_MAX_NIGHTS, 2) == 1
     assert plan_workers(IN_PROCESS_MAX_NIGHTS + 1, 2) == 2
     assert plan_workers(IN_PROCESS_MAX_NIGHTS + 1, 64) == IN_PROCESS_MAX_NIGHTS + 1  # never more than nights
+
+
+def test_to_mne_of_an_edf_keeps_its_start_time(sample_edf, sample_result):
+    """An EDF's clock time becomes the Raw's meas_date (UTC, as MNE reads EDFs), annotations attach."""
+    rec = jd.read_psg(sample_edf)
+    raw = rec.to_mne(picks=["Leg L", "Leg R"])
+    assert raw.info["meas_date"].replace(tzinfo=None) == rec.start
+    raw.set_annotations(sample_result.to_annotations())
+    assert len(raw.annotations) == len(sample_result.event_rows())
