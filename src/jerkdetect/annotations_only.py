@@ -39,8 +39,11 @@ def scoring_length(sc: Scoring) -> tuple[float, str]:
 
 def has_signals(path: str | os.PathLike) -> bool:
     """True for an EDF/BDF with at least one recorded signal (not an annotation-only EDF+ or an XML)."""
+    from .errors import JerkdetectError
     from .io.edf import parse_header
     path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise JerkdetectError(f"{path}: no such file.")
     if _sniff(path) != "edf":
         return False
     h = parse_header(path)
