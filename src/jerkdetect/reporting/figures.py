@@ -73,7 +73,7 @@ def emg_strip_figure(result, events: list[int], pad: float = 8.0):
         return None
     fig, axes = new_figure(13, 2.6 * len(events), nrows=len(events))
     for ax, i in zip(axes, events):
-        plot_event(result, i, ax=ax, pad=pad)
+        plot_event(result, i, ax=ax, pad=pad, filtered=False)
     return fig
 
 

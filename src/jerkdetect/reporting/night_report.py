@@ -81,7 +81,7 @@ def _figures(res) -> str:
     if strip is not None:
         b, w, h = png_b64(strip)
         parts.append(img(b, "EMG around example events", w, h,
-                         "Leg and chin EMG (the detector's band-pass) around example events; "
+                         "Raw leg and chin EMG (µV, each trace centred) around example events; "
                          "the event is shaded."))
     else:
         parts.append('<p class="muted">No EMG strip: the leg movements come from the scoring file '

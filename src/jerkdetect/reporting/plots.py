@@ -95,11 +95,11 @@ def plot_night(result, ax=None, tmin: float | None = None, tmax: float | None = 
     return ax
 
 
-def plot_event(result, i: int, ax=None, pad: float = 10.0, filtered: bool = True):
+def plot_event(result, i: int, ax=None, pad: float = 10.0, filtered: bool = False):
     """Leg and chin EMG around event ``i`` (a row of ``result.events``), the event shaded.
 
-    The signal is read from the recording on demand (nothing is kept by scoring). With
-    ``filtered`` the detector's band-pass and notch are applied; otherwise raw µV.
+    The signal is read from the recording on demand (nothing is kept by scoring): raw µV, each
+    trace centred on its median, or with ``filtered`` through the detector's band-pass and notch.
     """
     from .raw import event_signals
     rows = result.event_rows()

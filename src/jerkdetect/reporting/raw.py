@@ -61,11 +61,12 @@ def band_passed(result, role: str, fs: float, x: np.ndarray) -> np.ndarray:
     return y.astype(np.float64)
 
 
-def event_signals(result, onset: float, offset: float, pad: float = 10.0, filtered: bool = True) -> dict:
+def event_signals(result, onset: float, offset: float, pad: float = 10.0, filtered: bool = False) -> dict:
     """role -> (label, times, µV) of the legs and chin from ``pad`` s before to after an event.
 
-    With ``filtered`` the detector's band-pass is applied (2 s of lead-in are read and dropped so
-    the filter has settled). Empty when the result has no recording to read.
+    Raw µV with each trace's median removed (the recorded signal, centred); with ``filtered`` the
+    detector's band-pass instead (2 s of lead-in are read and dropped so the filter has settled).
+    Empty when the result has no recording to read.
     """
     rec = source_recording(result)
     if rec is None:
@@ -83,6 +84,8 @@ def event_signals(result, onset: float, offset: float, pad: float = 10.0, filter
         t, v = channel_window(rec, lab, max(t0 - lead, 0.0), t1)
         if filtered:
             v = band_passed(result, role, rec.channels[lab].fs, v)
+        elif v.size:
+            v = v - np.median(v)
         keep = t >= t0
         out[role] = (lab, t[keep], v[keep])
     return out

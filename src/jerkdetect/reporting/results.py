@@ -197,9 +197,10 @@ class ScoringResult:
         from .notebook import summary_frame
         return summary_frame(self, name)
 
-    def plot_event(self, i: int, ax=None, pad: float = 10.0, filtered: bool = True):
-        """Leg and chin EMG around event ``i`` (a row of :attr:`events`), read from the recording
-        on demand; ``filtered=False`` shows raw µV (needs matplotlib)."""
+    def plot_event(self, i: int, ax=None, pad: float = 10.0, filtered: bool = False):
+        """Raw leg and chin EMG around event ``i`` (a row of :attr:`events`), read from the
+        recording on demand; ``filtered=True`` shows it through the detector's band-pass (needs
+        matplotlib)."""
         from .plots import plot_event
         return plot_event(self, i, ax=ax, pad=pad, filtered=filtered)
 
