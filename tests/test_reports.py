@@ -99,7 +99,7 @@ def test_cohort_report(reports):
 
 def _chromium(url: str, tmp, *args) -> subprocess.CompletedProcess:
     return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                           "--disable-component-update", "--disable-sync", "--no-first-run",
+                           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                            f"--user-data-dir={tmp / 'chromium-profile'}", *args, url],
                           capture_output=True, text=True, timeout=120)
 
