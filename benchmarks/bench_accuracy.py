@@ -62,6 +62,11 @@ def get_night(effect: str, seed: int, hours: float, fs: float, unit: str) -> tup
     return paths, truth, hyp
 
 
+def show(rows: list[dict]) -> list[dict]:
+    """Rows for printing: "n/a" where a scorer does not measure something or there is nothing to find."""
+    return [{k: ("n/a" if v is None else v) for k, v in r.items()} for r in rows]
+
+
 def _f1(tp: int, fp: int, fn: int) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
 
@@ -77,12 +82,19 @@ class Pool:
         self.excess = 0.0
         self.seconds = 0.0
         self.hours = 0.0
+        self.seen: set[str] = set()
+        self.kinds: dict[str, list[int]] = {}
 
     def add(self, ev: dict, hours: float) -> None:
         for k in self.c:
             if k in ev:
                 m = ev[k]
+                self.seen.add(k)
                 self.c[k][0] += m["tp"]; self.c[k][1] += m["fp"]; self.c[k][2] += m["fn"]
+        for group in ("lm_by_kind", "jerk_by_kind"):
+            for kind, v in ev.get(group, {}).items():
+                t = self.kinds.setdefault(("jerk: " if group.startswith("jerk") else "") + kind, [0, 0])
+                t[0] += v["found"]; t[1] += v["n"]
         if ev.get("plms_index_error") is not None:
             self.err.append(ev["plms_index_error"])
             self.idx.append((ev["plms_index"], ev["plms_index_truth"]))
@@ -96,12 +108,14 @@ class Pool:
         r = dict(head)
         for k, (tp, fp, fn) in self.c.items():
             r[k + "_f1"] = _f1(tp, fp, fn) if tp + fp + fn else None
-            r[k + "_counts"] = f"{tp}/{fp}/{fn}"
+            r[k + "_counts"] = f"{tp}/{fp}/{fn}" if k in self.seen else None
         r["plms_err"] = max(self.err) if self.err else None
         r["plms_index"] = "; ".join(f"{a:.1f}/{b:.1f}" for a, b in self.idx)
         r["unscorable_cov"] = min(self.cov) if self.cov else None
         r["excess_s"] = self.excess if self.cov else None
         r["s_per_h"] = self.seconds / self.hours if self.hours else None
+        jk = [f"{k[6:]} {f}/{n}" for k, (f, n) in sorted(self.kinds.items()) if k.startswith("jerk: ")]
+        r["jerks_by_kind"] = ", ".join(jk) if jk else None
         return r
 
 
@@ -178,14 +192,28 @@ def main() -> None:
     cols = ["lm_f1", "lms_f1", "plm_f1", "jerk_f1", "plms_err", "plms_index", "unscorable_cov", "excess_s",
             "lm_counts", "plm_counts", "jerk_counts"]
     print(f"## Per stress effect ({len(seeds)} x {hours:g}-h night{'s' if len(seeds) > 1 else ''} at {fs:g} Hz each)\n")
-    print(table(rows, ["effect", "scorer"] + cols))
+    print(table(show(rows), ["effect", "scorer"] + cols + ["jerks_by_kind"]))
     print(f"\n## Mixed nights (every effect; {mixed_h:g} h)\n")
-    print(table(mixed_rows, ["night", "scorer"] + cols))
+    print(table(show(mixed_rows), ["night", "scorer"] + cols))
+    kinds = sorted({k for (w, sc), p in pools.items() if w == "mixed" and sc.startswith("jerkdetect") for k in p.kinds})
+    if kinds:
+        print("\nTruth LMs and jerks found, by simulated kind (all mixed nights; a combined LM counts under its"
+              " earliest member's kind):\n")
+        krows = []
+        for k in kinds:
+            r = dict(kind=k)
+            for rules in ("wasm2016", "aasm2012"):
+                f, n = pools[("mixed", "jerkdetect " + rules)].kinds.get(k, [0, 0])
+                r[rules] = f"{f}/{n}"
+            krows.append(r)
+        print(table(krows, ["kind", "wasm2016", "aasm2012"]))
     print("\n## Pooled\n")
-    print(table([p.row(nights=k[0], scorer=k[1]) for k, p in sorted(pools.items())],
+    print(table(show([p.row(nights=k[0], scorer=k[1]) for k, p in sorted(pools.items())]),
                 ["nights", "scorer", "lm_f1", "lms_f1", "plm_f1", "jerk_f1", "plms_err", "lm_counts", "plm_counts",
                  "jerk_counts", "s_per_h"]))
-    print("\nF1 pooled over nights (tp/fp/fn); lm all LMs, lms LMs starting in sleep (psgscoring returns only"
+    print("\nF1 pooled over nights (tp/fp/fn); jerks_by_kind found/truth per simulated kind (plain: the plain"
+          " night's jerks, onset: at the transition, drowsy: 30-90 s before the transition they delay);"
+          " lm all LMs, lms LMs starting in sleep (psgscoring returns only"
           " those, so it has no lm_f1); plms_err the largest |PLMS index - truth| (/h) of the nights;"
           " plms_index detected/truth per night; unscorable_cov the smallest fraction of the truth's unscorable"
           " time marked; excess_s time marked unscorable outside it (both legs, all nights); s_per_h scoring"
@@ -205,8 +233,9 @@ def main() -> None:
     worst = sorted((r for r in mine if below_targets(r)), key=lambda r: (worst_f1(r), -(r["plms_err"] or 0)))
     if worst:
         w = worst[0]
-        print(f"* weakest overall (lowest F1 of any kind): {w['where']} ({w['scorer']}): LM {w['lm_f1']}, "
-              f"PLM {w['plm_f1']}, jerk {w['jerk_f1']}, PLMS error {w['plms_err']}")
+        fmt = lambda v, p=3: "n/a" if v is None else f"{v:.{p}f}"  # noqa: E731
+        print(f"* weakest overall (lowest F1 of any kind): {w['where']} ({w['scorer']}): LM F1 {fmt(w['lm_f1'])}, "
+              f"PLM F1 {fmt(w['plm_f1'])}, jerk F1 {fmt(w['jerk_f1'])}, PLMS error {fmt(w['plms_err'], 2)} /h")
     print(f"* rows below the issue-8 targets (LM F1 >= {TARGETS['lm_f1']}, PLM F1 >= {TARGETS['plm_f1']}, "
           f"jerk F1 >= {TARGETS['jerk_f1']}, PLMS error <= {TARGETS['plms_err']} /h): "
           + (", ".join(f"{r['where']} ({r['scorer'].split()[1]})" for r in worst) or "none"))

@@ -1,6 +1,8 @@
 """Simulator: realistic overnight PSGs with exact ground truth (deterministic by seed)."""
+from .evaluate import compare_with_truth
 from .night import LABELS, SimConfig, SimulatedNight, simulate_night, write_nsrr_xml
+from .profusion import write_profusion_xml
 from .stress import EFFECTS as STRESS_EFFECTS, StressConfig, stress_night
 
-__all__ = ["LABELS", "STRESS_EFFECTS", "SimConfig", "SimulatedNight", "StressConfig", "simulate_night", "stress_night",
-           "write_nsrr_xml"]
+__all__ = ["LABELS", "STRESS_EFFECTS", "SimConfig", "SimulatedNight", "StressConfig", "compare_with_truth",
+           "simulate_night", "stress_night", "write_nsrr_xml", "write_profusion_xml"]

@@ -23,8 +23,9 @@ noise_periods
     the AASM/WASM amplitude criteria: the LM trains placed inside stay LMs (their amplitude is
     set 12-40 µV above the raised resting level).
 hum_uv, hum_hz
-    Strong mains hum (50 or 60 Hz, slowly modulated, third harmonic where the sampling rate
-    carries it) on the EMG channels.
+    Mains hum (50 or 60 Hz, amplitude slowly modulated by +-30 %, a 10-20 % third harmonic where
+    the sampling rate carries it) on the EMG channels: 30-100 µV in the hum presets, 10-30 µV
+    in the mixed nights (so that hum alone stays well inside a +-100 µV rail).
 ecg_channel
     With ``ecg_channel=False`` the ECG channel is left out of the file, so cardiac bleed on the
     legs (``SimConfig.ecg_bleed_uv``; the presets use 5-15 µV) cannot be removed with an ECG.
@@ -53,6 +54,14 @@ awakenings_per_hour, jerk_*
     both legs with raw peaks of 50-90 µV and 0.05-0.3 s. A fraction of the jerks wake the
     sleeper: the hypnogram then shows one or two more wake epochs, so the jerk lies 30-90 s
     before the (later) sleep-onset transition; the others lie from 20 s before to 60 s after it.
+
+Presets
+-------
+``PRESETS`` (``stress_night(effect, ...)``): "baseline" (a plain night), one preset per effect
+("clip150", "clip100", "leadoff_flat", "leadoff_saturated", "myoclonus" (an older control with
+few PLMs), "alma", "noise", "ecg_bleed", "ecg_bleed_no_ecg", "near_threshold", "ragged",
+"staggered", "plm_irregular", "hum50", "hum60", "hypnic"), each on top of a plain night, and
+"mixed" / "mixed_no_ecg" with every effect at once (rail 150 / 100 µV, with / without ECG).
 
 How the truth reads the rules
 -----------------------------
@@ -171,8 +180,9 @@ class StressConfig:
     def active(self) -> list[str]:
         """Names of the fields that switch an effect on."""
         on = [n for n in ("clip_uv", "hum_uv") if getattr(self, n) is not None]
+        counts = ("leadoffs", "noise_periods", "jerk_probability")
         on += [f.name for f in dataclasses.fields(self) if getattr(self, f.name) and
-               (f.name.endswith(("_per_hour", "_per_min")) or f.name in ("leadoffs", "noise_periods", "jerk_probability"))]
+               (f.name.endswith(("_per_hour", "_per_min")) or f.name in counts)]
         return on + ([] if self.ecg_channel else ["no_ecg_channel"])
 
 
@@ -182,9 +192,9 @@ PRESETS: dict[str, tuple[dict, dict]] = {
     "clip150": (dict(lm_amplitude_uv=(15.0, 80.0), jerk_probability=1.0), dict(clip_uv=150.0)),
     "clip100": (dict(lm_amplitude_uv=(15.0, 80.0), jerk_probability=1.0), dict(clip_uv=100.0)),
     "leadoff_flat": ({}, dict(leadoffs=3, leadoff_kinds=("flat",), jerk_probability=1.0,
-                              awakenings_per_hour=2.0)),
+                              waking_jerk_fraction=0.0, awakenings_per_hour=2.0)),
     "leadoff_saturated": ({}, dict(leadoffs=3, leadoff_kinds=("saturated",), jerk_probability=1.0,
-                                   awakenings_per_hour=2.0)),
+                                   waking_jerk_fraction=0.0, awakenings_per_hour=2.0)),
     "myoclonus": (dict(plm_series_per_hour=0.25, isolated_lm_per_hour=3.0),
                   dict(myoclonus_per_hour=4.0, rem_leg_twitches_per_min=6.0)),
     "alma": ({}, dict(alma_per_hour=5.0)),
@@ -200,7 +210,7 @@ PRESETS: dict[str, tuple[dict, dict]] = {
     "hypnic": (dict(jerk_probability=0.0), dict(awakenings_per_hour=4.0, jerk_probability=1.0,
                                                 myoclonus_per_hour=1.0)),
     "mixed": (dict(ecg_bleed_uv=(5.0, 15.0), isolated_lm_per_hour=3.0, lm_amplitude_uv=(12.0, 60.0)),
-              dict(clip_uv=150.0, leadoffs=2, noise_periods=2, hum_uv=(20.0, 60.0),
+              dict(clip_uv=150.0, leadoffs=2, noise_periods=2, hum_uv=(10.0, 30.0),
                    myoclonus_per_hour=0.7, rem_leg_twitches_per_min=2.0, alma_per_hour=0.5,
                    near_threshold_per_hour=0.5, ragged_per_hour=0.5, staggered_per_hour=0.5,
                    irregular_per_hour=0.4, awakenings_per_hour=1.0, jerk_probability=0.8)),
@@ -534,16 +544,24 @@ def _plan_noise(c: _Ctx, st: dict) -> None:
     st["counts"]["noise_periods"] = len(st["noise"])
 
 
+def _slots(c: _Ctx, imis: np.ndarray | None = None, pad: float = 10.0) -> tuple[int, np.ndarray] | None:
+    """Group id and onsets of a PLM-like train placed in NREM (IMIs drawn unless given), or None."""
+    if imis is None:
+        imis = c.imis(int(c.rng.integers(*c.sc.train_lms)))
+    a = c.find(float(imis.sum()) + pad)
+    if a is None:
+        return None
+    return c.new_group(), a + np.concatenate([[0.0], np.cumsum(imis)])
+
+
 def _train(c: _Ctx, kind: str, p_bilateral: float = 0.5, **movement) -> int:
     """A PLM-like train of ``kind`` movements in NREM; returns 1 when placed."""
-    n = int(c.rng.integers(*c.sc.train_lms))
-    imis = c.imis(n)
-    a = c.find(float(imis.sum()) + 10.0)
-    if a is None:
+    slots = _slots(c)
+    if slots is None:
         return 0
-    g = c.new_group()
+    g, onsets = slots
     near: list[dict] = []
-    for on in a + np.concatenate([[0.0], np.cumsum(imis)]):
+    for on in onsets:
         near += c.movement(float(on), c.side(p_bilateral), kind, g, near=near[-4:], **movement)
     return 1
 
@@ -555,14 +573,12 @@ def _near_threshold(c: _Ctx) -> int:
 
 def _ragged(c: _Ctx) -> int:
     """Trains of LMs made of 2-5 sub-bursts separated by dips to rest shorter than 0.5 s."""
-    n = int(c.rng.integers(*c.sc.train_lms))
-    imis = c.imis(n)
-    a = c.find(float(imis.sum()) + 15.0)
-    if a is None:
+    slots = _slots(c, pad=15.0)
+    if slots is None:
         return 0
-    g = c.new_group()
+    g, onsets = slots
     near: list[dict] = []
-    for on in a + np.concatenate([[0.0], np.cumsum(imis)]):
+    for on in onsets:
         side = c.side(0.3)
         legs = list(SIDES) if side == "bilateral" else [side]
         for i, leg in enumerate(legs):
@@ -586,13 +602,12 @@ def _ragged(c: _Ctx) -> int:
 def _staggered(c: _Ctx) -> int:
     """Trains of bilateral LMs whose leg onsets are 0.5-4.7 s apart."""
     n = int(c.rng.integers(*c.sc.train_lms))
-    imis = c.rng.uniform(max(c.sc.train_imi_s[0], 18.0), c.sc.train_imi_s[1] + 5.0, n - 1)
-    a = c.find(float(imis.sum()) + 10.0)
-    if a is None:
+    slots = _slots(c, c.rng.uniform(max(c.sc.train_imi_s[0], 18.0), c.sc.train_imi_s[1] + 5.0, n - 1))
+    if slots is None:
         return 0
-    g = c.new_group()
+    g, onsets = slots
     near: list[dict] = []
-    for on in a + np.concatenate([[0.0], np.cumsum(imis)]):
+    for on in onsets:
         first = str(c.rng.choice(SIDES))
         second = "right" if first == "left" else "left"
         for _ in range(30):
@@ -619,18 +634,21 @@ def _irregular(c: _Ctx) -> int:
     imis[i_long] = long_d + float(c.rng.uniform(8.0, 15.0))
     i_short = [int(i) for i in c.rng.choice([i for i in range(1, n - 1) if abs(i - i_long) > 1],
                                              size=int(c.rng.integers(1, 3)), replace=False)]
-    a = c.find(float(imis.sum()) + 10.0)
-    if a is None:
+    slots = _slots(c, imis)
+    if slots is None:
         return 0
-    g = c.new_group()
+    g, onsets = slots
     near: list[dict] = []
-    onsets = a + np.concatenate([[0.0], np.cumsum(imis)])
     for i, on in enumerate(onsets):
         near += c.movement(float(on), c.side(0.3), "irregular", g, near=near[-4:], dur=(0.8, 3.0))
         if i == i_long:
-            t = float(on) + 4.0 + float(c.rng.uniform(0.0, 2.0))
-            near.append(c.lm(t, long_d, str(c.rng.choice(SIDES)), "long_mid_series", g, shape="burst",
-                             excess_uv=float(c.rng.uniform(*sc.lm_excess_uv))))
+            for _ in range(30):
+                t = float(on) + 4.0 + float(c.rng.uniform(0.0, 2.0))
+                leg = str(c.rng.choice(SIDES))
+                if not c.ambiguous(t, t + long_d, leg, near[-4:]):
+                    near.append(c.lm(t, long_d, leg, "long_mid_series", g, shape="burst",
+                                     excess_uv=float(c.rng.uniform(*sc.lm_excess_uv))))
+                    break
         if i in i_short:
             for _ in range(30):
                 t = float(on) + float(c.rng.uniform(*sc.short_imi_s))
@@ -651,7 +669,8 @@ def _plan_alma(c: _Ctx, st: dict) -> None:
     for _ in range(c.count(sc.alma_per_hour)):
         for _try in range(30):
             hz = float(c.rng.uniform(*sc.alma_hz))
-            d = float(c.rng.uniform(sc.alma_burst_s[0], min(sc.alma_burst_s[1], 0.45 / hz)))  # legs alternate, no overlap
+            # the legs alternate without overlapping
+            d = float(c.rng.uniform(sc.alma_burst_s[0], min(sc.alma_burst_s[1], 0.45 / hz)))
             n = int(c.rng.integers(sc.alma_bursts[0], sc.alma_bursts[1] + 1))
             gap = 1.0 / hz - d
             span = (n - 1) / hz + d
