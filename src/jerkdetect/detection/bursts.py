@@ -113,8 +113,8 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     lead_off = flat_and_saturated(env_bin_max, clipped[:nb_bins] / cbin, params.flat_uv, params.flat_min_s,
                                   params.saturation_fraction, params.saturation_min_s, bin_s)
     valid = np.ones(bm.size, bool)
-    for a, b, _ in lead_off:  # blocks wholly inside lead-off
-        valid[-(-a * cbin // block):b * cbin // block] = False
+    for a, b, _ in lead_off:  # blocks touching a lead-off
+        valid[a * cbin // block:-(-b * cbin // block)] = False
     half = int(round(params.baseline_window_s / params.block_s / 2))
     base = rolling_quantile(bm, half, params.baseline_quantile, valid)
     if np.isnan(base).all():  # nothing but artefact: the whole channel is unscorable
@@ -128,7 +128,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     sustained = longest_run(y, base, block, on, off, params.offset_uv) / fs
     stretches = [(a * cbin / fs, b * cbin / fs, kind) for a, b, kind in lead_off]
     stretches += [(a * block / fs, b * block / fs, "noise")
-                  for a, b in runs(noisy_blocks(base, bm, params.max_rest_uv), 1)]
+                  for a, b in runs(noisy_blocks(base, bm, params.max_rest_uv) & valid, 1)]
     stretches = sorted((min(a, dur), min(b, dur), k) for a, b, k in stretches)
     unsc = np.array([(a, b) for a, b, _ in stretches], dtype=np.float64).reshape(-1, 2)
     if rec.discontinuous and unsc.size:

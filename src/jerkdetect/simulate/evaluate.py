@@ -81,9 +81,9 @@ def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float 
 
     The truth is scored under the same rule set, hypnogram, arousals and respiratory events as
     the result, so differences come from detection. ``unscorable`` says which stretches leave
-    the truth: "truth" (each leg's own, from the truth; time denominators without the union of
-    both legs' stretches), "result" (the scorer's union, as for plain nights before the stress
-    family), or "auto" ("truth" where the truth names legs and kinds, see :func:`per_leg_truth`).
+    the truth: "truth" (each leg's own, from the truth; time denominators without the time where
+    both legs are unscorable), "result" (the scorer's own per-leg stretches, as for plain
+    nights before the stress family), or "auto" ("truth" where the truth names legs and kinds, see :func:`per_leg_truth`).
 
     Returns
     -------

@@ -104,7 +104,8 @@ them under the same rule set as the result. Where the truth depends on a reading
   2016 marks CLMs from 2 s before to 10.25 s after its end, kept for IMIs.
 * Unscorable truth is per leg (``truth["unscorable"]``: ``leg``, ``start``, ``end``, ``kind``
   in noise/flat/saturated): a truth LM of that leg overlapping it is not scorable, the other
-  leg's movements are. The time denominators leave out the union of both legs' stretches.
+  leg's movements are. The time denominators leave out the time where both legs are unscorable
+  (jerkdetect's convention, see the README).
 
 Examples
 --------
