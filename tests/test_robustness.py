@@ -69,7 +69,14 @@ def test_clipped_movements_are_scored_as_lms(tmp_path, fs):
 @pytest.mark.parametrize("kind", ["flat", "saturated"])
 @pytest.mark.parametrize("fs", RATES)
 def test_one_leg_leadoff_is_placed_to_the_artefact_and_spares_the_other_leg(tmp_path, fs, kind):
+    """With an ECG channel and cardiac bleed on the legs: the cardiac template is not pasted
+    into the flat stretch (that ended the flat stretch 14 s early on a stress night)."""
+    from jerkdetect.simulate.waveforms import ecg
     sig, rng = _legs(fs, 10, chin=True)
+    ecg_sig, _, qrs = ecg(600.0, fs, rng)
+    sig["ECG"] = ecg_sig
+    for lab in ("Leg L", "Leg R"):
+        sig[lab] += 10.0 * qrs[: sig[lab].size]
     a, b = 200.3, 320.7  # the left electrode is off for 2 min
     i, j = int(a * fs), int(b * fs)
     if kind == "flat":

@@ -109,7 +109,7 @@ def _median_inplace(a, n):
 
 
 @nb.njit(cache=True, nogil=True)
-def _subtract_kernel(x, idx, b, a, per, reject):
+def _subtract_kernel(x, idx, b, a, per, reject, flat):
     w = a + b
     nbeat = idx.shape[0]
     templ = np.empty(w, dtype=np.float64)
@@ -127,11 +127,13 @@ def _subtract_kernel(x, idx, b, a, per, reject):
                 e += abs(x[base + k])
             energy[t] = e
             work[t] = e
-        limit = reject * _median_inplace(work, cnt)
+        med = _median_inplace(work, cnt)
+        limit = reject * med
+        low = flat * med
         templ[:] = 0.0
         used = 0
         for t in range(cnt):
-            if energy[t] <= limit:
+            if low <= energy[t] <= limit:
                 base = idx[lo + t] - b
                 for k in range(w):
                     templ[k] += x[base + k]
@@ -140,6 +142,11 @@ def _subtract_kernel(x, idx, b, a, per, reject):
             templ[k] /= max(used, 1)
         for t in range(start, stop):
             base = idx[t] - b
+            e = 0.0
+            for k in range(w):
+                e += abs(x[base + k])
+            if e < low:  # a flat (disconnected) stretch carries no cardiac artefact
+                continue
             for k in range(w):
                 x[base + k] -= templ[k]
         start = stop
@@ -170,22 +177,25 @@ def _beat_windows(n: int, fs: float, r_times: np.ndarray, before_s: float, after
 
 
 def subtract_ecg(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float = 0.1,
-                 after_s: float = 0.15, beats_per_template: int = 40, reject: float = 2.0) -> np.ndarray:
+                 after_s: float = 0.15, beats_per_template: int = 40, reject: float = 2.0,
+                 flat: float = 0.05) -> np.ndarray:
     """Subtract a robust QRS template from ``x`` (filtered EMG, modified in place) at each R peak.
 
     For each block of ``beats_per_template`` beats the template is the mean of the beat windows
-    whose rectified energy is at most ``reject`` x the block's median energy, so beats that fall
-    on a movement burst do not leak into it. Templates are computed before the block is corrected.
+    whose rectified energy lies between ``flat`` and ``reject`` x the block's median energy, so
+    beats that fall on a movement burst or on a flat (disconnected) stretch do not leak into it;
+    beats on a flat stretch (energy below ``flat`` x the median) are left alone, so a lead-off
+    stays flat. Templates are computed before the block is corrected.
     """
     idx, b, a = _beat_windows(x.size, fs, r_times, before_s, after_s)
     if idx.size < 5:
         return x
-    return _subtract_kernel(x, idx, b, a, beats_per_template, reject)
+    return _subtract_kernel(x, idx, b, a, beats_per_template, reject, flat)
 
 
 def subtract_ecg_reference(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float = 0.1,
                            after_s: float = 0.15, beats_per_template: int = 40,
-                           reject: float = 2.0) -> np.ndarray:
+                           reject: float = 2.0, flat: float = 0.05) -> np.ndarray:
     """NumPy reference of :func:`subtract_ecg` (fancy indexing, ``np.median``, ``mean``)."""
     x = np.array(x, dtype=np.float64)
     idx, b, a = _beat_windows(x.size, fs, r_times, before_s, after_s)
@@ -197,6 +207,9 @@ def subtract_ecg_reference(x: np.ndarray, fs: float, r_times: np.ndarray, before
         src = sel if sel.size >= 5 else idx[max(0, idx.size - beats_per_template):]
         seg = x[src[:, None] + win]
         e = np.abs(seg).sum(axis=1)
-        templ = seg[e <= reject * np.median(e)].mean(axis=0)
-        x[sel[:, None] + win] -= templ
+        med = np.median(e)
+        ok = (e >= flat * med) & (e <= reject * med)
+        templ = seg[ok].mean(axis=0) if ok.any() else np.zeros(win.size)
+        own = np.abs(x[sel[:, None] + win]).sum(axis=1) >= flat * med
+        x[sel[own][:, None] + win] -= templ
     return x
