@@ -28,12 +28,14 @@ class HypnicJerkRule:
         Muscles whose burst must be brief. The chin is not among them by default: after a jerk
         the chin tone often stays up (arousal, awakening), so only its onset is used.
     min_peak_uv : float
-        The strongest muscle's burst reaches a peak of >= 40 µV on the filtered EMG trace (the
-        deflection a scorer reads; hypnic jerks are "high-amplitude" bursts, typically 50-200 µV
-        in tibialis and chin EMG). A peak, not a 50-ms mean: a 0.1-s burst whose trace peaks at
-        60 µV has a mean rectified value of only ~20 µV. On its own this does not separate jerks
-        from fragmentary myoclonus, whose twitches can be as large: synchrony across muscles, the
-        sleep-onset window and isolation do.
+        The strongest muscle's burst reaches a peak of >= 30 µV on the band-passed (10-100 Hz)
+        EMG trace: the deflection a scorer reads. Hypnic jerks are "high-amplitude" bursts,
+        typically 50-200 µV on the raw trace; 30 µV leaves room for what the 100-Hz low-pass
+        takes off a brief burst, and stays above cardiac bleed and resting noise (< 25 µV). A
+        peak, not a 50-ms mean: a 0.1-s burst whose trace peaks at 60 µV has a mean rectified
+        value of only ~20 µV. On its own this does not separate jerks from fragmentary
+        myoclonus, whose twitches can be as large: synchrony across muscles, the sleep-onset
+        window, quiet surroundings and isolation do.
     min_muscles : int
         Bursts in >= 2 muscles (chin and/or legs) ...
     max_lag_s : float
@@ -68,7 +70,7 @@ class HypnicJerkRule:
 
     max_burst_s: float = 0.5
     brief_muscles: tuple[str, ...] = ("left", "right")
-    min_peak_uv: float = 40.0
+    min_peak_uv: float = 30.0
     min_muscles: int = 2
     max_lag_s: float = 0.1
     window_before_s: float = 90.0
