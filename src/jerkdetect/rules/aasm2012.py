@@ -20,6 +20,8 @@ class AASM2012(RuleSet):
       (``respiratory_margin_s``).
     - LM and arousal are associated when < 0.5 s separate the end of one and the onset of the
       other, in either order (``arousal_gap_s``).
+    - ``use_morphology`` (default False, not part of AASM 2012): also apply the WASM 2016
+      computer-scoring morphology check (see :class:`WASM2016`).
     """
 
     name: str = "aasm2012"
