@@ -113,7 +113,10 @@ def epochs_from_intervals(intervals, epoch_length: float) -> tuple[np.ndarray, f
         return np.zeros(0, np.int8), 0.0
     start = iv[0][0]
     end = max(o + d for o, d, _ in iv)
-    n = int(np.round((end - start) / epoch_length))
+    span = (end - start) / epoch_length
+    if not np.isfinite(span) or span > 14 * 86400 / epoch_length:  # never sized by an absurd time
+        raise ValueError(f"stage annotations span {end - start:g} s, beyond 14 days")
+    n = int(np.round(span))
     stages = np.full(n, UNSCORED, dtype=np.int8)
     s, e = epoch_bounds(n, start, epoch_length)
     mids = (s + e) / 2

@@ -116,6 +116,9 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     if rec.discontinuous and unsc.size:
         unsc = np.column_stack([rec.index_to_time(label, unsc[:, 0] * fs),
                                 rec.index_to_time(label, np.maximum(unsc[:, 1] * fs - 1, 0)) + 1 / fs])
+    if ch.bad_intervals.size:  # NaN/inf stretches replaced at the edge (io.checks): unscorable
+        from ..alignment import merge_intervals
+        unsc = merge_intervals(np.concatenate([unsc, ch.bad_intervals]))
     pool = max(1, int(round(fs / ENVELOPE_FS)))
     env_ds = max_pool(y, pool)
     t2 = time.perf_counter()

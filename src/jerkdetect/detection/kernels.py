@@ -150,7 +150,7 @@ def rolling_quantile(v, half, q):
         if i - half - 1 >= 0:  # remove v[i - half - 1]
             x = v[i - half - 1]
             k = 0
-            while w[k] != x:
+            while k < m - 1 and w[k] != x:  # bounded: never reads past the window
                 k += 1
             for t in range(k, m - 1):
                 w[t] = w[t + 1]

@@ -159,3 +159,21 @@ def distinct_labels(labels: Sequence[str], source: str) -> tuple[list[str], set[
                   "label: name the one to use (e.g. --channel leg_left='" + sorted(renamed)[0] + "').",
                   UserWarning, stacklevel=3)
     return out, renamed
+
+
+def check_hypnogram_layout(epoch_length, offset, n_epochs: int, source: str = "") -> tuple[float, float]:
+    """Epoch length in (0, 3600] s, offset finite, and the hypnogram spanning at most 14 days."""
+    where = source or "hypnogram"
+    try:
+        ep, off = float(epoch_length), float(offset)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: epoch length {epoch_length!r} and offset {offset!r} must be numbers.") from None
+    if not (math.isfinite(ep) and 0 < ep <= 3600):
+        raise InputError(f"{where}: epoch length is {ep!r} s; it must be a finite number in (0, 3600] s.")
+    if not (math.isfinite(off) and abs(off) <= MAX_RECORDING_S):
+        raise InputError(f"{where}: the hypnogram starts at {off!r} s from the recording start, outside "
+                         f"±{MAX_RECORDING_S:g} s.")
+    if n_epochs * ep > MAX_RECORDING_S:
+        raise InputError(f"{where}: {n_epochs} epochs of {ep:g} s span {n_epochs * ep / 86400:.1f} days, "
+                         f"beyond the {MAX_RECORDING_S / 86400:g} days jerkdetect scores.")
+    return ep, off

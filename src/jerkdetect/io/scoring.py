@@ -83,7 +83,12 @@ class Scoring:
 def scoring_from_events(events, source: str, fmt: str, epoch_length: float | None = None,
                         hypnogram: Hypnogram | None = None, start=None,
                         arousal_scored: bool | None = None, resp_scored: bool | None = None) -> Scoring:
-    """Classify (onset, duration, description) events into a :class:`Scoring`."""
+    """Classify (onset, duration, description) events into a :class:`Scoring`.
+
+    Events with a non-finite or absurd time are dropped with a counted warning first.
+    """
+    from .checks import bound_events
+    events = bound_events(events, source)
     stages, ar, resp, kinds, lm, sides = [], [], [], [], [], []
     lights_off = lights_on = None
     for onset, dur, desc in events:
@@ -116,6 +121,15 @@ def scoring_from_events(events, source: str, fmt: str, epoch_length: float | Non
                    lights_on, list(events), start,
                    bool(ar) if arousal_scored is None else arousal_scored or bool(ar),
                    bool(resp) if resp_scored is None else resp_scored or bool(resp))
+
+
+def scoring_from_yasa(hyp, recording=None) -> Scoring:
+    """A :class:`Scoring` from a ``yasa.Hypnogram``: its start time (when set) aligns it to the recording."""
+    h = Hypnogram.from_yasa(hyp)
+    start = getattr(hyp, "start", None)
+    start = None if start is None else __import__("pandas").Timestamp(start).to_pydatetime()
+    sc = Scoring("yasa.Hypnogram", "yasa", h, start=start)
+    return align_to_recording(sc, recording) if recording is not None else sc
 
 
 def _sniff(path: str) -> str:
@@ -175,7 +189,12 @@ def read_scoring(path: str | os.PathLike, recording=None, epoch_length: float | 
 
 
 def align_to_recording(sc: Scoring, recording) -> Scoring:
-    """Shift a scoring onto the recording clock by start timestamps and fit its hypnogram."""
+    """Shift a scoring onto the recording clock by start timestamps, bound it to the recording.
+
+    Arousals, respiratory events and leg movements that start outside the recording are dropped
+    with one counted warning; the hypnogram is fitted (:meth:`Hypnogram.fit_to`). A hypnogram
+    with no epoch inside the recording is an error that gives both start dates.
+    """
     if sc.start is not None and recording.start is not None:
         a = sc.start.replace(tzinfo=None)
         b = recording.start.replace(tzinfo=None)
@@ -183,6 +202,32 @@ def align_to_recording(sc: Scoring, recording) -> Scoring:
         if sc.format == "nsrr" and abs(delta) >= 86400:  # NSRR gives clock time only
             delta = ((delta + 43200) % 86400) - 43200
         sc = sc.shift(round(delta, 6))
+    dur = recording.duration
+    dropped = 0
+    for name in ("arousals", "respiratory", "leg_movements"):
+        ev = getattr(sc, name)
+        keep = (ev[:, 0] >= -1e-6) & (ev[:, 0] < dur) if ev.size else np.zeros(0, bool)
+        dropped += int((~keep).sum())
+        if (~keep).any():
+            setattr(sc, name, ev[keep])
+            if name == "respiratory":
+                sc.respiratory_kinds = [k for k, ok in zip(sc.respiratory_kinds, keep) if ok]
+            if name == "leg_movements":
+                sc.leg_sides = [k for k, ok in zip(sc.leg_sides, keep) if ok]
+    if dropped:
+        import warnings
+        warnings.warn(f"{sc.source}: {dropped} scored events (arousals, respiratory events, leg movements) "
+                      f"start outside the {dur:.0f}-s recording {recording.source} and were dropped.",
+                      UserWarning, stacklevel=3)
+    h = sc.hypnogram
+    if h is not None and h.n_epochs and (h.end <= 0 or h.start >= dur):
+        when = (f"the scoring starts {sc.start} and the recording {recording.start}"
+                if sc.start is not None and recording.start is not None else
+                f"the hypnogram covers {h.start:g}..{h.end:g} s and the recording 0..{dur:g} s")
+        raise ScoringFileError(f"{sc.source}: the hypnogram does not overlap the recording {recording.source} "
+                               f"({when}); it belongs to another night.")
+    if h is not None and h.n_epochs == 0:
+        sc.hypnogram = None
     if sc.hypnogram is not None:
-        sc.hypnogram = sc.hypnogram.fit_to(recording.duration, recording.source)
+        sc.hypnogram = sc.hypnogram.fit_to(dur, recording.source)
     return sc
