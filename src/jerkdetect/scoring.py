@@ -24,11 +24,13 @@ from .rules import HypnicJerkRule, MonolateralLMs, RuleSet, get_rules
 from .rules.base import inside_intervals
 
 SCORING_SUFFIXES = (".xml", "-nsrr.xml", ".tsv", "-Hypnogram.edf", "_hypnogram.edf", ".csv",
-                    "-events.tsv", "_scoring.tsv")
+                    "-events.tsv", "_scoring.tsv", "-profusion.xml", "_profusion.xml",
+                    "_sleepscoring.edf", "_sleepscoring.txt", "_sleepscoring.tsv", "_sleepscoring.csv")
 
 
 def find_scoring_file(recording_path: str) -> str | None:
-    """The scoring file next to a recording, by stem: X.xml, X-nsrr.xml, X.tsv, X-Hypnogram.edf ...
+    """The scoring file next to a recording, by stem: X.xml, X-nsrr.xml, X-profusion.xml, X.tsv,
+    X-Hypnogram.edf, X_sleepscoring.edf (HMC) ...
 
     Sleep-EDF pairs (``SC4001E0-PSG.edf`` with ``SC4001EC-Hypnogram.edf``) are matched on the
     first six characters of the stem as well.

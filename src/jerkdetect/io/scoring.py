@@ -146,7 +146,7 @@ def _sniff(path: str) -> str:
         return "xml"
     ext = os.path.splitext(path)[1].lower()
     first_line = text.splitlines()[0] if text else ""
-    if ext in (".csv", ".tsv") or "\t" in first_line:
+    if ext in (".csv", ".tsv") or "\t" in first_line or first_line.lower().startswith("onset"):
         return "table"
     return "text"
 
@@ -183,6 +183,10 @@ def read_scoring(path: str | os.PathLike, recording=None, epoch_length: float | 
         raise
     except Exception as e:  # noqa: BLE001 - any parse failure becomes one clear sentence
         raise ScoringFileError(f"{path}: cannot be read as a {kind} scoring file ({type(e).__name__}: {e}).") from None
+    if (sc.hypnogram is None or sc.hypnogram.n_epochs == 0) and not (
+            len(sc.arousals) or len(sc.respiratory) or len(sc.leg_movements)):
+        raise ScoringFileError(f"{path}: holds no sleep stage, arousal, respiratory event or leg movement that "
+                               f"jerkdetect recognises ({len(sc.events)} events read as {kind}).")
     if recording is not None:
         sc = align_to_recording(sc, recording)
     return sc
