@@ -9,13 +9,12 @@ _announced = False
 
 
 def kernels_cached() -> bool:
-    """True when every Numba kernel on the scoring path has an index file in its cache."""
-    from .alignment.epochs import _overlap_kernel, _stage_at_kernel
+    """True when the Numba kernels every scoring runs have an index file in their cache."""
+    from .alignment.epochs import _stage_at_kernel
     from .detection.kernels import envelope_blocks, hysteresis, max_pool, rolling_quantile
     from .preprocessing.filters import _sos_kernel
     import os
-    for f in (_sos_kernel, envelope_blocks, rolling_quantile, hysteresis, max_pool, _stage_at_kernel,
-              _overlap_kernel):
+    for f in (_sos_kernel, envelope_blocks, rolling_quantile, hysteresis, max_pool, _stage_at_kernel):
         try:
             index = f._cache._cache_file._index_path
         except AttributeError:  # numba internals moved: do not guess
