@@ -253,26 +253,37 @@ def _record_onsets(h: EdfHeader) -> tuple[np.ndarray | None, float]:
     """First-TAL onset of every record (EDF+ time-keeping) and the sub-second start offset.
 
     Only EDF+D needs every record's onset; for EDF+C the first record gives the start offset and
-    the others follow at record-duration steps. Onsets are checked (finite, >= 0, increasing,
-    records not overlapping) before they are used.
+    the others follow at record-duration steps, which the last record's onset must confirm (a
+    file whose header lost its '+D' is read as discontinuous, with a warning). Onsets are checked
+    (finite, >= 0, increasing, records not overlapping) before they are used.
     """
     ann = h.annotation_indices
     if not ann or h.n_records == 0:
         return None, 0.0
     start, nbytes = h.signal_span(ann[0])
-    n = h.n_records if h.file_type.endswith("+D") else 1
-    block = np.asarray(RecordMap(h).array[:n, start:start + nbytes])
-    onsets = np.empty(n)
-    for r in range(n):
-        row = block[r].tobytes()
+    rm = RecordMap(h)
+
+    def onset(r: int) -> float:
+        row = np.asarray(rm.array[r, start:start + nbytes]).tobytes()
         end = row.find(b"\x14")
         v = tal_time(row[:end].decode("ascii", "replace")) if end > 0 else None
         if v is None:
             raise RecordingError(f"{h.path}: data record {r} has no valid EDF+ time-keeping annotation "
                                  f"(it starts {row[:max(end, 0)][:20]!r}).")
-        onsets[r] = v
-    if n < h.n_records:
-        onsets = onsets[0] + np.arange(h.n_records) * h.record_duration
+        return v
+
+    first, last = onset(0), onset(h.n_records - 1)
+    if not h.file_type.endswith("+D") and abs(last - first - (h.n_records - 1) * h.record_duration) > 1e-6:
+        # the last record's time-keeping TAL says there are gaps: read it as EDF+D, never shift times
+        warnings.warn(f"{h.path}: the header says '{h.file_type}' but the data records' time-keeping "
+                      f"annotations show gaps (the last record starts at {last:g} s, not "
+                      f"{first + (h.n_records - 1) * h.record_duration:g} s); it is read as discontinuous.",
+                      UserWarning, stacklevel=3)
+        h.file_type = h.file_type[:3] + "+D"
+    if h.file_type.endswith("+D"):
+        onsets = np.array([onset(r) for r in range(h.n_records)])
+    else:
+        onsets = first + np.arange(h.n_records) * h.record_duration
     check_record_onsets(h.path, onsets, h.record_duration)
     return onsets, float(onsets[0])
 
