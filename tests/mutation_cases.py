@@ -277,7 +277,8 @@ def run_edf_field(case: dict) -> dict:
         n_rec = int(get_field(data, "n_records", None))
         ch = rec.channel("leg_left")
         spr = round(256 * float(get_field(data, "record_duration", None)))
-        if abs(rec.duration - n_rec * v) > 1e-6 * max(1.0, n_rec * v) or abs(ch.fs - spr / v) > 1e-9 * ch.fs:
+        span = n_rec * v if base != "edfd" else 1299 + v  # EDF+D: the last record starts at 1299 s
+        if abs(rec.duration - span) > 1e-6 * max(1.0, span) or abs(ch.fs - spr / v) > 1e-9 * ch.fs:
             return {"status": "wrong", "detail": f"record duration {v}: duration {rec.duration}, rate {ch.fs}"}
     out = _judge(expect, res, dur, "res_" + base)
     out["expect"] = expect
@@ -465,7 +466,37 @@ def run_names(case: dict) -> dict:
     return {"status": "result" if ok else "wrong", "detail": f"{case['name']!r} accepted ({res!r})"}
 
 
-RUNNERS = {"edf_field": run_edf_field, "edf_bytes": run_edf_bytes, "tal": run_tal, "edfd_onsets": run_edfd_onsets,
+LAYOUTS = [["S001/V1/PSG.edf", "S002/V1/PSG.edf"], ["night01.edf", "night01.rec"], ["A.edf", "a.edf"],
+           ["x/y/z/n.edf", "w/y/z/n.edf"], ["n.edf", "sub/n.edf", "sub/sub/n.edf"], ["a b.edf", "a_b.edf"],
+           ["p/PSG.EDF", "q/psg.edf"], ["SN001.edf", "SN001_sleepscoring.edf"], ["x-PSG.edf", "x-Hypnogram.edf"],
+           ["r/night.edf", "r/night_scored.edf"], ["V1__PSG.edf", "S001/V1/PSG.edf"]]
+
+
+def run_layout(case: dict) -> dict:
+    """A folder of nights whose names could collide: every night must keep its own outputs."""
+    import jerkdetect as jd
+    d = _case_dir("layout")
+    shutil.rmtree(d)
+    src = os.path.join(d, "in")
+    for rel in case["files"]:
+        p = os.path.join(src, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        os.link(BASE["edf"], p)
+        shutil.copy(BASE["xml"], os.path.splitext(p)[0] + ".xml")
+    out = os.path.join(d, "out")
+    df = jd.score_many([src], out, jobs=1, export=False)
+    if df["stem"].str.lower().duplicated().any():
+        return {"status": "wrong", "detail": f"stems collide: {df['stem'].tolist()}"}
+    for _, row in df.iterrows():
+        if row["status"] != "ok":
+            continue
+        s = json.load(open(os.path.join(out, f"{row['stem']}_summary.json")))
+        if s["recording"] != row["recording"]:
+            return {"status": "wrong", "detail": f"{row['stem']} holds the outputs of {s['recording']}"}
+    return {"status": "result", "detail": f"stems {df['stem'].tolist()}"}
+
+
+RUNNERS = {"layout": run_layout, "edf_field": run_edf_field, "edf_bytes": run_edf_bytes, "tal": run_tal, "edfd_onsets": run_edfd_onsets,
            "scoring": run_scoring, "arrays": run_arrays, "manifest": run_manifest, "names": run_names}
 
 

@@ -273,17 +273,22 @@ def _record_onsets(h: EdfHeader) -> tuple[np.ndarray | None, float]:
         return v
 
     first, last = onset(0), onset(h.n_records - 1)
-    if not h.file_type.endswith("+D") and abs(last - first - (h.n_records - 1) * h.record_duration) > 1e-6:
-        # the last record's time-keeping TAL says there are gaps: read it as EDF+D, never shift times
-        warnings.warn(f"{h.path}: the header says '{h.file_type}' but the data records' time-keeping "
-                      f"annotations show gaps (the last record starts at {last:g} s, not "
-                      f"{first + (h.n_records - 1) * h.record_duration:g} s); it is read as discontinuous.",
-                      UserWarning, stacklevel=3)
-        h.file_type = h.file_type[:3] + "+D"
-    if h.file_type.endswith("+D"):
+    expected = first + (h.n_records - 1) * h.record_duration
+    if h.file_type.endswith("+D") or abs(last - expected) > 1e-6:
         onsets = np.array([onset(r) for r in range(h.n_records)])
     else:
         onsets = first + np.arange(h.n_records) * h.record_duration
+    if not h.file_type.endswith("+D") and abs(last - expected) > 1e-6:
+        step = np.diff(onsets)
+        if not np.isclose(step, h.record_duration, rtol=0, atol=1e-6).any():
+            raise HeaderError(f"{h.path}: header field 'data record duration' is {h.record_duration:g} s but the "
+                              f"time-keeping annotations start records {np.median(step):g} s apart; the "
+                              "header is corrupt.")
+        # contiguous records with gaps between some: an EDF+D whose header lost its '+D'
+        warnings.warn(f"{h.path}: the header says '{h.file_type}' but the data records' time-keeping "
+                      f"annotations show gaps (the last record starts at {last:g} s, not {expected:g} s); "
+                      "it is read as discontinuous.", UserWarning, stacklevel=3)
+        h.file_type = h.file_type[:3] + "+D"
     check_record_onsets(h.path, onsets, h.record_duration)
     return onsets, float(onsets[0])
 

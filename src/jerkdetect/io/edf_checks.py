@@ -54,7 +54,7 @@ def int_field(text: str, name: str, path: str, lo: int, hi: int, channel: str | 
                               "the header is corrupt.")
         v = int(f)
     if not lo <= v <= hi:
-        raise HeaderError(f"{path}: header field '{name}'{_where(channel)} is {v}, outside {lo}..{hi}; "
+        raise HeaderError(f"{path}: header field '{name}'{_where(channel)} is '{t}', outside {lo}..{hi}; "
                           "the header is corrupt.")
     return v
 
