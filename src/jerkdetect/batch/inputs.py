@@ -125,7 +125,12 @@ def output_stems(recordings: list[str]) -> list[str]:
     """
     paths = [os.path.abspath(p) for p in recordings]
     parts = [p.split(os.sep)[1:] for p in paths]
-    stems = [os.path.splitext(p[-1])[0] for p in parts]
+    base = [os.path.splitext(p[-1])[0] for p in parts]
+    same_dir = [(os.path.dirname(p).lower(), b.lower()) for p, b in zip(paths, base)]
+    for i in range(len(paths)):
+        if same_dir.count(same_dir[i]) > 1:  # same folder and stem, another extension
+            base[i] += "_" + os.path.splitext(parts[i][-1])[1].lstrip(".").lower()
+    stems = list(base)
     depth = [0] * len(paths)
     for _ in range(max((len(p) for p in parts), default=0)):
         low = [s.lower() for s in stems]
@@ -135,11 +140,7 @@ def output_stems(recordings: list[str]) -> list[str]:
         for i, s in enumerate(low):
             if s in clash and depth[i] < len(parts[i]) - 1:
                 depth[i] += 1
-                stems[i] = "__".join(parts[i][-1 - depth[i]:-1] + [os.path.splitext(parts[i][-1])[0]])
-    low = [s.lower() for s in stems]
-    for i, s in enumerate(low):
-        if low.count(s) > 1:  # same folder and stem, another extension
-            stems[i] = stems[i] + "_" + os.path.splitext(parts[i][-1])[1].lstrip(".").lower()
+                stems[i] = "__".join(parts[i][-1 - depth[i]:-1] + [base[i]])
     low = [s.lower() for s in stems]
     for i, s in enumerate(low):
         if low.count(s) > 1:  # differ only in case: a short hash of the path keeps them apart
