@@ -175,6 +175,8 @@ class Sandbox:
             self.proc.wait(10)
         except Exception:  # noqa: BLE001
             self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
 
 
 if __name__ == "__main__":

@@ -291,7 +291,7 @@ def test_all_nan_channel_is_an_error():
         jd.Recording.from_arrays(_arrays(**{"Leg L": np.full(FS * 10, np.nan)}), FS)
 
 
-@pytest.mark.parametrize("fs", [np.nan, np.inf, -256, 0, "fast", None, 1e12])
+@pytest.mark.parametrize("fs", [np.nan, np.inf, -256, 0, "fast", "256", None, 1e12])
 def test_impossible_sampling_rates_refused(fs):
     with pytest.raises(InputError, match="sampling rate"):
         jd.Recording.from_arrays(_arrays(), fs)

@@ -29,6 +29,8 @@ def check_rate(fs, label: str, source: str) -> float:
     256.0
     """
     try:
+        if isinstance(fs, (str, bytes, bool)):
+            raise TypeError
         f = float(fs)
     except (TypeError, ValueError):
         raise InputError(f"{source}: channel '{label}' has sampling rate {fs!r}, not a number.") from None

@@ -232,19 +232,21 @@ def _digital_reader(h: EdfHeader, i: int):
 _TAL_ONSET = re.compile(r"^[+-]\d+(\.\d*)?$")  # EDF+: '+' or '-', digits, optional decimals
 
 
-def tal_time(text: str) -> float | None:
-    """A TAL onset or duration as the EDF+ specification writes it (``+12.5``, ``-0.3``), else None.
+def tal_time(text: str, duration: bool = False) -> float | None:
+    """A TAL onset (``+12.5``, ``-0.3``: signed) or duration (``2.5``) as EDF+ writes it, else None.
 
     Python's ``float`` would also take ``+1e20``, ``nan`` or ``+1_000``, which no EDF+ writer
     produces: they are refused here so they never become times.
 
     Examples
     --------
-    >>> tal_time("+12.5"), tal_time("+1e20"), tal_time("+1_000")
-    (12.5, None, None)
+    >>> tal_time("+12.5"), tal_time("+1e20"), tal_time("+1_000"), tal_time("12"), tal_time("12", True)
+    (12.5, None, None, None, 12.0)
     """
     t = text.strip("\x00 ")
-    if not _TAL_ONSET.match(t if t[:1] in "+-" else "+" + t):
+    if duration:
+        t = "+" + t
+    if not _TAL_ONSET.match(t):
         return None
     return float(t)
 
@@ -317,7 +319,7 @@ def parse_tals(h: EdfHeader, sub: float) -> list[tuple[float, float, str]]:
                     if k == 0 and not texts:
                         continue  # the record's time-keeping TAL
                     o = tal_time(onset)
-                    d = tal_time(dur) if dur else 0.0
+                    d = tal_time(dur, duration=True) if dur else 0.0
                     if o is None or d is None:
                         continue
                     out += [(o - sub, d, t) for t in texts]
