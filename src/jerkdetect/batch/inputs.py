@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..scoring import SCORING_SUFFIXES, find_scoring_file
 
 RECORDING_EXT = (".edf", ".bdf", ".rec")
+SCORING_ONLY_EXT = (".xml",)  # scored on their own with --from-scoring when no recording pairs them
 ROLE_COLUMNS = ("leg_left", "leg_right", "chin", "ecg")
 
 
@@ -81,8 +82,24 @@ def read_manifest(path: str) -> list[Job]:
     return jobs
 
 
-def collect_jobs(inputs: list[str], channels: dict | None = None) -> list[Job]:
-    """Expand folders (recursively), globs and manifests into jobs, sorted, with unique output stems."""
+def _scoring_only_jobs(inputs: list[str], paired: set[str]) -> list[Job]:
+    """Scoring files (XML) in folders and globs that no recording is paired with: scored on their own."""
+    found = []
+    for item in inputs:
+        if os.path.isdir(item):
+            found += [os.path.join(d, f) for d, _, fs in os.walk(item) for f in fs]
+        elif not item.lower().endswith((".csv", ".tsv", ".txt")):
+            found += glob.glob(item, recursive=True)
+    return [Job(os.path.abspath(p)) for p in found
+            if p.lower().endswith(SCORING_ONLY_EXT) and os.path.abspath(p) not in paired]
+
+
+def collect_jobs(inputs: list[str], channels: dict | None = None, scoring_only: bool = False) -> list[Job]:
+    """Expand folders (recursively), globs and manifests into jobs, sorted, with unique output stems.
+
+    With ``scoring_only`` (``--from-scoring``), XML scoring files that no recording pairs with
+    are jobs of their own, scored without EMG (:func:`jerkdetect.score_annotations`).
+    """
     jobs: list[Job] = []
     for item in inputs:
         if os.path.isdir(item):
@@ -95,6 +112,9 @@ def collect_jobs(inputs: list[str], channels: dict | None = None) -> list[Job]:
             if not hits and not os.path.exists(item):
                 raise InputError(f"{item}: no such file, folder or matching recordings.")
             jobs += [Job(os.path.abspath(p)) for p in (hits or [item]) if _is_recording(p)]
+    if scoring_only:
+        paired = {os.path.abspath(j.annotations or find_scoring_file(j.recording) or "") for j in jobs}
+        jobs += _scoring_only_jobs(inputs, paired)
     uniq = {}
     for j in jobs:
         uniq.setdefault(j.recording, j)
@@ -105,7 +125,8 @@ def collect_jobs(inputs: list[str], channels: dict | None = None) -> list[Job]:
     stems = output_stems([j.recording for j in jobs])
     out = []
     for j, s in zip(jobs, stems):
-        ann = j.annotations or find_scoring_file(j.recording)
+        ann = j.annotations or (None if j.recording.lower().endswith(SCORING_ONLY_EXT)
+                                else find_scoring_file(j.recording))
         out.append(Job(j.recording, ann, j.channels or base_ch, s))
     return out
 
