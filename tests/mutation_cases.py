@@ -373,6 +373,10 @@ def run_scoring(case: dict) -> dict:
     d = _case_dir("scoring")
     path = os.path.join(d, "scoring" + case["ext"])
     open(path, "wb").write(case["content"])
+    if case.get("alone"):  # annotation-only scoring: the scoring file is the whole night
+        import jerkdetect as jd
+        res = jd.score_annotations(path)
+        return _judge("valid", res, float(res.info["duration_s"]), None)
     kw = {"leg_movements": "scoring"} if case.get("from_scoring") else {}
     res, dur = _score(BASE["edf"], annotations=path, **kw)
     return _judge("valid", res, dur, None)
@@ -544,15 +548,15 @@ def scoring_variants(rng: np.random.Generator, n: int) -> list[dict]:
             if rng.random() < 0.15:
                 content = content[: int(rng.integers(len(content)))]
             out.append({"kind": "scoring", "ext": ".xml", "content": content,
-                        "from_scoring": bool(kind == 1 and rng.random() < 0.5)})
+                        "from_scoring": bool(kind == 1 and rng.random() < 0.5), "alone": bool(rng.random() < 0.3)})
         elif kind in (2, 3):  # tables
             sep = [b"\t", b",", b";"][int(rng.integers(3))]
             rows = [b"onset" + sep + b"duration" + sep + b"description"]
             for i in range(int(rng.integers(0, 80))):
                 o = nasty[int(rng.integers(len(nasty)))] if rng.random() < 0.2 else str(30 * i).encode()
                 dd = nasty[int(rng.integers(len(nasty)))] if rng.random() < 0.2 else b"30"
-                desc = [b"N2", b"W", b"Arousal", b"Limb movement - left", b"\xff\xfe", b"Obstructive apnea", b"R",
-                        b"Sleep stage 3"][int(rng.integers(8))]
+                desc = [b"N2", b"W", b"Arousal", b"Limb movement - left", b"Obstructive apnea", b"R",
+                        b"Sleep stage 3", b"\xff\xfe" if rng.random() < 0.02 else b"N1"][int(rng.integers(8))]
                 rows.append(sep.join([o, dd, desc]))
             if rng.random() < 0.2:
                 rows = rows[1:]

@@ -74,11 +74,21 @@ def read_nsrr(path: str, epoch_length=None) -> Scoring:
     return sc
 
 
+def read_utf8(path: str) -> str:
+    """The file as text; a file that is not UTF-8 is refused in one sentence naming the byte."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ScoringFileError(f"{path}: is not UTF-8 text (byte {e.start} is {raw[e.start:e.start + 1]!r}); "
+                               "save it as UTF-8.") from None
+
+
 def read_table(path: str, epoch_length=None) -> Scoring:
     """CSV/TSV event table (``onset``, ``duration``, ``description``/``trial_type``/``stage``), or a
     stage column with or without a header; tab, comma or semicolon separated."""
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        text = f.read()
+    text = read_utf8(path)
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise ScoringFileError(f"{path}: the table is empty.")
@@ -115,16 +125,15 @@ def read_stage_list(path: str, epoch_length=None, lines=None) -> Scoring:
     """One stage per line (``W``, ``N2``, ``2``, ``REM``...), optional ``# epoch_length=30`` header."""
     ep = epoch_length
     if lines is None:
-        with open(path, encoding="utf-8-sig") as f:
-            lines = []
-            for ln in f:
-                s = ln.strip()
-                if s.startswith("#"):
-                    if "epoch" in s and "=" in s:
-                        ep = float(s.split("=")[1])
-                    continue
-                if s:
-                    lines.append(s.split()[-1] if len(s.split()) > 1 and parse_stage(s) is None else s)
+        lines = []
+        for ln in read_utf8(path).splitlines():
+            s = ln.strip()
+            if s.startswith("#"):
+                if "epoch" in s and "=" in s:
+                    ep = float(s.split("=")[1])
+                continue
+            if s:
+                lines.append(s.split()[-1] if len(s.split()) > 1 and parse_stage(s) is None else s)
     hyp = Hypnogram.from_labels(lines, ep or 30.0, source=path)
     return Scoring(path, "stages", hyp)
 
