@@ -120,12 +120,16 @@ def test_equal_physical_range_refused(night):
         jd.read_psg(night)
 
 
+def swap_fields(path, a, b, i=0):
+    """Swap two 8-byte per-signal fields of signal i (3 signals)."""
+    p0, p1 = sig_offset(3, a, i)[0], sig_offset(3, b, i)[0]
+    raw = bytearray(path.read_bytes())
+    raw[p0:p0 + 8], raw[p1:p1 + 8] = raw[p1:p1 + 8], raw[p0:p0 + 8]
+    path.write_bytes(bytes(raw))
+
+
 def test_swapped_digital_range_refused(night):
-    d0, _ = sig_offset(3, "dmin", 0)
-    d1, _ = sig_offset(3, "dmax", 0)
-    b = bytearray(night.read_bytes())
-    b[d0:d0 + 8], b[d1:d1 + 8] = b[d1:d1 + 8], b[d0:d0 + 8]
-    night.write_bytes(bytes(b))
+    swap_fields(night, "dmin", "dmax")
     with pytest.raises(RecordingError, match="'Leg L' has digital maximum -32768 <= digital minimum 32767"):
         jd.read_psg(night)
 
@@ -135,11 +139,7 @@ def test_swapped_physical_range_is_a_negative_gain_and_scores_the_same(night):
     inverted back, stated in a warning, and the LMs are exactly those of the original."""
     ref = jd.score(str(night))
     x = jd.read_psg(night).channel("leg_left").data
-    p0, _ = sig_offset(3, "pmin", 0)
-    p1, _ = sig_offset(3, "pmax", 0)
-    b = bytearray(night.read_bytes())
-    b[p0:p0 + 8], b[p1:p1 + 8] = b[p1:p1 + 8], b[p0:p0 + 8]
-    night.write_bytes(bytes(b))
+    swap_fields(night, "pmin", "pmax")
     with pytest.warns(UserWarning, match="negative amplifier gain"):
         rec = jd.read_psg(night)
     np.testing.assert_allclose(rec.channel("leg_left").data, -x, atol=1e-3)  # gain ~0.005 µV
