@@ -173,6 +173,6 @@ def test_corrupt_header_one_sentence(tmp_path):
     b = bytearray(p.read_bytes())
     b[184:192] = b"999     "
     p.write_bytes(bytes(b))
-    with pytest.warns(UserWarning, match="Falling back to MNE"):
-        with pytest.raises(jd.RecordingError, match=r"bad.edf: cannot be read: header says it is 999 bytes"):
-            jd.read_psg(p)
+    # refused outright: a reader that trusts the field (MNE does) would read shifted samples
+    with pytest.raises(jd.RecordingError, match=r"bad.edf: header says it is 999 bytes but 2 signals need 768; the header is corrupt"):
+        jd.read_psg(p)

@@ -49,5 +49,5 @@ def result_html(res) -> str:
     rows = [(k, i.get(k), reasons.get(k, "")) for k in keys if k in i]
     pairs = [("rules", res.info.get("rules", {}).get("name")), ("recording", res.info.get("recording")),
              ("leg movements", "EMG" if res.info.get("leg_movement_source", "emg") == "emg" else "scoring file"),
-             ("events", f"{len(res.lm)} LMs, {len(res.jerks['onset'])} hypnic jerks")]
+             ("events", f"{res.n_lm} LMs, {len(res.jerks['onset'])} hypnic jerks")]
     return _box("ScoringResult", pairs, table(rows, ["index", "value", "null reason"], digits=2))

@@ -9,24 +9,36 @@ import warnings
 
 
 def _channels(pairs: list[str] | None) -> dict[str, str]:
+    from .errors import InputError
+    from .io.channels import ROLES
+    from ._names import check_names
     out = {}
     for p in pairs or []:
-        if "=" not in p:
-            raise SystemExit(f"error: --channel takes ROLE=LABEL (e.g. leg_left='EMG Tib L'), got '{p}'")
-        k, v = p.split("=", 1)
+        k, eq, v = p.partition("=")
+        if not eq or not k.strip() or not v.strip():
+            raise InputError(f"--channel takes ROLE=LABEL (e.g. leg_left='EMG Tib L'), got '{p}'.")
+        check_names([k.strip()], ROLES, "channel role", "--channel")
         out[k.strip()] = v.strip()
     return out
 
 
-def _params(pairs: list[str] | None) -> dict[str, float]:
-    """``--param NAME=VALUE`` overrides of rule parameters (numbers)."""
+def _params(pairs: list[str] | None, rules: str = "wasm2016") -> dict[str, float]:
+    """``--param NAME=VALUE`` overrides of rule parameters (numbers); unknown names raise."""
+    import math
+
+    from .errors import InputError
     out = {}
     for p in pairs or []:
         k, _, v = p.partition("=")
         try:
             out[k.strip()] = float(v)
         except ValueError:
-            raise SystemExit(f"error: --param takes NAME=NUMBER (e.g. max_imi_s=100), got '{p}'") from None
+            raise InputError(f"--param takes NAME=NUMBER (e.g. max_imi_s=100), got '{p}'.") from None
+        if not math.isfinite(out[k.strip()]):
+            raise InputError(f"--param {k.strip()} must be a finite number, got '{v}'.")
+    from ._names import check_names
+    from .rules import rule_param_names
+    check_names(out, rule_param_names(rules), "rule parameter", f"--param ({rules})")
     return out
 
 
@@ -58,14 +70,16 @@ def _score_one(a):
     """One night from the command line: EDF (+ scoring file), or a scoring file alone (--from-scoring)."""
     from . import score
     from .annotations_only import has_signals, score_annotations
+    from .errors import InputError
     verbose = "INFO" if a.verbose else None
+    params = _params(a.param, a.rules)
     if a.from_scoring and not has_signals(a.recording):
         if a.annotations or a.channel:
-            raise SystemExit(f"error: {a.recording} is a scoring file scored on its own; "
+            raise InputError(f"{a.recording} is a scoring file scored on its own; "
                              "--annotations and --channel do not apply.")
-        return score_annotations(a.recording, rules=a.rules, verbose=verbose, **_params(a.param))
+        return score_annotations(a.recording, rules=a.rules, verbose=verbose, **params)
     return score(a.recording, annotations=a.annotations, rules=a.rules, channels=_channels(a.channel),
-                 leg_movements="scoring" if a.from_scoring else "emg", verbose=verbose, **_params(a.param))
+                 leg_movements="scoring" if a.from_scoring else "emg", verbose=verbose, rule_params=params)
 
 
 def cmd_score(a) -> int:
@@ -170,17 +184,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; exit status 0 ok, 2 for every usage or input error, 1 when a batch
+    has failed nights, 130 on Ctrl-C. A closed output pipe (``| head``) ends quietly."""
     from .errors import JerkdetectError
     args = build_parser().parse_args(argv)
     warnings.simplefilter("default")
     warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
     try:
-        return args.func(args)
+        rc = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+        return rc
     except JerkdetectError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except OSError as e:  # e.g. --out names a file, a folder without write permission
+        print(f"error: {e.filename or ''}: {e.strerror or e}.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout went away: point stdout at /dev/null so the exit flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

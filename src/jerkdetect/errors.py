@@ -15,3 +15,11 @@ class ChannelError(JerkdetectError):
 
 class ScoringFileError(JerkdetectError):
     """A scoring/annotation file cannot be read or does not match the recording."""
+
+
+class InputError(JerkdetectError, ValueError):
+    """A bad argument: unknown parameter or label name, impossible sampling rate, bad manifest cell."""
+
+
+class DependencyError(JerkdetectError, ImportError):
+    """An optional dependency a feature needs is not installed (the message names the extra)."""

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from .errors import InputError
 from .alignment import (UNSCORED, epoch_bounds, epoch_index, epochs_from_intervals, sleep_transitions,
                         stage_at, stage_durations)
 
@@ -23,6 +24,11 @@ _STAGE_WORDS = {
     "stage 3 sleep": 3, "stage 4 sleep": 3,
     "r": 4, "rem": 4, "5": 4, "rem sleep": 4, "stage r": 4,
 }
+
+
+def is_yasa_hypnogram(obj) -> bool:
+    """True for a ``yasa.Hypnogram`` (duck-typed: stage labels, epoch frequency and ``as_int``)."""
+    return all(hasattr(obj, a) for a in ("hypno", "freq", "as_int", "n_stages"))
 
 
 def parse_stage(text: str) -> int | None:
@@ -42,7 +48,7 @@ def parse_stage(text: str) -> int | None:
     if s in _STAGE_WORDS:
         return _STAGE_WORDS[s]
     if s in ("?", "movement time", "unscored", "mt", "m", "artefact", "artifact", "-1", "-2",
-             "unsure", "u", "l", "9"):
+             "unsure", "u", "l", "9", "art", "uns"):
         return UNSCORED
     if s.endswith(" sleep") and s[:-6] in _STAGE_WORDS:
         return _STAGE_WORDS[s[:-6]]
@@ -58,7 +64,8 @@ class Hypnogram:
     Parameters
     ----------
     stages : array of int
-        One code per epoch: W=0, N1=1, N2=2, N3=3, R=4, unscored=-1 (YASA's convention).
+        One code per epoch: W=0, N1=1, N2=2, N3=3, R=4, unscored=-1; YASA's -2 (unscored) is
+        accepted and stored as -1.
     epoch_length : float
         Seconds per epoch (30, or 20 for older R&K scoring).
     offset : float
@@ -83,10 +90,20 @@ class Hypnogram:
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.stages = np.asarray(self.stages, dtype=np.int8)
-        bad = ~np.isin(self.stages, (UNSCORED, 0, 1, 2, 3, 4))
-        if bad.any():
-            raise ValueError(f"stage codes must be -1..4; epoch {int(np.argmax(bad))} is {self.stages[bad][0]}")
+        from .io.checks import check_hypnogram_layout
+        raw = np.asarray(self.stages)
+        if raw.ndim != 1 or not (np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)
+                                 or raw.size == 0):
+            raise InputError(f"{self.source or 'hypnogram'}: stages must be a 1-D array of integer codes "
+                             f"(W=0, N1=1, N2=2, N3=3, R=4, unscored=-1), got {raw.dtype} of shape {raw.shape}.")
+        ok = np.isin(raw, (-2, UNSCORED, 0, 1, 2, 3, 4))
+        if not ok.all():
+            i = int(np.argmax(~ok))
+            raise InputError(f"{self.source or 'hypnogram'}: stage codes must be W=0, N1=1, N2=2, N3=3, R=4 "
+                             f"or unscored (-1, YASA's -2); epoch {i} is {raw[i]}.")
+        self.stages = np.where(raw == -2, UNSCORED, raw).astype(np.int8)
+        self.epoch_length, self.offset = check_hypnogram_layout(self.epoch_length, self.offset,
+                                                                self.stages.size, self.source)
 
     # ---------------------------------------------------------------- layout
     @property
@@ -194,11 +211,37 @@ class Hypnogram:
         return y
 
     @classmethod
-    def from_yasa(cls, values: Iterable[int], epoch_length: float = 30.0, offset: float = 0.0,
+    def from_yasa(cls, values, epoch_length: float = 30.0, offset: float = 0.0,
                   **kw) -> "Hypnogram":
-        """From a YASA integer array (-2 unscored and -1 artefact both become unscored)."""
-        v = np.asarray(list(values), dtype=np.int64)
-        v[v < 0] = UNSCORED
+        """From a ``yasa.Hypnogram`` or a YASA integer array (-2 unscored and -1 artefact become unscored).
+
+        A ``yasa.Hypnogram`` brings its own epoch length (``freq``); its stage labels (``WAKE``,
+        ``N1``, ``N2``, ``N3``, ``REM``, ``ART``, ``UNS``) are mapped by name, so a 2-, 3- or
+        4-stage YASA hypnogram (``SLEEP``, ``LIGHT``, ``DEEP``) is refused rather than misread.
+
+        Examples
+        --------
+        >>> Hypnogram.from_yasa([0, 1, 2, -2, 4]).stages.tolist()
+        [0, 1, 2, -1, 4]
+        """
+        if is_yasa_hypnogram(values):
+            import pandas as pd
+            ep = pd.Timedelta(values.freq).total_seconds()
+            labels = [str(x) for x in values.hypno]
+            for i, lab in enumerate(labels):
+                if parse_stage(lab) is None:
+                    raise InputError(f"yasa.Hypnogram: epoch {i} is '{lab}', not an AASM stage (a "
+                                     f"{values.n_stages}-stage YASA hypnogram cannot be mapped to W/N1/N2/N3/R).")
+            return cls.from_labels(labels, ep, offset, **{"source": "yasa.Hypnogram", **kw})
+        try:
+            v = np.asarray(list(values), dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError("from_yasa needs a yasa.Hypnogram or a sequence of integer stage codes.") from None
+        if not (np.isfinite(v).all() and (v == np.round(v)).all()):
+            raise InputError("from_yasa: stage codes must be integers (W=0, N1=1, N2=2, N3=3, R=4, "
+                             "-1 artefact, -2 unscored).")
+        v = v.astype(np.int64)
+        v[(v == -1) | (v == -2)] = UNSCORED
         return cls(v, epoch_length, offset, **kw)
 
     @classmethod
@@ -209,7 +252,7 @@ class Hypnogram:
         for i, lab in enumerate(labels):
             c = parse_stage(str(lab))
             if c is None:
-                raise ValueError(f"epoch {i}: '{lab}' is not a sleep stage")
+                raise InputError(f"{kw.get('source') or 'hypnogram'}: epoch {i}: '{lab}' is not a sleep stage.")
             codes.append(c)
         return cls(np.array(codes), epoch_length, offset, **kw)
 
@@ -229,6 +272,8 @@ class Hypnogram:
 
         Epochs entirely outside the recording are dropped, and ``notes`` says how much was
         missing or extra; any mismatch of an epoch or more also gives one warning naming it.
+        Lights off/on are clipped to the recording, so an epoch only partly recorded counts
+        only its recorded part (TST never exceeds the recording).
         """
         notes = list(self.notes)
         ep_start, ep_end = self.bounds
@@ -239,6 +284,11 @@ class Hypnogram:
         first = np.argmax(keep) if keep.any() else 0
         new = Hypnogram(self.stages[keep], self.epoch_length, float(ep_start[first]) if keep.any() else self.offset,
                         self.lights_off, self.lights_on, self.source, notes)
+        lo, hi = new.lights
+        if hi > duration:  # a partly recorded last epoch counts only its recorded part
+            new.lights_on = float(duration)
+        if lo < 0:
+            new.lights_off = 0.0
         uncovered = duration - new.end
         if uncovered >= self.epoch_length:
             notes.append(f"the hypnogram ends {uncovered:.0f} s before the end of the recording; that time is unscored")

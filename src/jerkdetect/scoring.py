@@ -10,11 +10,13 @@ import numpy as np
 
 from ._logging import logger, set_log_level
 from .detection import DetectionParams, detect_channel
-from .errors import ChannelError, ScoringFileError
-from .hypnogram import Hypnogram
+from ._compile import announce_compilation
+from .errors import ScoringFileError
+from .preflight import check_leg_movements, prepare_emg, rule_overrides
+from .hypnogram import Hypnogram, is_yasa_hypnogram
 from .io.edf import read_psg
 from .io.recording import Recording
-from .io.scoring import Scoring, align_to_recording, read_scoring, scoring_from_events
+from .io.scoring import Scoring, align_to_recording, read_scoring, scoring_from_events, scoring_from_yasa
 from .preprocessing import detect_r_peaks
 from .reporting.indices import indices_by_stage, night_indices, null_jerks_without_emg
 from .reporting.results import ScoringResult
@@ -25,11 +27,13 @@ from .alignment import intersect_intervals, merge_intervals
 LEGS = ("leg_left", "leg_right")
 
 SCORING_SUFFIXES = (".xml", "-nsrr.xml", ".tsv", "-Hypnogram.edf", "_hypnogram.edf", ".csv",
-                    "-events.tsv", "_scoring.tsv")
+                    "-events.tsv", "_scoring.tsv", "-profusion.xml", "_profusion.xml",
+                    "_sleepscoring.edf", "_sleepscoring.txt", "_sleepscoring.tsv", "_sleepscoring.csv")
 
 
 def find_scoring_file(recording_path: str) -> str | None:
-    """The scoring file next to a recording, by stem: X.xml, X-nsrr.xml, X.tsv, X-Hypnogram.edf ...
+    """The scoring file next to a recording, by stem: X.xml, X-nsrr.xml, X-profusion.xml, X.tsv,
+    X-Hypnogram.edf, X_sleepscoring.edf (HMC) ...
 
     Sleep-EDF pairs (``SC4001E0-PSG.edf`` with ``SC4001EC-Hypnogram.edf``) are matched on the
     first six characters of the stem as well.
@@ -55,6 +59,8 @@ def find_scoring_file(recording_path: str) -> str | None:
 def _scoring_for(rec: Recording, path: str | None, annotations) -> tuple[Scoring | None, str]:
     if isinstance(annotations, Scoring):
         return align_to_recording(annotations, rec), annotations.source or "Scoring object"
+    if is_yasa_hypnogram(annotations):
+        return scoring_from_yasa(annotations, rec), "yasa.Hypnogram object"
     if isinstance(annotations, Hypnogram):
         return Scoring("hypnogram", "hypnogram", annotations.fit_to(rec.duration, rec.source)), "Hypnogram object"
     if annotations is not None:
@@ -103,18 +109,20 @@ def _monolateral(bursts: dict, unsc_by: dict, rs: RuleSet) -> MonolateralLMs:
 def score(recording: str | os.PathLike | Recording, annotations=None, rules: str | RuleSet = "wasm2016",
           channels: Mapping[str, str] | None = None, detection: DetectionParams | None = None,
           hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg",
-          verbose: bool | str | None = None, **rule_params) -> ScoringResult:
+          verbose: bool | str | None = None, rule_params: Mapping | None = None, **params) -> ScoringResult:
     """Score leg movements, PLM series and hypnic jerks in one night.
 
     Parameters
     ----------
     recording : path or Recording
         EDF/EDF+/BDF path, or a :class:`Recording` (also from ``mne.io.Raw`` or arrays).
-    annotations : path, Scoring or Hypnogram, optional
+    annotations : path, Scoring, Hypnogram or yasa.Hypnogram, optional
         Scoring file. Default: a file with the recording's stem next to it (``X.xml``,
         ``X-nsrr.xml``, ``X.tsv``, ``X-Hypnogram.edf``), else the EDF+'s own annotations.
     rules : "wasm2016" (default), "aasm2012" or a RuleSet
-        PLM rule set; ``rule_params`` override its parameters (e.g. ``max_imi_s=100``).
+        PLM rule set; ``rule_params={"max_imi_s": 100}`` or keywords (``max_imi_s=100``) override
+        its parameters. An unknown name raises :class:`~jerkdetect.errors.InputError` listing the
+        valid ones, closest first.
     channels : dict role -> label, optional
         Override channel roles (``{"leg_left": "EMG3"}``).
     detection : DetectionParams, optional
@@ -140,7 +148,9 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     timings: dict[str, float] = {}
     det = detection or DetectionParams()
     hj = hypnic or HypnicJerkRule()
-    rs = get_rules(rules, **rule_params)
+    rs = get_rules(rules, **rule_overrides(rules, rule_params, params))
+    check_leg_movements(leg_movements)
+    announce_compilation()
     path = None
     if not isinstance(recording, Recording):
         path = os.fspath(recording)
@@ -156,6 +166,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
             rec = Recording(rec.channels, rec.start, rec.source, rec.file_type, rec.record_duration,
                             rec.record_onsets, rec.annotations, channels)
     timings["read"] = time.perf_counter() - t0
+    notes = prepare_emg(rec, det, channels, all_labels) if leg_movements == "emg" else []
     t = time.perf_counter()
     sc, ann_source = _scoring_for(rec, path, annotations)
     hyp = sc.hypnogram if sc is not None else None
@@ -170,10 +181,6 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     unsc_by: dict[str, np.ndarray] = {}
     t = time.perf_counter()
     if leg_movements == "emg":
-        for role in ("leg_left", "leg_right"):
-            if not rec.has_role(role):
-                raise ChannelError(f"{rec.source}: no channel found for role '{role}'; channels present: "
-                                   f"{', '.join(all_labels)} (name one with --channel {role}=LABEL).")
         r_times = None
         if det.ecg_removal and rec.has_role("ecg"):
             e = rec.channel("ecg")
@@ -240,7 +247,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         "mains_hz": {r: b.mains for r, b in bursts.items()},
         "unscorable_stretches": {r: [[round(float(a), 3), round(float(e), 3), k] for (a, e), k in
                                      zip(b.unscorable, b.unscorable_kind)] for r, b in bursts.items()},
-        "jerkdetect_version": __version__, "timings_s": timings,
+        "jerkdetect_version": __version__, "timings_s": timings, "input_notes": notes,
     }
     logger.info("scored %s in %.2f s: %d LMs", rec.source, time.perf_counter() - t0, len(lm))
     res = ScoringResult(lm, jerks, hyp, lm_stage, jerk_stage, idx, by_stage, info, bursts, unsc)

@@ -111,8 +111,12 @@ def epochs_from_intervals(intervals, epoch_length: float) -> tuple[np.ndarray, f
     iv = sorted(intervals)
     if not iv:
         return np.zeros(0, np.int8), 0.0
+    if not (np.isfinite(epoch_length) and epoch_length > 0):
+        raise ValueError(f"epoch length {epoch_length!r} s is not a positive number")
     start = iv[0][0]
     end = max(o + d for o, d, _ in iv)
+    if not np.isfinite(end - start) or end - start > 14 * 86400:  # never sized by an absurd time
+        raise ValueError(f"stage annotations span {end - start:g} s, beyond 14 days")
     n = int(np.round((end - start) / epoch_length))
     stages = np.full(n, UNSCORED, dtype=np.int8)
     s, e = epoch_bounds(n, start, epoch_length)

@@ -8,7 +8,7 @@ def run_batch_cli(a) -> int:
     from ..cli import _channels, _params
     from .runner import score_many
     df = score_many(a.inputs, a.out, rules=a.rules, jobs=a.jobs, channels=_channels(a.channel),
-                    rule_params=_params(a.param), force=a.force, dask_scheduler=a.dask_scheduler,
+                    rule_params=_params(a.param, a.rules), force=a.force, dask_scheduler=a.dask_scheduler,
                     dask_local=a.dask_local, progress="log" if a.quiet else "bar",
                     export=not a.no_export, leg_movements="scoring" if a.from_scoring else "emg",
                     report=a.report or False)

@@ -9,9 +9,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Iterable
 
-from .._atomic import atomic_write_text
+from .._atomic import atomic_write_text, temp_prefix
+from .._compile import announce_compilation
 from .._logging import logger
-from .inputs import Job, collect_jobs
+from ..errors import DependencyError, InputError
+from .guard import OutputLock, watch_parent
+from .inputs import Job, check_unique_stems, collect_jobs
 from .state import clean_temporaries
 from .worker import INDEX_KEYS, score_job
 
@@ -82,7 +85,8 @@ def _run_local(jobs: list[Job], out: str, settings: dict, force: bool, export: b
             progress.update(rows[-1])
         return rows
     ctx = mp.get_context("spawn")  # clean workers: no inherited threads or state
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=watch_parent,
+                             initargs=(os.getpid(),)) as pool:
         futs = [pool.submit(score_job, j, out, settings, force, export) for j in jobs]
         for f in as_completed(futs):
             rows.append(f.result())
@@ -95,7 +99,8 @@ def _run_dask(jobs: list[Job], out: str, settings: dict, force: bool, export: bo
     try:
         from dask.distributed import Client, LocalCluster, as_completed as d_completed
     except ImportError:
-        raise ImportError("Dask is not installed: pip install 'jerkdetect[dask]'") from None
+        raise DependencyError("batch on Dask needs dask.distributed, which is not installed: "
+                              "pip install 'jerkdetect[dask]'.") from None
     own = None
     if client is None:
         if scheduler:
@@ -119,6 +124,19 @@ def _run_dask(jobs: list[Job], out: str, settings: dict, force: bool, export: bo
             own.close()
             if cl is not None and not scheduler:
                 cl.close()
+
+
+def check_settings(rules, rule_params: dict | None, detection: dict | None) -> None:
+    """Check rule and detection parameter names once, before any night: a typo fails the batch
+    with one sentence (closest names first) rather than every night with the same error."""
+    from dataclasses import fields
+
+    from .._names import check_names
+    from ..detection import DetectionParams
+    from ..rules import get_rules
+    get_rules(rules, **dict(rule_params or {}))
+    check_names(dict(detection or {}), [f.name for f in fields(DetectionParams)], "detection parameter",
+                "score_many")
 
 
 def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm2016", jobs: int | None = None,
@@ -168,7 +186,15 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     >>> df = jd.score_many(["sample_data"], out="results", jobs=1)  # doctest: +SKIP
     """
     import pandas as pd
+    inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     os.makedirs(out, exist_ok=True)
+    with OutputLock(out):
+        return _score_many(inputs, out, rules, jobs, channels, rule_params, detection, force, export,
+                           dask_scheduler, dask_local, client, progress, leg_movements, report, pd)
+
+
+def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, force, export, dask_scheduler,
+                dask_local, client, progress, leg_movements, report, pd):
     # the log file always gets one line per night; the console gets them only in quiet mode
     # (otherwise the progress bar shows them)
     log_handler = logging.FileHandler(os.path.join(out, "batch.log"))
@@ -187,8 +213,13 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         if report:
             from ..reporting.figures import require_matplotlib
             require_matplotlib()
-        job_list = [j for j in inputs if isinstance(j, Job)] if inputs and isinstance(next(iter(inputs)), Job) \
-            else collect_jobs(list(inputs), channels, scoring_only=leg_movements == "scoring")
+        job_list = [j for j in inputs if isinstance(j, Job)] if inputs and isinstance(inputs[0], Job) \
+            else collect_jobs([os.fspath(i) for i in inputs], channels, scoring_only=leg_movements == "scoring")
+        if not job_list:
+            raise InputError("score_many: no recordings to score (inputs is empty).")
+        check_unique_stems([j.stem for j in job_list], [j.recording for j in job_list])
+        check_settings(rules, rule_params, detection)
+        announce_compilation()
         removed = clean_temporaries(out)
         if removed:
             logger.info("removed %d temporary files left by an interrupted run", removed)
@@ -218,7 +249,7 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         cohort = df.drop(columns=["seconds"])
         atomic_write_text(os.path.join(out, "cohort_summary.tsv"), cohort.to_csv(sep="\t", index=False, na_rep="n/a"))
         if importlib.util.find_spec("pyarrow") is not None:  # Parquet only when pyarrow is there
-            tmp = os.path.join(out, ".tmp-cohort.parquet")
+            tmp = os.path.join(out, temp_prefix() + "cohort.parquet")
             cohort.astype({"annotations": "string", "error": "string"}).to_parquet(tmp, index=False)
             os.replace(tmp, os.path.join(out, "cohort_summary.parquet"))
         err = cohort[cohort["status"] == "failed"][["recording", "error"]]

@@ -44,11 +44,41 @@ def outputs_complete(summary_path: str, events_path: str, p_hash: str, in_hash: 
     return b.get("params_hash") == p_hash and b.get("input_hash") == in_hash
 
 
-def clean_temporaries(out_dir: str) -> int:
-    """Remove temporary files a killed run left behind (never trusted, never renamed)."""
+def clean_temporaries(out_dir: str, max_age_s: float = 86400.0) -> int:
+    """Remove temporary files that killed runs left behind (never trusted, never renamed).
+
+    A temporary is named ``.tmp-<host>-<pid>-...`` (:func:`jerkdetect._atomic.temp_prefix`): it is
+    removed only when that process is gone on this host, or, written on another host, when it
+    is older than ``max_age_s``; a live run's in-flight temporary is never touched.
+    """
+    import re
+    import time
+    from .._atomic import temp_prefix
+    host = temp_prefix().split("-")[1]
     n = 0
     for f in os.listdir(out_dir) if os.path.isdir(out_dir) else []:
-        if f.startswith(".tmp-"):
-            os.unlink(os.path.join(out_dir, f))
+        if not f.startswith(".tmp-"):
+            continue
+        p = os.path.join(out_dir, f)
+        m = re.match(r"\.tmp-([0-9a-f]{4})-(\d+)-", f)
+        try:
+            if m and m.group(1) == host:
+                if _alive(int(m.group(2))):
+                    continue
+            elif time.time() - os.path.getmtime(p) < max_age_s:
+                continue
+            os.unlink(p)
             n += 1
+        except FileNotFoundError:  # its owner renamed or removed it meanwhile
+            continue
     return n
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

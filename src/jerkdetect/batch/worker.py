@@ -7,7 +7,7 @@ import time
 import traceback
 import warnings
 
-from ..errors import JerkdetectError
+from ..errors import JerkdetectError, RecordingError
 from .inputs import Job
 from .state import file_fingerprint, outputs_complete, params_hash
 
@@ -38,6 +38,9 @@ def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, expor
     ev_path = os.path.join(out_dir, f"{job.stem}_events.tsv")
     su_path = os.path.join(out_dir, f"{job.stem}_summary.json")
     try:
+        for what, p in (("recording", job.recording), ("scoring file", job.annotations)):
+            if p and not os.path.isfile(p):
+                raise RecordingError(f"{p}: {what} not found.")
         report = settings.get("report", False)
         p_hash = params_hash({**{k: v for k, v in settings.items() if k != "report"},
                               "channels": dict(job.channels), "version": __version__, "export": export})
@@ -64,7 +67,9 @@ def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, expor
     except JerkdetectError as e:
         return {**row, "status": "failed", "error": str(e), "seconds": time.perf_counter() - t0}
     except Exception as e:  # noqa: BLE001 - one bad night must never stop the batch
-        where = traceback.extract_tb(e.__traceback__)[-1]
+        frames = traceback.extract_tb(e.__traceback__)
+        ours = [f for f in frames if f"{os.sep}jerkdetect{os.sep}" in f.filename]
+        where = (ours or frames)[-1]
         return {**row, "status": "failed",
                 "error": f"{job.recording}: unexpected {type(e).__name__}: {e} "
                          f"(at {os.path.basename(where.filename)}:{where.lineno}).",

@@ -129,6 +129,9 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     stretches = [(a * cbin / fs, b * cbin / fs, kind) for a, b, kind in lead_off]
     stretches += [(a * block / fs, b * block / fs, "noise")
                   for a, b in runs(noisy_blocks(base, bm, params.max_rest_uv) & valid, 1)]
+    bad = [(float(a), float(b)) for a, b in ch.bad_intervals]  # NaN/inf replaced at the edge (io.checks)
+    stretches = [st for st in stretches if not any(a <= st[0] and st[1] <= b for a, b in bad)]
+    stretches += [(a, b, "bad samples") for a, b in bad]
     stretches = sorted((min(a, dur), min(b, dur), k) for a, b, k in stretches)
     unsc = np.array([(a, b) for a, b, _ in stretches], dtype=np.float64).reshape(-1, 2)
     if rec.discontinuous and unsc.size:

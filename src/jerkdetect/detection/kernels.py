@@ -157,7 +157,7 @@ def rolling_quantile_masked(v, valid, half, q):
         if r >= 0 and valid[r]:  # remove v[r]
             x = v[r]
             k = 0
-            while k < m - 1 and w[k] != x:
+            while k < m - 1 and w[k] != x:  # bounded: never reads past the window
                 k += 1
             for t in range(k, m - 1):
                 w[t] = w[t + 1]

@@ -62,7 +62,8 @@ def role_of(label: str) -> str | None:
     return None
 
 
-def assign_roles(labels: Iterable[str], overrides: Mapping[str, str] | None = None) -> dict[str, list[str]]:
+def assign_roles(labels: Iterable[str], overrides: Mapping[str, str] | None = None,
+                 exclude: Iterable[str] = ()) -> dict[str, list[str]]:
     """Map each role to the labels that carry it, in file order.
 
     Parameters
@@ -72,6 +73,8 @@ def assign_roles(labels: Iterable[str], overrides: Mapping[str, str] | None = No
     overrides : mapping role -> label, optional
         Explicit choices that win over the patterns (``{"leg_left": "EMG3"}``). An override that
         names a label not in the file raises :class:`~jerkdetect.errors.ChannelError`.
+    exclude : iterable of str
+        Labels that get a role only by override (repeated labels made distinct, ``'Leg L#2'``).
     """
     labels = list(labels)
     roles: dict[str, list[str]] = {r: [] for r in ROLES}
@@ -82,7 +85,7 @@ def assign_roles(labels: Iterable[str], overrides: Mapping[str, str] | None = No
         if lab not in labels:
             raise ChannelError(f"Channel '{lab}' given for role '{role}' is not in the recording; "
                                f"channels present: {', '.join(labels)}.")
-    taken = set(overrides.values())
+    taken = set(overrides.values()) | set(exclude)
     for lab in labels:
         if lab in taken:
             continue

@@ -3,8 +3,10 @@
 The header is parsed here for the byte layout, the samples are read straight from the data
 records through a memory map (only the channels asked for are touched, each at its own rate),
 and annotations come from pyedflib (jerkdetect's own TAL parser, tested against pyedflib, when
-pyedflib refuses a file, e.g. EDF+D). When the header parser rejects a file that MNE can open,
-reading falls back to MNE with a warning.
+pyedflib refuses a file, e.g. EDF+D). Every header field is validated (:mod:`.edf_checks`): a
+malformed header is refused with one sentence naming the field, the channel and the value; no
+other reader is tried, since a reader that trusts a corrupt field (MNE trusts the header size)
+gives plausible but wrong samples.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from ..errors import RecordingError
 from .recording import Channel, Recording
 from .units import VOLTAGE_ROLES, infer_factor, unit_factor
 from .channels import role_of
+from .edf_checks import (MAX_PHYSICAL, MAX_RECORDING_S, MAX_SIGNALS, HeaderError, check_layout,
+                         check_ranges, check_record_onsets, float_field, int_field)
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])}
@@ -73,14 +77,6 @@ def _field(raw: bytes, name: str, path: str) -> str:
         return raw.decode("latin-1").strip()
 
 
-def _num(text: str, name: str, path: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise RecordingError(f"{path}: header field '{name}' is '{text}', not a number; "
-                             "the file is not a valid EDF/BDF.") from None
-
-
 def _parse_start(date: str, time: str, recording_field: str, path: str) -> _dt.datetime | None:
     try:
         dd, mm, yy = (int(x) for x in date.split("."))
@@ -97,7 +93,10 @@ def _parse_start(date: str, time: str, recording_field: str, path: str) -> _dt.d
 
 
 def parse_header(path: str) -> EdfHeader:
-    """Parse the fixed and per-signal EDF/BDF header; raise RecordingError on anything malformed."""
+    """Parse the fixed and per-signal EDF/BDF header; raise RecordingError on anything malformed.
+
+    Every numeric field is checked (:mod:`jerkdetect.io.edf_checks`) before it sizes anything.
+    """
     path = os.fspath(path)
     try:
         size = os.path.getsize(path)
@@ -108,13 +107,16 @@ def parse_header(path: str) -> EdfHeader:
             bdf = fixed[:1] == b"\xff" and fixed[1:8] == b"BIOSEMI"
             if not bdf and fixed[:8].strip() != b"0":
                 raise RecordingError(f"{path}: not an EDF or BDF file (version field is {fixed[:8]!r}).")
-            ns = int(_num(_field(fixed[252:256], "ns", path), "number of signals", path))
-            hdr_bytes = int(_num(_field(fixed[184:192], "", path), "header bytes", path))
-            sig = f.read(256 * ns)
-            if len(sig) < 256 * ns:
+            ns = int_field(_field(fixed[252:256], "", path), "number of signals", path, 1, MAX_SIGNALS)
+            hdr_bytes = int_field(_field(fixed[184:192], "", path), "header bytes", path, 0, 1 << 40)
+            if size < 256 * (ns + 1):
                 raise RecordingError(f"{path}: header declares {ns} signals but the file ends inside the header.")
+            sig = f.read(256 * ns)
     except OSError as e:
         raise RecordingError(f"{path}: cannot be opened ({e.strerror}).") from None
+    if hdr_bytes != 256 * (ns + 1):
+        raise HeaderError(f"{path}: header says it is {hdr_bytes} bytes but {ns} signals need "
+                          f"{256 * (ns + 1)}; the header is corrupt.")
     reserved = _field(fixed[192:236], "reserved", path)
     kind = "BDF" if bdf else "EDF"
     file_type = kind + ("+D" if "+D" in reserved else "+C" if "+C" in reserved else "")
@@ -126,34 +128,52 @@ def parse_header(path: str) -> EdfHeader:
     labels = col(0, 16)
     transducers = col(16, 80)
     units = col(96, 8)
-    pmin = np.array([_num(x, "physical minimum", path) for x in col(104, 8)])
-    pmax = np.array([_num(x, "physical maximum", path) for x in col(112, 8)])
-    dmin = np.array([_num(x, "digital minimum", path) for x in col(120, 8)], dtype=np.int64)
-    dmax = np.array([_num(x, "digital maximum", path) for x in col(128, 8)], dtype=np.int64)
+    ann = {i for i, lab in enumerate(labels) if lab.strip() in ("EDF Annotations", "BDF Annotations")}
+    dlo, dhi = -(1 << 31), (1 << 31) - 1
+
+    def numbers(offset, name, conv, lo, hi, dtype):
+        # annotation signals carry no samples to scale: their ranges are not used
+        vals = []
+        for i, t in enumerate(col(offset, 8)):
+            if i in ann:
+                try:
+                    v = conv(t, name, path, lo, hi, labels[i])
+                except HeaderError:
+                    v = 0
+            else:
+                v = conv(t, name, path, lo, hi, labels[i])
+            vals.append(v)
+        return np.array(vals, dtype=dtype)
+
+    pmin = numbers(104, "physical minimum", float_field, -MAX_PHYSICAL, MAX_PHYSICAL, np.float64)
+    pmax = numbers(112, "physical maximum", float_field, -MAX_PHYSICAL, MAX_PHYSICAL, np.float64)
+    dmin = numbers(120, "digital minimum", int_field, dlo, dhi, np.int64)
+    dmax = numbers(128, "digital maximum", int_field, dlo, dhi, np.int64)
     prefilters = col(136, 80)
-    spr = np.array([_num(x, "samples per record", path) for x in col(216, 8)], dtype=np.int64)
-    n_rec = int(_num(_field(fixed[236:244], "", path), "number of data records", path))
-    dur = _num(_field(fixed[244:252], "", path), "data record duration", path)
+    spr = np.array([int_field(t, "samples per record", path, 0, 1 << 24, labels[i])
+                    for i, t in enumerate(col(216, 8))], dtype=np.int64)
+    n_rec = int_field(_field(fixed[236:244], "", path), "number of data records", path, -1, 1 << 40)
+    dur = float_field(_field(fixed[244:252], "", path), "data record duration", path, 0.0, MAX_RECORDING_S)
+    if n_rec == 0:
+        raise RecordingError(f"{path}: the header declares 0 data records, so the file holds no signal to score.")
     start = _parse_start(_field(fixed[168:176], "", path), _field(fixed[176:184], "", path),
                          _field(fixed[88:168], "", path), path)
     h = EdfHeader(path, bdf, file_type, start, hdr_bytes, n_rec, dur, labels, units, transducers,
                   prefilters, pmin, pmax, dmin, dmax, spr, declared_records=n_rec)
-    if hdr_bytes != 256 * (ns + 1):
-        raise RecordingError(f"{path}: header says it is {hdr_bytes} bytes but {ns} signals need "
-                             f"{256 * (ns + 1)}; the header is corrupt.")
-    complete = (size - hdr_bytes) // h.record_bytes if h.record_bytes else 0
-    if n_rec == -1:
-        h.n_records = complete
-    elif n_rec == 0:
-        raise RecordingError(f"{path}: the header declares 0 data records, so the file holds no signal to score.")
-    elif complete < n_rec:
-        raise RecordingError(
-            f"{path}: file is truncated: the header declares {n_rec} data records of {dur:g} s "
-            f"({n_rec * dur / 3600:.2f} h) but only {complete} complete records "
-            f"({complete * dur / 3600:.2f} h) are present.")
-    bad = [labels[i] for i in range(ns) if dmax[i] <= dmin[i] and i not in h.annotation_indices]
-    if bad:
-        raise RecordingError(f"{path}: channel '{bad[0]}' has digital maximum <= digital minimum; the header is corrupt.")
+    inverted = check_ranges(path, bdf, labels, ann, pmin, pmax, dmin, dmax)
+    h.n_records = check_layout(path, size, hdr_bytes, n_rec, h.record_bytes, dur, spr, labels, ann)
+    if h.n_records == 0:
+        raise RecordingError(f"{path}: the file holds no complete data record, so there is no signal to score.")
+    extra = size - hdr_bytes - h.n_records * h.record_bytes
+    if 0 < extra:
+        warnings.warn(f"{path}: {extra} bytes after the last complete data record (less than one record) "
+                      "are ignored.", UserWarning, stacklevel=3)
+    if inverted:
+        i = inverted[0]
+        warnings.warn(f"{path}: {len(inverted)} channels ('{labels[i]}' first) have physical maximum < "
+                      f"physical minimum ({pmax[i]:g} < {pmin[i]:g}), a negative amplifier gain that the EDF "
+                      "specification allows; their samples are scaled (inverted) accordingly.",
+                      UserWarning, stacklevel=3)
     return h
 
 
@@ -209,28 +229,69 @@ def _digital_reader(h: EdfHeader, i: int):
     return read, chunks
 
 
+_TAL_ONSET = re.compile(r"^[+-]\d+(\.\d*)?$")  # EDF+: '+' or '-', digits, optional decimals
+
+
+def tal_time(text: str, duration: bool = False) -> float | None:
+    """A TAL onset (``+12.5``, ``-0.3``: signed) or duration (``2.5``) as EDF+ writes it, else None.
+
+    Python's ``float`` would also take ``+1e20``, ``nan`` or ``+1_000``, which no EDF+ writer
+    produces: they are refused here so they never become times.
+
+    Examples
+    --------
+    >>> tal_time("+12.5"), tal_time("+1e20"), tal_time("+1_000"), tal_time("12"), tal_time("12", True)
+    (12.5, None, None, None, 12.0)
+    """
+    t = text.strip("\x00 ")
+    if duration:
+        t = "+" + t
+    if not _TAL_ONSET.match(t):
+        return None
+    return float(t)
+
+
 def _record_onsets(h: EdfHeader) -> tuple[np.ndarray | None, float]:
     """First-TAL onset of every record (EDF+ time-keeping) and the sub-second start offset.
 
     Only EDF+D needs every record's onset; for EDF+C the first record gives the start offset and
-    the others follow at record-duration steps.
+    the others follow at record-duration steps, which the last record's onset must confirm (a
+    file whose header lost its '+D' is read as discontinuous, with a warning). Onsets are checked
+    (finite, >= 0, increasing, records not overlapping) before they are used.
     """
     ann = h.annotation_indices
     if not ann or h.n_records == 0:
         return None, 0.0
     start, nbytes = h.signal_span(ann[0])
-    n = h.n_records if h.file_type.endswith("+D") else 1
-    block = np.asarray(RecordMap(h).array[:n, start:start + nbytes])
-    onsets = np.empty(n)
-    for r in range(n):
-        row = block[r].tobytes()
+    rm = RecordMap(h)
+
+    def onset(r: int) -> float:
+        row = np.asarray(rm.array[r, start:start + nbytes]).tobytes()
         end = row.find(b"\x14")
-        try:
-            onsets[r] = float(row[:end].decode("ascii").strip("\x00"))
-        except ValueError:
-            raise RecordingError(f"{h.path}: data record {r} has no valid EDF+ time-keeping annotation.") from None
-    if n < h.n_records:
-        onsets = onsets[0] + np.arange(h.n_records) * h.record_duration
+        v = tal_time(row[:end].decode("ascii", "replace")) if end > 0 else None
+        if v is None:
+            raise RecordingError(f"{h.path}: data record {r} has no valid EDF+ time-keeping annotation "
+                                 f"(it starts {row[:max(end, 0)][:20]!r}).")
+        return v
+
+    first, last = onset(0), onset(h.n_records - 1)
+    expected = first + (h.n_records - 1) * h.record_duration
+    if h.file_type.endswith("+D") or abs(last - expected) > 1e-6:
+        onsets = np.array([onset(r) for r in range(h.n_records)])
+    else:
+        onsets = first + np.arange(h.n_records) * h.record_duration
+    if not h.file_type.endswith("+D") and abs(last - expected) > 1e-6:
+        step = np.diff(onsets)
+        if not np.isclose(step, h.record_duration, rtol=0, atol=1e-6).any():
+            raise HeaderError(f"{h.path}: header field 'data record duration' is {h.record_duration:g} s but the "
+                              f"time-keeping annotations start records {np.median(step):g} s apart; the "
+                              "header is corrupt.")
+        # contiguous records with gaps between some: an EDF+D whose header lost its '+D'
+        warnings.warn(f"{h.path}: the header says '{h.file_type}' but the data records' time-keeping "
+                      f"annotations show gaps (the last record starts at {last:g} s, not {expected:g} s); "
+                      "it is read as discontinuous.", UserWarning, stacklevel=3)
+        h.file_type = h.file_type[:3] + "+D"
+    check_record_onsets(h.path, onsets, h.record_duration)
     return onsets, float(onsets[0])
 
 
@@ -238,7 +299,8 @@ def parse_tals(h: EdfHeader, sub: float) -> list[tuple[float, float, str]]:
     """All EDF+ annotations from the TALs of every record (the time-keeping TALs left out).
 
     Onsets are returned relative to the first sample (the sub-second start ``sub`` removed), as
-    pyedflib and MNE report them. Used when pyedflib refuses a file (EDF+D).
+    pyedflib and MNE report them. Used when pyedflib refuses a file (EDF+D). TALs whose onset or
+    duration is not written as the EDF+ specification says are skipped.
     """
     out = []
     rm = RecordMap(h)
@@ -256,12 +318,11 @@ def parse_tals(h: EdfHeader, sub: float) -> list[tuple[float, float, str]]:
                     texts = [t.decode("utf-8", "replace") for t in parts[1:] if t]
                     if k == 0 and not texts:
                         continue  # the record's time-keeping TAL
-                    try:
-                        o = float(onset) - sub
-                        d = float(dur) if dur else 0.0
-                    except ValueError:
+                    o = tal_time(onset)
+                    d = tal_time(dur, duration=True) if dur else 0.0
+                    if o is None or d is None:
                         continue
-                    out += [(o, d, t) for t in texts]
+                    out += [(o - sub, d, t) for t in texts]
     return sorted(out, key=lambda a: a[0])
 
 
@@ -324,27 +385,33 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
     200.0
     """
     from .._logging import set_log_level
+    from .checks import bound_events, distinct_labels
     set_log_level(verbose)
     path = os.fspath(path)
-    try:
-        h = parse_header(path)
-    except RecordingError as err:
-        if "0 data records" in str(err) or "truncated" in str(err) or "not an EDF" in str(err):
-            raise
-        return _read_with_mne(path, channels, roles, err)
+    h = parse_header(path)
     onsets, sub = _record_onsets(h)
     start = h.start + _dt.timedelta(seconds=sub) if h.start is not None else None
     rec_onsets = None if onsets is None else onsets - sub
+    n_ann = len(h.annotation_indices)
+    span = h.n_records * h.record_duration if onsets is None else float(onsets[-1] - sub + h.record_duration)
     ann: list = []
-    if annotations and h.annotation_indices:
-        ann = _annotations(h, sub)
+    if annotations and n_ann and n_ann == len(h.labels):  # annotation-only: no span to bound by
+        ann = bound_events(_annotations(h, sub), path)
+    elif annotations and n_ann:
+        ann = bound_events(_annotations(h, sub), path, -h.record_duration, span, " (the recording)")
+    labels, renamed = distinct_labels([lab for i, lab in enumerate(h.labels)
+                                       if i not in h.annotation_indices], path)
+    by_role = dict((v, k) for k, v in (roles or {}).items())
     chans: dict[str, Channel] = {}
-    for i, lab in enumerate(h.labels):
+    k = -1
+    for i, raw_lab in enumerate(h.labels):
         if i in h.annotation_indices:
             continue
+        k += 1
+        lab = labels[k]
         read_all, read_chunks = _digital_reader(h, i)
-        fs = h.spr[i] / h.record_duration if h.record_duration > 0 else float(h.spr[i])
-        role = (dict((v, k) for k, v in (roles or {}).items())).get(lab) or role_of(lab)
+        fs = h.spr[i] / h.record_duration
+        role = by_role.get(lab) or (None if lab in renamed else role_of(lab))
         fac = unit_factor(h.units[i])
         if fac is None:
             fac = infer_factor(lab, h.units[i], h.phys_min[i], h.phys_max[i], path) \
@@ -354,9 +421,7 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
                              dig_min=int(h.dig_min[i]), dig_max=int(h.dig_max[i]),
                              transducer=h.transducers[i], prefilter=h.prefilters[i],
                              _digital=read_all, _chunks=read_chunks,
-                             n_samples=int(h.spr[i] * h.n_records))
-    if len(set(h.labels)) != len(h.labels):
-        logger.warning("%s: duplicate channel labels; later ones shadow earlier ones", path)
+                             n_samples=int(h.spr[i] * h.n_records), auto_role=lab not in renamed)
     chans = _select(chans, channels, roles, path)
     rec = Recording(channels=chans, start=start, source=path, file_type=h.file_type,
                     record_duration=h.record_duration,
@@ -370,28 +435,8 @@ def _select(chans: dict, wanted: Sequence[str] | None, roles, path: str) -> dict
     if wanted is None:
         return chans
     from .channels import assign_roles, require_role
-    r = assign_roles(chans.keys(), roles)
+    r = assign_roles(chans.keys(), roles, exclude=[k for k, c in chans.items() if not c.auto_role])
     keep = []
     for w in wanted:
         keep.append(w if w in chans else require_role(r, w, chans.keys(), path))
     return {k: chans[k] for k in chans if k in keep}
-
-
-def _read_with_mne(path: str, channels, roles, err: Exception) -> Recording:
-    """Fallback for files our header parser rejects but MNE accepts (warns, resamples to one rate)."""
-    import mne
-    warnings.warn(f"{path}: {err} Falling back to MNE's reader, which resamples every channel to "
-                  "the highest rate.", UserWarning, stacklevel=3)
-    try:
-        raw = mne.io.read_raw_edf(path, preload=False, verbose="error") if not path.lower().endswith(".bdf") \
-            else mne.io.read_raw_bdf(path, preload=False, verbose="error")
-    except Exception as e:  # noqa: BLE001 - MNE raises many types
-        reason = str(err).split(": ", 1)[-1].rstrip(".")
-        raise RecordingError(f"{path}: cannot be read: {reason}; MNE's reader fails on it too "
-                             f"({str(e) or type(e).__name__}).") from None
-    if raw.n_times == 0:
-        raise RecordingError(f"{path}: the file holds no data records, so there is no signal to score.")
-    rec = Recording.from_mne(raw, roles)
-    rec.source, rec.file_type = path, "EDF (via MNE)"
-    rec.channels = _select(rec.channels, channels, roles, path)
-    return rec

@@ -12,22 +12,27 @@ from .units import VOLTAGE_ROLES
 
 def recording_from_raw(cls, raw, roles: Mapping[str, str] | None):
     from .channels import role_of
+    from .checks import bound_events, check_rate, sanitize_samples
     from .recording import Channel
 
     data = raw.get_data()  # volts for EEG/EMG/EOG/ECG channels
     types = raw.get_channel_types()
     chans = {}
     voltage_types = {"eeg", "emg", "eog", "ecg", "seeg", "misc"}
+    source = str(raw.filenames[0]) if raw.filenames and raw.filenames[0] else "<mne.Raw>"
+    fs = check_rate(raw.info["sfreq"], raw.ch_names[0] if raw.ch_names else "?", source)
+    by_role = dict((v, k) for k, v in (roles or {}).items())
     for i, lab in enumerate(raw.ch_names):
-        role = (roles or {}).get(lab) or role_of(lab)
+        role = by_role.get(lab) or role_of(lab)
         volts = types[i] in voltage_types and (types[i] != "misc" or role in VOLTAGE_ROLES)
         fac = 1e6 if volts else 1.0
-        chans[lab] = Channel(label=lab, fs=float(raw.info["sfreq"]), unit="V" if volts else "",
-                             unit_factor=fac, _data=data[i] * fac, n_samples=data.shape[1])
-    ann = [(float(a["onset"]) - raw.first_time, float(a["duration"]), str(a["description"]))
-           for a in raw.annotations]
+        x, bad = sanitize_samples(data[i] * fac, fs, lab, source)
+        chans[lab] = Channel(label=lab, fs=fs, unit="V" if volts else "",
+                             unit_factor=fac, _data=x, n_samples=data.shape[1], bad_intervals=bad)
+    ann = bound_events([(float(a["onset"]) - raw.first_time, float(a["duration"]), str(a["description"]))
+                        for a in raw.annotations], source)
     start = raw.info.get("meas_date")
-    rec = cls(channels=chans, start=start, source=str(raw.filenames[0]) if raw.filenames and raw.filenames[0] else "<mne.Raw>",
+    rec = cls(channels=chans, start=start, source=source,
               file_type="mne.Raw", annotations=ann, role_overrides=roles)
     return rec
 

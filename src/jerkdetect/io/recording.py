@@ -7,7 +7,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ChannelError
+from ..errors import ChannelError, InputError
 from .channels import ROLES, assign_roles, require_role
 
 
@@ -18,6 +18,8 @@ class Channel:
     ``data`` is float64 in µV for voltage channels (``unit_factor`` converts the declared unit),
     and in the declared unit for others (SpO2 %, flow...). The EDF digital samples stay available
     (``digital``, ``gain``, ``offset``) so compiled kernels can scale on the fly without a float copy.
+    ``bad_intervals`` (seconds) are stretches whose samples were NaN, infinite or absurd: they
+    were replaced before any kernel saw them and are unscorable.
     """
 
     label: str
@@ -36,6 +38,8 @@ class Channel:
     _digital: Callable[[], np.ndarray] | None = field(default=None, repr=False)
     _chunks: Callable | None = field(default=None, repr=False)
     n_samples: int = 0
+    bad_intervals: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
+    auto_role: bool = True  # False for a repeated label: its role must be named explicitly
 
     @property
     def gain(self) -> float:
@@ -123,7 +127,8 @@ class Recording:
     roles: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.roles = assign_roles(self.channels.keys(), self.role_overrides)
+        self.roles = assign_roles(self.channels.keys(), self.role_overrides,
+                                  exclude=[k for k, c in self.channels.items() if not c.auto_role])
         for role, labs in self.roles.items():
             for lab in labs:
                 if self.channels[lab].role is None:
@@ -207,17 +212,39 @@ class Recording:
                     units: str | Mapping[str, str] = "uV", start: _dt.datetime | None = None,
                     roles: Mapping[str, str] | None = None,
                     annotations: Sequence[tuple[float, float, str]] = ()) -> "Recording":
-        """Build a recording from NumPy arrays, each with its own sampling rate and unit."""
-        from .units import unit_factor
+        """Build a recording from NumPy arrays, each with its own sampling rate and unit.
+
+        Rates must be finite and positive; voltage channels (legs, chin, EEG, EOG, ECG) need a
+        voltage unit (``"uV"``, ``"mV"``, ``"V"``, ``"nV"``: ``raw.get_data()`` gives volts, so
+        pass ``units="V"``). NaN, infinite or absurd samples are replaced and their stretches
+        marked unscorable (``Channel.bad_intervals``), with a warning.
+        """
+        from .checks import as_samples, bound_events, check_rate, sanitize_samples
+        from .units import VOLTAGE_ROLES, unit_factor
+        from .channels import role_of
+        source = "<arrays>"
+        if not isinstance(signals, Mapping) or not signals:
+            raise InputError(f"{source}: signals must be a non-empty dict label -> samples.")
+        for name, m in (("fs", fs), ("units", units)):
+            if isinstance(m, Mapping):
+                missing = [lab for lab in signals if lab not in m]
+                if missing:
+                    raise InputError(f"{source}: {name} has no entry for channel '{missing[0]}'.")
         chans = {}
         for lab, arr in signals.items():
-            f = fs[lab] if isinstance(fs, Mapping) else fs
+            lab = str(lab)
+            f = check_rate(fs[lab] if isinstance(fs, Mapping) else fs, lab, source)
             u = units[lab] if isinstance(units, Mapping) else units
-            fac = unit_factor(u)
-            a = np.asarray(arr, dtype=np.float64).reshape(-1)
-            chans[lab] = Channel(label=lab, fs=float(f), unit=u, unit_factor=fac or 1.0,
-                                 _data=a * (fac or 1.0), n_samples=a.size)
-        return cls(channels=chans, start=start, role_overrides=roles, annotations=list(annotations))
+            fac = unit_factor(str(u))
+            role = (dict((v, k) for k, v in (roles or {}).items())).get(lab) or role_of(lab)
+            if fac is None and role in VOLTAGE_ROLES:
+                raise InputError(f"{source}: channel '{lab}' ({role}) has unit {u!r}, not a voltage unit; "
+                                 "use 'uV', 'mV', 'V' or 'nV'.")
+            a, bad = sanitize_samples(as_samples(arr, lab, source), f, lab, source)
+            chans[lab] = Channel(label=lab, fs=f, unit=str(u), unit_factor=fac or 1.0,
+                                 _data=a * (fac or 1.0), n_samples=a.size, bad_intervals=bad)
+        ann = bound_events(annotations, source)
+        return cls(channels=chans, start=start, role_overrides=roles, annotations=ann)
 
     @classmethod
     def from_mne(cls, raw, roles: Mapping[str, str] | None = None) -> "Recording":

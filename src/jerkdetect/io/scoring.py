@@ -94,7 +94,12 @@ class Scoring:
 def scoring_from_events(events, source: str, fmt: str, epoch_length: float | None = None,
                         hypnogram: Hypnogram | None = None, start=None,
                         arousal_scored: bool | None = None, resp_scored: bool | None = None) -> Scoring:
-    """Classify (onset, duration, description) events into a :class:`Scoring`."""
+    """Classify (onset, duration, description) events into a :class:`Scoring`.
+
+    Events with a non-finite or absurd time are dropped with a counted warning first.
+    """
+    from .checks import bound_events
+    events = bound_events(events, source)
     stages, ar, resp, kinds, lm, sides, plm_label = [], [], [], [], [], [], []
     lights_off = lights_on = None
     for onset, dur, desc in events:
@@ -129,6 +134,15 @@ def scoring_from_events(events, source: str, fmt: str, epoch_length: float | Non
                    lights_on, list(events), start,
                    bool(ar) if arousal_scored is None else arousal_scored or bool(ar),
                    bool(resp) if resp_scored is None else resp_scored or bool(resp))
+
+
+def scoring_from_yasa(hyp, recording=None) -> Scoring:
+    """A :class:`Scoring` from a ``yasa.Hypnogram``: its start time (when set) aligns it to the recording."""
+    h = Hypnogram.from_yasa(hyp)
+    start = getattr(hyp, "start", None)
+    start = None if start is None else __import__("pandas").Timestamp(start).to_pydatetime()
+    sc = Scoring("yasa.Hypnogram", "yasa", h, start=start)
+    return align_to_recording(sc, recording) if recording is not None else sc
 
 
 def drop_plm_markers(lm: list, sides: list, plm_label: list) -> tuple[list, list]:
@@ -175,7 +189,7 @@ def _sniff(path: str) -> str:
         return "xml"
     ext = os.path.splitext(path)[1].lower()
     first_line = text.splitlines()[0] if text else ""
-    if ext in (".csv", ".tsv") or "\t" in first_line:
+    if ext in (".csv", ".tsv") or "\t" in first_line or first_line.lower().startswith("onset"):
         return "table"
     return "text"
 
@@ -212,13 +226,22 @@ def read_scoring(path: str | os.PathLike, recording=None, epoch_length: float | 
         raise
     except Exception as e:  # noqa: BLE001 - any parse failure becomes one clear sentence
         raise ScoringFileError(f"{path}: cannot be read as a {kind} scoring file ({type(e).__name__}: {e}).") from None
+    if (sc.hypnogram is None or sc.hypnogram.n_epochs == 0) and not (
+            len(sc.arousals) or len(sc.respiratory) or len(sc.leg_movements)):
+        raise ScoringFileError(f"{path}: holds no sleep stage, arousal, respiratory event or leg movement that "
+                               f"jerkdetect recognises ({len(sc.events)} events read as {kind}).")
     if recording is not None:
         sc = align_to_recording(sc, recording)
     return sc
 
 
 def align_to_recording(sc: Scoring, recording) -> Scoring:
-    """Shift a scoring onto the recording clock by start timestamps and fit its hypnogram."""
+    """Shift a scoring onto the recording clock by start timestamps, bound it to the recording.
+
+    Arousals, respiratory events and leg movements that start outside the recording are dropped
+    with one counted warning; the hypnogram is fitted (:meth:`Hypnogram.fit_to`). A hypnogram
+    with no epoch inside the recording is an error that gives both start dates.
+    """
     if sc.start is not None and recording.start is not None:
         a = sc.start.replace(tzinfo=None)
         b = recording.start.replace(tzinfo=None)
@@ -226,6 +249,32 @@ def align_to_recording(sc: Scoring, recording) -> Scoring:
         if sc.format == "nsrr" and abs(delta) >= 86400:  # NSRR gives clock time only
             delta = ((delta + 43200) % 86400) - 43200
         sc = sc.shift(round(delta, 6))
+    dur = recording.duration
+    dropped = 0
+    for name in ("arousals", "respiratory", "leg_movements"):
+        ev = getattr(sc, name)
+        keep = (ev[:, 0] >= -1e-6) & (ev[:, 0] < dur) if ev.size else np.zeros(0, bool)
+        dropped += int((~keep).sum())
+        if (~keep).any():
+            setattr(sc, name, ev[keep])
+            if name == "respiratory":
+                sc.respiratory_kinds = [k for k, ok in zip(sc.respiratory_kinds, keep) if ok]
+            if name == "leg_movements":
+                sc.leg_sides = [k for k, ok in zip(sc.leg_sides, keep) if ok]
+    if dropped:
+        import warnings
+        warnings.warn(f"{sc.source}: {dropped} scored events (arousals, respiratory events, leg movements) "
+                      f"start outside the {dur:.0f}-s recording {recording.source} and were dropped.",
+                      UserWarning, stacklevel=3)
+    h = sc.hypnogram
+    if h is not None and h.n_epochs and (h.end <= 0 or h.start >= dur):
+        when = (f"the scoring starts {sc.start} and the recording {recording.start}"
+                if sc.start is not None and recording.start is not None else
+                f"the hypnogram covers {h.start:g}..{h.end:g} s and the recording 0..{dur:g} s")
+        raise ScoringFileError(f"{sc.source}: the hypnogram does not overlap the recording {recording.source} "
+                               f"({when}); it belongs to another night.")
+    if h is not None and h.n_epochs == 0:
+        sc.hypnogram = None
     if sc.hypnogram is not None:
-        sc.hypnogram = sc.hypnogram.fit_to(recording.duration, recording.source)
+        sc.hypnogram = sc.hypnogram.fit_to(dur, recording.source)
     return sc

@@ -74,12 +74,30 @@ def read_nsrr(path: str, epoch_length=None) -> Scoring:
     return sc
 
 
+def read_utf8(path: str) -> str:
+    """The file as text; a file that is not UTF-8 is refused in one sentence naming the byte."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ScoringFileError(f"{path}: is not UTF-8 text (byte {e.start} is {raw[e.start:e.start + 1]!r}); "
+                               "save it as UTF-8.") from None
+
+
 def read_table(path: str, epoch_length=None) -> Scoring:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        sample = f.read(4096)
-        f.seek(0)
-        delim = "\t" if "\t" in sample.splitlines()[0] else ","
-        rows = list(csv.DictReader(f, delimiter=delim))
+    """CSV/TSV event table (``onset``, ``duration``, ``description``/``trial_type``/``stage``), or a
+    stage column with or without a header; tab, comma or semicolon separated."""
+    text = read_utf8(path)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise ScoringFileError(f"{path}: the table is empty.")
+    first = lines[0]
+    delim = max(("\t", ";", ","), key=first.count) if any(c in first for c in "\t;,") else ","
+    cells = [c.strip() for c in first.split(delim)]
+    if len(cells) == 1 and parse_stage(cells[0]) is not None:  # one stage per line, no header
+        return read_stage_list(path, epoch_length, [ln.strip().strip(delim) for ln in lines])
+    rows = list(csv.DictReader(lines, delimiter=delim))
     if not rows:
         raise ScoringFileError(f"{path}: the table has a header but no rows.")
     cols = {c.lower().strip(): c for c in rows[0].keys() if c}
@@ -89,15 +107,17 @@ def read_table(path: str, epoch_length=None) -> Scoring:
         return read_stage_list(path, epoch_length, [r[cols["stage"]] for r in rows])
     if "onset" not in cols or desc_col is None:
         raise ScoringFileError(f"{path}: an event table needs 'onset' and 'description' (or "
-                               f"'trial_type'/'stage') columns; it has {', '.join(cols.values())}.")
+                               f"'trial_type'/'stage') columns, or one stage per line; its header is "
+                               f"{', '.join(cols.values())}.")
     dcol = cols.get("duration")
     events = []
     for i, r in enumerate(rows):
         try:
             dur = float(r[dcol]) if dcol and r[dcol] not in ("", "n/a", None) else 0.0
-            events.append((float(r[cols["onset"]]), dur, r[desc_col]))
-        except ValueError:
-            raise ScoringFileError(f"{path}: row {i + 2} has onset '{r[cols['onset']]}', not a number.") from None
+            events.append((float(r[cols["onset"]]), dur, r[desc_col] or ""))
+        except (TypeError, ValueError):
+            raise ScoringFileError(f"{path}: row {i + 2} has onset '{r[cols['onset']]}' and duration "
+                                   f"'{r.get(dcol) if dcol else ''}', not numbers.") from None
     return scoring_from_events(events, path, "table", epoch_length or 30.0)
 
 
@@ -105,16 +125,15 @@ def read_stage_list(path: str, epoch_length=None, lines=None) -> Scoring:
     """One stage per line (``W``, ``N2``, ``2``, ``REM``...), optional ``# epoch_length=30`` header."""
     ep = epoch_length
     if lines is None:
-        with open(path, encoding="utf-8-sig") as f:
-            lines = []
-            for ln in f:
-                s = ln.strip()
-                if s.startswith("#"):
-                    if "epoch" in s and "=" in s:
-                        ep = float(s.split("=")[1])
-                    continue
-                if s:
-                    lines.append(s.split()[-1] if len(s.split()) > 1 and parse_stage(s) is None else s)
+        lines = []
+        for ln in read_utf8(path).splitlines():
+            s = ln.strip()
+            if s.startswith("#"):
+                if "epoch" in s and "=" in s:
+                    ep = float(s.split("=")[1])
+                continue
+            if s:
+                lines.append(s.split()[-1] if len(s.split()) > 1 and parse_stage(s) is None else s)
     hyp = Hypnogram.from_labels(lines, ep or 30.0, source=path)
     return Scoring(path, "stages", hyp)
 

@@ -36,6 +36,14 @@ def periodicity_index(imi: np.ndarray, lo: float = 10.0, hi: float = 90.0, min_r
     return count / imi.size
 
 
+def count_lm(lm, mask: np.ndarray | None = None) -> int:
+    """The one definition of an LM count: candidate leg movements (AASM 2012: every LM of
+    0.5-10 s; WASM 2016: CLMs), periodic or not; WASM's long non-candidate LMs are not counted.
+    Used by ``summary()["n_lm"]``, ``ScoringResult.n_lm`` and its repr, and ``compare(label="lm")``.
+    """
+    return int(np.sum(lm.candidate if mask is None else lm.candidate & mask))
+
+
 def _in_lights(lm, hyp: Hypnogram | None) -> np.ndarray:
     """LMs starting between lights off and lights on (all of them without a hypnogram)."""
     if hyp is None:
@@ -111,8 +119,30 @@ def night_indices(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerks: dic
     out["n_wake_to_sleep_transitions"] = ntr
     out["hypnic_jerks_per_transition"] = nj / ntr if ntr else None
     out["hypnic_jerks_with_arousal"] = int(np.sum(jerks["arousal"])) if has_arousals else None
-    out["null_reasons"] = reasons
+    out["null_reasons"] = {**reasons, **_null_reasons(out, reasons, hyp, sleep_s, wake_s, has_arousals)}
     return out
+
+
+def _null_reasons(out: dict, known: dict, hyp, sleep_s: float, wake_s: float, has_arousals: bool) -> dict:
+    """A reason for every null index that has none yet: a null is never left unexplained."""
+    if hyp is None:
+        base = "no hypnogram: sleep and wake time are unknown"
+        sleep = wake = base
+    else:
+        tst = hyp.tst / 60
+        sleep = ("the hypnogram has no sleep epoch inside the recording (TST 0)" if tst <= 0 else
+                 f"no scorable sleep time: all {tst:.1f} min of sleep fall in unscorable leg EMG or gaps")
+        wake = "no scorable wake time between lights off and lights on"
+    why = {"plms_index": sleep, "lm_index": sleep, "plms_index_incl_respiratory": sleep,
+           "plms_nonresp_index": sleep, "plms_arousal_index": sleep if has_arousals else
+           "no arousal scoring in the annotations", "plmw_index": wake,
+           "imi_median_s": "no inter-movement interval in sleep", "imi_iqr_s": "no inter-movement interval in sleep",
+           "imi_fraction_under_10s": "no inter-movement interval in sleep",
+           "hypnic_jerks_per_transition": "no wake-to-sleep transition in the hypnogram" if hyp is not None
+           else "no hypnogram: wake-to-sleep transitions are unknown",
+           "hypnic_jerks_with_arousal": "no arousal scoring in the annotations"}
+    return {k: why.get(k, "not computable for this night") for k, v in out.items()
+            if v is None and k not in known and k != "null_reasons"}
 
 
 def indices_by_stage(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerk_stage: np.ndarray,

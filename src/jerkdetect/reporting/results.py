@@ -14,6 +14,24 @@ from ..rules.base import LegMovements
 
 EVENT_COLUMNS = ("onset", "duration", "label", "side", "stage", "arousal", "respiratory", "series",
                  "imi", "peak_uv")
+# What each label selects among the event rows. An "LM" is a candidate leg movement under the
+# rule set (AASM 2012: every LM of 0.5-10 s; WASM 2016: a CLM), periodic or not: the rows
+# labelled 'lm' and 'plm'. Non-candidate long movements ('lm_long', WASM) are counted apart.
+LABEL_ROWS = {"lm": ("lm", "plm"), "plm": ("plm",), "lm_long": ("lm_long",), "hypnic_jerk": ("hypnic_jerk",)}
+
+
+def label_rows(label: str) -> tuple[str, ...]:
+    """Row labels selected by ``label`` (case-insensitive); an unknown label raises, closest first.
+
+    Examples
+    --------
+    >>> label_rows("LM")
+    ('lm', 'plm')
+    """
+    from .._names import check_names
+    key = str(label).strip().lower()
+    check_names([key], LABEL_ROWS, "event label")
+    return LABEL_ROWS[key]
 
 
 def _fmt(v) -> str:
@@ -117,14 +135,23 @@ class ScoringResult:
             raise ValueError("by must be None or 'stage'")
         return dict(self.indices)
 
+    @property
+    def n_lm(self) -> int:
+        """Number of LMs: candidate leg movements (see ``LABEL_ROWS``), the one count that the
+        repr, ``summary()["n_lm"]``, ``onsets("lm")`` and ``compare(label="lm")`` all use."""
+        from .indices import count_lm
+        return count_lm(self.lm)
+
     def _rows(self, label: str) -> list[dict]:
-        """Event rows of one kind: 'lm' (every leg movement: lm, plm, lm_long), 'plm', 'hypnic_jerk'."""
-        kinds = ("lm", "plm", "lm_long") if label == "lm" else (label,)
+        """Event rows of one kind: 'lm' (candidate LMs, periodic or not), 'plm', 'lm_long', 'hypnic_jerk'."""
+        kinds = label_rows(label)
         return [r for r in self.event_rows() if r["label"] in kinds]
 
     def get_mask(self, fs: float, label: str = "plm", n_samples: int | None = None) -> np.ndarray:
-        """Boolean mask at ``fs`` Hz that is True during events of ``label`` ('lm', 'plm', 'hypnic_jerk')."""
+        """Boolean mask at ``fs`` Hz that is True during events of ``label`` ('lm', 'plm', 'lm_long', 'hypnic_jerk')."""
+        from ..io.checks import check_rate
         rows = self._rows(label)
+        fs = check_rate(fs, label, "get_mask")
         dur = self.info.get("duration_s", max((r["onset"] + r["duration"] for r in rows), default=0))
         n = n_samples if n_samples is not None else int(round(dur * fs))
         mask = np.zeros(n, bool)
@@ -192,7 +219,7 @@ class ScoringResult:
         return plot_imi_histogram(self, ax=ax)
 
     def onsets(self, label: str = "lm") -> np.ndarray:
-        """Onsets of one kind of event: 'lm' (every leg movement), 'plm', 'hypnic_jerk'."""
+        """Onsets of one kind of event: 'lm' (candidate LMs), 'plm', 'lm_long', 'hypnic_jerk'."""
         return np.array([r["onset"] for r in self._rows(label)])
 
     def compare(self, reference, label: str = "lm", tolerance: float = 0.5) -> dict:
@@ -254,7 +281,7 @@ class ScoringResult:
         i = self.indices
         pl = i.get("plms_index")
         nj = i.get("n_hypnic_jerks")
-        return (f"<ScoringResult | {self.info.get('rules', {}).get('name', '?')}: {len(self.lm)} LMs, "
+        return (f"<ScoringResult | {self.info.get('rules', {}).get('name', '?')}: {self.n_lm} LMs, "
                 f"{i.get('n_plm', 0)} PLMs, PLMS index {pl if pl is None else round(pl, 1)}, "
                 f"{'hypnic jerks not scored' if nj is None else f'{nj} hypnic jerks'}>")
 

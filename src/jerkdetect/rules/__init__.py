@@ -10,13 +10,28 @@ RULESETS = {"aasm2012": AASM2012, "wasm2016": WASM2016}
 
 def get_rules(rules: str | RuleSet = "wasm2016", **params) -> RuleSet:
     """Return a rule-set object by name (``"wasm2016"``, ``"aasm2012"``) with parameter overrides."""
+    from dataclasses import fields
+
+    from .._names import check_names
     if isinstance(rules, RuleSet):
+        if params:
+            from dataclasses import replace
+            check_names(params, rule_param_names(rules), "rule parameter", rules.name)
+            return replace(rules, **params)
         return rules
-    try:
-        return RULESETS[rules.lower()](**params)
-    except KeyError:
-        raise ValueError(f"unknown rule set '{rules}'; choose from {', '.join(RULESETS)}") from None
+    check_names([str(rules).lower()], RULESETS, "rule set")
+    cls = RULESETS[str(rules).lower()]
+    check_names(params, [f.name for f in fields(cls) if f.name != "name"], "rule parameter", cls.name)
+    return cls(**params)
+
+
+def rule_param_names(rules: str | RuleSet = "wasm2016") -> list[str]:
+    """Names of the parameters a rule set takes (``min_imi_s``, ``max_imi_s``...)."""
+    from dataclasses import fields
+    cls = rules if isinstance(rules, RuleSet) else RULESETS[str(rules).lower()]
+    return [f.name for f in fields(cls) if f.name != "name"]
 
 
 __all__ = ["AASM2012", "HypnicJerkRule", "LegMovements", "MonolateralLMs", "RULESETS", "RuleSet",
-           "WASM2016", "associate", "get_rules", "inside_intervals", "overlaps_window", "series_ids"]
+           "WASM2016", "associate", "get_rules", "inside_intervals", "overlaps_window", "rule_param_names",
+           "series_ids"]
