@@ -57,18 +57,37 @@ def cmd_info(a) -> int:
 def cmd_score(a) -> int:
     from . import score
     res = score(a.recording, annotations=a.annotations, rules=a.rules, channels=_channels(a.channel),
-                leg_movements="scoring" if a.from_scoring else "emg", verbose="INFO" if a.verbose else None,
-                **_params(a.param))
+                leg_movements="scoring" if a.from_scoring else "emg", arousals=a.arousals,
+                verbose="INFO" if a.verbose else None, **_params(a.param))
     paths = res.write(a.out, _stem(a.recording), export=a.export)
     s = res.summary()
     if not a.quiet:
         print(f"{a.recording}: {res.info['rules']['name']}, annotations from {res.info['annotation_source']}")
+        _print_arousal_source(res)
         for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index",
                   "n_plm_series", "n_hypnic_jerks"):
             v = s.get(k)
             print(f"  {k:<20} {'null (' + s['null_reasons'][k] + ')' if v is None and k in s['null_reasons'] else v if not isinstance(v, float) else round(v, 2)}")
-        print(f"  wrote {paths['events']} and {paths['summary']}")
+        print(f"  wrote {paths['events']}{' and ' + paths['arousals'] if 'arousals' in paths else ''} "
+              f"and {paths['summary']}")
     return 0
+
+
+def _print_arousal_source(res) -> None:
+    src = res.info.get("arousal_source")
+    if src == "detected":
+        d = res.info["arousal_detection"]
+        print(f"  arousals: {d['n']} detected in the EEG ({', '.join(d['channels'])}; rule-based, not an expert)")
+        for note in d["notes"]:
+            print(f"  note: {note}")
+    else:
+        print(f"  arousals: {'from the scoring file' if src == 'scoring' else 'none'}")
+
+
+def _add_arousal_option(p) -> None:
+    p.add_argument("--arousals", default="auto", choices=["auto", "scoring", "detect", "none"],
+                   help="arousal source: the scoring file's when it has them, else detected in the EEG "
+                        "(auto, default); scoring only; always detect; none")
 
 
 def cmd_simulate(a) -> int:
@@ -106,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--channel", action="append", metavar="ROLE=LABEL",
                    help="override a channel role, e.g. --channel leg_left='EMG Tib L'")
     s.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a rule parameter")
+    _add_arousal_option(s)
     s.add_argument("--from-scoring", action="store_true",
                    help="score the leg movements marked in the scoring file instead of the EMG")
     s.add_argument("--out", required=True)
@@ -124,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--dask-local", type=int, metavar="N", help="run on a local Dask cluster of N workers")
     b.add_argument("--channel", action="append", metavar="ROLE=LABEL")
     b.add_argument("--param", action="append", metavar="NAME=VALUE")
+    _add_arousal_option(b)
     b.add_argument("--force", action="store_true", help="rescore nights whose outputs are complete")
     b.add_argument("--quiet", action="store_true", help="no progress bar (for logs)")
     b.add_argument("--no-export", action="store_true",

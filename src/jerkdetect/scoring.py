@@ -9,7 +9,8 @@ from typing import Mapping
 import numpy as np
 
 from ._logging import logger, set_log_level
-from .detection import DetectionParams, detect_channel
+from .arousal_source import check_mode, chin_envelope, choose_arousals
+from .detection import ArousalParams, DetectionParams, detect_channel
 from .errors import ChannelError, ScoringFileError
 from .hypnogram import Hypnogram
 from .io.edf import read_psg
@@ -71,7 +72,8 @@ def _scoring_for(rec: Recording, path: str | None, annotations) -> tuple[Scoring
 
 def score(recording: str | os.PathLike | Recording, annotations=None, rules: str | RuleSet = "wasm2016",
           channels: Mapping[str, str] | None = None, detection: DetectionParams | None = None,
-          hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg",
+          hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg", arousals: str = "auto",
+          arousal_params: ArousalParams | None = None,
           verbose: bool | str | None = None, **rule_params) -> ScoringResult:
     """Score leg movements, PLM series and hypnic jerks in one night.
 
@@ -91,6 +93,14 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     leg_movements : "emg" or "scoring"
         "scoring" scores the leg movements already marked in the scoring file (e.g. Profusion
         ``Limb Movement (Left)``) into series and indices without reading EMG.
+    arousals : "auto" (default), "scoring", "detect" or "none"
+        Where arousals come from: "auto" uses the scoring file's arousals when it has arousal
+        scoring and otherwise detects them in the EEG (needs an EEG channel and a hypnogram);
+        "scoring" never detects; "detect" always detects (the file's arousals are kept for
+        :meth:`ScoringResult.compare_arousals`); "none" leaves arousal links null. The source
+        used is ``info["arousal_source"]`` ("scoring", "detected" or "none").
+    arousal_params : ArousalParams, optional
+        Parameters of the EEG arousal detector.
 
     Returns
     -------
@@ -110,10 +120,11 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     det = detection or DetectionParams()
     hj = hypnic or HypnicJerkRule()
     rs = get_rules(rules, **rule_params)
+    arousal_mode = check_mode(arousals)
     path = None
     if not isinstance(recording, Recording):
         path = os.fspath(recording)
-        want = ["leg_left", "leg_right", "chin", "ecg"] if leg_movements == "emg" else None
+        want = ["leg_left", "leg_right", "chin", "ecg", "eeg"] if leg_movements == "emg" else None
         rec = read_psg(path, roles=channels)
         all_labels = rec.labels
         if want:
@@ -131,7 +142,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     if hyp is None:
         warnings.warn(f"{rec.source}: no hypnogram found (annotation source: {ann_source}); "
                       "sleep/wake indices will be null.", UserWarning, stacklevel=2)
-    arousals = sc.arousals if sc is not None and sc.has_arousals else None
+    scored_arousals = sc.arousals if sc is not None and sc.has_arousals else None
     resp = sc.respiratory if sc is not None and sc.has_respiratory else None
     timings["annotations"] = time.perf_counter() - t
     used: dict[str, str] = {}
@@ -184,8 +195,13 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         sides = np.array([0 if s == "left" else 1 for s in sc.leg_sides])
         mono = MonolateralLMs(lmv[:, 0], lmv[:, 0] + lmv[:, 1], sides)
         used["leg_movements"] = ann_source
+    ta = time.perf_counter()
+    choice = choose_arousals(arousal_mode, scored_arousals, rec, hyp, lambda: chin_envelope(rec, bursts, det),
+                             arousal_params)
+    arousals = choice.arousals
+    timings["arousals"] = time.perf_counter() - ta
     lm = rs.score(mono, resp, arousals)
-    timings["rules"] = time.perf_counter() - t
+    timings["rules"] = time.perf_counter() - t - timings["arousals"]
     t = time.perf_counter()
     # hypnic jerks from brief bursts in chin and legs
     muscle = {"chin": "chin", "leg_left": "left", "leg_right": "right"}
@@ -202,6 +218,8 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     timings["align"] = time.perf_counter() - t
     t = time.perf_counter()
     idx = night_indices(lm, lm_stage, hyp, jerks, unsc, arousals is not None, resp is not None)
+    if arousals is None and hyp is not None and choice.reason:
+        idx["null_reasons"]["plms_arousal_index"] = choice.reason
     idx["unscorable_min"] = {r: bursts[r].unscorable_min for r in unsc_leg}
     idx["recording_gaps_min"] = float(sum(b - a for a, b in rec.gaps()) / 60)
     by_stage = indices_by_stage(lm, lm_stage, hyp, jerk_stage, unsc)
@@ -212,10 +230,13 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         "hypnic_jerk_rule": hj.to_dict(), "channels": used, "annotation_source": ann_source,
         "leg_movement_source": leg_movements,
         "arousal_scoring": arousals is not None, "respiratory_scoring": resp is not None,
+        "arousal_source": choice.source, "arousal_mode": arousal_mode,
+        **({"arousal_detection": choice.info} if choice.detected is not None else {}),
         "hypnogram_notes": list(hyp.notes) if hyp is not None else ["no hypnogram"],
         "mains_hz": {r: b.mains for r, b in bursts.items()},
         "jerkdetect_version": __version__, "timings_s": timings,
     }
     logger.info("scored %s in %.2f s: %d LMs", rec.source, time.perf_counter() - t0, len(lm))
-    return ScoringResult(lm, jerks, hyp, lm_stage, jerk_stage, idx, by_stage, info, bursts, unsc)
+    return ScoringResult(lm, jerks, hyp, lm_stage, jerk_stage, idx, by_stage, info, bursts, unsc,
+                         detected_arousals=choice.detected, scored_arousals=choice.scored)
 

@@ -10,7 +10,7 @@ def run_batch_cli(a) -> int:
     df = score_many(a.inputs, a.out, rules=a.rules, jobs=a.jobs, channels=_channels(a.channel),
                     rule_params=_params(a.param), force=a.force, dask_scheduler=a.dask_scheduler,
                     dask_local=a.dask_local, progress="log" if a.quiet else "bar",
-                    export=not a.no_export)
+                    export=not a.no_export, arousals=a.arousals)
     n_fail = int((df["status"] == "failed").sum())
     counts = df["status"].value_counts().to_dict()
     print(f"{len(df)} nights: {counts.get('ok', 0)} scored, {counts.get('skipped', 0)} already complete, "

@@ -101,7 +101,8 @@ def _run_dask(jobs: list[Job], out: str, settings: dict, force: bool, export: bo
 def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm2016", jobs: int | None = None,
                channels: dict | None = None, rule_params: dict | None = None, detection: dict | None = None,
                force: bool = False, export: bool = True, dask_scheduler: str | None = None,
-               dask_local: int | None = None, client=None, progress: str | None = None):
+               dask_local: int | None = None, client=None, progress: str | None = None,
+               arousals: str = "auto"):
     """Score many nights; write per-night files, ``cohort_summary.tsv`` (+ Parquet), ``errors.tsv``.
 
     Parameters
@@ -120,6 +121,8 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     dask_scheduler, dask_local, client
         Run on a dask.distributed cluster: its scheduler address, a LocalCluster of N workers,
         or an existing ``Client`` (e.g. from a notebook).
+    arousals : "auto", "scoring", "detect" or "none"
+        Arousal source, as for :func:`jerkdetect.score`.
     progress : None, "bar" or "log"
         None: silent (the log still goes to ``out/batch.log``); "bar": a tqdm progress bar with
         nights done/failed, rate and ETA; "log": one line per night on stderr (for log files).
@@ -157,7 +160,8 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         removed = clean_temporaries(out)
         if removed:
             logger.info("removed %d temporary files left by an interrupted run", removed)
-        settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {})}
+        settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {}),
+                    "arousals": arousals}
         logger.info("batch: %d nights, rules %s, out %s", len(job_list), rules, out)
         t0 = time.perf_counter()
         bar = _Progress(len(job_list), progress)

@@ -41,6 +41,7 @@ def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, expor
             res = score(job.recording, annotations=job.annotations, rules=settings["rules"],
                         channels=dict(job.channels) or None,
                         detection=DetectionParams(**settings.get("detection", {})),
+                        arousals=settings.get("arousals", "auto"),
                         **settings.get("rule_params", {}))
         res.info["warnings"] = sorted({str(w.message) for w in caught})
         res.info["batch"] = {"params_hash": p_hash, "input_hash": in_hash}
