@@ -84,6 +84,10 @@ class ArousalParams:
     z_on : float
         ... or, when the night's background is noisier, ``z_on`` robust standard deviations of
         that band's evidence in sleep (MAD x 1.4826), so a noisy band needs a clearer rise.
+    slow_rise_discount : float
+        A rise of delta power is taken off every band's evidence (times this factor): a shift
+        of frequency, not a broadband rise in amplitude (movement, electrode artefact) or a
+        K-complex.
     theta_weight : float
         Theta's log ratio counts at this weight (theta is also the N1/R background).
     spindle_ratio, spindle_beta_margin : float
@@ -126,6 +130,7 @@ class ArousalParams:
     z_on: float = 3.5
     off_ratio: float = 1.6
     theta_weight: float = 0.8
+    slow_rise_discount: float = 1.0
     spindle_ratio: float = 2.0
     spindle_beta_margin: float = 2.0
     muscle_ratio: float = 2.0
@@ -270,6 +275,7 @@ def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: Arou
     log power ratio against its background; a rise better explained by a spindle, muscle
     artefact or a K-complex/slow wave (see the module docstring) counts as no rise (0)."""
     r = np.clip(logp - ref, *p.clip_log)
+    slow = np.maximum(r[:, 0], 0.0) * p.slow_rise_discount
     excess = np.exp(logp) - np.exp(ref)  # µV² above background, per band
     per_hz = excess / width
     d, t, a, s, b, m = range(len(BAND_NAMES))
@@ -282,7 +288,7 @@ def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: Arou
     eb = np.where(beta_ok, r[:, b], np.minimum(r[:, b], 0.0))
     theta_ok = (per_hz[:, t] > per_hz[:, d]) & (excess[:, t] > excess[:, s])
     et = p.theta_weight * np.where(theta_ok, r[:, t], np.minimum(r[:, t], 0.0))
-    return np.column_stack([et, ea, eb])
+    return np.column_stack([et, ea, eb]) - slow[:, None]
 
 
 def band_thresholds(ev: np.ndarray, sleep: np.ndarray, p: ArousalParams) -> np.ndarray:
@@ -322,8 +328,9 @@ def _chin_blocks(env: np.ndarray, env_fs: float, block_s: float = 0.1) -> tuple[
     k = max(1, int(round(block_s * env_fs)))
     m = env.size // k
     c = env[: m * k].reshape(m, k).mean(axis=1) if m else np.zeros(0)
-    if m >= 3:
-        c = np.median(np.stack([np.concatenate([[c[0]], c[:-1]]), c, np.concatenate([c[1:], [c[-1]]])]), axis=0)
+    if m >= 3:  # median of 3 neighbours
+        a, b = np.concatenate([[c[0]], c[:-1]]), np.concatenate([c[1:], [c[-1]]])
+        c = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
     return np.ascontiguousarray(c, dtype=np.float64), env_fs / k
 
 
@@ -389,9 +396,11 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     for lab, (tc, logp, width) in zip(labels, feats):
         muscle_ok = width[BAND_NAMES.index("muscle")] >= 3
         per = []
+        ls = smooth_log_power(logp, p.smooth_windows)
+        ref = stage_background(ls, tc, hypnogram, half)  # also serves the less smoothed series
         for w in (p.smooth_windows, p.edge_windows):
-            ls = smooth_log_power(logp, w)
-            ev = shift_evidence(ls, stage_background(ls, tc, hypnogram, half), width, p, muscle_ok)
+            ev = shift_evidence(smooth_log_power(logp, w) if w != p.smooth_windows else ls, ref, width, p,
+                                muscle_ok)
             if tc.size != t.size or not np.allclose(tc, t, atol=1e-3):
                 ev = np.column_stack([np.interp(t, tc, ev[:, j]) for j in range(ev.shape[1])])
             per.append(ev)

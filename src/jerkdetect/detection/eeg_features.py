@@ -15,6 +15,7 @@ import numpy as np
 from ..io.channels import normalise_label
 from ..io.recording import Recording
 
+LOG_FLOOR = 1e-20  # µV², keeps log() finite on flat lines whatever the amplitude scale
 DERIVATION_ORDER = ("central", "occipital", "frontal", "parietal", "other")
 _ELECTRODE = re.compile(r"^(fp|af|fc|cp|po|f|c|p|o|t|a|m)(\d+|z)")
 
@@ -50,44 +51,34 @@ def pick_eeg_channels(rec: Recording, max_channels: int = 2) -> list[str]:
 
 
 # --------------------------------------------------------------------------- decimation
-@nb.njit(cache=True, nogil=True)
-def decimate_tri(x2d, gain, offset, k, out, pos, ring, state):
-    """Decimate by ``k`` with a triangular (2nd-order CIC) anti-alias filter, streaming.
+def triangle_weights(k: int) -> np.ndarray:
+    """Weights 1, 2, .., k, .., 2, 1 (sum 1) of the 2nd-order CIC anti-alias filter."""
+    return np.convolve(np.ones(k), np.ones(k)) / (k * k)
 
-    Two cascaded moving sums of ``k`` samples; every ``k``-th output (once both are full) is
-    written to ``out[pos]``, scaled to µV by ``gain``/``offset``. Output ``m`` is the weighted mean
-    of input samples ``m*k .. m*k + 2k - 2`` (weights 1, 2, .., k, .., 2, 1), centred on
-    ``m*k + k - 1``. ``ring`` (2 x k) and ``state`` ([sum1, sum2, n_in]) carry the filter across
-    calls, so ``x2d`` (records x samples) may come in chunks. Returns the next write position.
+
+@nb.njit(cache=True, nogil=True)
+def decimate_tri(y, k, w, gain, offset, out, pos):
+    """Write ``sum_j w[j] * y[m*k + j]`` (scaled by ``gain``/``offset``) for every full window
+    of ``y`` to ``out[pos:]``; returns (next write position, samples consumed).
+
+    ``y`` is a contiguous stretch of the signal (the caller keeps the unconsumed tail for the
+    next stretch), ``w`` the 2k-1 triangular weights.
     """
-    s1 = state[0]
-    s2 = state[1]
-    n_in = int(state[2])
-    inv = 1.0 / (k * k)
-    n_rec, spr = x2d.shape
-    for r in range(n_rec):
-        for j in range(spr):
-            slot = n_in % k
-            v = float(x2d[r, j])
-            s1 += v - ring[0, slot]
-            ring[0, slot] = v
-            s2 += s1 - ring[1, slot]
-            ring[1, slot] = s1
-            n_in += 1
-            if n_in >= 2 * k - 1 and (n_in - (2 * k - 1)) % k == 0:
-                out[pos] = s2 * inv * gain + offset
-                pos += 1
-    state[0] = s1
-    state[1] = s2
-    state[2] = n_in
-    return pos
+    nw = w.shape[0]
+    n_out = (y.shape[0] - nw) // k + 1 if y.shape[0] >= nw else 0
+    for m in range(n_out):
+        b = m * k
+        acc = 0.0
+        for j in range(nw):
+            acc += w[j] * y[b + j]
+        out[pos + m] = acc * gain + offset
+    return pos + n_out, n_out * k
 
 
 def decimate_tri_reference(x: np.ndarray, k: int) -> np.ndarray:
     """Triangular-weighted means of ``x[m*k : m*k + 2k - 1]`` for every full window (NumPy)."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)
-    w = np.convolve(np.ones(k), np.ones(k)) / (k * k)
-    full = np.convolve(x, w[::-1], mode="valid")  # full[i] = sum w[j] x[i + j]
+    full = np.convolve(x, triangle_weights(k)[::-1], mode="valid")  # full[i] = sum w[j] x[i + j]
     return full[::k]
 
 
@@ -105,19 +96,22 @@ def decimated(rec: Recording, label: str, target_fs: float) -> tuple[np.ndarray,
     """
     ch = rec.channels[label]
     k = decimation_factor(ch.fs, target_fs)
+    w = triangle_weights(k)
     out = np.empty(max(ch.n_samples // k, 1))
-    ring = np.zeros((2, k))
-    state = np.zeros(3)
-    pos = 0
     if ch.dig_min is not None:
+        pos, tail = 0, np.zeros(0)
         for blk in ch.digital_chunks():
-            pos = decimate_tri(blk, ch.gain, ch.offset, k, out, pos, ring, state)
+            y = np.empty(tail.size + blk.size)
+            y[:tail.size] = tail
+            y[tail.size:] = blk.reshape(-1)
+            pos, used = decimate_tri(y, k, w, ch.gain, ch.offset, out, pos)
+            tail = y[used:]
     else:
         x = ch.data
         if not np.all(np.isfinite(x)):
             from ..errors import RecordingError
             raise RecordingError(f"{rec.source}: EEG channel '{label}' holds NaN or infinite samples.")
-        pos = decimate_tri(x.reshape(1, -1), 1.0, 0.0, k, out, pos, ring, state)
+        pos, _ = decimate_tri(np.ascontiguousarray(x, dtype=np.float64), k, w, 1.0, 0.0, out, 0)
     return out[:pos], ch.fs / k, k
 
 
@@ -145,31 +139,58 @@ def band_bins(fs_d: float, n_win: int, bands: dict[str, tuple[float, float]],
 
 
 def frame_starts(n: int, fs_d: float, window_s: float, hop_s: float) -> tuple[np.ndarray, int]:
-    """Start sample of every full window on an exact ``hop_s`` grid, and the window length."""
+    """Start sample of every full window, one every ``round(hop_s * fs_d)`` samples, and the
+    window length ``round(window_s * fs_d)``."""
     n_win = max(8, int(round(window_s * fs_d)))
-    n_fr = int(np.floor((n / fs_d - n_win / fs_d) / hop_s + 1e-9)) + 1 if n >= n_win else 0
-    starts = np.rint(np.arange(n_fr) * hop_s * fs_d).astype(np.int64)
-    return starts[starts + n_win <= n], n_win
+    hop = max(1, int(round(hop_s * fs_d)))
+    return np.arange(0, max(n - n_win + 1, 0), hop, dtype=np.int64), n_win
+
+
+@nb.njit(cache=True, nogil=True)
+def windowed_frames(x, first, hop, win, buf):
+    """Fill ``buf`` (frames x len(win)) with mean-removed, windowed frames of ``x``, frame ``i``
+    starting at sample ``first + i * hop``."""
+    m, n = buf.shape
+    inv = 1.0 / n
+    for i in range(m):
+        s = first + i * hop
+        acc = 0.0
+        for j in range(n):
+            acc += x[s + j]
+        mean = acc * inv
+        for j in range(n):
+            buf[i, j] = (x[s + j] - mean) * win[j]
+
+
+@nb.njit(cache=True, nogil=True)
+def band_power_accumulate(spec, pair_bin, pair_band, out, row0):
+    """Add each bin's power to its bands: ``out[row0 + i, band] += |spec[i, bin]|²``."""
+    for i in range(spec.shape[0]):
+        r = row0 + i
+        for q in range(pair_bin.shape[0]):
+            z = spec[i, pair_bin[q]]
+            out[r, pair_band[q]] += z.real * z.real + z.imag * z.imag
 
 
 def band_log_power(x: np.ndarray, fs_d: float, starts: np.ndarray, n_win: int, bins: np.ndarray,
-                   chunk: int = 4096) -> np.ndarray:
-    """Natural log of the Hann-window power in each band, (n_frames, n_bands), in chunks of frames.
+                   chunk: int = 512) -> np.ndarray:
+    """Natural log of the Hann-window power in each band, (n_frames, n_bands).
 
-    Each window is mean-removed; the log floor is 1e-6 µV² (a flat line gives a very low value,
-    never -inf).
+    ``starts`` must be evenly spaced (:func:`frame_starts`). Each window's mean is removed; a
+    flat line gives a very low value (``LOG_FLOOR``), never -inf.
     """
     win = np.hanning(n_win)
     win /= np.sqrt(np.sum(win ** 2))
-    out = np.empty((starts.size, bins.shape[1]))
-    ar = np.arange(n_win)
-    for a in range(0, starts.size, chunk):
-        fr = x[starts[a:a + chunk, None] + ar]
-        fr -= fr.mean(axis=1, keepdims=True)
-        spec = np.fft.rfft(fr * win, axis=1)
-        p = spec.real ** 2 + spec.imag ** 2
-        out[a:a + chunk] = p @ bins
-    np.maximum(out, 1e-6, out=out)
+    nf = starts.size
+    out = np.zeros((nf, bins.shape[1]))
+    hop = int(starts[1] - starts[0]) if nf > 1 else 1
+    pair_bin, pair_band = (a.astype(np.int64) for a in np.nonzero(bins))
+    buf = np.empty((min(chunk, nf), n_win))
+    for a in range(0, nf, chunk):
+        m = min(chunk, nf - a)
+        windowed_frames(x, int(starts[a]), hop, win, buf[:m])
+        band_power_accumulate(np.fft.rfft(buf[:m], axis=1), pair_bin, pair_band, out, a)
+    np.maximum(out, LOG_FLOOR, out=out)
     return np.log(out)
 
 
@@ -189,5 +210,5 @@ def band_log_power_reference(x: np.ndarray, fs_d: float, starts: np.ndarray, n_w
                 if lo <= f[b] < hi and f[b] < 0.5 * fs_d and all(abs(f[b] - e) > 2.0 for e in exclude):
                     z = np.sum(seg * win * np.exp(-2j * np.pi * b * t / n_win))
                     tot += abs(z) ** 2
-            out[i, j] = np.log(max(tot, 1e-6))
+            out[i, j] = np.log(max(tot, LOG_FLOOR))
     return out
