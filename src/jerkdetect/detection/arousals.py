@@ -85,9 +85,9 @@ class ArousalParams:
         ... or, when the night's background is noisier, ``z_on`` robust standard deviations of
         that band's evidence in sleep (MAD x 1.4826), so a noisy band needs a clearer rise.
     slow_rise_discount : float
-        A rise of delta power is taken off every band's evidence (times this factor): a shift
-        of frequency, not a broadband rise in amplitude (movement, electrode artefact) or a
-        K-complex.
+        A rise of delta power beyond ``off_ratio`` is taken off every band's evidence (times
+        this factor): a shift of frequency, not a broadband rise in amplitude (movement,
+        electrode artefact) or a K-complex.
     theta_weight : float
         Theta's log ratio counts at this weight (theta is also the N1/R background).
     spindle_ratio, spindle_beta_margin : float
@@ -109,6 +109,9 @@ class ArousalParams:
         ``chin_ratio`` x the median of the 10 s before the arousal and ``chin_min_uv`` above it.
     max_channels : int
         EEG channels used (central, then occipital, then other derivations).
+    refine_edges, edge_search_s : bool, float
+        Place onset and offset at the maximum-likelihood change of band power within
+        ``edge_search_s`` of the window-based estimate (sharper than 0.5-s windows).
     """
 
     min_duration_s: float = 3.0
@@ -140,6 +143,8 @@ class ArousalParams:
     chin_ratio: float = 1.5
     chin_min_uv: float = 0.3
     max_channels: int = 2
+    refine_edges: bool = True
+    edge_search_s: float = 1.5
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -206,7 +211,8 @@ class Arousals:
 
 # --------------------------------------------------------------------------- features
 def _channel_features(rec: Recording, label: str, p: ArousalParams, notes: list[str]):
-    """Frame times and smoothed band log power (frames x bands) of one EEG channel."""
+    """Frame times, band log power (frames x bands), band widths (bins) and the decimated signal
+    (samples, rate, factor) of one EEG channel."""
     x, fs_d, k = decimated(rec, label, p.target_fs)
     ch = rec.channels[label]
     bands = p.bands
@@ -219,7 +225,7 @@ def _channel_features(rec: Recording, label: str, p: ArousalParams, notes: list[
         notes.append(f"{label}: {ch.fs:g} Hz is too low for the beta band")
     logp = band_log_power(x, fs_d, starts, n_win, bins)
     centre = (starts + (n_win - 1) / 2.0) * k + (k - 1)
-    return rec.index_to_time(label, centre), logp, np.maximum(width, 1)
+    return rec.index_to_time(label, centre), logp, np.maximum(width, 1), (x, fs_d, k)
 
 
 def smooth_log_power(logp: np.ndarray, w: int) -> np.ndarray:
@@ -275,7 +281,7 @@ def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: Arou
     log power ratio against its background; a rise better explained by a spindle, muscle
     artefact or a K-complex/slow wave (see the module docstring) counts as no rise (0)."""
     r = np.clip(logp - ref, *p.clip_log)
-    slow = np.maximum(r[:, 0], 0.0) * p.slow_rise_discount
+    slow = np.maximum(np.minimum(r[:, 0], r[:, 5]), 0.0) * p.slow_rise_discount
     excess = np.exp(logp) - np.exp(ref)  # µV² above background, per band
     per_hz = excess / width
     d, t, a, s, b, m = range(len(BAND_NAMES))
@@ -321,6 +327,37 @@ def _half_crossing(t: np.ndarray, e: np.ndarray, i0: int, i1: int, level: float,
         return float(t[j])
     f = (e[j] - level) / (e[j] - e[j + 1])
     return float(t[j] + f * (t[j + 1] - t[j]))
+
+
+def refine_edge(rec: Recording, labels: list[str], feats: list, band: tuple[float, float], t0: float, t1: float,
+                default: float, step_s: float = 0.02, min_side_s: float = 0.4) -> float:
+    """Where, between ``t0`` and ``t1``, the power in ``band`` steps from one level to another.
+
+    Maximum-likelihood change point of the variance of the band-passed EEG (FFT band-pass of the
+    stretch, each channel at its own rate, the log-likelihoods of the channels summed); returns
+    ``default`` when the stretch is too short.
+    """
+    grid = np.arange(t0 + min_side_s, t1 - min_side_s, step_s)
+    if grid.size < 3:
+        return default
+    cost = np.zeros(grid.size)
+    for lab, (_, _, _, (x, fs_d, k)) in zip(labels, feats):
+        ch = rec.channels[lab]
+        i0 = max(int(np.floor((t0 * ch.fs - (k - 1)) / k)), 0)
+        i1 = min(int(np.ceil((t1 * ch.fs - (k - 1)) / k)), x.size)
+        if i1 - i0 < 16:
+            return default
+        seg = x[i0:i1] - x[i0:i1].mean()
+        f = np.fft.rfftfreq(seg.size, 1.0 / fs_d)
+        y = np.fft.irfft(np.fft.rfft(seg) * ((f >= band[0]) & (f < band[1])), seg.size)
+        c = np.concatenate([[0.0], np.cumsum(y * y)])
+        ts = rec.index_to_time(lab, np.arange(i0, i1) * k + (k - 1))
+        m = np.clip(np.searchsorted(ts, grid), 1, seg.size - 1)
+        n = seg.size
+        v1 = np.maximum(c[m] / m, 1e-30)
+        v2 = np.maximum((c[n] - c[m]) / (n - m), 1e-30)
+        cost += m * np.log(v1) + (n - m) * np.log(v2)
+    return float(grid[int(np.argmin(cost))])
 
 
 def _chin_blocks(env: np.ndarray, env_fs: float, block_s: float = 0.1) -> tuple[np.ndarray, float]:
@@ -389,11 +426,14 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     notes: list[str] = []
     feats = [_channel_features(rec, lab, p, notes) for lab in labels]
     t = feats[0][0]
+    if t.size < 4 * p.smooth_windows:
+        notes.append("recording too short for arousal detection")
+        return Arousals(np.zeros(0), np.zeros(0), np.zeros(0, np.int8), [], np.zeros(0), [], [], notes, p, labels)
     half = max(1, int(p.background_epochs))
     stage = stage_at(t, hypnogram.stages, hypnogram.offset, hypnogram.epoch_length)
     sleep = np.isin(stage, SLEEP_STAGES)
     ev_c, edge_c = [], []
-    for lab, (tc, logp, width) in zip(labels, feats):
+    for lab, (tc, logp, width, _) in zip(labels, feats):
         muscle_ok = width[BAND_NAMES.index("muscle")] >= 3
         per = []
         ls = smooth_log_power(logp, p.smooth_windows)
@@ -431,6 +471,11 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         level = 2.0 * np.log((1.0 + np.exp(plateau / 2.0)) / 2.0)  # half-way in amplitude
         onset = _half_crossing(t, eb, i0, i1, level, True)
         offset = _half_crossing(t, eb, i0, i1, level, False)
+        if p.refine_edges and offset - onset > 1.0:
+            band = p.bands[EVIDENCE_BANDS[bi]]
+            half = min(p.edge_search_s, (offset - onset) / 2)
+            onset = refine_edge(rec, labels, feats, band, onset - p.edge_search_s, onset + half, onset)
+            offset = refine_edge(rec, labels, feats, band, offset - half, offset + p.edge_search_s, offset)
         dur = offset - onset
         if dur < p.min_duration_s:
             logger.debug("shift at %.2f s: %.2f s, shorter than %g s", onset, dur, p.min_duration_s)

@@ -138,10 +138,23 @@ def band_bins(fs_d: float, n_win: int, bands: dict[str, tuple[float, float]],
     return m
 
 
+def fast_length(n: int) -> int:
+    """Smallest length >= ``n`` whose prime factors are 2, 3 and 5 (fast FFT sizes)."""
+    m = max(int(n), 1)
+    while True:
+        k = m
+        for p in (2, 3, 5):
+            while k % p == 0:
+                k //= p
+        if k == 1:
+            return m
+        m += 1
+
+
 def frame_starts(n: int, fs_d: float, window_s: float, hop_s: float) -> tuple[np.ndarray, int]:
     """Start sample of every full window, one every ``round(hop_s * fs_d)`` samples, and the
-    window length ``round(window_s * fs_d)``."""
-    n_win = max(8, int(round(window_s * fs_d)))
+    window length: ``window_s * fs_d`` rounded up to a fast FFT size."""
+    n_win = fast_length(max(8, int(round(window_s * fs_d))))
     hop = max(1, int(round(hop_s * fs_d)))
     return np.arange(0, max(n - n_win + 1, 0), hop, dtype=np.int64), n_win
 

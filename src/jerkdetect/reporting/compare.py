@@ -4,6 +4,25 @@ from __future__ import annotations
 import numpy as np
 
 
+def pair_onsets(detected: np.ndarray, reference: np.ndarray, tolerance: float = 0.5) -> list[tuple[int, int]]:
+    """Greedy one-to-one pairs (detected index, reference index) of onsets within ``tolerance`` s,
+    each reference taking its nearest free detection; both arrays must be sorted."""
+    det, ref = np.asarray(detected, float), np.asarray(reference, float)
+    used = np.zeros(det.size, bool)
+    pairs = []
+    for j, r in enumerate(ref):
+        k = np.searchsorted(det, r)
+        best, bi = None, -1
+        for i in (k - 1, k, k + 1):
+            if 0 <= i < det.size and not used[i] and abs(det[i] - r) <= tolerance:
+                if best is None or abs(det[i] - r) < best:
+                    best, bi = abs(det[i] - r), i
+        if bi >= 0:
+            used[bi] = True
+            pairs.append((bi, j))
+    return pairs
+
+
 def match_onsets(detected: np.ndarray, reference: np.ndarray, tolerance: float = 0.5) -> dict:
     """Greedy one-to-one matching of onsets within ``tolerance`` s; precision, recall, F1, timing error.
 
@@ -15,20 +34,9 @@ def match_onsets(detected: np.ndarray, reference: np.ndarray, tolerance: float =
     """
     det = np.sort(np.asarray(detected, float))
     ref = np.sort(np.asarray(reference, float))
-    used = np.zeros(det.size, bool)
-    errs = []
-    tp = 0
-    for r in ref:
-        k = np.searchsorted(det, r)
-        best, bi = None, -1
-        for j in (k - 1, k, k + 1):
-            if 0 <= j < det.size and not used[j] and abs(det[j] - r) <= tolerance:
-                if best is None or abs(det[j] - r) < best:
-                    best, bi = abs(det[j] - r), j
-        if bi >= 0:
-            used[bi] = True
-            tp += 1
-            errs.append(det[bi] - r)
+    pairs = pair_onsets(det, ref, tolerance)
+    errs = [det[i] - ref[j] for i, j in pairs]
+    tp = len(pairs)
     fp, fn = det.size - tp, ref.size - tp
     prec = tp / (tp + fp) if tp + fp else 1.0
     rec = tp / (tp + fn) if tp + fn else 1.0

@@ -8,7 +8,7 @@ Backgrounds are band-limited noise whose per-band amplitude follows the stage (a
 wake, theta in N1/REM, delta in N3) with 10-s cross-fades at stage changes, a per-night gain
 (montage, amplifier, age) and a slow drift. N2/N3 carry single spindles and K-complexes.
 
-Arousals are abrupt shifts of band amplitude (alpha, alpha+beta, beta or theta+alpha) of 3-15 s,
+Arousals are abrupt shifts (0.1-s edges) of band amplitude (alpha, alpha+beta, beta or theta+alpha) of 3-15 s,
 most of them modest (the band's amplitude 2-4 times what it measures in the 10 s before), with
 slow waves damped; in REM, and in a share of NREM arousals, chin EMG rises for at least 1 s.
 
@@ -56,6 +56,7 @@ DERIVATION = {"central": dict(alpha=1.0, sigma=1.2, delta=1.1), "occipital": dic
 AROUSAL_KINDS = {"alpha": dict(alpha=1.0, beta=0.3), "alpha+beta": dict(alpha=1.0, beta=1.0),
                  "beta": dict(beta=1.0, alpha=0.15), "theta+alpha": dict(theta=0.8, alpha=1.0)}
 SLEEP = (1, 2, 3, 4)
+ABRUPT_S = 0.1  # raised-cosine edges of an abrupt shift (arousals, intrusions)
 
 
 def eeg_rng(seed: int) -> np.random.Generator:
@@ -264,14 +265,14 @@ def _modulations(truth: dict) -> list[tuple[float, float, dict, float]]:
         m = {b: 1.0 + (a["ratio"] - 1.0) * w for b, w in AROUSAL_KINDS[a["kind"]].items()}
         m["delta"] = a["delta_factor"]
         m["sigma"] = min(1.0, a["delta_factor"] + 0.3)
-        out.append((a["onset"], a["duration"], m, 0.3))
+        out.append((a["onset"], a["duration"], m, ABRUPT_S))
     for e in truth["eeg_events"]:
         if "band" in e:
-            ramp = 0.3 if e["kind"] != "sleep_onset_alpha" else 1.0
+            ramp = ABRUPT_S if e["kind"] != "sleep_onset_alpha" else 1.0
             m = {b: 1.0 + (e["ratio"] - 1.0) * w for b, w in AROUSAL_KINDS[e["band"]].items()}
             out.append((e["onset"], e["duration"], m, min(ramp, e["duration"] / 3)))
         elif e["kind"] == "eyes_open":
-            out.append((e["onset"], e["duration"], dict(alpha=0.3, beta=1.5), 0.3))
+            out.append((e["onset"], e["duration"], dict(alpha=0.3, beta=1.5), ABRUPT_S))
     return out
 
 

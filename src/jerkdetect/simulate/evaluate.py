@@ -19,12 +19,8 @@ def truth_lms(truth: dict, exclude: np.ndarray | None = None) -> MonolateralLMs:
     return MonolateralLMs(on[keep], off[keep], side[keep])
 
 
-def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float = 0.5) -> dict:
-    """F1 of LMs, PLMs and hypnic jerks and the PLMS-index error of ``result`` against ``truth``.
-
-    The truth is scored under the same rule set, hypnogram, arousals, respiratory events and
-    unscorable stretches as the result, so differences come from detection alone.
-    """
+def _truth_scoring(result, truth: dict, hypnogram, rules):
+    """The truth's LMs scored under the result's rule set, hypnogram and unscorable stretches."""
     rs = get_rules(rules if isinstance(rules, str) else rules)
     ar = np.array(truth["arousals"], float).reshape(-1, 2)
     resp = np.array([(a, d) for a, d, _ in truth["respiratory"]], float).reshape(-1, 2)
@@ -33,6 +29,16 @@ def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float 
     jerks_t = np.array([j["onset"] for j in truth["hypnic_jerks"]])
     t_idx = night_indices(t_lm, t_stage, hypnogram, dict(onset=jerks_t, arousal=np.zeros(jerks_t.size, bool)),
                           result.unscorable, True, True)
+    return t_lm, t_idx, jerks_t
+
+
+def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float = 0.5) -> dict:
+    """F1 of LMs, PLMs and hypnic jerks and the PLMS-index error of ``result`` against ``truth``.
+
+    The truth is scored under the same rule set, hypnogram, arousals, respiratory events and
+    unscorable stretches as the result, so differences come from detection alone.
+    """
+    t_lm, t_idx, jerks_t = _truth_scoring(result, truth, hypnogram, rules)
     lm_m = match_onsets(result.lm.onset[result.lm.candidate], t_lm.onset[t_lm.candidate], tolerance)
     plm_m = match_onsets(result.lm.onset[result.lm.plm], t_lm.onset[t_lm.plm], tolerance)
     jk_m = match_onsets(result.jerks["onset"], jerks_t, tolerance)
@@ -40,6 +46,28 @@ def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float 
     return dict(lm=lm_m, plm=plm_m, jerk=jk_m, plms_index=d[0], plms_index_truth=d[1],
                 plms_index_error=None if None in d else abs(d[0] - d[1]),
                 unscorable_covered=_covered(truth, result))
+
+
+def evaluate_arousals(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float = 0.5) -> dict:
+    """Arousals of ``result`` (e.g. ``score(..., arousals="detect")``) against the simulated truth.
+
+    Returns event matching (overlap, one-to-one) of the arousals used by ``result``, the
+    agreement of the LM arousal links on LMs matched to the true LMs (onsets within
+    ``tolerance``), and the PLMS-arousal index error against the truth scored with the true
+    arousals.
+    """
+    from ..reporting.arousal_compare import link_agreement
+    from ..reporting.compare import match_intervals, pair_onsets
+    t_lm, t_idx, _ = _truth_scoring(result, truth, hypnogram, rules)
+    used = result.detected_arousals.to_array() if result.detected_arousals is not None else result.scored_arousals
+    ev = match_intervals(np.zeros((0, 2)) if used is None else used, np.array(truth["arousals"], float).reshape(-1, 2))
+    ev.pop("pairs")
+    pairs = pair_onsets(result.lm.onset, t_lm.onset, tolerance)  # both sorted by onset
+    i, j = (np.array([p[k] for p in pairs], int) for k in (0, 1))
+    links = link_agreement(result.lm.arousal[i], t_lm.arousal[j], result.lm.plm[i] & t_lm.plm[j])
+    d = result.indices.get("plms_arousal_index"), t_idx.get("plms_arousal_index")
+    return dict(events=ev, **links, plms_arousal_index=d[0], plms_arousal_index_truth=d[1],
+                plms_arousal_index_error=None if None in d else abs(d[0] - d[1]))
 
 
 def _covered(truth: dict, result) -> float:
