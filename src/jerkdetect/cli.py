@@ -54,12 +54,26 @@ def cmd_info(a) -> int:
     return 0
 
 
-def cmd_score(a) -> int:
+def _score_one(a):
+    """One night from the command line: EDF (+ scoring file), or a scoring file alone (--from-scoring)."""
     from . import score
-    res = score(a.recording, annotations=a.annotations, rules=a.rules, channels=_channels(a.channel),
-                leg_movements="scoring" if a.from_scoring else "emg", arousals=a.arousals,
-                verbose="INFO" if a.verbose else None, **_params(a.param))
+    from .annotations_only import has_signals, score_annotations
+    verbose = "INFO" if a.verbose else None
+    if a.from_scoring and not has_signals(a.recording):
+        if a.annotations or a.channel:
+            raise SystemExit(f"error: {a.recording} is a scoring file scored on its own; "
+                             "--annotations and --channel do not apply.")
+        return score_annotations(a.recording, rules=a.rules, verbose=verbose, **_params(a.param))
+    return score(a.recording, annotations=a.annotations, rules=a.rules, channels=_channels(a.channel),
+                 leg_movements="scoring" if a.from_scoring else "emg", arousals=a.arousals, verbose=verbose,
+                 **_params(a.param))
+
+
+def cmd_score(a) -> int:
+    res = _score_one(a)
     paths = res.write(a.out, _stem(a.recording), export=a.export)
+    if a.report:
+        paths["report"] = res.report(os.path.join(a.out, f"{_stem(a.recording)}_report.html"))
     s = res.summary()
     if not a.quiet:
         print(f"{a.recording}: {res.info['rules']['name']}, annotations from {res.info['annotation_source']}")
@@ -68,8 +82,8 @@ def cmd_score(a) -> int:
                   "n_plm_series", "n_hypnic_jerks"):
             v = s.get(k)
             print(f"  {k:<20} {'null (' + s['null_reasons'][k] + ')' if v is None and k in s['null_reasons'] else v if not isinstance(v, float) else round(v, 2)}")
-        print(f"  wrote {paths['events']}{' and ' + paths['arousals'] if 'arousals' in paths else ''} "
-              f"and {paths['summary']}")
+        print(f"  wrote {paths['events']}{', ' + paths['arousals'] if 'arousals' in paths else ''} "
+              f"and {paths['summary']}" + (f"; report {paths['report']}" if "report" in paths else ""))
     return 0
 
 
@@ -80,7 +94,7 @@ def _print_arousal_source(res) -> None:
         print(f"  arousals: {d['n']} detected in the EEG ({', '.join(d['channels'])}; rule-based, not an expert)")
         for note in d["notes"]:
             print(f"  note: {note}")
-    else:
+    elif src is not None:
         print(f"  arousals: {'from the scoring file' if src == 'scoring' else 'none'}")
 
 
@@ -119,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_info)
 
     s = sub.add_parser("score", help="score one recording; writes X_events.tsv and X_summary.json")
-    s.add_argument("recording")
+    s.add_argument("recording", help="EDF/BDF recording, or with --from-scoring a scoring file alone "
+                                     "(NSRR/Profusion XML, EDF+ annotations)")
     s.add_argument("--annotations", help="scoring file (default: found next to the recording by stem)")
     s.add_argument("--rules", default="wasm2016", choices=["wasm2016", "aasm2012"])
     s.add_argument("--channel", action="append", metavar="ROLE=LABEL",
@@ -127,10 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a rule parameter")
     _add_arousal_option(s)
     s.add_argument("--from-scoring", action="store_true",
-                   help="score the leg movements marked in the scoring file instead of the EMG")
+                   help="score the leg movements marked in the scoring file instead of the EMG; "
+                        "RECORDING may then be the scoring file itself (no EDF needed)")
     s.add_argument("--out", required=True)
     s.add_argument("--export", action="store_true",
                    help="also write X_bids_events.tsv (+ .json sidecar) and X_scored.edf (EDF+ annotations)")
+    s.add_argument("--report", action="store_true",
+                   help="also write X_report.html, a self-contained report of the night (needs matplotlib)")
     s.add_argument("--quiet", action="store_true")
     s.add_argument("--verbose", action="store_true")
     s.set_defaults(func=cmd_score)
@@ -149,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", action="store_true", help="no progress bar (for logs)")
     b.add_argument("--no-export", action="store_true",
                    help="skip the BIDS events and EDF+ annotation exports of each night")
+    b.add_argument("--from-scoring", action="store_true",
+                   help="score the leg movements of the scoring files; XML files without a recording "
+                        "are scored on their own")
+    b.add_argument("--report", nargs="?", const="all", choices=["all", "cohort"],
+                   help="write cohort_report.html and each night's X_report.html (--report cohort: "
+                        "the cohort report only); needs matplotlib")
     b.set_defaults(func=cmd_batch)
 
     m = sub.add_parser("simulate", help="write a simulated night (EDF+, scoring file, truth JSON)")

@@ -255,6 +255,10 @@ class Hypnogram:
         from .reporting.plots import plot_hypnogram
         return plot_hypnogram(self, ax=ax)
 
+    def _repr_html_(self) -> str:
+        from ._repr import hypnogram_html
+        return hypnogram_html(self)
+
     def __repr__(self) -> str:
         return (f"<Hypnogram | {self.n_epochs} epochs of {self.epoch_length:g} s from {self.offset:g} s, "
                 f"TST {self.tst / 60:.1f} min>")

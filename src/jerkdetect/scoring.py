@@ -17,7 +17,7 @@ from .io.edf import read_psg
 from .io.recording import Recording
 from .io.scoring import Scoring, align_to_recording, read_scoring, scoring_from_events
 from .preprocessing import detect_r_peaks
-from .reporting.indices import indices_by_stage, night_indices, unscorable_union
+from .reporting.indices import indices_by_stage, night_indices, null_jerks_without_emg, unscorable_union
 from .reporting.results import ScoringResult
 from .rules import HypnicJerkRule, MonolateralLMs, RuleSet, get_rules
 from .rules.base import inside_intervals
@@ -223,6 +223,8 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     idx["unscorable_min"] = {r: bursts[r].unscorable_min for r in unsc_leg}
     idx["recording_gaps_min"] = float(sum(b - a for a, b in rec.gaps()) / 60)
     by_stage = indices_by_stage(lm, lm_stage, hyp, jerk_stage, unsc)
+    if leg_movements == "scoring":
+        null_jerks_without_emg(idx, by_stage)
     timings["report"] = time.perf_counter() - t
     info = {
         "recording": rec.source, "recording_start": str(rec.start) if rec.start else None,
@@ -237,6 +239,9 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         "jerkdetect_version": __version__, "timings_s": timings,
     }
     logger.info("scored %s in %.2f s: %d LMs", rec.source, time.perf_counter() - t0, len(lm))
-    return ScoringResult(lm, jerks, hyp, lm_stage, jerk_stage, idx, by_stage, info, bursts, unsc,
-                         detected_arousals=choice.detected, scored_arousals=choice.scored)
+    res = ScoringResult(lm, jerks, hyp, lm_stage, jerk_stage, idx, by_stage, info, bursts, unsc,
+                        detected_arousals=choice.detected, scored_arousals=choice.scored)
+    if path is None:
+        res._source_recording = rec  # in-memory recording: kept for plot_event (files are re-read)
+    return res
 

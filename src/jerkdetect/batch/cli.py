@@ -10,10 +10,12 @@ def run_batch_cli(a) -> int:
     df = score_many(a.inputs, a.out, rules=a.rules, jobs=a.jobs, channels=_channels(a.channel),
                     rule_params=_params(a.param), force=a.force, dask_scheduler=a.dask_scheduler,
                     dask_local=a.dask_local, progress="log" if a.quiet else "bar",
-                    export=not a.no_export, arousals=a.arousals)
+                    export=not a.no_export, leg_movements="scoring" if a.from_scoring else "emg",
+                    report=a.report or False, arousals=a.arousals)
     n_fail = int((df["status"] == "failed").sum())
     counts = df["status"].value_counts().to_dict()
     print(f"{len(df)} nights: {counts.get('ok', 0)} scored, {counts.get('skipped', 0)} already complete, "
           f"{n_fail} failed; cohort table {a.out}/cohort_summary.tsv"
-          + (f"; reasons in {a.out}/errors.tsv" if n_fail else ""), file=sys.stderr if n_fail else sys.stdout)
+          + (f"; reasons in {a.out}/errors.tsv" if n_fail else "")
+          + (f"; report {a.out}/cohort_report.html" if a.report else ""), file=sys.stderr if n_fail else sys.stdout)
     return 1 if n_fail else 0

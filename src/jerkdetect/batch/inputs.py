@@ -10,6 +10,7 @@ from ..errors import JerkdetectError
 from ..scoring import find_scoring_file
 
 RECORDING_EXT = (".edf", ".bdf", ".rec")
+SCORING_ONLY_EXT = (".xml",)  # scored on their own with --from-scoring when no recording pairs them
 ROLE_COLUMNS = ("leg_left", "leg_right", "chin", "ecg")
 
 
@@ -56,8 +57,24 @@ def read_manifest(path: str) -> list[Job]:
     return jobs
 
 
-def collect_jobs(inputs: list[str], channels: dict | None = None) -> list[Job]:
-    """Expand folders (recursively), globs and manifests into jobs, sorted, with unique output stems."""
+def _scoring_only_jobs(inputs: list[str], paired: set[str]) -> list[Job]:
+    """Scoring files (XML) in folders and globs that no recording is paired with: scored on their own."""
+    found = []
+    for item in inputs:
+        if os.path.isdir(item):
+            found += [os.path.join(d, f) for d, _, fs in os.walk(item) for f in fs]
+        elif not item.lower().endswith((".csv", ".tsv", ".txt")):
+            found += glob.glob(item, recursive=True)
+    return [Job(os.path.abspath(p)) for p in found
+            if p.lower().endswith(SCORING_ONLY_EXT) and os.path.abspath(p) not in paired]
+
+
+def collect_jobs(inputs: list[str], channels: dict | None = None, scoring_only: bool = False) -> list[Job]:
+    """Expand folders (recursively), globs and manifests into jobs, sorted, with unique output stems.
+
+    With ``scoring_only`` (``--from-scoring``), XML scoring files that no recording pairs with
+    are jobs of their own, scored without EMG (:func:`jerkdetect.score_annotations`).
+    """
     jobs: list[Job] = []
     for item in inputs:
         if os.path.isdir(item):
@@ -70,6 +87,9 @@ def collect_jobs(inputs: list[str], channels: dict | None = None) -> list[Job]:
             if not hits and not os.path.exists(item):
                 raise JerkdetectError(f"{item}: no such file, folder or matching recordings.")
             jobs += [Job(os.path.abspath(p)) for p in (hits or [item]) if _is_recording(p)]
+    if scoring_only:
+        paired = {os.path.abspath(j.annotations or find_scoring_file(j.recording) or "") for j in jobs}
+        jobs += _scoring_only_jobs(inputs, paired)
     uniq = {}
     for j in jobs:
         uniq.setdefault(j.recording, j)
@@ -81,6 +101,7 @@ def collect_jobs(inputs: list[str], channels: dict | None = None) -> list[Job]:
     for j, s in zip(jobs, stems):
         if s in dup:
             s = f"{os.path.basename(os.path.dirname(j.recording))}__{s}"
-        ann = j.annotations or find_scoring_file(j.recording)
+        ann = j.annotations or (None if j.recording.lower().endswith(SCORING_ONLY_EXT)
+                                else find_scoring_file(j.recording))
         out.append(Job(j.recording, ann, j.channels or base_ch, s))
     return out

@@ -25,6 +25,33 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _tqdm(total: int):
+    """A tqdm bar: a widget in Jupyter (``tqdm.auto``), text in a terminal or without ipywidgets."""
+    import warnings
+    try:
+        with warnings.catch_warnings():  # "IProgress not found": handled below
+            warnings.simplefilter("ignore")
+            from tqdm.auto import tqdm
+        return tqdm(total=total, unit="night", dynamic_ncols=True)
+    except ImportError:  # no tqdm, or a notebook without ipywidgets
+        try:
+            from tqdm import tqdm
+            return tqdm(total=total, unit="night", dynamic_ncols=True)
+        except ImportError:
+            return None
+
+
+# Up to this many nights a batch runs in the calling process: starting worker processes (spawn,
+# imports, Numba cache load) costs more than it saves (benchmarks/bench_small_cohort.py).
+IN_PROCESS_MAX_NIGHTS = 4
+
+
+def plan_workers(n_nights: int, jobs: int | None) -> int:
+    """Worker processes for a local batch: 1 means in-process; never more workers than nights."""
+    n = min(jobs or available_cores(), n_nights)
+    return 1 if n_nights <= IN_PROCESS_MAX_NIGHTS else max(n, 1)
+
+
 class _Progress:
     """tqdm bar with done/failed counts, rate and ETA; plain log lines in quiet mode or without tqdm."""
 
@@ -32,11 +59,7 @@ class _Progress:
         self.failed = 0
         self.bar = None
         if mode == "bar":
-            try:
-                from tqdm import tqdm
-                self.bar = tqdm(total=total, unit="night", dynamic_ncols=True)
-            except ImportError:
-                pass
+            self.bar = _tqdm(total)
 
     def update(self, row: dict) -> None:
         self.failed += row["status"] == "failed"
@@ -102,7 +125,7 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
                channels: dict | None = None, rule_params: dict | None = None, detection: dict | None = None,
                force: bool = False, export: bool = True, dask_scheduler: str | None = None,
                dask_local: int | None = None, client=None, progress: str | None = None,
-               arousals: str = "auto"):
+               leg_movements: str = "emg", report: bool | str = False, arousals: str = "auto"):
     """Score many nights; write per-night files, ``cohort_summary.tsv`` (+ Parquet), ``errors.tsv``.
 
     Parameters
@@ -115,7 +138,8 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         As for :func:`jerkdetect.score` (``channels`` is the default role override of every night;
         a manifest row can set its own).
     jobs : int, optional
-        Worker processes (default: the cores available). Ignored with Dask.
+        Worker processes (default: the cores available), never more than nights; a batch of up
+        to ``IN_PROCESS_MAX_NIGHTS`` nights runs in this process. Ignored with Dask.
     force : bool
         Rescore nights whose outputs are complete for the same parameters and inputs.
     dask_scheduler, dask_local, client
@@ -125,7 +149,14 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         Arousal source, as for :func:`jerkdetect.score`.
     progress : None, "bar" or "log"
         None: silent (the log still goes to ``out/batch.log``); "bar": a tqdm progress bar with
-        nights done/failed, rate and ETA; "log": one line per night on stderr (for log files).
+        nights done/failed, rate and ETA (a widget in Jupyter); "log": one line per night on
+        stderr (for log files).
+    leg_movements : "emg" or "scoring"
+        "scoring" scores the leg movements of the scoring files (``--from-scoring``); XML files
+        that no recording pairs with are then scored on their own (:func:`jerkdetect.score_annotations`).
+    report : bool or "cohort"
+        True: ``X_report.html`` per night and ``cohort_report.html``; "cohort": the cohort report
+        only. Needs matplotlib.
 
     Returns
     -------
@@ -155,13 +186,21 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     logger.setLevel(logging.INFO)
     logger.propagate = False
     try:
+        if report:
+            from ..reporting.figures import require_matplotlib
+            require_matplotlib()
         job_list = [j for j in inputs if isinstance(j, Job)] if inputs and isinstance(next(iter(inputs)), Job) \
-            else collect_jobs(list(inputs), channels)
+            else collect_jobs(list(inputs), channels, scoring_only=leg_movements == "scoring")
         removed = clean_temporaries(out)
         if removed:
             logger.info("removed %d temporary files left by an interrupted run", removed)
-        settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {}),
-                    "arousals": arousals}
+        settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {})}
+        if leg_movements != "emg":
+            settings["leg_movements"] = leg_movements
+        if arousals != "auto":
+            settings["arousals"] = arousals
+        if report is True or report == "all":
+            settings["report"] = True
         logger.info("batch: %d nights, rules %s, out %s", len(job_list), rules, out)
         t0 = time.perf_counter()
         bar = _Progress(len(job_list), progress)
@@ -169,7 +208,9 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
             if dask_scheduler or dask_local or client is not None:
                 rows = _run_dask(job_list, out, settings, force, export, dask_scheduler, dask_local, client, bar)
             else:
-                rows = _run_local(job_list, out, settings, force, export, jobs or available_cores(), bar)
+                n = plan_workers(len(job_list), jobs)
+                logger.info("%s", "in this process" if n <= 1 else f"{n} worker processes")
+                rows = _run_local(job_list, out, settings, force, export, n, bar)
         finally:
             bar.close()
         rows.sort(key=lambda r: r["recording"])
@@ -186,6 +227,9 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
             os.replace(tmp, os.path.join(out, "cohort_summary.parquet"))
         err = cohort[cohort["status"] == "failed"][["recording", "error"]]
         atomic_write_text(os.path.join(out, "errors.tsv"), err.to_csv(sep="\t", index=False))
+        if report:
+            from ..reporting.cohort_report import write_cohort_report
+            write_cohort_report(df, out)
         n_ok = int((df["status"] == "ok").sum())
         logger.info("done in %.1f s: %d scored, %d skipped, %d failed", time.perf_counter() - t0, n_ok,
                     int((df["status"] == "skipped").sum()), len(err))

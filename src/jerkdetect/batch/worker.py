@@ -16,6 +16,20 @@ INDEX_KEYS = ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms
               "imi_median_s", "n_hypnic_jerks", "n_wake_to_sleep_transitions", "hypnic_jerks_per_transition")
 
 
+def _score(job: Job, settings: dict):
+    """EDF scoring, or with ``leg_movements="scoring"`` a scoring file alone when there is no signal."""
+    from ..annotations_only import has_signals, score_annotations
+    from ..detection import DetectionParams
+    from ..scoring import score
+    lm_source = settings.get("leg_movements", "emg")
+    if lm_source == "scoring" and not has_signals(job.recording):
+        return score_annotations(job.recording, rules=settings["rules"], **settings.get("rule_params", {}))
+    return score(job.recording, annotations=job.annotations, rules=settings["rules"],
+                 channels=dict(job.channels) or None, leg_movements=lm_source,
+                 detection=DetectionParams(**settings.get("detection", {})),
+                 arousals=settings.get("arousals", "auto"), **settings.get("rule_params", {}))
+
+
 def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, export: bool = True) -> dict:
     """Score one night and write its files; return one cohort-table row (status ok/skipped/failed)."""
     from .. import __version__
@@ -25,26 +39,25 @@ def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, expor
     ev_path = os.path.join(out_dir, f"{job.stem}_events.tsv")
     su_path = os.path.join(out_dir, f"{job.stem}_summary.json")
     try:
-        p_hash = params_hash({**settings, "channels": dict(job.channels), "version": __version__,
-                              "export": export})
+        report = settings.get("report", False)
+        p_hash = params_hash({**{k: v for k, v in settings.items() if k != "report"},
+                              "channels": dict(job.channels), "version": __version__, "export": export})
         in_hash = params_hash({"recording": file_fingerprint(job.recording),
                                "annotations": file_fingerprint(job.annotations)})
-        if not force and outputs_complete(su_path, ev_path, p_hash, in_hash):
+        report_path = os.path.join(out_dir, f"{job.stem}_report.html")
+        if not force and outputs_complete(su_path, ev_path, p_hash, in_hash) \
+                and (not report or os.path.isfile(report_path)):
             with open(su_path) as f:
                 s = json.load(f)
             return {**row, **{k: s.get(k) for k in INDEX_KEYS}, "status": "skipped", "error": "",
                     "seconds": time.perf_counter() - t0}
-        from ..scoring import score
-        from ..detection import DetectionParams
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = score(job.recording, annotations=job.annotations, rules=settings["rules"],
-                        channels=dict(job.channels) or None,
-                        detection=DetectionParams(**settings.get("detection", {})),
-                        arousals=settings.get("arousals", "auto"),
-                        **settings.get("rule_params", {}))
+            res = _score(job, settings)
         res.info["warnings"] = sorted({str(w.message) for w in caught})
         res.info["batch"] = {"params_hash": p_hash, "input_hash": in_hash}
+        if report:
+            res.report(report_path)
         res.write(out_dir, job.stem, export=export)  # the summary, the completion marker, comes last
         s = res.summary()
         return {**row, **{k: s.get(k) for k in INDEX_KEYS}, "status": "ok", "error": "",

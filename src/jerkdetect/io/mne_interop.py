@@ -1,6 +1,8 @@
 """Interoperability with MNE-Python: Raw in, Raw and Annotations out."""
 from __future__ import annotations
 
+import datetime as _dt
+
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -50,8 +52,9 @@ def recording_to_raw(rec, picks: Sequence[str] | None):
         types.append(mne_types.get(c.role, "misc"))
     info = mne.create_info(picks, fs, types)
     raw = mne.io.RawArray(np.asarray(data), info, verbose=False)
-    if rec.start is not None:
-        raw.set_meas_date(rec.start)
+    if rec.start is not None:  # EDF clock time without a zone: MNE's own convention is to call it UTC
+        start = rec.start if rec.start.tzinfo else rec.start.replace(tzinfo=_dt.timezone.utc)
+        raw.set_meas_date(start.astimezone(_dt.timezone.utc))
     if rec.annotations:
         on, du, de = zip(*rec.annotations)
         raw.set_annotations(mne.Annotations(on, du, de, orig_time=raw.info["meas_date"]))

@@ -192,6 +192,15 @@ class Recording:
         lines.append(f"  annotations: {len(self.annotations)}")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        roles = ", ".join(f"{r}={labs[0]}" for r, labs in self.roles.items() if labs)
+        return (f"<Recording | {self.source}: {self.file_type}, {self.duration / 3600:.2f} h, "
+                f"{len(self.channels)} channels" + (f" ({roles})" if roles else "") + ">")
+
+    def _repr_html_(self) -> str:
+        from .._repr import recording_html
+        return recording_html(self)
+
     # ------------------------------------------------------------------ builders
     @classmethod
     def from_arrays(cls, signals: Mapping[str, np.ndarray], fs: float | Mapping[str, float],

@@ -21,6 +21,7 @@ _RESP = re.compile(r"apn(o)?ea|hypopn(o)?ea|\brera\b|respiratory effort|effort.r
 _NOT_RESP = re.compile(r"desat|artifact|artefact|snore|periodic breathing", re.I)
 _AROUSAL = re.compile(r"arousal|\barou\b", re.I)
 _LM = re.compile(r"limb movement|leg movement|\bplm\b|\blm\b|\blms\b|\bplms\b|leg ?mov", re.I)
+_PLM = re.compile(r"\bplms?\b|periodic (leg|limb) movement", re.I)
 _LEFT = re.compile(r"\bleft\b|\(l\)|\bl\b|_l\b|lleg", re.I)
 _RIGHT = re.compile(r"\bright\b|\(r\)|\br\b|_r\b|rleg", re.I)
 
@@ -38,6 +39,8 @@ class Scoring:
     has_arousals, has_respiratory : bool
         Whether the file carries that scoring at all (a night with no arousal scored is not the
         same as a night whose arousals were never scored).
+    duration : float or None
+        Recording length the file declares (NSRR ``Recording Start Time`` duration), if any.
     """
 
     source: str = ""
@@ -54,6 +57,7 @@ class Scoring:
     start: _dt.datetime | None = None
     has_arousals: bool = False
     has_respiratory: bool = False
+    duration: float | None = None
 
     def shift(self, seconds: float) -> "Scoring":
         """Move every time by ``seconds`` (scoring clock -> recording clock)."""
@@ -72,6 +76,13 @@ class Scoring:
             h.lights_off, h.lights_on = s.lights_off, s.lights_on
         return s
 
+    def __repr__(self) -> str:
+        return f"<Scoring | {self.summary()}>"
+
+    def _repr_html_(self) -> str:
+        from .._repr import scoring_html
+        return scoring_html(self)
+
     def summary(self) -> str:
         h = self.hypnogram
         return (f"{self.source} ({self.format}): "
@@ -84,7 +95,7 @@ def scoring_from_events(events, source: str, fmt: str, epoch_length: float | Non
                         hypnogram: Hypnogram | None = None, start=None,
                         arousal_scored: bool | None = None, resp_scored: bool | None = None) -> Scoring:
     """Classify (onset, duration, description) events into a :class:`Scoring`."""
-    stages, ar, resp, kinds, lm, sides = [], [], [], [], [], []
+    stages, ar, resp, kinds, lm, sides, plm_label = [], [], [], [], [], [], []
     lights_off = lights_on = None
     for onset, dur, desc in events:
         d = str(desc)
@@ -104,6 +115,8 @@ def scoring_from_events(events, source: str, fmt: str, epoch_length: float | Non
         elif _LM.search(d):
             lm.append((onset, dur))
             sides.append("left" if _LEFT.search(d) else "right" if _RIGHT.search(d) else "bilateral")
+            plm_label.append(bool(_PLM.search(d)))
+    lm, sides = drop_plm_markers(lm, sides, plm_label)
     if hypnogram is None and stages:
         lens = [s[1] for s in stages]
         ep = epoch_length or (30.0 if min(lens) >= 30 or 30 in lens else 20.0 if 20 in lens else min(lens))
@@ -116,6 +129,36 @@ def scoring_from_events(events, source: str, fmt: str, epoch_length: float | Non
                    lights_on, list(events), start,
                    bool(ar) if arousal_scored is None else arousal_scored or bool(ar),
                    bool(resp) if resp_scored is None else resp_scored or bool(resp))
+
+
+def drop_plm_markers(lm: list, sides: list, plm_label: list) -> tuple[list, list]:
+    """Leg movements of a scoring file, each counted once.
+
+    Profusion and NSRR files mark a leg movement in a PLM series either as ``PLM (Left)`` /
+    ``Periodic leg movement - left`` instead of ``Limb Movement (Left)``, or as a PLM event on
+    top of the same movement's LM event. A PLM-labelled event that overlaps an LM-labelled event
+    of the same leg (either leg when a side is unknown) is such a second mark and is dropped;
+    any other PLM-labelled event is a leg movement. The PLM labels themselves are not trusted:
+    series are rescored under the chosen rules.
+
+    Examples
+    --------
+    >>> drop_plm_markers([(10, 2), (10.1, 1.5), (40, 1)], ["left", "left", "left"], [False, True, True])
+    ([(10, 2), (40, 1)], ['left', 'left'])
+    """
+    from ..rules.base import overlaps_window
+    if not any(plm_label):
+        return lm, sides
+    iv = np.asarray(lm, dtype=np.float64).reshape(-1, 2)
+    on, off = iv[:, 0], iv[:, 0] + iv[:, 1]
+    plm, side = np.asarray(plm_label, bool), np.asarray(sides)
+    keep = np.ones(len(lm), bool)
+    for s in ("left", "right", "bilateral"):
+        mark = plm & (side == s)
+        same = ~plm & ((side == s) | (side == "bilateral") | (s == "bilateral"))
+        win = np.column_stack([on[same], off[same]])
+        keep[mark] = ~overlaps_window(on[mark], np.maximum(off[mark], on[mark] + 1e-6), win)
+    return [x for x, k in zip(lm, keep) if k], [x for x, k in zip(sides, keep) if k]
 
 
 def _sniff(path: str) -> str:

@@ -47,7 +47,7 @@ def read_profusion(path: str, epoch_length=None) -> Scoring:
 def read_nsrr(path: str, epoch_length=None) -> Scoring:
     root = ET.parse(path).getroot()
     ep = float(_text(root, "EpochLength", "30"))
-    events, start = [], None
+    events, start, length = [], None, None
     cats = set()
     for ev in root.iter("ScoredEvent"):
         etype = _text(ev, "EventType")
@@ -59,6 +59,7 @@ def read_nsrr(path: str, epoch_length=None) -> Scoring:
                 start = _dt.datetime.strptime(clock.split()[-1], "%H.%M.%S")
             except (ValueError, IndexError):
                 start = None
+            length = dur if dur > 0 else None  # NSRR: the whole recording's length
             continue
         cats.add(etype.split("|")[0].lower())
         if etype.lower().startswith("stages"):
@@ -69,6 +70,7 @@ def read_nsrr(path: str, epoch_length=None) -> Scoring:
                              resp_scored="respiratory" in cats)
     if start is not None:
         sc.start = start
+    sc.duration = length
     return sc
 
 

@@ -131,6 +131,22 @@ def indices_by_stage(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerk_st
     return rows
 
 
+JERK_KEYS = ("n_hypnic_jerks", "hypnic_jerks_per_transition", "hypnic_jerks_with_arousal")
+
+
+def null_jerks_without_emg(idx: dict, by_stage: list[dict]) -> None:
+    """Hypnic-jerk counts become null (with the reason) when leg movements came from a scoring file.
+
+    Hypnic jerks are found in the chin and leg EMG only; without it they were not looked for,
+    which is not the same as none found.
+    """
+    for k in JERK_KEYS:
+        idx[k] = None
+        idx["null_reasons"][k] = "leg movements read from the scoring file: no EMG, hypnic jerks not scored"
+    for row in by_stage:
+        row["n_hypnic_jerks"] = None
+
+
 def unscorable_union(per_leg: dict[str, np.ndarray]) -> np.ndarray:
     iv = [v for v in per_leg.values() if v.size]
     return merge_intervals(np.concatenate(iv)) if iv else np.zeros((0, 2))

@@ -87,8 +87,11 @@ class ScoringResult:
         df["series"] = df["series"].astype("Int64")
         return df
 
-    def summary(self, by: str | None = None):
-        """Night indices as a dict; ``by="stage"`` gives a per-stage DataFrame."""
+    def summary(self, by: str | None = None, as_frame: bool = False):
+        """Night indices as a dict; ``by="stage"`` gives a per-stage DataFrame, ``as_frame=True``
+        a one-row DataFrame (see :meth:`summary_frame`)."""
+        if as_frame and by is None:
+            return self.summary_frame()
         if by == "stage":
             import pandas as pd
             return pd.DataFrame(self.by_stage).set_index("stage")
@@ -164,10 +167,10 @@ class ScoringResult:
         return paths
 
     # ------------------------------------------------------------- plots and comparison
-    def plot_events(self, ax=None):
-        """Hypnogram with the scored LMs, PLMs and hypnic jerks on top (needs matplotlib)."""
+    def plot_events(self, ax=None, tmin: float | None = None, tmax: float | None = None):
+        """Hypnogram with the scored events on top (needs matplotlib); ``tmin``/``tmax`` (s) zoom in."""
         from .plots import plot_night
-        return plot_night(self, ax=ax)
+        return plot_night(self, ax=ax, tmin=tmin, tmax=tmax)
 
     def plot_imi(self, ax=None):
         """Histogram of inter-movement intervals (log-spaced bins, as in Ferri et al.)."""
@@ -198,12 +201,58 @@ class ScoringResult:
         from .arousal_compare import compare_arousals
         return compare_arousals(self, reference)
 
+    # ------------------------------------------------------------- notebook and reports
+    def summary_frame(self, name: str | None = None):
+        """The night's indices as a one-row DataFrame (index: the recording's stem), for ``pd.concat``.
+
+        Nested values are flattened (``imi_iqr_s_low``/``_high``, ``unscorable_min_leg_left``...);
+        ``null_reasons`` stays out (see :meth:`summary`).
+
+        Examples
+        --------
+        >>> import jerkdetect as jd
+        >>> jd.score(jd.sample_path()).summary_frame().index.tolist()
+        ['sample_night']
+        """
+        from .notebook import summary_frame
+        return summary_frame(self, name)
+
+    def plot_event(self, i: int, ax=None, pad: float = 10.0, filtered: bool = False):
+        """Raw leg and chin EMG around event ``i`` (a row of :attr:`events`), read from the
+        recording on demand; ``filtered=True`` shows it through the detector's band-pass (needs
+        matplotlib)."""
+        from .plots import plot_event
+        return plot_event(self, i, ax=ax, pad=pad, filtered=filtered)
+
+    def report(self, path: str) -> str:
+        """Write a self-contained HTML report of the night (``X_report.html``); return its path.
+
+        Recording facts, rule set and parameters, indices with their null reasons, the per-stage
+        table, the hypnogram with the event raster, the IMI histogram and EMG around example
+        events, as inline PNGs: no scripts, no network. Needs matplotlib.
+        """
+        from .night_report import write_night_report
+        return write_night_report(self, path)
+
+    def compare_truth(self, truth, tolerance: float = 0.5) -> dict:
+        """F1 of LMs, PLMs and hypnic jerks against a simulated night's truth (path or dict).
+
+        See :func:`jerkdetect.simulate.compare_with_truth`, which this calls.
+        """
+        from ..simulate.evaluate import compare_with_truth
+        return compare_with_truth(self, truth, tolerance)
+
+    def _repr_html_(self) -> str:
+        from .._repr import result_html
+        return result_html(self)
+
     def __repr__(self) -> str:
         i = self.indices
         pl = i.get("plms_index")
+        nj = i.get("n_hypnic_jerks")
         return (f"<ScoringResult | {self.info.get('rules', {}).get('name', '?')}: {len(self.lm)} LMs, "
                 f"{i.get('n_plm', 0)} PLMs, PLMS index {pl if pl is None else round(pl, 1)}, "
-                f"{i.get('n_hypnic_jerks', 0)} hypnic jerks>")
+                f"{'hypnic jerks not scored' if nj is None else f'{nj} hypnic jerks'}>")
 
 
 def _json_default(o):

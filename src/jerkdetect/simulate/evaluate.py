@@ -70,6 +70,50 @@ def evaluate_arousals(result, truth: dict, hypnogram, rules="wasm2016", toleranc
                 plms_arousal_index_error=None if None in d else abs(d[0] - d[1]))
 
 
+def compare_with_truth(result, truth, tolerance: float = 0.5) -> dict:
+    """Compare a scoring of a simulated night with that night's ground truth (``X_truth.json``).
+
+    The truth lists every monolateral leg movement (a bilateral movement is two entries), so it
+    cannot be matched onset for onset against the scored LMs (``result.compare(onsets)`` would
+    count the second leg of every bilateral movement as missed). This scores the truth under the
+    result's own rule set (with its parameters), hypnogram, arousals, respiratory events and
+    unscorable stretches, then matches: differences come from detection alone.
+
+    Parameters
+    ----------
+    result : ScoringResult
+    truth : path or dict
+        The simulator's truth JSON (``sample_path("truth")`` for the sample night).
+    tolerance : float
+        Largest onset difference (s) of a match.
+
+    Returns
+    -------
+    dict
+        ``lm``, ``plm``, ``jerk``: precision, recall, F1, onset errors; ``plms_index`` and
+        ``plms_index_truth``, their ``plms_index_error``; ``unscorable_covered``.
+
+    Examples
+    --------
+    >>> import jerkdetect as jd
+    >>> res = jd.score(jd.sample_path())
+    >>> m = jd.simulate.compare_with_truth(res, jd.sample_path("truth"))
+    >>> m["lm"]["f1"], m["plm"]["f1"], m["plms_index_error"]
+    (1.0, 1.0, 0.0)
+    """
+    import json
+    import os
+    from ..rules import RULESETS
+    if isinstance(truth, (str, os.PathLike)):
+        with open(truth) as f:
+            truth = json.load(f)
+    if result.hypnogram is None:
+        raise ValueError("comparing with the truth needs the result's hypnogram, and it has none")
+    r = dict(result.info.get("rules", {"name": "wasm2016"}))
+    rs = RULESETS[r.pop("name")](**r)
+    return evaluate(result, truth, result.hypnogram, rs, tolerance)
+
+
 def _covered(truth: dict, result) -> float:
     """Fraction of the simulated noisy stretches that the scorer marked unscorable."""
     tot = cov = 0.0

@@ -1,0 +1,99 @@
+"""Figures for the static reports: matplotlib ``Figure`` objects (no pyplot state) as inline PNG."""
+from __future__ import annotations
+
+import base64
+import importlib.util
+import io
+
+import numpy as np
+
+DPI = 90
+
+
+def require_matplotlib() -> None:
+    """Raise one clear sentence when matplotlib (the ``plot`` extra) is missing."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ImportError("plots and HTML reports need matplotlib: pip install 'jerkdetect[plot]'")
+
+
+def new_figure(width: float, height: float, nrows: int = 1):
+    """A matplotlib Figure that never touches pyplot (safe in workers and headless runs)."""
+    require_matplotlib()
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    axes = fig.subplots(nrows, 1, squeeze=False)[:, 0]
+    return fig, axes
+
+
+def png_b64(fig) -> tuple[str, int, int]:
+    """The figure as a base64 PNG and its pixel width and height."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    w, h = (int(round(v * DPI)) for v in fig.get_size_inches())
+    return base64.b64encode(buf.getvalue()).decode("ascii"), w, h
+
+
+def night_figure(result):
+    from .plots import plot_night
+    fig, (ax,) = new_figure(13, 3.9)
+    plot_night(result, ax=ax)
+    return fig
+
+
+def imi_figure(result):
+    from .plots import plot_imi_histogram
+    fig, (ax,) = new_figure(6.5, 3.2)
+    plot_imi_histogram(result, ax=ax)
+    ax.set_title("inter-movement intervals (log scale); dashed: rule-set IMI limits", fontsize=10)
+    return fig
+
+
+def example_events(result, n: int = 4) -> list[int]:
+    """Rows of ``result.event_rows()`` worth showing: the first PLM, a jerk, a respiratory-related
+    LM, an arousal-linked LM and a non-periodic LM, in that order of preference (deterministic)."""
+    rows = result.event_rows()
+    wanted = [lambda r: r["label"] == "plm", lambda r: r["label"] == "hypnic_jerk",
+              lambda r: r["respiratory"], lambda r: r["arousal"] and r["label"] != "hypnic_jerk",
+              lambda r: r["label"] == "lm", lambda r: r["label"] == "lm_long"]
+    picked: list[int] = []
+    for cond in wanted:
+        k = next((i for i, r in enumerate(rows) if cond(r) and i not in picked), None)
+        if k is not None:
+            picked.append(k)
+        if len(picked) == n:
+            break
+    return picked
+
+
+def emg_strip_figure(result, events: list[int], pad: float = 8.0):
+    """One row per example event: leg and chin EMG around it (None when no EMG can be read)."""
+    from .plots import plot_event
+    from .raw import source_recording
+    if not events or source_recording(result) is None:
+        return None
+    fig, axes = new_figure(13, 2.6 * len(events), nrows=len(events))
+    for ax, i in zip(axes, events):
+        plot_event(result, i, ax=ax, pad=pad, filtered=False)
+    return fig
+
+
+def histogram_figure(values: dict[str, np.ndarray], title: str = ""):
+    """Small multiples: one histogram per index of a cohort (NaN/None left out, counted in the title)."""
+    names = list(values)
+    cols = 3
+    rows = max(1, -(-len(names) // cols))
+    fig, _ = new_figure(13, 2.4 * rows)
+    fig.clear()
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, name in zip(axes, names):
+        v = np.asarray(values[name], dtype=float)
+        ok = v[np.isfinite(v)]
+        ax.hist(ok, bins=min(20, max(5, ok.size)), color="tab:blue", alpha=0.85)
+        ax.set_title(f"{name} (n={ok.size}" + (f", {v.size - ok.size} null)" if v.size > ok.size else ")"),
+                     fontsize=9)
+        ax.tick_params(labelsize=8)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
