@@ -293,3 +293,20 @@ def test_simulator_records_look_alikes_and_keeps_emg_apart():
     assert {"spindle_train", "k_complex", "spindle", "short_intrusion"} <= kinds
     assert all(e["duration"] < 3.0 for e in b.truth["eeg_events"] if e["kind"] == "short_intrusion")
     assert len(a.truth["arousal_details"]) == len(a.truth["arousals"])
+
+
+def test_automatic_staging_when_there_is_no_hypnogram(tmp_path):
+    pytest.importorskip("yasa")
+    from jerkdetect.simulate import simulate_night
+    n = simulate_night(seed=8, duration_h=0.5, fs_emg=200, fs_eeg=100, full_montage=False)
+    paths = n.write(str(tmp_path), "n", scoring="none")
+    with pytest.warns(UserWarning, match="no hypnogram"):
+        plain = jd.score(paths["recording"])
+    assert plain.summary()["plms_index"] is None and "staging='yasa'" in plain.summary()["null_reasons"]["plms_index"]
+    res = jd.score(paths["recording"], staging="yasa")
+    assert res.info["hypnogram_source"].startswith("automatic (YASA")
+    assert "not scored by a person" in res.info["hypnogram_notes"][0]
+    assert res.summary()["tst_min"] > 0 and res.hypnogram.n_epochs == 60
+    assert np.mean(res.hypnogram.stages == n.stages) > 0.5  # it stages, roughly, even simulated EEG
+    bids = json.loads(open(res.write_bids(str(tmp_path / "b_events.tsv"))[1]).read())
+    assert bids["HypnogramSource"].startswith("automatic")

@@ -65,7 +65,8 @@ def _score_one(a):
                              "--annotations and --channel do not apply.")
         return score_annotations(a.recording, rules=a.rules, verbose=verbose, **_params(a.param))
     return score(a.recording, annotations=a.annotations, rules=a.rules, channels=_channels(a.channel),
-                 leg_movements="scoring" if a.from_scoring else "emg", arousals=a.arousals, verbose=verbose,
+                 leg_movements="scoring" if a.from_scoring else "emg", arousals=a.arousals,
+                 staging="yasa" if a.auto_staging else "none", verbose=verbose,
                  **_params(a.param))
 
 
@@ -77,6 +78,8 @@ def cmd_score(a) -> int:
     s = res.summary()
     if not a.quiet:
         print(f"{a.recording}: {res.info['rules']['name']}, annotations from {res.info['annotation_source']}")
+        if str(res.info.get("hypnogram_source", "")).startswith("automatic"):
+            print(f"  hypnogram: {res.info['hypnogram_source']} (not scored by a person)")
         _print_arousal_source(res)
         for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index",
                   "n_plm_series", "n_hypnic_jerks"):
@@ -141,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a channel role, e.g. --channel leg_left='EMG Tib L'")
     s.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a rule parameter")
     _add_arousal_option(s)
+    s.add_argument("--auto-staging", action="store_true",
+                   help="stage a recording without hypnogram automatically (YASA; extra jerkdetect[staging])")
     s.add_argument("--from-scoring", action="store_true",
                    help="score the leg movements marked in the scoring file instead of the EMG; "
                         "RECORDING may then be the scoring file itself (no EDF needed)")

@@ -73,7 +73,7 @@ def _scoring_for(rec: Recording, path: str | None, annotations) -> tuple[Scoring
 def score(recording: str | os.PathLike | Recording, annotations=None, rules: str | RuleSet = "wasm2016",
           channels: Mapping[str, str] | None = None, detection: DetectionParams | None = None,
           hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg", arousals: str = "auto",
-          arousal_params: ArousalParams | None = None,
+          arousal_params: ArousalParams | None = None, staging: str = "none",
           verbose: bool | str | None = None, **rule_params) -> ScoringResult:
     """Score leg movements, PLM series and hypnic jerks in one night.
 
@@ -101,6 +101,10 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         used is ``info["arousal_source"]`` ("scoring", "detected" or "none").
     arousal_params : ArousalParams, optional
         Parameters of the EEG arousal detector.
+    staging : "none" (default) or "yasa"
+        "yasa" stages a recording that has no hypnogram with YASA's SleepStaging (extra
+        ``jerkdetect[staging]``, runs offline); the hypnogram is then labelled automatic in
+        every output (``hypnogram_source``, ``hypnogram_notes``).
 
     Returns
     -------
@@ -124,7 +128,8 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     path = None
     if not isinstance(recording, Recording):
         path = os.fspath(recording)
-        want = ["leg_left", "leg_right", "chin", "ecg", "eeg"] if leg_movements == "emg" else None
+        want = ["leg_left", "leg_right", "chin", "ecg", "eeg"] + (["eog"] if staging == "yasa" else []) \
+            if leg_movements == "emg" else None
         rec = read_psg(path, roles=channels)
         all_labels = rec.labels
         if want:
@@ -139,6 +144,12 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     t = time.perf_counter()
     sc, ann_source = _scoring_for(rec, path, annotations)
     hyp = sc.hypnogram if sc is not None else None
+    if hyp is None and staging == "yasa":
+        from .staging import stage_automatically
+        hyp = stage_automatically(rec)
+        logger.info("%s: no hypnogram; staged automatically (%s)", rec.source, hyp.source)
+    elif staging not in ("none", "yasa"):
+        raise ValueError(f"staging must be 'none' or 'yasa'; got '{staging}'.")
     if hyp is None:
         warnings.warn(f"{rec.source}: no hypnogram found (annotation source: {ann_source}); "
                       "sleep/wake indices will be null.", UserWarning, stacklevel=2)
@@ -220,6 +231,10 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     idx = night_indices(lm, lm_stage, hyp, jerks, unsc, arousals is not None, resp is not None)
     if arousals is None and hyp is not None and choice.reason:
         idx["null_reasons"]["plms_arousal_index"] = choice.reason
+    if hyp is None:
+        for k, why in idx["null_reasons"].items():
+            if why.startswith("no hypnogram"):
+                idx["null_reasons"][k] = why + " (score with staging='yasa', extra jerkdetect[staging], to stage it automatically)"
     idx["unscorable_min"] = {r: bursts[r].unscorable_min for r in unsc_leg}
     idx["recording_gaps_min"] = float(sum(b - a for a, b in rec.gaps()) / 60)
     by_stage = indices_by_stage(lm, lm_stage, hyp, jerk_stage, unsc)
@@ -235,6 +250,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         "arousal_source": choice.source, "arousal_mode": arousal_mode,
         **({"arousal_detection": choice.info} if choice.detected is not None else {}),
         "hypnogram_notes": list(hyp.notes) if hyp is not None else ["no hypnogram"],
+        "hypnogram_source": (hyp.source or ann_source) if hyp is not None else None,
         "mains_hz": {r: b.mains for r, b in bursts.items()},
         "jerkdetect_version": __version__, "timings_s": timings,
     }

@@ -52,7 +52,8 @@ def write_bids_events(result, path: str) -> tuple[str, str]:
     side = path[:-4] + ".json" if path.endswith(".tsv") else path + ".json"
     meta = {**BIDS_SIDECAR, "GeneratedBy": [{"Name": "jerkdetect",
                                             "Version": result.info.get("jerkdetect_version"),
-                                            "RuleSet": result.info.get("rules", {}).get("name")}]}
+                                            "RuleSet": result.info.get("rules", {}).get("name")}],
+            "HypnogramSource": result.info.get("hypnogram_source")}
     atomic_write_text(side, json.dumps(meta, indent=2) + "\n")
     return path, side
 
