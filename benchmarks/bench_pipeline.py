@@ -1,5 +1,7 @@
 """Issue 4 benchmark: one 8-h PSG through jerkdetect and through naive MNE/SciPy pipelines, same run.
 
+jerkdetect runs with EEG arousal detection on (``arousals="detect"``) unless a row says otherwise.
+
 Run: python benchmarks/bench_pipeline.py [--quick]
 
 Prints per-stage times, s/night, nights/hour, peak RSS, the ratio against the naive pipeline,
@@ -22,10 +24,10 @@ from _common import full_night, machine, quick_night, run_child, table  # noqa: 
 
 JD_STEADY = """
 import time, jerkdetect as jd
-jd.score({path!r})  # warm-up: load kernels, touch buffers
+jd.score({path!r}, arousals={mode!r})  # warm-up: load kernels, touch buffers
 ts = []
 for _ in range({reps}):
-    t = time.perf_counter(); r = jd.score({path!r}); ts.append(time.perf_counter() - t)
+    t = time.perf_counter(); r = jd.score({path!r}, arousals={mode!r}); ts.append(time.perf_counter() - t)
 OUT = dict(s_per_night=min(ts), stages=r.info['timings_s'], n_lm=int(len(r.lm)))
 """
 
@@ -34,7 +36,7 @@ import time
 t0 = time.perf_counter()
 import jerkdetect as jd
 t1 = time.perf_counter()
-r = jd.score({path!r})
+r = jd.score({path!r}, arousals='detect')
 r.write({out!r}, 'night')
 t2 = time.perf_counter()
 OUT = dict(import_s=t1 - t0, score_s=t2 - t1, total_s=t2 - t0)
@@ -79,8 +81,8 @@ OUT = dict(read_s=t1 - t0, filter_s=t2 - t1, detect_s=t3 - t2, s_per_night=t3 - 
 
 COMPILE = """
 import time, jerkdetect as jd
-t = time.perf_counter(); jd.score({path!r}); first = time.perf_counter() - t
-t = time.perf_counter(); jd.score({path!r}); second = time.perf_counter() - t
+t = time.perf_counter(); jd.score({path!r}, arousals='detect'); first = time.perf_counter() - t
+t = time.perf_counter(); jd.score({path!r}, arousals='detect'); second = time.perf_counter() - t
 OUT = dict(first_s=first, steady_s=second)
 """
 
@@ -136,17 +138,19 @@ def main() -> None:
     path = full_night(8.0)
     size = os.path.getsize(path) / 1e6
     print(f"## One 8-h night ({size:.0f} MB EDF: 3 EMG @ 512 Hz, 2 EEG + 2 EOG + ECG @ 256 Hz, 2 resp @ 32 Hz, SpO2)\n")
-    steady = run_child(JD_STEADY.format(path=path, reps=3))
+    steady = run_child(JD_STEADY.format(path=path, reps=3, mode="detect"))
+    scored = run_child(JD_STEADY.format(path=path, reps=3, mode="scoring"))
     with tempfile.TemporaryDirectory() as out:
         fresh = [run_child(JD_FRESH.format(path=path, out=out)) for _ in range(3)]
     with tempfile.TemporaryDirectory() as cache:
         comp = run_child(COMPILE.format(path=path), env={"NUMBA_CACHE_DIR": cache})
         comp2 = run_child(COMPILE.format(path=path), env={"NUMBA_CACHE_DIR": cache})
     emg = run_child(EMG_SCIPY.format(path=path))
-    rows = [dict(pipeline="jerkdetect (steady state, warm process)", read_s=steady["stages"]["read"],
-                 filter_s=steady["stages"]["filter"], detect_s=steady["stages"]["detect"],
-                 rules_s=steady["stages"]["rules"], align_s=steady["stages"]["align"],
-                 s_per_night=steady["s_per_night"], nights_per_h=3600 / steady["s_per_night"], peak_rss_mb=steady["rss_mb"])]
+    rows = [dict(pipeline=f"jerkdetect (steady state, warm process, {name})", read_s=r["stages"]["read"],
+                 filter_s=r["stages"]["filter"], detect_s=r["stages"]["detect"], arousals_s=r["stages"]["arousals"],
+                 rules_s=r["stages"]["rules"], align_s=r["stages"]["align"],
+                 s_per_night=r["s_per_night"], nights_per_h=3600 / r["s_per_night"], peak_rss_mb=r["rss_mb"])
+            for name, r in (("EEG arousal detection on", steady), ("arousals from the scoring file", scored))]
     fr = min(fresh, key=lambda r: r["wall_s"])
     rows.append(dict(pipeline="jerkdetect (fresh process, warm Numba cache)", s_per_night=fr["wall_s"],
                      nights_per_h=3600 / fr["wall_s"], peak_rss_mb=fr["rss_mb"],
@@ -159,8 +163,11 @@ def main() -> None:
         rows.append(dict(pipeline="naive: MNE read_raw_edf(preload) + raw.filter + NumPy", read_s=naive["read_s"],
                          filter_s=naive["filter_s"], detect_s=naive["detect_s"], s_per_night=naive["s_per_night"],
                          nights_per_h=3600 / naive["s_per_night"], peak_rss_mb=naive["rss_mb"]))
-    print(table(rows, ["pipeline", "read_s", "filter_s", "detect_s", "rules_s", "align_s", "s_per_night",
-                       "nights_per_h", "peak_rss_mb"]))
+    print(table(rows, ["pipeline", "read_s", "filter_s", "detect_s", "arousals_s", "rules_s", "align_s",
+                       "s_per_night", "nights_per_h", "peak_rss_mb"]))
+    print(f"\nEEG arousal detection (2 EEG @ 256 Hz + chin): {steady['stages']['arousals']:.3f} s of "
+          f"{steady['s_per_night']:.3f} s ({steady['stages']['arousals'] / steady['s_per_night']:.0%}); the night "
+          f"without it: {scored['s_per_night']:.3f} s (same run)")
     print()
     if not a.quick:
         print(f"speed-up vs naive MNE pipeline: {naive['s_per_night'] / steady['s_per_night']:.1f}x steady state, "
@@ -176,7 +183,7 @@ def main() -> None:
     rows = []
     for h in (1, 2, 4, 8, 16) + (() if a.quick else (24,)):
         p = quick_night(h, 512.0)
-        r = run_child(JD_STEADY.format(path=p, reps=2))
+        r = run_child(JD_STEADY.format(path=p, reps=2, mode="auto"))
         rows.append(dict(hours=h, s_per_night=r["s_per_night"], s_per_hour_of_recording=r["s_per_night"] / h,
                          peak_rss_mb=r["rss_mb"]))
     print(table(rows, ["hours", "s_per_night", "s_per_hour_of_recording", "peak_rss_mb"]))
@@ -184,7 +191,7 @@ def main() -> None:
     rows = []
     for fs in (200.0, 256.0, 512.0, 1024.0):
         p = quick_night(2, fs)
-        r = run_child(JD_STEADY.format(path=p, reps=2))
+        r = run_child(JD_STEADY.format(path=p, reps=2, mode="auto"))
         rows.append(dict(fs_hz=fs, s_per_night=r["s_per_night"], ns_per_sample=r["s_per_night"] / (3 * 7200 * fs) * 1e9))
     print(table(rows, ["fs_hz", "s_per_night", "ns_per_sample"]))
     print("\n## Alignment (jerkdetect.alignment) vs NumPy / per-night baseline\n")

@@ -78,12 +78,13 @@ def test_no_arousal_or_respiratory_scoring_gives_null_with_reason(sim_cache, tmp
     paths, night = sim_cache(**NIGHTS["200Hz"], **COMMON)
     hyp_only = tmp_path / "stages.txt"
     hyp_only.write_text("\n".join("W N1 N2 N3 R".split()[s] for s in night.stages))
-    res = jd.score(paths["recording"], annotations=str(hyp_only))
+    res = jd.score(paths["recording"], annotations=str(hyp_only), arousals="scoring")
     s = res.summary()
     assert s["plms_arousal_index"] is None and "no arousal scoring" in s["null_reasons"]["plms_arousal_index"]
     assert s["plms_nonresp_index"] is None and "no respiratory scoring" in s["null_reasons"]["plms_nonresp_index"]
     assert s["plms_index"] is not None
     assert not res.lm.arousal.any()
+    assert res.info["arousal_source"] == "none" and res.detected_arousals is None
 
 
 def test_results_object(sample_edf):

@@ -16,7 +16,7 @@ __all__ = ["Channel", "ChannelError", "JerkdetectError", "Recording", "Recording
 from .hypnogram import Hypnogram  # noqa: E402
 from .io.scoring import Scoring, read_scoring  # noqa: E402
 from .scoring import find_scoring_file, score  # noqa: E402
-from .detection import DetectionParams  # noqa: E402
+from .detection import ArousalParams, DetectionParams, detect_arousals  # noqa: E402
 from .rules import AASM2012, WASM2016, HypnicJerkRule  # noqa: E402
 from .reporting import ScoringResult  # noqa: E402
 from .batch import score_many  # noqa: E402
@@ -41,8 +41,9 @@ def sample_path(kind: str = "recording") -> str:
     raise FileNotFoundError("sample data not found; regenerate it with `python -m jerkdetect.simulate.sample`")
 
 
-__all__ += ["AASM2012", "DetectionParams", "Hypnogram", "HypnicJerkRule", "Scoring", "ScoringResult",
-            "WASM2016", "find_scoring_file", "read_scoring", "sample_path", "score", "score_annotations", "score_many"]
+__all__ += ["AASM2012", "ArousalParams", "DetectionParams", "detect_arousals", "Hypnogram", "HypnicJerkRule",
+            "Scoring", "ScoringResult", "WASM2016", "find_scoring_file", "read_scoring", "sample_path", "score",
+            "score_annotations", "score_many"]
 
 
 def __getattr__(name: str):

@@ -79,7 +79,8 @@ def _score_one(a):
                              "--annotations and --channel do not apply.")
         return score_annotations(a.recording, rules=a.rules, verbose=verbose, **params)
     return score(a.recording, annotations=a.annotations, rules=a.rules, channels=_channels(a.channel),
-                 leg_movements="scoring" if a.from_scoring else "emg", verbose=verbose, rule_params=params)
+                 leg_movements="scoring" if a.from_scoring else "emg", arousals=a.arousals,
+                 staging="yasa" if a.auto_staging else "none", verbose=verbose, rule_params=params)
 
 
 def cmd_score(a) -> int:
@@ -90,13 +91,33 @@ def cmd_score(a) -> int:
     s = res.summary()
     if not a.quiet:
         print(f"{a.recording}: {res.info['rules']['name']}, annotations from {res.info['annotation_source']}")
+        if str(res.info.get("hypnogram_source", "")).startswith("automatic"):
+            print(f"  hypnogram: {res.info['hypnogram_source']} (not scored by a person)")
+        _print_arousal_source(res)
         for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index",
                   "n_plm_series", "n_hypnic_jerks"):
             v = s.get(k)
             print(f"  {k:<20} {'null (' + s['null_reasons'][k] + ')' if v is None and k in s['null_reasons'] else v if not isinstance(v, float) else round(v, 2)}")
-        print(f"  wrote {paths['events']} and {paths['summary']}"
-              + (f"; report {paths['report']}" if "report" in paths else ""))
+        print(f"  wrote {paths['events']}{', ' + paths['arousals'] if 'arousals' in paths else ''} "
+              f"and {paths['summary']}" + (f"; report {paths['report']}" if "report" in paths else ""))
     return 0
+
+
+def _print_arousal_source(res) -> None:
+    src = res.info.get("arousal_source")
+    if src == "detected":
+        d = res.info["arousal_detection"]
+        print(f"  arousals: {d['n']} detected in the EEG ({', '.join(d['channels'])}; rule-based, not an expert)")
+        for note in d["notes"]:
+            print(f"  note: {note}")
+    elif src is not None:
+        print(f"  arousals: {'from the scoring file' if src == 'scoring' else 'none'}")
+
+
+def _add_arousal_option(p) -> None:
+    p.add_argument("--arousals", default="auto", choices=["auto", "scoring", "detect", "none"],
+                   help="arousal source: the scoring file's when it has them, else detected in the EEG "
+                        "(auto, default); scoring only; always detect; none")
 
 
 def cmd_simulate(a) -> int:
@@ -135,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--channel", action="append", metavar="ROLE=LABEL",
                    help="override a channel role, e.g. --channel leg_left='EMG Tib L'")
     s.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a rule parameter")
+    _add_arousal_option(s)
+    s.add_argument("--auto-staging", action="store_true",
+                   help="stage a recording without hypnogram automatically (YASA; extra jerkdetect[staging])")
     s.add_argument("--from-scoring", action="store_true",
                    help="score the leg movements marked in the scoring file instead of the EMG; "
                         "RECORDING may then be the scoring file itself (no EDF needed)")
@@ -156,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--dask-local", type=int, metavar="N", help="run on a local Dask cluster of N workers")
     b.add_argument("--channel", action="append", metavar="ROLE=LABEL")
     b.add_argument("--param", action="append", metavar="NAME=VALUE")
+    _add_arousal_option(b)
     b.add_argument("--force", action="store_true", help="rescore nights whose outputs are complete")
     b.add_argument("--quiet", action="store_true", help="no progress bar (for logs)")
     b.add_argument("--no-export", action="store_true",

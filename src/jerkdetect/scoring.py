@@ -9,7 +9,8 @@ from typing import Mapping
 import numpy as np
 
 from ._logging import logger, set_log_level
-from .detection import DetectionParams, detect_channel
+from .arousal_source import check_mode, chin_envelope, choose_arousals
+from .detection import ArousalParams, DetectionParams, detect_channel
 from ._compile import announce_compilation
 from .errors import ScoringFileError
 from .preflight import check_leg_movements, prepare_emg, rule_overrides
@@ -108,7 +109,8 @@ def _monolateral(bursts: dict, unsc_by: dict, rs: RuleSet) -> MonolateralLMs:
 
 def score(recording: str | os.PathLike | Recording, annotations=None, rules: str | RuleSet = "wasm2016",
           channels: Mapping[str, str] | None = None, detection: DetectionParams | None = None,
-          hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg",
+          hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg", arousals: str = "auto",
+          arousal_params: ArousalParams | None = None, staging: str = "none",
           verbose: bool | str | None = None, rule_params: Mapping | None = None, **params) -> ScoringResult:
     """Score leg movements, PLM series and hypnic jerks in one night.
 
@@ -130,6 +132,18 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     leg_movements : "emg" or "scoring"
         "scoring" scores the leg movements already marked in the scoring file (e.g. Profusion
         ``Limb Movement (Left)``) into series and indices without reading EMG.
+    arousals : "auto" (default), "scoring", "detect" or "none"
+        Where arousals come from: "auto" uses the scoring file's arousals when it has arousal
+        scoring and otherwise detects them in the EEG (needs an EEG channel and a hypnogram);
+        "scoring" never detects; "detect" always detects (the file's arousals are kept for
+        :meth:`ScoringResult.compare_arousals`); "none" leaves arousal links null. The source
+        used is ``info["arousal_source"]`` ("scoring", "detected" or "none").
+    arousal_params : ArousalParams, optional
+        Parameters of the EEG arousal detector.
+    staging : "none" (default) or "yasa"
+        "yasa" stages a recording that has no hypnogram with YASA's SleepStaging (extra
+        ``jerkdetect[staging]``, runs offline); the hypnogram is then labelled automatic in
+        every output (``hypnogram_source``, ``hypnogram_notes``).
 
     Returns
     -------
@@ -150,11 +164,13 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     hj = hypnic or HypnicJerkRule()
     rs = get_rules(rules, **rule_overrides(rules, rule_params, params))
     check_leg_movements(leg_movements)
+    arousal_mode = check_mode(arousals)
     announce_compilation()
     path = None
     if not isinstance(recording, Recording):
         path = os.fspath(recording)
-        want = ["leg_left", "leg_right", "chin", "ecg"] if leg_movements == "emg" else None
+        want = ["leg_left", "leg_right", "chin", "ecg", "eeg"] + (["eog"] if staging == "yasa" else []) \
+            if leg_movements == "emg" else None
         rec = read_psg(path, roles=channels)
         all_labels = rec.labels
         if want:
@@ -170,10 +186,16 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     t = time.perf_counter()
     sc, ann_source = _scoring_for(rec, path, annotations)
     hyp = sc.hypnogram if sc is not None else None
+    if hyp is None and staging == "yasa":
+        from .staging import stage_automatically
+        hyp = stage_automatically(rec)
+        logger.info("%s: no hypnogram; staged automatically (%s)", rec.source, hyp.source)
+    elif staging not in ("none", "yasa"):
+        raise ValueError(f"staging must be 'none' or 'yasa'; got '{staging}'.")
     if hyp is None:
         warnings.warn(f"{rec.source}: no hypnogram found (annotation source: {ann_source}); "
                       "sleep/wake indices will be null.", UserWarning, stacklevel=2)
-    arousals = sc.arousals if sc is not None and sc.has_arousals else None
+    scored_arousals = sc.arousals if sc is not None and sc.has_arousals else None
     resp = sc.respiratory if sc is not None and sc.has_respiratory else None
     timings["annotations"] = time.perf_counter() - t
     used: dict[str, str] = {}
@@ -211,8 +233,13 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         sides = np.array([0 if s == "left" else 1 for s in sc.leg_sides])
         mono = MonolateralLMs(lmv[:, 0], lmv[:, 0] + lmv[:, 1], sides)
         used["leg_movements"] = ann_source
+    ta = time.perf_counter()
+    choice = choose_arousals(arousal_mode, scored_arousals, rec, hyp, lambda: chin_envelope(rec, bursts, det),
+                             arousal_params)
+    arousals = choice.arousals
+    timings["arousals"] = time.perf_counter() - ta
     lm = rs.score(mono, resp, arousals)
-    timings["rules"] = time.perf_counter() - t
+    timings["rules"] = time.perf_counter() - t - timings["arousals"]
     t = time.perf_counter()
     # hypnic jerks from brief bursts in chin and legs
     muscle = {"chin": "chin", "leg_left": "left", "leg_right": "right"}
@@ -230,6 +257,12 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     timings["align"] = time.perf_counter() - t
     t = time.perf_counter()
     idx = night_indices(lm, lm_stage, hyp, jerks, unsc, arousals is not None, resp is not None)
+    if arousals is None and hyp is not None and choice.reason:
+        idx["null_reasons"]["plms_arousal_index"] = choice.reason
+    if hyp is None:
+        for k, why in idx["null_reasons"].items():
+            if why.startswith("no hypnogram"):
+                idx["null_reasons"][k] = why + " (score with staging='yasa', extra jerkdetect[staging], to stage it automatically)"
     idx["recording_gaps_min"] = float(sum(b - a for a, b in rec.gaps()) / 60)
     idx["unscorable_min"] = {r: bursts[r].unscorable_min for r in LEGS if r in bursts}
     idx["unscorable_both_legs_min"] = float(sum(b - a for a, b in unsc) / 60) - idx["recording_gaps_min"]
@@ -243,14 +276,18 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         "hypnic_jerk_rule": hj.to_dict(), "channels": used, "annotation_source": ann_source,
         "leg_movement_source": leg_movements,
         "arousal_scoring": arousals is not None, "respiratory_scoring": resp is not None,
+        "arousal_source": choice.source, "arousal_mode": arousal_mode,
+        **({"arousal_detection": choice.info} if choice.detected is not None else {}),
         "hypnogram_notes": list(hyp.notes) if hyp is not None else ["no hypnogram"],
+        "hypnogram_source": (hyp.source or ann_source) if hyp is not None else None,
         "mains_hz": {r: b.mains for r, b in bursts.items()},
         "unscorable_stretches": {r: [[round(float(a), 3), round(float(e), 3), k] for (a, e), k in
                                      zip(b.unscorable, b.unscorable_kind)] for r, b in bursts.items()},
         "jerkdetect_version": __version__, "timings_s": timings, "input_notes": notes,
     }
     logger.info("scored %s in %.2f s: %d LMs", rec.source, time.perf_counter() - t0, len(lm))
-    res = ScoringResult(lm, jerks, hyp, lm_stage, jerk_stage, idx, by_stage, info, bursts, unsc)
+    res = ScoringResult(lm, jerks, hyp, lm_stage, jerk_stage, idx, by_stage, info, bursts, unsc,
+                        detected_arousals=choice.detected, scored_arousals=choice.scored)
     if path is None:
         res._source_recording = rec  # in-memory recording: kept for plot_event (files are re-read)
     return res

@@ -11,7 +11,7 @@ def run_batch_cli(a) -> int:
                     rule_params=_params(a.param, a.rules), force=a.force, dask_scheduler=a.dask_scheduler,
                     dask_local=a.dask_local, progress="log" if a.quiet else "bar",
                     export=not a.no_export, leg_movements="scoring" if a.from_scoring else "emg",
-                    report=a.report or False)
+                    report=a.report or False, arousals=a.arousals)
     n_fail = int((df["status"] == "failed").sum())
     counts = df["status"].value_counts().to_dict()
     print(f"{len(df)} nights: {counts.get('ok', 0)} scored, {counts.get('skipped', 0)} already complete, "

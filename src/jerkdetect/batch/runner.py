@@ -143,7 +143,7 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
                channels: dict | None = None, rule_params: dict | None = None, detection: dict | None = None,
                force: bool = False, export: bool = True, dask_scheduler: str | None = None,
                dask_local: int | None = None, client=None, progress: str | None = None,
-               leg_movements: str = "emg", report: bool | str = False):
+               leg_movements: str = "emg", report: bool | str = False, arousals: str = "auto"):
     """Score many nights; write per-night files, ``cohort_summary.tsv`` (+ Parquet), ``errors.tsv``.
 
     Parameters
@@ -163,6 +163,8 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     dask_scheduler, dask_local, client
         Run on a dask.distributed cluster: its scheduler address, a LocalCluster of N workers,
         or an existing ``Client`` (e.g. from a notebook).
+    arousals : "auto", "scoring", "detect" or "none"
+        Arousal source, as for :func:`jerkdetect.score`.
     progress : None, "bar" or "log"
         None: silent (the log still goes to ``out/batch.log``); "bar": a tqdm progress bar with
         nights done/failed, rate and ETA (a widget in Jupyter); "log": one line per night on
@@ -190,11 +192,11 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     os.makedirs(out, exist_ok=True)
     with OutputLock(out):
         return _score_many(inputs, out, rules, jobs, channels, rule_params, detection, force, export,
-                           dask_scheduler, dask_local, client, progress, leg_movements, report, pd)
+                           dask_scheduler, dask_local, client, progress, leg_movements, report, arousals, pd)
 
 
 def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, force, export, dask_scheduler,
-                dask_local, client, progress, leg_movements, report, pd):
+                dask_local, client, progress, leg_movements, report, arousals, pd):
     # the log file always gets one line per night; the console gets them only in quiet mode
     # (otherwise the progress bar shows them)
     log_handler = logging.FileHandler(os.path.join(out, "batch.log"))
@@ -226,6 +228,8 @@ def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, forc
         settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {})}
         if leg_movements != "emg":
             settings["leg_movements"] = leg_movements
+        if arousals != "auto":
+            settings["arousals"] = arousals
         if report is True or report == "all":
             settings["report"] = True
         logger.info("batch: %d nights, rules %s, out %s", len(job_list), rules, out)

@@ -26,7 +26,8 @@ def _score(job: Job, settings: dict):
         return score_annotations(job.recording, rules=settings["rules"], **settings.get("rule_params", {}))
     return score(job.recording, annotations=job.annotations, rules=settings["rules"],
                  channels=dict(job.channels) or None, leg_movements=lm_source,
-                 detection=DetectionParams(**settings.get("detection", {})), **settings.get("rule_params", {}))
+                 detection=DetectionParams(**settings.get("detection", {})),
+                 arousals=settings.get("arousals", "auto"), rule_params=settings.get("rule_params", {}))
 
 
 def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, export: bool = True) -> dict:

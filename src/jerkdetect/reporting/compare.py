@@ -4,6 +4,25 @@ from __future__ import annotations
 import numpy as np
 
 
+def pair_onsets(detected: np.ndarray, reference: np.ndarray, tolerance: float = 0.5) -> list[tuple[int, int]]:
+    """Greedy one-to-one pairs (detected index, reference index) of onsets within ``tolerance`` s,
+    each reference taking its nearest free detection; both arrays must be sorted."""
+    det, ref = np.asarray(detected, float), np.asarray(reference, float)
+    used = np.zeros(det.size, bool)
+    pairs = []
+    for j, r in enumerate(ref):
+        k = np.searchsorted(det, r)
+        best, bi = None, -1
+        for i in (k - 1, k, k + 1):
+            if 0 <= i < det.size and not used[i] and abs(det[i] - r) <= tolerance:
+                if best is None or abs(det[i] - r) < best:
+                    best, bi = abs(det[i] - r), i
+        if bi >= 0:
+            used[bi] = True
+            pairs.append((bi, j))
+    return pairs
+
+
 def match_onsets(detected: np.ndarray, reference: np.ndarray, tolerance: float = 0.5) -> dict:
     """Greedy one-to-one matching of onsets within ``tolerance`` s; precision, recall, F1, timing error.
 
@@ -15,20 +34,9 @@ def match_onsets(detected: np.ndarray, reference: np.ndarray, tolerance: float =
     """
     det = np.sort(np.asarray(detected, float))
     ref = np.sort(np.asarray(reference, float))
-    used = np.zeros(det.size, bool)
-    errs = []
-    tp = 0
-    for r in ref:
-        k = np.searchsorted(det, r)
-        best, bi = None, -1
-        for j in (k - 1, k, k + 1):
-            if 0 <= j < det.size and not used[j] and abs(det[j] - r) <= tolerance:
-                if best is None or abs(det[j] - r) < best:
-                    best, bi = abs(det[j] - r), j
-        if bi >= 0:
-            used[bi] = True
-            tp += 1
-            errs.append(det[bi] - r)
+    pairs = pair_onsets(det, ref, tolerance)
+    errs = [det[i] - ref[j] for i, j in pairs]
+    tp = len(pairs)
     fp, fn = det.size - tp, ref.size - tp
     prec = tp / (tp + fp) if tp + fp else 1.0
     rec = tp / (tp + fn) if tp + fn else 1.0
@@ -37,3 +45,46 @@ def match_onsets(detected: np.ndarray, reference: np.ndarray, tolerance: float =
     return dict(tp=tp, fp=fp, fn=fn, precision=prec, recall=rec, f1=f1,
                 max_onset_error=float(e.max()) if e.size else 0.0,
                 median_onset_error=float(np.median(e)) if e.size else 0.0)
+
+
+def match_intervals(detected: np.ndarray, reference: np.ndarray, min_overlap_s: float = 0.0) -> dict:
+    """One-to-one matching of (onset, duration) events that overlap by more than ``min_overlap_s``,
+    largest overlaps first; precision, recall, F1, onset errors and the matched pairs.
+
+    Examples
+    --------
+    >>> m = match_intervals(np.array([[10.0, 5.0], [40.0, 3.0]]), np.array([[11.0, 4.0], [80.0, 5.0]]))
+    >>> m["tp"], m["fp"], m["fn"], m["pairs"]
+    (1, 1, 1, [(0, 0)])
+    """
+    det = np.asarray(detected, float).reshape(-1, 2)
+    ref = np.asarray(reference, float).reshape(-1, 2)
+    cand = []
+    if det.size and ref.size:
+        d0, d1 = det[:, 0], det[:, 0] + det[:, 1]
+        order = np.argsort(d0)
+        for j, (a, dur) in enumerate(ref):
+            b = a + dur
+            k = np.searchsorted(d0[order], b)  # detections starting before the reference ends
+            for i in order[:k]:
+                ov = min(b, d1[i]) - max(a, d0[i])
+                if ov > min_overlap_s:
+                    cand.append((ov, int(i), j))
+    cand.sort(key=lambda c: (-c[0], c[1], c[2]))
+    used_d, used_r, pairs = set(), set(), []
+    for ov, i, j in cand:
+        if i not in used_d and j not in used_r:
+            used_d.add(i)
+            used_r.add(j)
+            pairs.append((i, j))
+    pairs.sort()
+    tp = len(pairs)
+    fp, fn = det.shape[0] - tp, ref.shape[0] - tp
+    prec = tp / (tp + fp) if tp + fp else 1.0
+    rec = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    e = np.array([det[i, 0] - ref[j, 0] for i, j in pairs])
+    return dict(tp=tp, fp=fp, fn=fn, precision=prec, recall=rec, f1=f1,
+                median_onset_error=float(np.median(np.abs(e))) if e.size else 0.0,
+                max_onset_error=float(np.max(np.abs(e))) if e.size else 0.0,
+                mean_onset_bias=float(np.mean(e)) if e.size else 0.0, pairs=pairs)

@@ -57,6 +57,10 @@ class ScoringResult:
     hypnogram : Hypnogram or None
     info : dict
         Rule set and parameters, channels, annotation source, version, warnings.
+    detected_arousals : Arousals or None
+        Arousals found in the EEG (``score(arousals="detect")``, or "auto" without scored ones).
+    scored_arousals : (n, 2) array or None
+        The scoring file's arousals, when it has arousal scoring.
     """
 
     lm: LegMovements
@@ -69,6 +73,8 @@ class ScoringResult:
     info: dict = field(default_factory=dict)
     bursts: dict = field(default_factory=dict)
     unscorable: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    detected_arousals: object = None
+    scored_arousals: np.ndarray | None = None
 
     def unscorable_by_leg(self) -> dict[str, np.ndarray]:
         """Each leg's own unscorable stretches (lead-off, noise), (n, 2) arrays in seconds."""
@@ -194,7 +200,8 @@ class ScoringResult:
     def write(self, out_dir: str, stem: str, export: bool = False) -> dict[str, str]:
         """Write ``stem_events.tsv`` and ``stem_summary.json`` atomically; return their paths.
 
-        With ``export`` also ``stem_bids_events.tsv`` (+ JSON sidecar) and ``stem_scored.edf``.
+        With ``export`` also ``stem_bids_events.tsv`` (+ JSON sidecar) and ``stem_scored.edf``;
+        with detected arousals also ``stem_arousals.tsv``.
         The summary is written last, so its presence means every file of the night is complete.
         """
         os.makedirs(out_dir, exist_ok=True)
@@ -203,6 +210,9 @@ class ScoringResult:
         if export:
             paths["bids"], paths["bids_sidecar"] = self.write_bids(f"{base}_bids_events.tsv")
             paths["edf"] = self.write_edf_annotations(f"{base}_scored.edf")
+        if self.detected_arousals is not None:
+            paths["arousals"] = f"{base}_arousals.tsv"
+            atomic_write_text(paths["arousals"], self.detected_arousals.tsv())
         atomic_write_text(paths["events"], self.events_tsv())
         atomic_write_text(paths["summary"], json.dumps(self.summary_dict(), indent=2, default=_json_default) + "\n")
         return paths
@@ -231,6 +241,16 @@ class ScoringResult:
         from .compare import match_onsets
         ref = reference.onsets(label) if isinstance(reference, ScoringResult) else np.asarray(reference, float)
         return match_onsets(self.onsets(label), ref, tolerance)
+
+    def compare_arousals(self, reference=None) -> dict:
+        """Detected arousals against scored ones: event F1 and agreement of the LM arousal links.
+
+        Score with ``arousals="detect"`` on a night that has scored arousals (or pass
+        ``reference``, an (n, 2) array of onset, duration). See
+        :func:`jerkdetect.reporting.arousal_compare.compare_arousals`.
+        """
+        from .arousal_compare import compare_arousals
+        return compare_arousals(self, reference)
 
     # ------------------------------------------------------------- notebook and reports
     def summary_frame(self, name: str | None = None):

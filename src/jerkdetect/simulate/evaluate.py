@@ -156,6 +156,29 @@ def _result_unscorable(result, leg: str) -> np.ndarray:
     return np.asarray(result.unscorable, float).reshape(-1, 2)
 
 
+def evaluate_arousals(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float = 0.5) -> dict:
+    """Arousals of ``result`` (e.g. ``score(..., arousals="detect")``) against the simulated truth.
+
+    Returns event matching (overlap, one-to-one) of the arousals used by ``result``, the
+    agreement of the LM arousal links on LMs matched to the true LMs (onsets within
+    ``tolerance``), and the PLMS-arousal index error against the truth scored with the true
+    arousals.
+    """
+    from ..reporting.arousal_compare import link_agreement
+    from ..reporting.compare import match_intervals, pair_onsets
+    mode = "truth" if per_leg_truth(truth) else "result"
+    t_lm, t_idx = truth_scoring(truth, hypnogram, rules, _result_excluded(result) if mode == "result" else None)
+    used = result.detected_arousals.to_array() if result.detected_arousals is not None else result.scored_arousals
+    ev = match_intervals(np.zeros((0, 2)) if used is None else used, np.array(truth["arousals"], float).reshape(-1, 2))
+    ev.pop("pairs")
+    pairs = pair_onsets(result.lm.onset, t_lm.onset, tolerance)  # both sorted by onset
+    i, j = (np.array([p[k] for p in pairs], int) for k in (0, 1))
+    links = link_agreement(result.lm.arousal[i], t_lm.arousal[j], result.lm.plm[i] & t_lm.plm[j])
+    d = result.indices.get("plms_arousal_index"), t_idx.get("plms_arousal_index")
+    return dict(events=ev, **links, plms_arousal_index=d[0], plms_arousal_index_truth=d[1],
+                plms_arousal_index_error=None if None in d else abs(d[0] - d[1]))
+
+
 def compare_with_truth(result, truth, tolerance: float = 0.5) -> dict:
     """Compare a scoring of a simulated night with that night's ground truth (``X_truth.json``).
 

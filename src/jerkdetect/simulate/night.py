@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .hypnogram import simulate_hypnogram
-from .waveforms import band_noise, burst, ecg, eeg, emg_band
+from .eeg import aasm_scorable, add_chin_arousals, eeg_rng, plan_eeg, render_eeg
+from .waveforms import band_noise, burst, ecg, emg_band
 
 if TYPE_CHECKING:
     from .stress import StressConfig
@@ -53,6 +54,18 @@ class SimConfig:
     jerk_amplitude_uv: tuple[float, float] = (45.0, 150.0)
     start: str = "2024-03-01T22:30:00"
     stress: StressConfig | None = None  # stress family (simulate.stress); None: a plain night
+    # EEG (simulate/eeg.py): arousal appearance and the look-alikes a detector must ignore
+    eeg_gain: tuple[float, float] = (0.5, 2.0)   # per-night amplitude factor (montage, amplifier, age)
+    modest_arousal_fraction: float = 0.7          # arousals at 2-4x the band background (others 4-7x)
+    arousal_chin_fraction: float = 0.5            # NREM arousals with a chin EMG rise (REM: all)
+    short_intrusions_per_hour: float = 4.0        # alpha/beta bursts < 3 s in sleep
+    spindle_trains_per_hour: float = 6.0          # N2/N3
+    spindles_per_min: float = 3.0                 # single spindles in N2 (30 % of that in N3)
+    kcomplexes_per_min: float = 1.0               # N2
+    rem_alpha_per_hour: float = 4.0               # REM alpha bursts without chin EMG
+    wake_alpha_per_hour: float = 20.0
+    eyes_open_per_hour: float = 10.0
+    lm_muscle_artifact_fraction: float = 0.5      # LMs without arousal that put muscle artefact on the EEG
 
 
 @dataclass
@@ -185,8 +198,10 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
     -------
     SimulatedNight
         ``truth`` holds monolateral ``leg_movements`` (onset, offset, side, kind, group),
-        ``hypnic_jerks`` (onset, muscles), ``arousals``, ``respiratory``, ``unscorable`` and
-        the distractors (``fragmentary``, ``rem_twitches``).
+        ``hypnic_jerks`` (onset, muscles), ``arousals`` (those the AASM rule scores; the others
+        are in ``arousals_not_scorable``), ``arousal_details`` (how each looks in the EEG and chin),
+        ``respiratory``, ``unscorable``, the EMG distractors (``fragmentary``, ``rem_twitches``) and
+        the EEG look-alikes (``eeg_events``, see :mod:`jerkdetect.simulate.eeg`).
 
     Examples
     --------
@@ -354,14 +369,16 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
                                  duration=round(float(rng.uniform(0.03, 0.15)), 4),
                                  amplitude=float(rng.uniform(10, 30))))
     lms.sort(key=lambda x: x["onset"])
-    arousals.sort()
+    arousals, not_scorable = aasm_scorable(arousals, stages)
     resp.sort()
     truth = dict(leg_movements=lms, hypnic_jerks=sorted(jerks, key=lambda j: j["onset"]),
-                 arousals=arousals, respiratory=resp, unscorable=unscorable,
+                 arousals=arousals, arousals_not_scorable=not_scorable, respiratory=resp, unscorable=unscorable,
                  fragmentary=fm, rem_twitches=twitches, transitions=[float(t) for t in trans])
     if cfg.stress is not None:
         stress.plan_stress(truth, spec)
-    signals, fs = _render(cfg, rng, stages, truth)
+    rng_eeg = eeg_rng(seed)
+    plan_eeg(stages, truth, cfg, rng_eeg)
+    signals, fs = _render(cfg, rng, stages, truth, rng_eeg)
     if cfg.stress is not None:
         from .stress_render import apply_stress
         apply_stress(signals, fs, stages, truth, cfg, spec.rng)
@@ -376,7 +393,14 @@ def _add(x: np.ndarray, fs: float, t0: float, seg: np.ndarray) -> None:
         x[i:j] += seg[: j - i]
 
 
-def _render(cfg: SimConfig, rng, stages, truth) -> tuple[dict, dict]:
+def _skip_legacy_eeg_draws(rng, n: int, n_channels: int) -> None:
+    """Draw what the former EEG renderer drew from the main generator (6 noise traces per
+    channel), so the EOG, ECG noise and respiration of existing seeds stay the same."""
+    for _ in range(6 * n_channels):
+        rng.standard_normal(n)
+
+
+def _render(cfg: SimConfig, rng, stages, truth, rng_eeg) -> tuple[dict, dict]:
     T = cfg.duration_h * 3600
     fe, fg = cfg.fs_emg, cfg.fs_eeg
     fc = cfg.fs_ecg or fg
@@ -425,13 +449,12 @@ def _render(cfg: SimConfig, rng, stages, truth) -> tuple[dict, dict]:
         sig[lab] = x
     truth["ecg_bleed_uv"] = bleed
     truth["mains_hz"] = mains
-    ar_mask = np.zeros(n_eeg, bool)
-    for a, d in truth["arousals"]:
-        ar_mask[int(a * fg):int((a + d) * fg)] = True
+    add_chin_arousals(sig[LABELS["chin"]], fe, truth, CHIN_TONE, rng_eeg)
     st_eeg = stages[ep_eeg]
-    sig[LABELS["eeg"]] = eeg(st_eeg, fg, rng, ar_mask)
-    if cfg.full_montage:
-        sig[LABELS["eeg2"]] = eeg(st_eeg, fg, rng, ar_mask)
+    eeg_labels = [LABELS["eeg"]] + ([LABELS["eeg2"]] if cfg.full_montage else [])
+    _skip_legacy_eeg_draws(rng, n_eeg, len(eeg_labels))
+    traces = render_eeg(stages, fg, n_eeg, truth, rng_eeg, ("central", "occipital")[:len(eeg_labels)], mains)
+    sig.update(zip(eeg_labels, traces))
     eog = band_noise(n_eeg, fg, 0.3, 10, rng) * 8
     sem = band_noise(n_eeg, fg, 0.05, 0.4, rng) * 60 * (st_eeg == 1)
     rems = (band_noise(n_eeg, fg, 0.5, 3, rng) > 2.0) * 150.0 * (st_eeg == 4)

@@ -1,4 +1,4 @@
-"""Signal building blocks for the simulator: coloured noise, EMG bursts, ECG, EEG by stage."""
+"""Signal building blocks for the simulator: coloured noise, EMG bursts, ECG (EEG: ``simulate/eeg.py``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -63,30 +63,3 @@ def ecg(duration: float, fs: float, rng: np.random.Generator, hr: float = 62.0):
         qrs[j[ok]] += qrs_t[ok]
     return out, t_r, qrs
 
-
-def eeg(stage_per_sample: np.ndarray, fs: float, rng: np.random.Generator,
-        arousal_mask: np.ndarray | None = None) -> np.ndarray:
-    """Stage-dependent EEG (µV): alpha in wake, theta in N1/REM, spindles in N2, delta in N3."""
-    n = stage_per_sample.size
-    bands = {"delta": (0.5, 2.0), "theta": (4.0, 7.0), "alpha": (8.0, 12.0), "sigma": (12.0, 14.0),
-             "beta": (15.0, 30.0)}
-    weights = {  # stage -> µV per band
-        0: dict(delta=6, theta=5, alpha=18, sigma=2, beta=6),
-        1: dict(delta=10, theta=14, alpha=5, sigma=2, beta=4),
-        2: dict(delta=22, theta=10, alpha=3, sigma=6, beta=3),
-        3: dict(delta=60, theta=8, alpha=2, sigma=2, beta=2),
-        4: dict(delta=8, theta=13, alpha=4, sigma=1, beta=5),
-        -1: dict(delta=10, theta=8, alpha=8, sigma=2, beta=4),
-    }
-    out = np.zeros(n)
-    for b, (lo, hi) in bands.items():
-        comp = band_noise(n, fs, lo, hi, rng)
-        w = np.zeros(n)
-        for s, ws in weights.items():
-            w[stage_per_sample == s] = ws[b]
-        if b == "sigma":  # spindles: 0.5-2 s bursts
-            w *= 1 + 2.5 * (band_noise(n, fs, 0.05, 0.5, rng) > 1.2)
-        if arousal_mask is not None and b in ("alpha", "beta"):
-            w[arousal_mask] += 20
-        out += comp * w
-    return out

@@ -1,0 +1,111 @@
+"""Compiled pieces of the EEG arousal detector, each with a plain NumPy/Python reference."""
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+
+# --------------------------------------------------------------------------- per-epoch medians
+@nb.njit(cache=True, nogil=True)
+def epoch_medians(v, ep, n_ep):
+    """Median of each column of ``v`` (frames x bands) over the frames of each epoch.
+
+    ``ep`` is the (non-decreasing) epoch index of every frame; frames outside 0..n_ep-1 are
+    ignored; epochs without frames get NaN.
+    """
+    n, nb_ = v.shape
+    out = np.full((n_ep, nb_), np.nan)
+    i = 0
+    while i < n:
+        e = ep[i]
+        j = i
+        while j < n and ep[j] == e:
+            j += 1
+        if 0 <= e < n_ep:
+            for b in range(nb_):
+                out[e, b] = np.median(v[i:j, b])
+        i = j
+    return out
+
+
+def epoch_medians_reference(v: np.ndarray, ep: np.ndarray, n_ep: int) -> np.ndarray:
+    out = np.full((n_ep, v.shape[1]), np.nan)
+    for e in range(n_ep):
+        m = ep == e
+        if m.any():
+            out[e] = np.median(v[m], axis=0)
+    return out
+
+
+# --------------------------------------------------------------------------- candidate events
+@nb.njit(cache=True, nogil=True)
+def arousal_candidates(e, trigger_ok, on, off, max_gap):
+    """Groups of frames with ``e >= off`` (gaps of at most ``max_gap`` frames bridged) that hold
+    at least one frame with ``e >= on`` where ``trigger_ok``; returns first and last frame of each."""
+    n = e.shape[0]
+    starts = np.empty(n // 2 + 1, np.int64)
+    ends = np.empty(n // 2 + 1, np.int64)
+    m = 0
+    in_grp = False
+    trig = False
+    start = 0
+    last = -1
+    for i in range(n):
+        if e[i] >= off:
+            if not (in_grp and i - last - 1 <= max_gap):
+                if in_grp and trig:
+                    starts[m] = start
+                    ends[m] = last
+                    m += 1
+                in_grp = True
+                trig = False
+                start = i
+            last = i
+            if e[i] >= on and trigger_ok[i]:
+                trig = True
+    if in_grp and trig:
+        starts[m] = start
+        ends[m] = last
+        m += 1
+    return starts[:m], ends[:m]
+
+
+def arousal_candidates_reference(e, trigger_ok, on, off, max_gap):
+    """Runs of ``e >= off``, merged across gaps of <= ``max_gap`` frames, kept when triggered (NumPy)."""
+    above = np.asarray(e) >= off
+    d = np.diff(np.concatenate([[0], above.astype(np.int8), [0]]))
+    rs, re_ = np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1
+    groups = []
+    for s, t in zip(rs, re_):
+        if groups and s - groups[-1][1] - 1 <= max_gap:
+            groups[-1][1] = t
+        else:
+            groups.append([s, t])
+    hit = (np.asarray(e) >= on) & np.asarray(trigger_ok, bool)
+    keep = [(s, t) for s, t in groups if hit[s:t + 1].any()]
+    return (np.array([k[0] for k in keep], np.int64), np.array([k[1] for k in keep], np.int64))
+
+
+# --------------------------------------------------------------------------- chin EMG rise
+@nb.njit(cache=True, nogil=True)
+def longest_run_above(x, lo, hi, level):
+    """Length (samples) of the longest run of ``x[lo:hi] >= level``."""
+    best = 0
+    run = 0
+    for i in range(max(lo, 0), min(hi, x.shape[0])):
+        if x[i] >= level:
+            run += 1
+            if run > best:
+                best = run
+        else:
+            run = 0
+    return best
+
+
+def longest_run_above_reference(x, lo, hi, level) -> int:
+    seg = np.asarray(x)[max(lo, 0):hi] >= level
+    best = run = 0
+    for v in seg:
+        run = run + 1 if v else 0
+        best = max(best, run)
+    return best

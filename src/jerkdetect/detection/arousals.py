@@ -1,0 +1,514 @@
+"""EEG arousal detection by the AASM rule, against the night's own per-stage background.
+
+Rule (AASM Manual for the Scoring of Sleep and Associated Events, v2.x, Arousal rule): score an
+arousal during N1, N2, N3 or R when there is an abrupt shift of EEG frequency, including alpha,
+theta and/or frequencies greater than 16 Hz (but not spindles), that lasts at least 3 s, with at
+least 10 s of stable sleep preceding it. Scoring an arousal during R also requires a concurrent
+increase in submental (chin) EMG lasting at least 1 s.
+
+How the shift is measured (jerkdetect's operationalisation; every number is a parameter of
+:class:`ArousalParams`): each EEG channel is decimated to ~100 Hz and cut into 1-s Hann windows
+every 0.5 s; the power of each band is averaged over 3 windows and compared, as a log ratio, with
+the same band's background: the median over the neighbouring epochs of the same sleep stage. A
+window counts as shifted when alpha, beta (or, weighted down, theta) power rises above its
+background, unless the rise is better explained by
+
+* a spindle: more excess power in sigma (12-16 Hz) than in alpha, and beta not clearly above it;
+* a muscle artefact: beta rising no more (per Hz) than the 36-45 Hz band does (a flat EMG
+  spectrum, not an EEG rhythm);
+* a K-complex or slow wave: theta rising no more (per Hz) than delta does.
+
+Shifted windows of all channels are averaged; an event opens where the average reaches
+``on_ratio`` in a sleep epoch and extends while it stays above ``off_ratio``; onset and offset
+are placed where the amplitude crosses half-way to the event's plateau. Then the AASM conditions
+(duration, 10 s of sleep before, 10 s since the last arousal, chin EMG in R) are applied.
+
+It is a rule-based detector, not an expert scorer: see the README for its measured agreement.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .._logging import logger
+from ..alignment import stage_at
+from ..io.recording import Recording
+from ..rules.base import inside_intervals
+from .arousal_kernels import arousal_candidates, epoch_medians, longest_run_above
+from .eeg_features import (band_bins, band_log_power, decimated, eeg_derivation, frame_starts,
+                           mains_aliases, pick_eeg_channels)
+from .kernels import rolling_quantile
+
+SLEEP_STAGES = (1, 2, 3, 4)
+BAND_NAMES = ("delta", "theta", "alpha", "sigma", "beta", "muscle")
+
+
+@dataclass(frozen=True)
+class ArousalParams:
+    """Parameters of EEG arousal detection.
+
+    AASM rule (AASM Manual, arousal rule; published values):
+
+    min_duration_s : float
+        The EEG shift lasts at least 3 s.
+    min_sleep_before_s : float
+        At least 10 s of stable sleep precede the arousal (and separate it from the last one).
+    rem_chin_min_s : float
+        In R, a concurrent chin EMG increase lasting at least 1 s.
+
+    Bands in Hz (AASM: alpha, theta, > 16 Hz, not spindles, which are 11-16 Hz):
+
+    delta_band, theta_band, alpha_band, sigma_band, beta_band
+        Sigma is the spindle band; delta is used to recognise K-complexes and slow waves.
+    muscle_band : (float, float)
+        36-45 Hz, above the EEG rhythms: where muscle artefact shows (jerkdetect default; bins
+        within 2 Hz of 50/60 Hz or their aliases are left out). Needs a rate >= ~90 Hz.
+
+    jerkdetect defaults (no published values exist; chosen on simulated nights and kept
+    independent of amplitude, montage and sampling rate):
+
+    target_fs : float
+        The EEG is reduced by an integer factor to at least this rate (triangular anti-alias
+        filter), so that 50/60 Hz and most muscle power stay above the bands.
+    window_s, hop_s : float
+        1-s Hann windows every 0.5 s.
+    smooth_windows, edge_windows : int
+        Band power is averaged over 5 consecutive windows (3 s) to find events, over 3 to place
+        their onset and offset.
+    background_epochs : int
+        Background of a band in an epoch: median of its per-epoch medians over this many
+        epochs of the same stage on either side (a running, stage-specific reference).
+    on_ratio, off_ratio : float
+        Band power / background that opens (2.5, i.e. amplitude x 1.6) and sustains (1.6) a shift
+        (the sustain level is the same fraction of the onset level in log units)...
+    z_on : float
+        ... or, when the night's background is noisier, ``z_on`` robust standard deviations of
+        that band's evidence in sleep (MAD x 1.4826), so a noisy band needs a clearer rise.
+    slow_rise_discount : float
+        A rise of delta power beyond ``off_ratio`` is taken off every band's evidence (times
+        this factor): a shift of frequency, not a broadband rise in amplitude (movement,
+        electrode artefact) or a K-complex.
+    theta_weight : float
+        Theta's log ratio counts at this weight (theta is also the N1/R background).
+    spindle_ratio, spindle_beta_margin : float
+        A window whose sigma power rises and exceeds its background by more than
+        ``spindle_ratio`` x alpha's excess is a spindle: alpha does not count there, and beta
+        only when its excess exceeds sigma's by ``spindle_beta_margin``.
+    muscle_ratio : float
+        Beta counts only when its excess power per Hz is at least this many times the muscle
+        band's.
+    max_gap_s : float
+        Dips below ``off_ratio`` this short do not split an event.
+    veto_margin_windows : int
+        The spindle and muscle checks also hold this many windows either side of where they
+        fire (their edges smear differently across bands).
+    clip_log : (float, float)
+        Log ratios are clipped to this range (a lead-off channel cannot cancel the other).
+    chin_ratio, chin_min_uv : float
+        Chin EMG increase in R: mean rectified chin EMG (0.1-s blocks, 3-block median) at least
+        ``chin_ratio`` x the median of the 10 s before the arousal and ``chin_min_uv`` above it.
+    max_channels : int
+        EEG channels used (central, then occipital, then other derivations).
+    refine_edges, edge_search_s : bool, float
+        Place onset and offset at the maximum-likelihood change of band power within
+        ``edge_search_s`` of the window-based estimate (sharper than 0.5-s windows).
+    """
+
+    min_duration_s: float = 3.0
+    min_sleep_before_s: float = 10.0
+    rem_chin_min_s: float = 1.0
+    delta_band: tuple[float, float] = (0.5, 4.0)
+    theta_band: tuple[float, float] = (4.0, 8.0)
+    alpha_band: tuple[float, float] = (8.0, 12.0)
+    sigma_band: tuple[float, float] = (12.0, 16.0)
+    beta_band: tuple[float, float] = (16.0, 30.0)
+    muscle_band: tuple[float, float] = (36.0, 45.0)
+    target_fs: float = 128.0
+    window_s: float = 1.0
+    hop_s: float = 0.5
+    smooth_windows: int = 5
+    edge_windows: int = 3
+    background_epochs: int = 10
+    on_ratio: float = 2.5
+    z_on: float = 3.5
+    off_ratio: float = 1.6
+    theta_weight: float = 0.8
+    slow_rise_discount: float = 1.0
+    spindle_ratio: float = 2.0
+    spindle_beta_margin: float = 2.0
+    muscle_ratio: float = 2.0
+    max_gap_s: float = 0.5
+    veto_margin_windows: int = 2
+    clip_log: tuple[float, float] = (-1.5, 6.0)
+    chin_ratio: float = 1.5
+    chin_min_uv: float = 0.3
+    max_channels: int = 2
+    refine_edges: bool = True
+    edge_search_s: float = 1.5
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def bands(self) -> dict[str, tuple[float, float]]:
+        return dict(zip(BAND_NAMES, (self.delta_band, self.theta_band, self.alpha_band, self.sigma_band,
+                                     self.beta_band, self.muscle_band)))
+
+
+@dataclass
+class Arousals:
+    """Detected arousals, in seconds from the recording start.
+
+    Attributes
+    ----------
+    onset, duration : arrays
+    stage : int array (stage code at onset)
+    channels : list of str
+        For each arousal, the EEG labels whose own evidence reached ``off_ratio`` (``+``-joined).
+    strength : array
+        Mean band power over the event / background of the strongest band (a power ratio).
+    band : list of str
+        Band that carried the event (alpha, beta or theta).
+    chin : array of bool or None
+        Chin EMG increase of >= 1 s found (None where no chin channel).
+    notes : list of str
+        What the detector could not do on this night (no chin, low rate, ...).
+    """
+
+    onset: np.ndarray
+    duration: np.ndarray
+    stage: np.ndarray
+    channels: list[str]
+    strength: np.ndarray
+    band: list[str]
+    chin: list
+    notes: list[str] = field(default_factory=list)
+    params: ArousalParams = field(default_factory=ArousalParams)
+    labels: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.onset.size)
+
+    def to_array(self) -> np.ndarray:
+        """(n, 2) array of onset, duration: what the rules take."""
+        return np.column_stack([self.onset, self.duration]) if len(self) else np.zeros((0, 2))
+
+    def rows(self) -> list[dict]:
+        from ..hypnogram import STAGE_NAMES
+        return [dict(onset=float(self.onset[i]), duration=float(self.duration[i]),
+                     stage=STAGE_NAMES[int(self.stage[i])], channels=self.channels[i],
+                     strength=float(self.strength[i]), band=self.band[i],
+                     chin=self.chin[i], source="detected") for i in range(len(self))]
+
+    def tsv(self) -> str:
+        """``X_arousals.tsv``: onset, duration, stage, channels, strength, band, chin, source."""
+        from ..reporting.results import _fmt
+        cols = ("onset", "duration", "stage", "channels", "strength", "band", "chin", "source")
+        lines = ["\t".join(cols)]
+        lines += ["\t".join(_fmt(r[c]) for c in cols) for r in self.rows()]
+        return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- features
+def _channel_features(rec: Recording, label: str, p: ArousalParams, notes: list[str]):
+    """Frame times, band log power (frames x bands), band widths (bins) and the decimated signal
+    (samples, rate, factor) of one EEG channel."""
+    x, fs_d, k = decimated(rec, label, p.target_fs)
+    ch = rec.channels[label]
+    bands = p.bands
+    starts, n_win = frame_starts(x.size, fs_d, p.window_s, p.hop_s)
+    bins = band_bins(fs_d, n_win, bands, mains_aliases(fs_d))
+    width = bins.sum(axis=0)
+    if width[BAND_NAMES.index("muscle")] < 3:
+        notes.append(f"{label}: {ch.fs:g} Hz is too low to see muscle artefact (36-45 Hz); beta is not checked for it")
+    if width[BAND_NAMES.index("beta")] < 3:
+        notes.append(f"{label}: {ch.fs:g} Hz is too low for the beta band")
+    logp = band_log_power(x, fs_d, starts, n_win, bins)
+    centre = (starts + (n_win - 1) / 2.0) * k + (k - 1)
+    return rec.index_to_time(label, centre), logp, np.maximum(width, 1), (x, fs_d, k)
+
+
+def smooth_log_power(logp: np.ndarray, w: int) -> np.ndarray:
+    """Log of the band power averaged over ``w`` consecutive windows (centred; shorter at the ends)."""
+    if w <= 1 or logp.shape[0] < 2:
+        return logp
+    c = np.cumsum(np.vstack([np.zeros((1, logp.shape[1])), np.exp(logp)]), axis=0)
+    h = w // 2
+    i = np.arange(logp.shape[0])
+    lo, hi = np.maximum(i - h, 0), np.minimum(i + h + 1, logp.shape[0])
+    return np.log((c[hi] - c[lo]) / (hi - lo)[:, None])
+
+
+def stage_background(logp: np.ndarray, times: np.ndarray, hyp, half: int) -> np.ndarray:
+    """Per-frame background of every band: median, over the ``half`` same-stage epochs either side,
+    of the per-epoch median log power (a running reference for each stage)."""
+    ep = hyp.epoch_of(times)
+    n_ep = hyp.n_epochs
+    med = epoch_medians(logp, ep.astype(np.int64), n_ep)
+    ref = np.full_like(med, np.nan)
+    stages = hyp.stages
+    for s in np.unique(stages):
+        idx = np.flatnonzero((stages == s) & np.isfinite(med[:, 0]))
+        if idx.size == 0:
+            continue
+        for b in range(med.shape[1]):
+            ref[idx, b] = rolling_quantile(np.ascontiguousarray(med[idx, b]), half, 0.5)
+    # epochs without a same-stage value (no frames) fall back to the night's median
+    night = np.nanmedian(med, axis=0) if np.isfinite(med).any() else np.zeros(med.shape[1])
+    ref = np.where(np.isfinite(ref), ref, night)
+    out = np.empty_like(logp)
+    inside = (ep >= 0) & (ep < n_ep)
+    out[inside] = ref[ep[inside]]
+    out[~inside] = night
+    return out
+
+
+EVIDENCE_BANDS = ("theta", "alpha", "beta")
+
+
+def _dilate(mask: np.ndarray, k: int) -> np.ndarray:
+    """True within ``k`` frames of a True frame."""
+    if k <= 0 or not mask.any():
+        return mask
+    c = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    i = np.arange(mask.size)
+    return (c[np.minimum(i + k + 1, mask.size)] - c[np.maximum(i - k, 0)]) > 0
+
+
+def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: ArousalParams,
+                   muscle_ok: bool = True) -> np.ndarray:
+    """Per-frame evidence of an arousal shift in theta, alpha and beta (frames x 3): the band's
+    log power ratio against its background; a rise better explained by a spindle, muscle
+    artefact or a K-complex/slow wave (see the module docstring) counts as no rise (0)."""
+    r = np.clip(logp - ref, *p.clip_log)
+    slow = np.maximum(np.minimum(r[:, 0], r[:, 5]), 0.0) * p.slow_rise_discount
+    excess = np.exp(logp) - np.exp(ref)  # µV² above background, per band
+    per_hz = excess / width
+    d, t, a, s, b, m = range(len(BAND_NAMES))
+    up = r > np.log(p.off_ratio)  # bands clearly above their background
+    spindle = _dilate(up[:, s] & (excess[:, s] > p.spindle_ratio * excess[:, a]), p.veto_margin_windows)
+    ea = np.where(spindle, np.minimum(r[:, a], 0.0), r[:, a])
+    beta_ok = ~spindle | (excess[:, b] > p.spindle_beta_margin * excess[:, s])
+    if muscle_ok:
+        beta_ok &= ~_dilate(up[:, m] & (per_hz[:, b] < p.muscle_ratio * per_hz[:, m]), p.veto_margin_windows)
+    eb = np.where(beta_ok, r[:, b], np.minimum(r[:, b], 0.0))
+    theta_ok = (per_hz[:, t] > per_hz[:, d]) & (excess[:, t] > excess[:, s])
+    et = p.theta_weight * np.where(theta_ok, r[:, t], np.minimum(r[:, t], 0.0))
+    return np.column_stack([et, ea, eb]) - slow[:, None]
+
+
+def band_thresholds(ev: np.ndarray, sleep: np.ndarray, p: ArousalParams) -> np.ndarray:
+    """Onset threshold of each evidence band: ``ln(on_ratio)``, raised to ``z_on`` robust standard
+    deviations of that band's evidence in sleep when the night's background is that noisy."""
+    x = ev[sleep] if sleep.sum() > 20 else ev
+    med = np.median(x, axis=0)
+    sd = 1.4826 * np.median(np.abs(x - med), axis=0)
+    return np.maximum(np.log(p.on_ratio), med + p.z_on * sd)
+
+
+# --------------------------------------------------------------------------- events
+def _half_crossing(t: np.ndarray, e: np.ndarray, i0: int, i1: int, level: float, forward: bool) -> float:
+    """Time where ``e`` crosses ``level`` near the event edge, interpolated between frames."""
+    n = e.size
+    if forward:
+        j = max(i0 - 4, 1)
+        while j <= i1 and e[j] < level:
+            j += 1
+        j = min(j, n - 1)
+        if j == 0 or e[j - 1] >= level:
+            return float(t[j])
+        f = (level - e[j - 1]) / (e[j] - e[j - 1])
+        return float(t[j - 1] + f * (t[j] - t[j - 1]))
+    j = min(i1 + 4, n - 2)
+    while j >= i0 and e[j] < level:
+        j -= 1
+    j = max(j, 0)
+    if j == n - 1 or e[j + 1] >= level:
+        return float(t[j])
+    f = (e[j] - level) / (e[j] - e[j + 1])
+    return float(t[j] + f * (t[j + 1] - t[j]))
+
+
+def refine_edge(rec: Recording, labels: list[str], feats: list, band: tuple[float, float], t0: float, t1: float,
+                default: float, step_s: float = 0.02, min_side_s: float = 0.4) -> float:
+    """Where, between ``t0`` and ``t1``, the power in ``band`` steps from one level to another.
+
+    Maximum-likelihood change point of the variance of the band-passed EEG (FFT band-pass of the
+    stretch, each channel at its own rate, the log-likelihoods of the channels summed); returns
+    ``default`` when the stretch is too short.
+    """
+    grid = np.arange(t0 + min_side_s, t1 - min_side_s, step_s)
+    if grid.size < 3:
+        return default
+    cost = np.zeros(grid.size)
+    for lab, (_, _, _, (x, fs_d, k)) in zip(labels, feats):
+        ch = rec.channels[lab]
+        i0 = max(int(np.floor((t0 * ch.fs - (k - 1)) / k)), 0)
+        i1 = min(int(np.ceil((t1 * ch.fs - (k - 1)) / k)), x.size)
+        if i1 - i0 < 16:
+            return default
+        seg = x[i0:i1] - x[i0:i1].mean()
+        f = np.fft.rfftfreq(seg.size, 1.0 / fs_d)
+        y = np.fft.irfft(np.fft.rfft(seg) * ((f >= band[0]) & (f < band[1])), seg.size)
+        c = np.concatenate([[0.0], np.cumsum(y * y)])
+        ts = rec.index_to_time(lab, np.arange(i0, i1) * k + (k - 1))
+        m = np.clip(np.searchsorted(ts, grid), 1, seg.size - 1)
+        n = seg.size
+        v1 = np.maximum(c[m] / m, 1e-30)
+        v2 = np.maximum((c[n] - c[m]) / (n - m), 1e-30)
+        cost += m * np.log(v1) + (n - m) * np.log(v2)
+    return float(grid[int(np.argmin(cost))])
+
+
+def _chin_blocks(env: np.ndarray, env_fs: float, block_s: float = 0.1) -> tuple[np.ndarray, float]:
+    """Chin EMG envelope as 0.1-s block means, then a 3-block running median (twitches vanish)."""
+    k = max(1, int(round(block_s * env_fs)))
+    m = env.size // k
+    c = env[: m * k].reshape(m, k).mean(axis=1) if m else np.zeros(0)
+    if m >= 3:  # median of 3 neighbours
+        a, b = np.concatenate([[c[0]], c[:-1]]), np.concatenate([c[1:], [c[-1]]])
+        c = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    return np.ascontiguousarray(c, dtype=np.float64), env_fs / k
+
+
+def chin_increase(chin: tuple[np.ndarray, float], onset: float, offset: float, p: ArousalParams) -> bool:
+    """AASM R arousal: chin EMG above its level of the 10 s before for >= ``rem_chin_min_s``."""
+    c, cfs = chin
+    i0 = int((onset - p.min_sleep_before_s) * cfs)
+    i1 = int((onset - 0.5) * cfs)
+    pre = c[max(i0, 0):max(i1, 0)]
+    if pre.size < 3:
+        return False
+    base = float(np.median(pre))
+    level = max(p.chin_ratio * base, base + p.chin_min_uv)
+    run = longest_run_above(c, int((onset - 0.5) * cfs), int(np.ceil(offset * cfs)) + 1, level)
+    return run / cfs >= p.rem_chin_min_s - 1e-9
+
+
+def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = None,
+                    channels: list[str] | None = None,
+                    chin_envelope: tuple[np.ndarray, float] | None = None) -> Arousals:
+    """Detect EEG arousals (AASM rule) in one night.
+
+    Parameters
+    ----------
+    rec : Recording
+        Needs at least one EEG channel (role ``eeg``).
+    hypnogram : Hypnogram
+        Sleep stages: arousals are scored in N1, N2, N3 and R only, and the background is
+        estimated per stage.
+    params : ArousalParams, optional
+    channels : list of str, optional
+        EEG labels; default :func:`pick_eeg_channels` (central, then occipital, ...).
+    chin_envelope : (array, rate), optional
+        Rectified, smoothed chin EMG (µV) and its rate, e.g. ``ChannelBursts.envelope``. Without
+        it, arousals in R are scored on the EEG alone and a note says so.
+
+    Returns
+    -------
+    Arousals
+
+    Examples
+    --------
+    >>> import jerkdetect as jd
+    >>> from jerkdetect.simulate import simulate_night
+    >>> night = simulate_night(seed=2, duration_h=1.0, fs_emg=200, fs_eeg=100)
+    >>> ar = detect_arousals(night.recording(), night.hypnogram)
+    >>> ar.to_array().shape[1]
+    2
+    """
+    from ..errors import ChannelError
+    p = params or ArousalParams()
+    labels = list(channels) if channels else pick_eeg_channels(rec, p.max_channels)
+    if not labels:
+        raise ChannelError(f"{rec.source}: arousal detection needs an EEG channel and there is none; "
+                           f"channels present: {', '.join(rec.labels)} (name one with --channel eeg=LABEL).")
+    notes: list[str] = []
+    feats = [_channel_features(rec, lab, p, notes) for lab in labels]
+    t = feats[0][0]
+    if t.size < 4 * p.smooth_windows:
+        notes.append("recording too short for arousal detection")
+        return Arousals(np.zeros(0), np.zeros(0), np.zeros(0, np.int8), [], np.zeros(0), [], [], notes, p, labels)
+    half = max(1, int(p.background_epochs))
+    stage = stage_at(t, hypnogram.stages, hypnogram.offset, hypnogram.epoch_length)
+    sleep = np.isin(stage, SLEEP_STAGES)
+    for lab in labels:  # NaN/inf stretches replaced at the edge (io.checks): no arousal scored there
+        bad = np.asarray(rec.channels[lab].bad_intervals, float).reshape(-1, 2)
+        if bad.size:
+            sleep &= ~inside_intervals(t, bad)
+            notes.append(f"{lab}: {len(bad)} stretch(es) of NaN/inf samples left out of arousal detection")
+    ev_c, edge_c = [], []
+    for lab, (tc, logp, width, _) in zip(labels, feats):
+        muscle_ok = width[BAND_NAMES.index("muscle")] >= 3
+        per = []
+        ls = smooth_log_power(logp, p.smooth_windows)
+        ref = stage_background(ls, tc, hypnogram, half)  # also serves the less smoothed series
+        for w in (p.smooth_windows, p.edge_windows):
+            ev = shift_evidence(smooth_log_power(logp, w) if w != p.smooth_windows else ls, ref, width, p,
+                                muscle_ok)
+            if tc.size != t.size or not np.allclose(tc, t, atol=1e-3):
+                ev = np.column_stack([np.interp(t, tc, ev[:, j]) for j in range(ev.shape[1])])
+            per.append(ev)
+        ev_c.append(per[0])
+        edge_c.append(per[1])
+    ev = np.mean(ev_c, axis=0)                  # frames x (theta, alpha, beta), channels averaged
+    ev_edge = np.mean(edge_c, axis=0)
+    thr = band_thresholds(ev, sleep, p)
+    scaled = ev / thr
+    e = np.maximum(scaled.max(axis=1), 0.0)     # 1.0 = onset threshold of the strongest band
+    on, off = 1.0, np.log(p.off_ratio) / np.log(p.on_ratio)
+    max_gap = int(round(p.max_gap_s / p.hop_s))
+    s_idx, e_idx = arousal_candidates(e, sleep, on, off, max_gap)
+    chin = _chin_blocks(*chin_envelope) if chin_envelope is not None and chin_envelope[0].size else None
+    if chin is None:
+        notes.append("no chin EMG: arousals in R are scored on the EEG alone (the AASM rule asks for a chin EMG increase)")
+    out = dict(onset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[])
+    last_end = -np.inf
+    for i0, i1 in zip(s_idx, e_idx):
+        seg = slice(i0, i1 + 1)
+        bi = int(np.argmax(scaled[seg].mean(axis=0)))     # band that carries the event
+        eb = ev_edge[:, bi]
+        inner = eb[i0 + 1:i1] if i1 - i0 > 2 else eb[seg]
+        plateau = float(np.median(inner))
+        if plateau < off * thr[bi]:
+            logger.debug("shift near %.2f s not sustained in %s", t[i0], EVIDENCE_BANDS[bi])
+            continue
+        level = 2.0 * np.log((1.0 + np.exp(plateau / 2.0)) / 2.0)  # half-way in amplitude
+        onset = _half_crossing(t, eb, i0, i1, level, True)
+        offset = _half_crossing(t, eb, i0, i1, level, False)
+        if p.refine_edges and offset - onset > 1.0:
+            band = p.bands[EVIDENCE_BANDS[bi]]
+            half = min(p.edge_search_s, (offset - onset) / 2)
+            onset = refine_edge(rec, labels, feats, band, onset - p.edge_search_s, onset + half, onset)
+            offset = refine_edge(rec, labels, feats, band, offset - half, offset + p.edge_search_s, offset)
+        dur = offset - onset
+        if dur < p.min_duration_s:
+            logger.debug("shift at %.2f s: %.2f s, shorter than %g s", onset, dur, p.min_duration_s)
+            continue
+        st = int(stage_at(np.array([onset]), hypnogram.stages, hypnogram.offset, hypnogram.epoch_length)[0])
+        before = stage_at(np.linspace(onset - p.min_sleep_before_s, onset, 21), hypnogram.stages,
+                          hypnogram.offset, hypnogram.epoch_length)
+        gap = onset - last_end
+        last_end = max(last_end, offset)
+        if st not in SLEEP_STAGES or not np.all(np.isin(before, SLEEP_STAGES)) or gap < p.min_sleep_before_s:
+            logger.debug("shift at %.2f s (%.2f s): not preceded by %g s of sleep (stage %d, %.1f s since "
+                         "the last shift)", onset, dur, p.min_sleep_before_s, st, gap)
+            continue
+        has_chin = chin_increase(chin, onset, offset, p) if chin is not None else None
+        if st == 4 and has_chin is False:
+            logger.debug("shift at %.2f s in R without a chin EMG increase", onset)
+            continue
+        shown = [lab for lab, ec in zip(labels, ev_c) if (ec[seg] / thr).max(axis=1).mean() >= off]
+        out["onset"].append(onset)
+        out["duration"].append(dur)
+        out["stage"].append(st)
+        out["channels"].append("+".join(shown) if shown else labels[0])
+        out["strength"].append(float(np.exp(plateau)))
+        out["band"].append(EVIDENCE_BANDS[bi])
+        out["chin"].append(has_chin)
+    logger.info("arousal detection on %s: %d candidates, %d arousals", ", ".join(labels), s_idx.size,
+                len(out["onset"]))
+    return Arousals(np.array(out["onset"], float), np.array(out["duration"], float),
+                    np.array(out["stage"], np.int8), out["channels"], np.array(out["strength"], float),
+                    out["band"], out["chin"], notes, p, labels)

@@ -1,0 +1,227 @@
+"""EEG band power on short windows: decimate (Numba), then batched NumPy FFTs.
+
+The EEG is reduced to ``target_fs``-ish (an integer factor, triangular anti-alias filter, straight
+from the EDF digital samples), cut into Hann windows of ``window_s`` every ``hop_s``, and each window's power
+is summed over the bands of :class:`~jerkdetect.detection.arousals.ArousalParams`. Bins near the
+(aliased) 50/60 Hz mains frequency are left out of every band.
+"""
+from __future__ import annotations
+
+import re
+
+import numba as nb
+import numpy as np
+
+from ..io.channels import normalise_label
+from ..io.recording import Recording
+
+LOG_FLOOR = 1e-20  # µV², keeps log() finite on flat lines whatever the amplitude scale
+DERIVATION_ORDER = ("central", "occipital", "frontal", "parietal", "other")
+_ELECTRODE = re.compile(r"^(fp|af|fc|cp|po|f|c|p|o|t|a|m)(\d+|z)")
+
+
+def eeg_derivation(label: str) -> str:
+    """Scalp region of an EEG derivation from its label (first electrode of 'C4-M1', 'EEG O2-A1').
+
+    Examples
+    --------
+    >>> eeg_derivation("EEG C4-M1"), eeg_derivation("O2-A1"), eeg_derivation("EEG Fpz-Cz"), eeg_derivation("EEG")
+    ('central', 'occipital', 'frontal', 'other')
+    """
+    s = normalise_label(label)
+    s = re.sub(r"^eeg ?", "", s)
+    m = _ELECTRODE.match(s)
+    if not m:
+        return "other"
+    return {"c": "central", "o": "occipital", "f": "frontal", "fp": "frontal", "af": "frontal",
+            "fc": "central", "cp": "central", "p": "parietal", "po": "occipital"}.get(m.group(1), "other")
+
+
+def pick_eeg_channels(rec: Recording, max_channels: int = 2) -> list[str]:
+    """EEG labels to use: central first, then occipital, then whatever derivations the file has."""
+    labels = list(rec.roles.get("eeg") or [])
+    ranked = sorted(labels, key=lambda lab: (DERIVATION_ORDER.index(eeg_derivation(lab)), labels.index(lab)))
+    out, seen = [], set()
+    for lab in ranked:  # one channel per region before a second of the same region
+        if eeg_derivation(lab) not in seen:
+            out.append(lab)
+            seen.add(eeg_derivation(lab))
+    out += [lab for lab in ranked if lab not in out]
+    return out[:max_channels]
+
+
+# --------------------------------------------------------------------------- decimation
+def triangle_weights(k: int) -> np.ndarray:
+    """Weights 1, 2, .., k, .., 2, 1 (sum 1) of the 2nd-order CIC anti-alias filter."""
+    return np.convolve(np.ones(k), np.ones(k)) / (k * k)
+
+
+@nb.njit(cache=True, nogil=True)
+def decimate_tri(y, k, w, gain, offset, out, pos):
+    """Write ``sum_j w[j] * y[m*k + j]`` (scaled by ``gain``/``offset``) for every full window
+    of ``y`` to ``out[pos:]``; returns (next write position, samples consumed).
+
+    ``y`` is a contiguous stretch of the signal (the caller keeps the unconsumed tail for the
+    next stretch), ``w`` the 2k-1 triangular weights.
+    """
+    nw = w.shape[0]
+    n_out = (y.shape[0] - nw) // k + 1 if y.shape[0] >= nw else 0
+    for m in range(n_out):
+        b = m * k
+        acc = 0.0
+        for j in range(nw):
+            acc += w[j] * y[b + j]
+        out[pos + m] = acc * gain + offset
+    return pos + n_out, n_out * k
+
+
+def decimate_tri_reference(x: np.ndarray, k: int) -> np.ndarray:
+    """Triangular-weighted means of ``x[m*k : m*k + 2k - 1]`` for every full window (NumPy)."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    full = np.convolve(x, triangle_weights(k)[::-1], mode="valid")  # full[i] = sum w[j] x[i + j]
+    return full[::k]
+
+
+def decimation_factor(fs: float, target_fs: float) -> int:
+    """Largest integer factor that keeps the rate at or above ``target_fs`` (1 below it)."""
+    return max(1, int(fs // target_fs))
+
+
+def decimated(rec: Recording, label: str, target_fs: float) -> tuple[np.ndarray, float, int]:
+    """One channel reduced to >= ``target_fs``: (signal in µV, new rate, factor ``k``).
+
+    Output sample ``m`` is centred on input sample ``m*k + k - 1``. EDF digital samples are read
+    chunk by chunk (no full-rate float copy); other channels go through their float data, which
+    must be finite.
+    """
+    ch = rec.channels[label]
+    k = decimation_factor(ch.fs, target_fs)
+    w = triangle_weights(k)
+    out = np.empty(max(ch.n_samples // k, 1))
+    if ch.dig_min is not None:
+        pos, tail = 0, np.zeros(0)
+        for blk in ch.digital_chunks():
+            y = np.empty(tail.size + blk.size)
+            y[:tail.size] = tail
+            y[tail.size:] = blk.reshape(-1)
+            pos, used = decimate_tri(y, k, w, ch.gain, ch.offset, out, pos)
+            tail = y[used:]
+    else:
+        x = ch.data
+        if not np.all(np.isfinite(x)):
+            from ..errors import RecordingError
+            raise RecordingError(f"{rec.source}: EEG channel '{label}' holds NaN or infinite samples.")
+        pos, _ = decimate_tri(np.ascontiguousarray(x, dtype=np.float64), k, w, 1.0, 0.0, out, 0)
+    return out[:pos], ch.fs / k, k
+
+
+# --------------------------------------------------------------------------- spectra
+def mains_aliases(fs_d: float, mains=(50.0, 60.0)) -> list[float]:
+    """Where 50/60 Hz lands after sampling at ``fs_d`` (folded into 0..fs_d/2)."""
+    out = []
+    for f in mains:
+        a = f % fs_d
+        out.append(min(a, fs_d - a))
+    return out
+
+
+def band_bins(fs_d: float, n_win: int, bands: dict[str, tuple[float, float]],
+              exclude: list[float], exclude_hz: float = 2.0) -> np.ndarray:
+    """(n_bins, n_bands) 0/1 matrix: which FFT bins make up each band (mains aliases left out)."""
+    f = np.fft.rfftfreq(n_win, 1.0 / fs_d)
+    m = np.zeros((f.size, len(bands)))
+    ok = np.ones(f.size, bool)
+    for e in exclude:
+        ok &= np.abs(f - e) > exclude_hz
+    for j, (lo, hi) in enumerate(bands.values()):
+        m[:, j] = (f >= lo) & (f < hi) & ok & (f < 0.5 * fs_d)
+    return m
+
+
+def fast_length(n: int) -> int:
+    """Smallest length >= ``n`` whose prime factors are 2, 3 and 5 (fast FFT sizes)."""
+    m = max(int(n), 1)
+    while True:
+        k = m
+        for p in (2, 3, 5):
+            while k % p == 0:
+                k //= p
+        if k == 1:
+            return m
+        m += 1
+
+
+def frame_starts(n: int, fs_d: float, window_s: float, hop_s: float) -> tuple[np.ndarray, int]:
+    """Start sample of every full window, one every ``round(hop_s * fs_d)`` samples, and the
+    window length: ``window_s * fs_d`` rounded up to a fast FFT size."""
+    n_win = fast_length(max(8, int(round(window_s * fs_d))))
+    hop = max(1, int(round(hop_s * fs_d)))
+    return np.arange(0, max(n - n_win + 1, 0), hop, dtype=np.int64), n_win
+
+
+@nb.njit(cache=True, nogil=True)
+def windowed_frames(x, first, hop, win, buf):
+    """Fill ``buf`` (frames x len(win)) with mean-removed, windowed frames of ``x``, frame ``i``
+    starting at sample ``first + i * hop``."""
+    m, n = buf.shape
+    inv = 1.0 / n
+    for i in range(m):
+        s = first + i * hop
+        acc = 0.0
+        for j in range(n):
+            acc += x[s + j]
+        mean = acc * inv
+        for j in range(n):
+            buf[i, j] = (x[s + j] - mean) * win[j]
+
+
+@nb.njit(cache=True, nogil=True)
+def band_power_accumulate(spec, pair_bin, pair_band, out, row0):
+    """Add each bin's power to its bands: ``out[row0 + i, band] += |spec[i, bin]|²``."""
+    for i in range(spec.shape[0]):
+        r = row0 + i
+        for q in range(pair_bin.shape[0]):
+            z = spec[i, pair_bin[q]]
+            out[r, pair_band[q]] += z.real * z.real + z.imag * z.imag
+
+
+def band_log_power(x: np.ndarray, fs_d: float, starts: np.ndarray, n_win: int, bins: np.ndarray,
+                   chunk: int = 512) -> np.ndarray:
+    """Natural log of the Hann-window power in each band, (n_frames, n_bands).
+
+    ``starts`` must be evenly spaced (:func:`frame_starts`). Each window's mean is removed; a
+    flat line gives a very low value (``LOG_FLOOR``), never -inf.
+    """
+    win = np.hanning(n_win)
+    win /= np.sqrt(np.sum(win ** 2))
+    nf = starts.size
+    out = np.zeros((nf, bins.shape[1]))
+    hop = int(starts[1] - starts[0]) if nf > 1 else 1
+    pair_bin, pair_band = (a.astype(np.int64) for a in np.nonzero(bins))
+    buf = np.empty((min(chunk, nf), n_win))
+    for a in range(0, nf, chunk):
+        m = min(chunk, nf - a)
+        windowed_frames(x, int(starts[a]), hop, win, buf[:m])
+        band_power_accumulate(np.fft.rfft(buf[:m], axis=1), pair_bin, pair_band, out, a)
+    np.maximum(out, LOG_FLOOR, out=out)
+    return np.log(out)
+
+
+def band_log_power_reference(x: np.ndarray, fs_d: float, starts: np.ndarray, n_win: int,
+                             bands: dict[str, tuple[float, float]], exclude: list[float]) -> np.ndarray:
+    """One window at a time with an explicit DFT sum per band (slow; for tests)."""
+    win = np.hanning(n_win)
+    win /= np.sqrt(np.sum(win ** 2))
+    f = np.arange(n_win // 2 + 1) * fs_d / n_win
+    t = np.arange(n_win)
+    out = np.empty((starts.size, len(bands)))
+    for i, s in enumerate(starts):
+        seg = x[s:s + n_win] - x[s:s + n_win].mean()
+        for j, (lo, hi) in enumerate(bands.values()):
+            tot = 0.0
+            for b in range(f.size):
+                if lo <= f[b] < hi and f[b] < 0.5 * fs_d and all(abs(f[b] - e) > 2.0 for e in exclude):
+                    z = np.sum(seg * win * np.exp(-2j * np.pi * b * t / n_win))
+                    tot += abs(z) ** 2
+            out[i, j] = np.log(max(tot, LOG_FLOOR))
+    return out

@@ -1,0 +1,314 @@
+"""EEG arousal detection: kernels vs references, the AASM rule on hand-built EEG, whole nights.
+
+Hand-built nights: 1/f background EEG (N2, R or W by hypnogram) with shifts placed where the
+right answer is known. Simulated nights: arousals removed from the scoring, detected from the
+EEG, compared with the truth under both rule sets.
+"""
+import json
+
+import numpy as np
+import pytest
+
+import jerkdetect as jd
+from jerkdetect.detection import ArousalParams, detect_arousals
+from jerkdetect.detection.arousal_kernels import (arousal_candidates, arousal_candidates_reference, epoch_medians,
+                                                  epoch_medians_reference, longest_run_above,
+                                                  longest_run_above_reference)
+from jerkdetect.detection.eeg_features import (band_bins, band_log_power, band_log_power_reference, decimate_tri,
+                                               decimate_tri_reference, eeg_derivation, frame_starts, mains_aliases,
+                                               pick_eeg_channels, triangle_weights)
+from jerkdetect.errors import ChannelError, JerkdetectError, ScoringFileError
+
+
+# --------------------------------------------------------------------------- kernels vs references
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+def test_decimate_tri_matches_reference_in_chunks(k):
+    x = np.random.default_rng(k).standard_normal(2003) * 30
+    out, pos, tail = np.empty(x.size), 0, np.zeros(0)
+    for a in range(0, x.size, 157):  # chunk edges fall anywhere in a window
+        y = np.concatenate([tail, x[a:a + 157]])
+        pos, used = decimate_tri(y, k, triangle_weights(k), 0.5, 3.0, out, pos)
+        tail = y[used:]
+    np.testing.assert_allclose(out[:pos], decimate_tri_reference(x, k) * 0.5 + 3.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("fs_d", [100.0, 128.0, 102.4, 200.0])
+def test_band_power_matches_explicit_dft(fs_d):
+    rng = np.random.default_rng(1)
+    t = np.arange(int(6 * fs_d)) / fs_d
+    x = rng.standard_normal(t.size) * 10 + 40 + 20 * np.sin(2 * np.pi * 10 * t)  # DC offset must not leak
+    bands = ArousalParams().bands
+    starts, n_win = frame_starts(x.size, fs_d, 1.0, 0.5)
+    bins = band_bins(fs_d, n_win, bands, mains_aliases(fs_d))
+    got = band_log_power(x, fs_d, starts, n_win, bins, chunk=3)
+    np.testing.assert_allclose(got, band_log_power_reference(x, fs_d, starts, n_win, bands, mains_aliases(fs_d)),
+                               atol=1e-9)
+    assert np.all(np.argmax(got[:, :5], axis=1) == 2)  # a 10-Hz tone is alpha
+
+
+def test_epoch_medians_and_candidates_and_runs_match_references():
+    rng = np.random.default_rng(2)
+    v = rng.standard_normal((500, 3))
+    ep = np.sort(rng.integers(-2, 14, 500))
+    np.testing.assert_array_equal(epoch_medians(v, ep, 12), epoch_medians_reference(v, ep, 12))
+    for seed in range(20):
+        r = np.random.default_rng(seed)
+        e = np.convolve(r.standard_normal(400), np.ones(5) / 5, "same") * 2
+        ok = r.random(400) > 0.2
+        for gap in (0, 1, 3):
+            a = arousal_candidates(e, ok, 1.0, 0.4, gap)
+            b = arousal_candidates_reference(e, ok, 1.0, 0.4, gap)
+            assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()
+        assert longest_run_above(e, 10, 300, 0.3) == longest_run_above_reference(e, 10, 300, 0.3)
+
+
+def test_eeg_channel_choice():
+    assert [eeg_derivation(x) for x in ("EEG C3-A2", "O1-M2", "EEG Fpz-Cz", "EEG Pz-Oz", "EEG")] == \
+        ["central", "occipital", "frontal", "parietal", "other"]
+    sig = {lab: np.zeros(1000) for lab in ("EEG F4-M1", "EEG C4-M1", "EEG C3-M2", "EEG O2-M1")}
+    rec = jd.Recording.from_arrays(sig, 100.0)
+    assert pick_eeg_channels(rec, 2) == ["EEG C4-M1", "EEG O2-M1"]
+    assert pick_eeg_channels(rec, 4) == ["EEG C4-M1", "EEG O2-M1", "EEG F4-M1", "EEG C3-M2"]
+
+
+# --------------------------------------------------------------------------- hand-built nights
+def _one_over_f(n, fs, rng, slope=1.5, rms=30.0):
+    f = np.fft.rfftfreq(n, 1 / fs)
+    f[0] = f[1]
+    spec = (rng.standard_normal(f.size) + 1j * rng.standard_normal(f.size)) / f ** (slope / 2)
+    spec[f < 0.3] = 0
+    x = np.fft.irfft(spec, n)
+    return x / x.std() * rms
+
+
+def _band_rms(x, fs, lo, hi):
+    p = np.abs(np.fft.rfft(x - x.mean())) ** 2
+    f = np.fft.rfftfreq(x.size, 1 / fs)
+    return np.sqrt(2 * p[(f >= lo) & (f < hi)].sum()) / x.size
+
+
+def _night(fs=256.0, stages=None, seed=0, events=(), chin_rises=(), chin=True, gain=1.0, channels=1):
+    """EEG (+ chin) for a hypnogram; ``events`` = (kind, onset, duration[, ratio])."""
+    rng = np.random.default_rng(seed)
+    stages = np.array([2] * 20 if stages is None else stages)
+    n = int(len(stages) * 30 * fs)
+    t = np.arange(n) / fs
+    sig, rates = {}, {}
+    for c, lab in enumerate(["EEG C4-M1", "EEG O2-M1"][:channels]):
+        x = _one_over_f(n, fs, rng)
+        bg = x.copy()
+        for kind, on, dur, *ratio in events:
+            i, j = int(on * fs), int((on + dur) * fs)
+            tt = t[i:j] - on
+            ramp = np.clip(np.minimum(tt, dur - tt) / 0.1, 0, 1)
+            r = ratio[0] if ratio else 3.0
+            if kind == "alpha":  # alpha-band amplitude x r against the 10 s before
+                a = _band_rms(bg[max(0, i - int(10 * fs)):i], fs, 8, 12) * np.sqrt(r ** 2 - 1)
+                x[i:j] += np.sqrt(2) * a * np.sin(2 * np.pi * 10.0 * tt) * ramp
+            elif kind == "spindle":  # 13-Hz waxing-waning burst, 25 µV
+                x[i:j] += 25.0 * np.sin(np.pi * tt / dur) ** 2 * np.sin(2 * np.pi * 13.0 * tt)
+            elif kind == "k_complex":  # 150 µV biphasic slow wave
+                x[i:j] += 150 * (-np.exp(-0.5 * ((tt - 0.25 * dur) / (0.1 * dur)) ** 2)
+                                 + 0.6 * np.exp(-0.5 * ((tt - 0.6 * dur) / (0.18 * dur)) ** 2))
+            elif kind == "muscle":  # white 30-100 Hz muscle artefact, 20 µV
+                m = np.fft.rfftfreq(j - i, 1 / fs)
+                spec = np.fft.rfft(rng.standard_normal(j - i)) * ((m > 30) & (m < 100))
+                y = np.fft.irfft(spec, j - i)
+                x[i:j] += y / y.std() * 20.0
+        sig[lab], rates[lab] = x * gain, fs
+    if chin:
+        fc = 200.0
+        nc = int(len(stages) * 30 * fc)
+        c = rng.standard_normal(nc) * 1.0
+        for on, dur in chin_rises:
+            c[int(on * fc):int((on + dur) * fc)] *= 4.0
+        sig["EMG Chin"], rates["EMG Chin"] = c, fc
+    rec = jd.Recording.from_arrays(sig, rates)
+    return rec, jd.Hypnogram(stages)
+
+
+def _chin(rec):
+    from jerkdetect.arousal_source import chin_envelope
+    return chin_envelope(rec, {}, jd.DetectionParams())
+
+
+@pytest.mark.parametrize("fs", [200.0, 256.0, 512.0])
+def test_alpha_shift_after_stable_sleep_is_an_arousal_at_its_time(fs):
+    rec, hyp = _night(fs, events=[("alpha", 200.0, 6.0), ("alpha", 400.3, 4.2, 2.5)])
+    ar = detect_arousals(rec, hyp, chin_envelope=_chin(rec))
+    assert len(ar) == 2
+    np.testing.assert_allclose(ar.onset, [200.0, 400.3], atol=0.35)  # times do not drift with the rate
+    np.testing.assert_allclose(ar.duration, [6.0, 4.2], atol=0.6)
+    assert ar.band == ["alpha", "alpha"] and ar.stage.tolist() == [2, 2] and ar.channels[0] == "EEG C4-M1"
+    assert ar.strength[0] > 4
+
+
+def test_aasm_conditions_duration_prior_sleep_and_spacing():
+    stages = [2] * 10 + [0] * 2 + [2] * 10  # wake 300-360 s
+    rec, hyp = _night(stages=stages, events=[
+        ("alpha", 100.0, 2.0),   # too short
+        ("alpha", 150.0, 5.0),   # arousal
+        ("alpha", 160.0, 4.0),   # 5 s after the previous one: not 10 s of stable sleep
+        ("alpha", 320.0, 5.0),   # in wake
+        ("alpha", 365.0, 5.0),   # 5 s after wake
+        ("alpha", 450.0, 5.0),   # arousal
+    ])
+    ar = detect_arousals(rec, hyp, chin_envelope=_chin(rec))
+    np.testing.assert_allclose(ar.onset, [150.0, 450.0], atol=0.35)
+    rec, hyp = _night(events=[("alpha", 150.0, 5.0), ("alpha", 160.0, 4.0)])
+    p = ArousalParams(min_sleep_before_s=3.0)  # every threshold is a parameter
+    np.testing.assert_allclose(detect_arousals(rec, hyp, p, chin_envelope=_chin(rec)).onset, [150.0, 160.0], atol=0.35)
+
+
+def test_rem_arousal_needs_a_chin_emg_increase():
+    stages = [4] * 20
+    ev = [("alpha", 150.0, 6.0), ("alpha", 300.0, 6.0)]
+    rec, hyp = _night(stages=stages, events=ev, chin_rises=[(150.5, 3.0)])
+    ar = detect_arousals(rec, hyp, chin_envelope=_chin(rec))
+    np.testing.assert_allclose(ar.onset, [150.0], atol=0.35)
+    assert ar.chin == [True] and not ar.notes
+    rec, hyp = _night(stages=stages, events=ev, chin=False)
+    ar = detect_arousals(rec, hyp)  # without a chin channel: EEG alone, and it says so
+    assert len(ar) == 2 and ar.chin == [None, None] and "no chin EMG" in ar.notes[0]
+
+
+def test_no_false_arousals_from_spindles_k_complexes_or_muscle():
+    ev = []
+    for k, t0 in enumerate(np.arange(30.0, 560.0, 22.0)):
+        if k % 3 == 0:  # spindle trains: 3 spindles of 1.5 s, 0.3 s apart
+            ev += [("spindle", t0 + i * 1.8, 1.5) for i in range(3)]
+        elif k % 3 == 1:  # K-complex followed by a spindle
+            ev += [("k_complex", t0, 1.0), ("spindle", t0 + 1.0, 1.2)]
+        else:  # muscle artefact of 5 s (a leg movement without arousal)
+            ev += [("muscle", t0, 5.0)]
+    for fs in (100.0, 256.0):
+        rec, hyp = _night(fs, events=ev, channels=2)
+        ar = detect_arousals(rec, hyp, chin_envelope=_chin(rec))
+        assert len(ar) == 0, list(zip(ar.onset, ar.duration, ar.band))
+
+
+def test_amplitude_scale_does_not_change_the_arousals():
+    ev = [("alpha", 120.0, 5.0, 2.5), ("alpha", 300.0, 8.0, 3.5), ("spindle", 450.0, 1.5)]
+    out = []
+    for gain in (1.0, 1e-3, 50.0):
+        rec, hyp = _night(events=ev, gain=gain)
+        ar = detect_arousals(rec, hyp)
+        out.append(np.round(ar.to_array(), 9).tolist())
+    assert out[0] == out[1] == out[2] and len(out[0]) == 2
+
+
+def test_clear_errors():
+    rec, hyp = _night(chin=False)
+    legs = jd.Recording.from_arrays({"Leg L": np.zeros(60000), "Leg R": np.zeros(60000)}, 100.0)
+    with pytest.raises(ChannelError, match="needs an EEG channel"):
+        detect_arousals(legs, hyp)
+    with pytest.raises(ValueError, match="arousals must be one of"):
+        jd.score(rec, annotations=hyp, arousals="eeg")
+    with pytest.warns(UserWarning, match="NaN, infinite or absurd"):  # replaced at the edge, stated
+        bad = jd.Recording.from_arrays({"EEG C4-M1": np.r_[np.zeros(10), np.nan, np.zeros(60000)]}, 100.0)
+    out = detect_arousals(bad, jd.Hypnogram([2] * 20))
+    assert any("NaN/inf" in n for n in out.notes)
+
+
+# --------------------------------------------------------------------------- pipeline
+NIGHT = dict(seed=71, duration_h=1.5, fs_emg=256.0, fs_eeg=256.0, full_montage=True, plm_series_per_hour=2.0,
+             resp_clusters_per_hour=0.8, spontaneous_arousals_per_hour=8.0, arousal_after_plm=0.4)
+
+
+@pytest.fixture(scope="module")
+def night(sim_cache, tmp_path_factory):
+    """A simulated night, and its scoring without the arousals (stages and respiratory events)."""
+    paths, n = sim_cache(**NIGHT)
+    scoring = tmp_path_factory.mktemp("no_arousals") / "scoring.tsv"
+    rows = [f"{o:.6f}\t{d:.6f}\t{t}" for o, d, t in n.scoring_events() if t != "Arousal"]
+    scoring.write_text("onset\tduration\tdescription\n" + "\n".join(rows) + "\n")
+    return paths, n, str(scoring)
+
+
+@pytest.mark.parametrize("rules", ["wasm2016", "aasm2012"])
+def test_detected_arousals_agree_with_truth(night, rules):
+    from jerkdetect.simulate.evaluate import evaluate_arousals
+    paths, n, stages = night
+    res = jd.score(paths["recording"], annotations=stages, rules=rules)  # no arousals scored: auto detects
+    assert res.summary()["plms_nonresp_index"] is not None
+    assert res.info["arousal_source"] == "detected" and res.scored_arousals is None
+    ev = evaluate_arousals(res, n.truth, n.hypnogram, rules)
+    assert len(n.truth["arousals"]) >= 20
+    assert ev["events"]["f1"] >= 0.85, ev["events"]
+    assert ev["lm_link_agreement"] >= 0.90, ev
+    assert ev["plms_arousal_index_error"] <= 1.0, ev
+    assert ev["events"]["median_onset_error"] <= 0.5
+    assert res.summary()["plms_arousal_index"] is not None
+
+
+def test_scored_arousals_are_not_replaced_unless_asked(night, tmp_path):
+    paths, n, _ = night
+    auto = jd.score(paths["recording"])
+    assert auto.info["arousal_source"] == "scoring" and auto.detected_arousals is None
+    assert auto.info["timings_s"]["arousals"] < 0.05  # the detector did not run
+    det = jd.score(paths["recording"], arousals="detect")
+    assert det.info["arousal_source"] == "detected" and len(det.scored_arousals) == len(n.truth["arousals"])
+    cmp = det.compare_arousals()
+    assert cmp["events"]["f1"] >= 0.85 and cmp["lm_link_agreement"] >= 0.9
+    assert cmp["n_reference"] == len(n.truth["arousals"])
+    none = jd.score(paths["recording"], arousals="none")
+    assert none.summary()["plms_arousal_index"] is None
+    assert "arousals='none'" in none.summary()["null_reasons"]["plms_arousal_index"]
+    with pytest.raises(JerkdetectError, match="no detected arousals"):
+        auto.compare_arousals()
+
+
+def test_cli_writes_detected_arousals_and_exports(night, tmp_path):
+    import mne
+
+    from jerkdetect.cli import main
+    paths, n, stages = night
+    assert main(["score", paths["recording"], "--annotations", stages, "--out", str(tmp_path), "--export",
+                 "--quiet"]) == 0
+    stem = paths["recording"].rsplit("/", 1)[-1][:-4]
+    s = json.loads((tmp_path / f"{stem}_summary.json").read_text())
+    assert s["arousal_source"] == "detected" and s["arousal_detection"]["channels"] == ["EEG C4-M1", "EEG O2-M1"]
+    rows = (tmp_path / f"{stem}_arousals.tsv").read_text().splitlines()
+    assert rows[0].split("\t") == ["onset", "duration", "stage", "channels", "strength", "band", "chin", "source"]
+    assert len(rows) - 1 == s["arousal_detection"]["n"] and rows[1].endswith("\tdetected")
+    ev = (tmp_path / f"{stem}_events.tsv").read_text().splitlines()[0].split("\t")
+    assert ev[:6] == ["onset", "duration", "label", "side", "stage", "arousal"] and len(ev) == 10  # columns kept
+    bids = (tmp_path / f"{stem}_bids_events.tsv").read_text()
+    assert bids.count("\tarousal_detected\t") == s["arousal_detection"]["n"]
+    ann = mne.read_annotations(str(tmp_path / f"{stem}_scored.edf"))
+    assert sum(d.startswith("arousal_detected") for d in ann.description) == s["arousal_detection"]["n"]
+    with pytest.raises(ScoringFileError, match="needs a hypnogram"), pytest.warns(UserWarning, match="no hypnogram"):
+        legs = np.random.default_rng(0).standard_normal((2, 12000)) * 2.0  # 1 min of resting EMG at 200 Hz
+        jd.score(jd.Recording.from_arrays({"EEG C4-M1": np.zeros(6000), "Leg L": legs[0], "Leg R": legs[1]},
+                                          {"EEG C4-M1": 100.0, "Leg L": 200.0, "Leg R": 200.0}), arousals="detect")
+
+
+def test_simulator_records_look_alikes_and_keeps_emg_apart():
+    from jerkdetect.simulate import simulate_night
+    a = simulate_night(seed=5, duration_h=0.75, fs_emg=200, fs_eeg=100, full_montage=False)
+    b = simulate_night(seed=5, duration_h=0.75, fs_emg=200, fs_eeg=100, full_montage=False,
+                       spindle_trains_per_hour=20.0, kcomplexes_per_min=3.0, eeg_gain=(3.0, 3.0))
+    for lab in ("Leg L", "Leg R", "ECG"):  # the EEG draws from its own generator
+        assert np.array_equal(a.signals[lab], b.signals[lab])
+    assert a.truth["arousals"] == b.truth["arousals"]
+    kinds = {e["kind"] for e in b.truth["eeg_events"]}
+    assert {"spindle_train", "k_complex", "spindle", "short_intrusion"} <= kinds
+    assert all(e["duration"] < 3.0 for e in b.truth["eeg_events"] if e["kind"] == "short_intrusion")
+    assert len(a.truth["arousal_details"]) == len(a.truth["arousals"])
+
+
+def test_automatic_staging_when_there_is_no_hypnogram(tmp_path):
+    pytest.importorskip("yasa")
+    from jerkdetect.simulate import simulate_night
+    n = simulate_night(seed=8, duration_h=0.5, fs_emg=200, fs_eeg=100, full_montage=False)
+    paths = n.write(str(tmp_path), "n", scoring="none")
+    with pytest.warns(UserWarning, match="no hypnogram"):
+        plain = jd.score(paths["recording"])
+    assert plain.summary()["plms_index"] is None and "staging='yasa'" in plain.summary()["null_reasons"]["plms_index"]
+    res = jd.score(paths["recording"], staging="yasa")
+    assert res.info["hypnogram_source"].startswith("automatic (YASA")
+    assert "not scored by a person" in res.info["hypnogram_notes"][0]
+    assert res.summary()["tst_min"] > 0 and res.hypnogram.n_epochs == 60
+    assert np.mean(res.hypnogram.stages == n.stages) > 0.5  # it stages, roughly, even simulated EEG
+    bids = json.loads(open(res.write_bids(str(tmp_path / "b_events.tsv"))[1]).read())
+    assert bids["HypnogramSource"].startswith("automatic")
