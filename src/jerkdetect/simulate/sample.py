@@ -8,9 +8,8 @@ limb-movement events, for annotation-only scoring (``jerkdetect score X.xml --fr
 """
 from __future__ import annotations
 
-import sys
-
 import os
+import sys
 
 from .night import simulate_night
 from .profusion import write_profusion_xml
