@@ -72,9 +72,3 @@ def noisy_blocks(base: np.ndarray, block_mean: np.ndarray, max_rest_uv: float) -
         if core[a:b].any():
             out[a:b] = True
     return out
-
-
-def bins_to_intervals(pairs, bin_s: float, limit: float) -> np.ndarray:
-    """(start, end) seconds of (first bin, end bin) pairs, the last clipped to ``limit``."""
-    a = np.asarray([(p[0], p[1]) for p in pairs], dtype=np.float64).reshape(-1, 2) * bin_s
-    return np.minimum(a, limit)
