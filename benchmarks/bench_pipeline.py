@@ -89,7 +89,7 @@ OUT = dict(first_s=first, steady_s=second)
 
 def bench_alignment() -> list[dict]:
     from jerkdetect.alignment import CohortHypnograms, align_cohort, stage_at
-    from jerkdetect.hypnogram import Hypnogram
+    from jerkdetect.core.hypnogram import Hypnogram
     rng = np.random.default_rng(0)
     rows = []
     stages = rng.integers(-1, 5, 960).astype(np.int8)

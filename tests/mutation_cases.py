@@ -200,7 +200,7 @@ def fingerprint(res) -> dict:
 # ------------------------------------------------------------------ invariants
 def invariants(res, duration: float) -> str | None:
     """None when a result is self-consistent, else what is wrong."""
-    from jerkdetect.reporting.results import _json_default
+    from jerkdetect.core.tsv import json_default as _json_default
     s = res.summary_dict()
     try:
         json.dumps(s, allow_nan=False, default=_json_default)

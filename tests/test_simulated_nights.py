@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import jerkdetect as jd
-from jerkdetect.simulate.evaluate import evaluate
+from jerkdetect.evaluation.truth import evaluate
 
 NIGHTS = {  # id: simulator options
     "200Hz": dict(seed=11, fs_emg=200.0, fs_eeg=100.0),

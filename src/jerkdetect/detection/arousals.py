@@ -31,12 +31,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .._logging import logger
-from ..alignment import stage_at
+from ..core.log import logger
+from ..core.epochs import stage_at
 from ..io.recording import Recording
-from ..rules.base import inside_intervals
+from ..core.intervals import inside_intervals
 from .arousal_kernels import arousal_candidates, epoch_medians, longest_run_above
-from .eeg_features import (band_bins, band_log_power, decimated, eeg_derivation, frame_starts,
+from .eeg_features import (band_bins, band_log_power, decimated, frame_starts,
                            mains_aliases, pick_eeg_channels)
 from .kernels import rolling_quantile
 
@@ -195,7 +195,7 @@ class Arousals:
         return np.column_stack([self.onset, self.duration]) if len(self) else np.zeros((0, 2))
 
     def rows(self) -> list[dict]:
-        from ..hypnogram import STAGE_NAMES
+        from ..core.hypnogram import STAGE_NAMES
         return [dict(onset=float(self.onset[i]), duration=float(self.duration[i]),
                      stage=STAGE_NAMES[int(self.stage[i])], channels=self.channels[i],
                      strength=float(self.strength[i]), band=self.band[i],
@@ -203,7 +203,7 @@ class Arousals:
 
     def tsv(self) -> str:
         """``X_arousals.tsv``: onset, duration, stage, channels, strength, band, chin, source."""
-        from ..reporting.results import _fmt
+        from ..core.tsv import tsv_value as _fmt
         cols = ("onset", "duration", "stage", "channels", "strength", "band", "chin", "source")
         lines = ["\t".join(cols)]
         lines += ["\t".join(_fmt(r[c]) for c in cols) for r in self.rows()]

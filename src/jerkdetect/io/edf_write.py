@@ -143,7 +143,7 @@ def write_edf(path: str | os.PathLike, signals: Sequence[SignalSpec], start: _dt
             parts.append(d.astype("<i2").view(np.uint8).reshape(n_rec, -1))
     parts.append(ann_bytes)
     body = np.concatenate(parts, axis=1) if n_rec else np.zeros((0, 0), np.uint8)
-    from .._atomic import atomic_open
+    from ..core.atomic import atomic_open
     with atomic_open(os.fspath(path), "wb") as f:
         f.write(bytes(hdr))
         f.write(np.ascontiguousarray(body).data)

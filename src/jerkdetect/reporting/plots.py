@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..hypnogram import Hypnogram
+from ..core.hypnogram import Hypnogram
 
 _ORDER = {0: 5, 4: 4, 1: 3, 2: 2, 3: 1, -1: 0}  # W on top, N3 at the bottom, unscored below
 _LABELS = ["?", "N3", "N2", "N1", "R", "W"]
@@ -12,7 +12,7 @@ _LABELS = ["?", "N3", "N2", "N1", "R", "W"]
 def _axes(ax, figsize=(12, 3)):
     if ax is not None:
         return ax
-    from .figures import require_matplotlib
+    from .mpl import require_matplotlib
     require_matplotlib()
     import matplotlib.pyplot as plt
     if ax is None:
