@@ -90,11 +90,14 @@ class Pool:
             if k in ev:
                 m = ev[k]
                 self.seen.add(k)
-                self.c[k][0] += m["tp"]; self.c[k][1] += m["fp"]; self.c[k][2] += m["fn"]
+                self.c[k][0] += m["tp"]
+                self.c[k][1] += m["fp"]
+                self.c[k][2] += m["fn"]
         for group in ("lm_by_kind", "jerk_by_kind"):
             for kind, v in ev.get(group, {}).items():
                 t = self.kinds.setdefault(("jerk: " if group.startswith("jerk") else "") + kind, [0, 0])
-                t[0] += v["found"]; t[1] += v["n"]
+                t[0] += v["found"]
+                t[1] += v["n"]
         if ev.get("plms_index_error") is not None:
             self.err.append(ev["plms_index_error"])
             self.idx.append((ev["plms_index"], ev["plms_index_truth"]))

@@ -94,7 +94,7 @@ def _night(fs=256.0, stages=None, seed=0, events=(), chin_rises=(), chin=True, g
     n = int(len(stages) * 30 * fs)
     t = np.arange(n) / fs
     sig, rates = {}, {}
-    for c, lab in enumerate(["EEG C4-M1", "EEG O2-M1"][:channels]):
+    for lab in ["EEG C4-M1", "EEG O2-M1"][:channels]:
         x = _one_over_f(n, fs, rng)
         bg = x.copy()
         for kind, on, dur, *ratio in events:

@@ -183,7 +183,8 @@ def test_record_duration_contradicted_by_the_time_keeping_annotations_refused(ni
 def _edfd(tmp_path, onsets):
     p = tmp_path / "d.edf"
     n = len(onsets)
-    write_edf(p, [SignalSpec("Leg L", emg(seconds=n, bursts=[]), FS), SignalSpec("Leg R", emg(seconds=n, bursts=[]), FS)],
+    write_edf(p, [SignalSpec("Leg L", emg(seconds=n, bursts=[]), FS),
+                  SignalSpec("Leg R", emg(seconds=n, bursts=[]), FS)],
               record_onsets=onsets)
     return p
 

@@ -19,7 +19,8 @@ EXPECTED = {  # file: (n channels, first rate, start, n annotations, file type)
     "edf/sleepedf_SC4001E0_short_psg.edf": (7, 100.0, dt.datetime(1989, 4, 24, 16, 13), 0, "EDF"),
     "edf/sleepedf_SC4001E0_short_psg.bdf": (7, 100.0, dt.datetime(1989, 4, 24, 16, 13), 0, "BDF"),
     "annotations/sleepedf_SC4001EC-Hypnogram.edf": (0, None, dt.datetime(1989, 4, 24, 16, 13), 154, "EDF+C"),
-    "annotations/hmc_SN001_sleepscoring__wfdb_test_edfann.edf": (0, None, dt.datetime(2001, 1, 1, 23, 59, 30), 856, "EDF+C"),
+    "annotations/hmc_SN001_sleepscoring__wfdb_test_edfann.edf": (0, None, dt.datetime(2001, 1, 1, 23, 59, 30), 856,
+                                                                 "EDF+C"),
 }
 
 

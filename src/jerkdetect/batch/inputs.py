@@ -43,7 +43,8 @@ def read_manifest(path: str) -> list[Job]:
         with open(path, newline="", encoding="utf-8-sig") as f:
             text = f.read()
     except UnicodeDecodeError as e:
-        raise InputError(f"{path}: the manifest is not UTF-8 text (byte {e.start} is {e.object[e.start:e.start + 1]!r}); "
+        byte = e.object[e.start:e.start + 1]
+        raise InputError(f"{path}: the manifest is not UTF-8 text (byte {e.start} is {byte!r}); "
                          "save it as UTF-8.") from None
     first = text.splitlines()[0] if text.strip() else ""
     delim = "\t" if "\t" in first else ";" if first.count(";") > first.count(",") else ","

@@ -58,7 +58,9 @@ def cmd_score(a) -> int:
         for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index",
                   "n_plm_series", "n_hypnic_jerks"):
             v = s.get(k)
-            print(f"  {k:<20} {'null (' + s['null_reasons'][k] + ')' if v is None and k in s['null_reasons'] else v if not isinstance(v, float) else round(v, 2)}")
+            if v is None and k in s["null_reasons"]:
+                v = f"null ({s['null_reasons'][k]})"
+            print(f"  {k:<20} {round(v, 2) if isinstance(v, float) else v}")
         print(f"  wrote {paths['events']}{', ' + paths['arousals'] if 'arousals' in paths else ''} "
               f"and {paths['summary']}" + (f"; report {paths['report']}" if "report" in paths else ""))
     return 0

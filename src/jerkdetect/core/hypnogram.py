@@ -299,7 +299,8 @@ class Hypnogram:
         keep = (ep_end > 0) & (ep_start < duration)
         dropped = int((~keep).sum())
         if dropped:
-            notes.append(f"{dropped} epochs of the hypnogram lie outside the {duration:.0f}-s recording and were dropped")
+            notes.append(f"{dropped} epochs of the hypnogram lie outside the {duration:.0f}-s recording "
+                         "and were dropped")
         first = np.argmax(keep) if keep.any() else 0
         new = Hypnogram(self.stages[keep], self.epoch_length, float(ep_start[first]) if keep.any() else self.offset,
                         self.lights_off, self.lights_on, self.source, notes)

@@ -439,7 +439,7 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
             sleep &= ~inside_intervals(t, bad)
             notes.append(f"{lab}: {len(bad)} stretch(es) of NaN/inf samples left out of arousal detection")
     ev_c, edge_c = [], []
-    for lab, (tc, logp, width, _) in zip(labels, feats):
+    for _lab, (tc, logp, width, _) in zip(labels, feats):
         muscle_ok = width[BAND_NAMES.index("muscle")] >= 3
         per = []
         ls = smooth_log_power(logp, p.smooth_windows)
@@ -462,7 +462,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     s_idx, e_idx = arousal_candidates(e, sleep, on, off, max_gap)
     chin = _chin_blocks(*chin_envelope) if chin_envelope is not None and chin_envelope[0].size else None
     if chin is None:
-        notes.append("no chin EMG: arousals in R are scored on the EEG alone (the AASM rule asks for a chin EMG increase)")
+        notes.append("no chin EMG: arousals in R are scored on the EEG alone "
+                     "(the AASM rule asks for a chin EMG increase)")
     out = dict(onset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[])
     last_end = -np.inf
     for i0, i1 in zip(s_idx, e_idx):

@@ -83,7 +83,8 @@ def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float 
     the result, so differences come from detection. ``unscorable`` says which stretches leave
     the truth: "truth" (each leg's own, from the truth; time denominators without the time where
     both legs are unscorable), "result" (the scorer's own per-leg stretches, as for plain
-    nights before the stress family), or "auto" ("truth" where the truth names legs and kinds, see :func:`per_leg_truth`).
+    nights before the stress family), or "auto" ("truth" where the truth names legs and kinds, see
+    :func:`per_leg_truth`).
 
     Returns
     -------

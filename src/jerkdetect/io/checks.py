@@ -138,8 +138,9 @@ def distinct_labels(labels: Sequence[str], source: str) -> tuple[list[str], set[
     Examples
     --------
     >>> import warnings; warnings.simplefilter("ignore")
-    >>> distinct_labels(["Leg L", "Chin", "Leg L"], "x.edf")
-    (['Leg L#1', 'Chin', 'Leg L#2'], {'Leg L#1', 'Leg L#2'})
+    >>> labels, renamed = distinct_labels(["Leg L", "Chin", "Leg L"], "x.edf")
+    >>> labels, sorted(renamed)
+    (['Leg L#1', 'Chin', 'Leg L#2'], ['Leg L#1', 'Leg L#2'])
     """
     counts: dict[str, int] = {}
     for lab in labels:

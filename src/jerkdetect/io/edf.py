@@ -405,7 +405,7 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
     by_role = dict((v, k) for k, v in (roles or {}).items())
     chans: dict[str, Channel] = {}
     k = -1
-    for i, raw_lab in enumerate(h.labels):
+    for i, _raw_lab in enumerate(h.labels):
         if i in h.annotation_indices:
             continue
         k += 1

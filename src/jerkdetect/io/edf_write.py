@@ -64,7 +64,8 @@ def write_edf(path: str | os.PathLike, signals: Sequence[SignalSpec], start: _dt
     for s in signals:
         k = s.fs * record_duration
         if abs(k - round(k)) > 1e-9:
-            raise ValueError(f"{s.label}: {s.fs} Hz does not give a whole number of samples per {record_duration} s record")
+            raise ValueError(f"{s.label}: {s.fs} Hz does not give a whole number of samples per "
+                             f"{record_duration} s record")
         spr.append(int(round(k)))
         nr = math.ceil(len(s.data) / spr[-1])
         n_rec = nr if n_rec is None else max(n_rec, nr)

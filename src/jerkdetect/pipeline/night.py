@@ -211,7 +211,8 @@ def compute_indices(n: Night) -> None:
     if hyp is None:
         for k, why in idx["null_reasons"].items():
             if why.startswith("no hypnogram"):
-                idx["null_reasons"][k] = why + " (score with staging='yasa', extra jerkdetect[staging], to stage it automatically)"
+                idx["null_reasons"][k] = why + (" (score with staging='yasa', extra jerkdetect[staging], "
+                                                "to stage it automatically)")
     idx["recording_gaps_min"] = float(sum(b - a for a, b in n.rec.gaps()) / 60)
     idx["unscorable_min"] = {r: n.bursts[r].unscorable_min for r in LEGS if r in n.bursts}
     idx["unscorable_both_legs_min"] = float(sum(b - a for a, b in unsc) / 60) - idx["recording_gaps_min"]

@@ -28,7 +28,8 @@ BIDS_SIDECAR = {
     "series": {"Description": "PLM series identifier, n/a when not in a series."},
     "imi": {"Description": "Inter-movement interval from the previous candidate LM (onset to onset).",
             "Units": "s"},
-    "peak_uv": {"Description": "Largest deflection of the band-passed EMG trace during the event (a clipped burst shows the rail).", "Units": "uV"},
+    "peak_uv": {"Description": "Largest deflection of the band-passed EMG trace during the event "
+                               "(a clipped burst shows the rail).", "Units": "uV"},
 }
 
 

@@ -44,7 +44,8 @@ def _facts(res) -> list[tuple[str, object]]:
     i = res.info
     lm_src = i.get("leg_movement_source", "emg")
     facts = [("recording", i.get("recording")), ("start", i.get("recording_start") or "unknown"),
-             ("length", _duration(i.get("duration_s")) + (f", {i['duration_source']}" if i.get("duration_source") else "")),
+             ("length", _duration(i.get("duration_s"))
+              + (f", {i['duration_source']}" if i.get("duration_source") else "")),
              ("annotations", i.get("annotation_source")),
              ("leg movements", "detected in the leg EMG" if lm_src == "emg" else "read from the scoring file (no EMG)"),
              ("channels", i.get("channels") or "-"),
