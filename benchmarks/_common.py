@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -62,7 +63,9 @@ def quick_night(hours: float, fs: float, seed: int = 0) -> str:
 
 
 def run_child(code: str, env: dict | None = None) -> dict:
-    """Run Python code in a fresh process; it prints one JSON line. Adds wall time and peak RSS (MB)."""
+    """Run Python code in a fresh process; it prints one JSON line. Adds wall time, the child's CPU
+    time (user + system, all threads) and peak RSS (MB)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     # VmHWM is this process's own peak RSS (ru_maxrss would carry the parent's over fork/exec)
     p = subprocess.run([sys.executable, "-c", code + "\nimport json\n"
@@ -70,10 +73,12 @@ def run_child(code: str, env: dict | None = None) -> dict:
                         "print('@@' + json.dumps({**OUT, 'rss_mb': int(hwm.split()[1]) / 1024}))"],
                        capture_output=True, text=True, env={**os.environ, **(env or {})})
     wall = time.perf_counter() - t
+    ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = ru2.ru_utime + ru2.ru_stime - ru.ru_utime - ru.ru_stime
     if p.returncode:
         raise RuntimeError(p.stderr[-2000:])
     line = [ln for ln in p.stdout.splitlines() if ln.startswith("@@")][-1]
-    return {**json.loads(line[2:]), "wall_s": wall}
+    return {**json.loads(line[2:]), "wall_s": wall, "cpu_s": cpu}
 
 
 def table(rows: list[dict], cols: list[str]) -> str:
