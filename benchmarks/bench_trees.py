@@ -7,6 +7,8 @@ a child process per tree (baseline first, then candidate, alternating), each chi
 best of ``--reps`` warm scorings, once with EEG arousal detection and once with the scoring
 file's arousals. The ratio candidate / baseline of the medians over rounds is printed; alternating
 the trees cancels most of the drift of a shared machine. CANDIDATE_SRC defaults to this tree.
+Each child also digests its outputs (every event row at full precision, the detected arousals,
+the summary without timings), and the script says whether the two trees give the same night.
 """
 from __future__ import annotations
 
@@ -19,15 +21,24 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import full_night, machine, run_child, table  # noqa: E402
 
 STEADY = """
-import time, warnings, jerkdetect as jd
+import hashlib, json, time, warnings, jerkdetect as jd
 warnings.simplefilter("ignore")
 out = {{}}
 for mode in ("detect", "scoring"):
     jd.score({path!r}, arousals=mode)
-    ts = []
+    ts, cs = [], []
     for _ in range({reps}):
-        t = time.perf_counter(); jd.score({path!r}, arousals=mode); ts.append(time.perf_counter() - t)
+        t = time.perf_counter(); c = time.process_time()
+        jd.score({path!r}, arousals=mode)
+        ts.append(time.perf_counter() - t); cs.append(time.process_time() - c)
     out[mode] = min(ts)
+    out[mode + "_cpu"] = min(cs)
+    r = jd.score({path!r}, arousals=mode)
+    summary = {{k: v for k, v in r.summary_dict().items() if k not in ("timings_s", "jerkdetect_version")}}
+    arousals = r.detected_arousals.rows() if r.detected_arousals is not None else None
+    text = json.dumps([r.event_rows(), arousals, summary], sort_keys=True, default=str)
+    out[mode + "_digest"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    out[mode + "_n"] = len(r.event_rows())
 OUT = out
 """
 
@@ -48,14 +59,22 @@ def main() -> None:
     print(f"machine: {machine()}\n")
     rows = []
     for mode in ("detect", "scoring"):
-        med = {k: statistics.median(r[mode] for r in v) for k, v in runs.items()}
-        rows.append(dict(arousals=mode, baseline_s=med["baseline"], candidate_s=med["candidate"],
-                         ratio=med["candidate"] / med["baseline"],
-                         rounds=" ".join(f"{c[mode] / b[mode]:.3f}"
-                                         for b, c in zip(runs["baseline"], runs["candidate"]))))
-    print(table(rows, ["arousals", "baseline_s", "candidate_s", "ratio", "rounds"]))
+        for kind, key in (("wall", mode), ("cpu", mode + "_cpu")):
+            med = {k: statistics.median(r[key] for r in v) for k, v in runs.items()}
+            rows.append(dict(arousals=mode, time=kind, baseline_s=med["baseline"], candidate_s=med["candidate"],
+                             ratio=med["candidate"] / med["baseline"],
+                             rounds=" ".join(f"{c[key] / b[key]:.3f}"
+                                             for b, c in zip(runs["baseline"], runs["candidate"]))))
+    print(table(rows, ["arousals", "time", "baseline_s", "candidate_s", "ratio", "rounds"]))
+    for mode in ("detect", "scoring"):
+        digests = {k: {r[mode + "_digest"] for r in v} for k, v in runs.items()}
+        same = len(digests["baseline"] | digests["candidate"]) == 1
+        print(f"\narousals={mode}: {runs['candidate'][0][mode + '_n']} events; outputs (every event at full "
+              f"precision, detected arousals, summary) {'IDENTICAL' if same else 'DIFFER'} in the two trees "
+              f"({', '.join(f'{k} {sorted(d)}' for k, d in digests.items())})")
     print(f"\nbaseline {trees['baseline']}\ncandidate {trees['candidate']}; steady state = best of {a.reps} "
-          f"warm scorings per process, median over {a.rounds} alternating rounds")
+          f"warm scorings per process, median over {a.rounds} alternating rounds; cpu = process time of the "
+          "scoring (all threads), steadier than wall time on a shared machine")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import scipy.signal as sps
 
-from jerkdetect.detection.kernels import (envelope_inplace, envelope_reference, hysteresis,
-                                          hysteresis_reference, rolling_quantile,
+from jerkdetect.detection.kernels import (envelope_features, envelope_features_reference, envelope_reference,
+                                          hysteresis, hysteresis_reference, rolling_quantile,
                                           rolling_quantile_reference)
 from jerkdetect.preprocessing import butter2, design_emg_filter, detect_mains, notch, sos_filter
 from jerkdetect.preprocessing.ecg import detect_r_peaks
@@ -46,31 +46,24 @@ def test_sos_filter_counts_clipped_samples():
     assert clipped.tolist() == [2, 0, 1, 0]  # samples 5 and 6 in block 0, sample 700 in block 2
 
 
-@pytest.mark.parametrize("w", [1, 3, 25, 51])
-def test_envelope_matches_reference(w):
-    x = np.random.default_rng(w).standard_normal(5000).astype(np.float32)
-    ref = envelope_reference(x, w)
-    got = envelope_inplace(x.copy(), w)
-    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
-
-
-def test_envelope_blocks_matches_reference():
-    from jerkdetect.detection.kernels import envelope_blocks
-    x = np.random.default_rng(9).standard_normal(10_050).astype(np.float32)
-    ref = envelope_reference(x, 25)
+@pytest.mark.parametrize("n, w, block, pool, rpool", [
+    (5000, 1, 100, 5, 26), (5000, 3, 100, 5, 26), (10_050, 25, 100, 5, 26), (40_000, 51, 512, 5, 26),
+    (33_281, 25, 512, 5, 26), (70_001, 11, 200, 2, 10), (7, 25, 4, 2, 3), (30, 25, 4, 2, 3), (1, 1, 1, 1, 1)])
+def test_envelope_features_matches_reference(n, w, block, pool, rpool):
+    """Envelope, block means and maxima, pooled envelope and pooled |x| against NumPy, at the
+    edges (windows wider than the signal, partial tiles, blocks and runs) and across tiles."""
+    x = np.random.default_rng(n + w).standard_normal(n).astype(np.float32) * 10
+    env, means, maxes, env_pooled, raw_pooled = envelope_features_reference(x, w, block, pool, rpool)
     y = x.copy()
-    means, maxes = envelope_blocks(y, 25, 100)
-    np.testing.assert_allclose(maxes[:-1], ref[:10_000].reshape(100, 100).max(axis=1), rtol=1e-5)
-    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(means[:-1], ref[:10_000].reshape(100, 100).mean(axis=1), rtol=1e-5)
-    assert means[-1] == pytest.approx(ref[10_000:].mean(), rel=1e-5)
-
-
-def test_max_pool_matches_numpy():
-    from jerkdetect.detection.kernels import max_pool
-    x = np.random.default_rng(2).standard_normal(1003).astype(np.float32)
-    np.testing.assert_array_equal(max_pool(x, 5), x[:1000].reshape(-1, 5).max(axis=1))
-    np.testing.assert_array_equal(max_pool(x, 5, True), np.abs(x[:1000]).reshape(-1, 5).max(axis=1))
+    g_means, g_maxes, g_env_pooled, g_raw_pooled = envelope_features(y, w, block, pool, rpool)
+    np.testing.assert_allclose(y, env, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(g_means, means, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(g_maxes, maxes, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(g_env_pooled, env_pooled, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(g_raw_pooled, raw_pooled)  # a maximum of the input is exact
+    # the summaries are exactly those of the envelope the kernel wrote
+    np.testing.assert_array_equal(g_env_pooled, y[:n // pool * pool].reshape(-1, pool).max(axis=1))
+    np.testing.assert_array_equal(g_maxes, np.maximum.reduceat(y, np.arange(0, n, block)))
 
 
 def test_rolling_quantile_matches_numpy():
@@ -185,7 +178,7 @@ def test_r_peak_kernels_match_reference():
 def test_detection_chain_matches_references_on_simulated_emg():
     """Filter -> envelope -> rest level -> hysteresis on 10 min of a simulated leg channel,
     Numba kernels against the plain references, burst by burst."""
-    from jerkdetect.detection.kernels import envelope_blocks, morphology_ok, morphology_reference
+    from jerkdetect.detection.kernels import morphology_ok, morphology_reference
     from jerkdetect.preprocessing.filters import sos_filter_reference
     from jerkdetect.simulate import simulate_night
     night = simulate_night(seed=4, duration_h=0.5, fs_emg=200, fs_eeg=100, full_montage=False,
@@ -194,7 +187,7 @@ def test_detection_chain_matches_references_on_simulated_emg():
     fs, block = 200, 200
     sos = design_emg_filter(fs, mains=night.truth["mains_hz"])
     y, _ = sos_filter(x, sos)
-    means, maxes = envelope_blocks(y, 11, block)
+    means, maxes, _, _ = envelope_features(y, 11, block, 2, 10)
     base = rolling_quantile(means, 30, 0.2)
     got = hysteresis(y, base, block, 8.0, 2.0, 100, 100, maxes)
     r = envelope_reference(sos_filter_reference(x, sos), 11)

@@ -8,7 +8,7 @@ import numpy as np
 from ..io.recording import Channel, Recording
 from ..preprocessing import design_emg_filter, detect_mains, sos_filter, subtract_ecg
 from .artefacts import ARTEFACT_BIN_S, flat_and_saturated, noisy_blocks, runs
-from .kernels import envelope_blocks, hysteresis, longest_run, max_pool, morphology_ok, rolling_quantile
+from .kernels import envelope_features, hysteresis, longest_run, morphology_ok, rolling_quantile
 from .params import DetectionParams
 
 
@@ -103,14 +103,12 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams | None = 
     if r_times is not None and params.ecg_removal and r_times.size:
         subtract_ecg(y, fs, r_times)
     rpool = max(1, int(round(fs / RAW_PEAK_FS)))
-    raw_ds = max_pool(y, rpool, True)  # before y becomes the envelope
     w = max(1, int(round(params.envelope_s * fs))) | 1
-    bm, bmax = envelope_blocks(y, w, block)
-    env_ds = max_pool(y, pool)
+    bm, bmax, env_ds, raw_ds = envelope_features(y, w, block, pool, rpool)  # y becomes the envelope
     dur = rec.duration if rec.record_onsets is not None else ch.n_samples / fs
     # lead-off first: its blocks are kept out of the resting level of their neighbours
     nb_bins = env_ds.size // per_bin
-    env_bin_max = max_pool(env_ds, per_bin)
+    env_bin_max = env_ds[:nb_bins * per_bin].reshape(-1, per_bin).max(axis=1)
     bin_s = cbin / fs
     lead_off = flat_and_saturated(env_bin_max, clipped[:nb_bins] / cbin, params.flat_uv, params.flat_min_s,
                                   params.saturation_fraction, params.saturation_min_s, bin_s)

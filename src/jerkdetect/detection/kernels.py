@@ -11,21 +11,64 @@ import numpy as np
 
 # --------------------------------------------------------------------------- envelope
 @nb.njit(cache=True, nogil=True)
-def envelope_blocks(x, w, block):
-    """Centred moving mean of ``|x|`` over ``w`` samples written into ``x``, plus the mean and the
-    maximum of the result in each ``block``, in one pass.
+def _pool_max(x, i0, i1, pool, absolute, out, k0):
+    """``out[k0 + p]`` = maximum of ``x`` (of ``|x|`` when ``absolute``) over the ``p``-th run of
+    ``pool`` samples from ``i0``, for every whole run before ``i1``; returns the next slot.
 
-    The steady part of the signal runs a branch-free body (full window, multiply by 1/w); only the
-    first and last ``w // 2`` samples use the shrinking window.
+    Eight runs at a time: eight independent running maxima, without a branch per sample.
+    """
+    npool = (i1 - i0) // pool
+    m = np.empty(8, dtype=x.dtype)
+    p = 0
+    while p < npool:
+        lanes = min(8, npool - p)
+        base = i0 + p * pool
+        for u in range(lanes):
+            v = x[base + u * pool]
+            m[u] = abs(v) if absolute else v
+        for q in range(1, pool):
+            for u in range(lanes):
+                v = x[base + u * pool + q]
+                if absolute:
+                    v = abs(v)
+                m[u] = v if v > m[u] else m[u]
+        for u in range(lanes):
+            out[k0 + p + u] = m[u]
+        p += lanes
+    return k0 + npool
+
+
+@nb.njit(cache=True, nogil=True)
+def envelope_features(x, w, block, pool, rpool):
+    """The envelope of the filtered EMG ``x`` and its summaries, in one pass over tiles of ``x``.
+
+    ``x`` (float32) is overwritten by the centred moving mean of ``|x|`` over ``w`` samples (the
+    first and last ``w // 2`` samples use the shrinking window). Returns ``(means, maxes,
+    env_pooled, raw_pooled)``: the mean and the maximum of the envelope in each ``block``
+    (a trailing partial block too), the envelope's maximum over each run of ``pool`` samples, and
+    ``|x|``'s maximum over each run of ``rpool`` samples taken before ``x`` is overwritten
+    (trailing partial runs dropped). The signal is walked in tiles of a whole number of blocks
+    and runs (kept in cache): pool ``|x|``, move the window through the tile, pool the envelope.
     """
     n = x.shape[0]
     h = w // 2
-    size = w + 1
+    size = 1
+    while size < w + 1:
+        size *= 2
+    mask = size - 1
     inv_w = 1.0 / w
-    ring = np.zeros(size, dtype=np.float64)
-    nb_ = (n + block - 1) // block
-    means = np.zeros(nb_)
-    maxes = np.zeros(nb_, dtype=np.float32)
+    ring = np.zeros(size, dtype=np.float64)  # |x| of the window's samples, sample j at j & mask
+    means = np.zeros((n + block - 1) // block)
+    maxes = np.zeros(means.shape[0], dtype=np.float32)
+    env_pooled = np.empty(n // pool, dtype=x.dtype)
+    raw_pooled = np.empty(n // rpool, dtype=x.dtype)
+    tile = block  # least common multiple of block, pool and rpool, grown past 16384 samples
+    for p in (pool, rpool):
+        a, b = tile, p
+        while b:
+            a, b = b, a % b
+        tile = tile // a * p
+    tile *= max(1, -(-16384 // tile))
     s = 0.0
     cnt = 0
     for j in range(min(h, n)):
@@ -33,86 +76,69 @@ def envelope_blocks(x, w, block):
         ring[j] = v
         s += v
         cnt += 1
-    head = min(h, n) % size
+    head = min(h, n) & mask
     tail = 0
-    b = 0
-    bi = 0
-    acc = 0.0
-    mx = 0.0
-    body_lo = min(h + 1, n)
+    body_lo = min(h + 1, n)          # [body_lo, body_hi): the window is whole
     body_hi = max(body_lo, n - h)
-    for i in range(n):
-        if body_lo <= i < body_hi:
-            # steady state: the window is full, one sample in, one out
-            v = abs(x[i + h])
-            s += v - ring[tail]
-            ring[head] = v
-            head += 1
-            if head == size:
-                head = 0
-            tail += 1
-            if tail == size:
-                tail = 0
-            e = s * inv_w
-        else:
-            j = i + h
-            if j < n:
-                v = abs(x[j])
-                ring[head] = v
-                head += 1
-                if head == size:
-                    head = 0
-                s += v
-                cnt += 1
-            if i - h - 1 >= 0:
-                s -= ring[tail]
-                tail += 1
-                if tail == size:
-                    tail = 0
-                cnt -= 1
-            e = s / cnt
-        x[i] = e
-        acc += e
-        mx = max(mx, e)
-        bi += 1
-        if bi == block:
-            means[b] = acc / block
-            maxes[b] = mx
+    k_raw = 0
+    k_env = 0
+    b = 0
+    for t0 in range(0, n, tile):
+        t1 = min(t0 + tile, n)
+        k_raw = _pool_max(x, t0, t1, rpool, True, raw_pooled, k_raw)  # before the tile is overwritten
+        for b0 in range(t0, t1, block):
+            b1 = min(b0 + block, t1)
             acc = 0.0
             mx = 0.0
-            bi = 0
+            lo = min(max(b0, body_lo), b1)
+            hi = max(min(b1, body_hi), lo)
+            for part in range(3):  # [b0, lo) shrinking window, [lo, hi) whole window, [hi, b1) shrinking
+                r0, r1 = (b0, lo) if part == 0 else (lo, hi) if part == 1 else (hi, b1)
+                if part == 1:
+                    for i in range(r0, r1):  # steady state: one sample in, one out
+                        v = abs(x[i + h])
+                        s += v - ring[tail]
+                        ring[head] = v
+                        head = (head + 1) & mask
+                        tail = (tail + 1) & mask
+                        e = s * inv_w
+                        x[i] = e
+                        acc += e
+                        mx = max(mx, e)
+                    continue
+                for i in range(r0, r1):
+                    j = i + h
+                    if j < n:
+                        v = abs(x[j])
+                        ring[head] = v
+                        head = (head + 1) & mask
+                        s += v
+                        cnt += 1
+                    if i - h - 1 >= 0:
+                        s -= ring[tail]
+                        tail = (tail + 1) & mask
+                        cnt -= 1
+                    e = s / cnt
+                    x[i] = e
+                    acc += e
+                    mx = max(mx, e)
+            means[b] = acc / (b1 - b0)
+            maxes[b] = mx
             b += 1
-    if bi:
-        means[b] = acc / bi
-        maxes[b] = mx
-    return means, maxes
+        k_env = _pool_max(x, t0, t1, pool, False, env_pooled, k_env)
+    return means, maxes, env_pooled, raw_pooled
 
 
-@nb.njit(cache=True, nogil=True)
-def max_pool(x, pool, absolute=False):
-    """Maximum (of ``|x|`` when ``absolute``) of each run of ``pool`` samples (a trailing partial
-    run is dropped)."""
-    n = x.shape[0] // pool
-    out = np.empty(n, dtype=x.dtype)
-    k = 0
-    for i in range(n):
-        m = abs(x[k]) if absolute else x[k]
-        for j in range(1, pool):
-            v = abs(x[k + j]) if absolute else x[k + j]
-            if v > m:
-                m = v
-        out[i] = m
-        k += pool
-    return out
-
-
-def envelope_inplace(x: np.ndarray, w: int) -> np.ndarray:
-    """Replace ``x`` by the centred moving mean of ``|x|`` over ``w`` samples (w odd), in place.
-
-    Edges use the samples that exist (shorter window); see :func:`envelope_blocks`.
-    """
-    envelope_blocks(x, w, max(x.shape[0], 1))
-    return x
+def envelope_features_reference(x: np.ndarray, w: int, block: int, pool: int, rpool: int):
+    """NumPy reference of :func:`envelope_features`: (envelope, means, maxes, env_pooled, raw_pooled)."""
+    x = np.asarray(x, dtype=np.float32)
+    env = envelope_reference(x, w)
+    starts = np.arange(0, x.size, block)
+    means = np.add.reduceat(env, starts) / np.diff(np.append(starts, x.size)) if x.size else np.zeros(0)
+    maxes = np.maximum.reduceat(env, starts) if x.size else np.zeros(0)
+    env_pooled = env[:x.size // pool * pool].reshape(-1, pool).max(axis=1)
+    raw_pooled = np.abs(x[:x.size // rpool * rpool]).reshape(-1, rpool).max(axis=1)
+    return env, means, maxes, env_pooled, raw_pooled
 
 
 def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
