@@ -150,6 +150,23 @@ def test_sos_kernel_matches_plain_reference():
     np.testing.assert_allclose(got, sos_filter_reference(x, sos, 0.3, -2.0), rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("sections", [1, 2, 3, 4])
+def test_sos_kernel_is_exactly_the_reference_arithmetic(sections):
+    """Cascades of up to three sections keep their state in registers, longer ones take the
+    general loop: both do the reference's float64 arithmetic, so the float32 output is equal to
+    the last bit, also when the signal comes in blocks of records (state carried over)."""
+    from jerkdetect.preprocessing.filters import sos_filter_reference
+    rng = np.random.default_rng(sections)
+    x = rng.integers(-3000, 3000, 6 * 500).astype(np.int16)
+    sos = np.array([butter2(10.0, 500, "high"), butter2(100.0, 500, "low"), notch(50.0, 500, 5.0),
+                    butter2(200.0, 500, "low")])[:sections]
+    want = sos_filter_reference(x, sos, 0.3, -2.0).astype(np.float32)
+    whole, _ = sos_filter(x.reshape(6, 500), sos, 0.3, -2.0)
+    blocks, _ = sos_filter((x.reshape(6, 500)[i:i + 2] for i in range(0, 6, 2)), sos, 0.3, -2.0, n=x.size)
+    np.testing.assert_array_equal(whole, want)
+    np.testing.assert_array_equal(blocks, want)
+
+
 def test_morphology_matches_reference():
     from jerkdetect.detection.kernels import morphology_ok, morphology_reference
     rng = np.random.default_rng(12)

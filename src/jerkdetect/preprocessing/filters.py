@@ -58,29 +58,82 @@ def _sos_kernel(x2d, gain, offset, sos, out, k, clip_lo, clip_hi, block, clipped
     """Scale (digital -> µV), filter through the cascade and count clipped samples per block.
 
     Starts writing at ``out[k]`` with filter state ``z1``/``z2`` (updated in place), so a signal
-    can be filtered block by block; returns the next write position.
+    can be filtered block by block; returns the next write position. Cascades of up to three
+    sections (every EMG and ECG filter here) keep their state in registers; the arithmetic is
+    the same, section by section, as the general loop that longer cascades take.
     """
     ns = sos.shape[0]
     n_rec, spr = x2d.shape
     b = k // block
     bi = k - b * block
+    cnt = 0  # clipped samples in the current block
+    if ns == 0 or ns > 3:
+        for r in range(n_rec):
+            for j in range(spr):
+                raw = x2d[r, j]
+                if raw <= clip_lo or raw >= clip_hi:
+                    cnt += 1
+                v = raw * gain + offset
+                for s in range(ns):
+                    y = sos[s, 0] * v + z1[s]
+                    z1[s] = sos[s, 1] * v - sos[s, 4] * y + z2[s]
+                    z2[s] = sos[s, 2] * v - sos[s, 5] * y
+                    v = y
+                out[k] = v
+                k += 1
+                bi += 1
+                if bi == block:
+                    clipped[b] += cnt
+                    cnt = 0
+                    bi = 0
+                    b += 1
+        clipped[b] += cnt
+        return k
+    # (b0, b1, b2, a1, a2) and state of sections 1-3; a missing section is skipped
+    b0a, b1a, b2a, a1a, a2a = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
+    z1a, z2a = z1[0], z2[0]
+    b0b = b1b = b2b = a1b = a2b = z1b = z2b = 0.0
+    b0c = b1c = b2c = a1c = a2c = z1c = z2c = 0.0
+    if ns > 1:
+        b0b, b1b, b2b, a1b, a2b = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+        z1b, z2b = z1[1], z2[1]
+    if ns > 2:
+        b0c, b1c, b2c, a1c, a2c = sos[2, 0], sos[2, 1], sos[2, 2], sos[2, 4], sos[2, 5]
+        z1c, z2c = z1[2], z2[2]
     for r in range(n_rec):
         for j in range(spr):
             raw = x2d[r, j]
             if raw <= clip_lo or raw >= clip_hi:
-                clipped[b] += 1
+                cnt += 1
             v = raw * gain + offset
-            for s in range(ns):
-                y = sos[s, 0] * v + z1[s]
-                z1[s] = sos[s, 1] * v - sos[s, 4] * y + z2[s]
-                z2[s] = sos[s, 2] * v - sos[s, 5] * y
+            y = b0a * v + z1a
+            z1a = b1a * v - a1a * y + z2a
+            z2a = b2a * v - a2a * y
+            v = y
+            if ns > 1:
+                y = b0b * v + z1b
+                z1b = b1b * v - a1b * y + z2b
+                z2b = b2b * v - a2b * y
+                v = y
+            if ns > 2:
+                y = b0c * v + z1c
+                z1c = b1c * v - a1c * y + z2c
+                z2c = b2c * v - a2c * y
                 v = y
             out[k] = v
             k += 1
             bi += 1
             if bi == block:
+                clipped[b] += cnt
+                cnt = 0
                 bi = 0
                 b += 1
+    clipped[b] += cnt
+    z1[0], z2[0] = z1a, z2a
+    if ns > 1:
+        z1[1], z2[1] = z1b, z2b
+    if ns > 2:
+        z1[2], z2[2] = z1c, z2c
     return k
 
 
