@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import scipy.signal as sps
 
-from jerkdetect.detection.kernels import (envelope_features, envelope_features_reference, envelope_reference,
-                                          hysteresis, hysteresis_reference, rolling_quantile,
-                                          rolling_quantile_reference)
+from jerkdetect.detection.kernels import (burst_features, envelope_features, envelope_features_reference,
+                                          envelope_reference, hysteresis, hysteresis_reference, longest_run,
+                                          rolling_quantile, rolling_quantile_reference)
 from jerkdetect.preprocessing import butter2, design_emg_filter, detect_mains, notch, sos_filter
 from jerkdetect.preprocessing.ecg import detect_r_peaks
 
@@ -190,6 +190,7 @@ def test_r_peak_kernels_match_reference():
     a = y.copy()
     thr = _r_threshold(a, 256, 10)
     np.testing.assert_array_equal(_pick_peaks_blocked(a, thr, 256, int(0.3 * 256)), ref)
+    np.testing.assert_array_equal(detect_r_peaks(sig, 256.0), ref)  # one compiled call: _r_peaks
 
 
 def test_detection_chain_matches_references_on_simulated_emg():
@@ -219,3 +220,11 @@ def test_detection_chain_matches_references_on_simulated_emg():
     assert m_got.tolist() == m_ref.tolist()
     long = (ref[1] - ref[0]) >= 0.5 * fs
     assert long.sum() >= 3 and m_ref[long].all()  # every LM-length burst passes the WASM check
+    # the single compiled entry that scoring calls gives exactly the three kernels' results
+    on, off, pk, cross, morph, sustained = burst_features(y, base, block, 8.0, 2.0, 100, 100, maxes, 15, 8.0,
+                                                          100, 20, 2.0, 2.0)
+    h = hysteresis(y, base, block, 8.0, 2.0, 100, 100, maxes, 15, 8.0)
+    for a, b in zip((on, off, pk, cross), (h[0], h[1], h[2], h[4])):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(morph, morphology_ok(y, base, block, on, off, 100, 20, 2.0))
+    np.testing.assert_array_equal(sustained, longest_run(y, base, block, on, off, 2.0))

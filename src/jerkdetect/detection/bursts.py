@@ -1,14 +1,18 @@
 """EMG burst detection on one channel: filter -> ECG removal -> envelope -> baseline -> hysteresis."""
 from __future__ import annotations
 
+import queue
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..io.recording import Channel, Recording
-from ..preprocessing import design_emg_filter, detect_mains, sos_filter, subtract_ecg
+from ..core.threads import night_threads
+from ..preprocessing import design_emg_filter, detect_mains, detect_r_peaks, sos_filter, subtract_ecg
 from .artefacts import ARTEFACT_BIN_S, flat_and_saturated, noisy_blocks, runs
-from .kernels import envelope_features, hysteresis, longest_run, morphology_ok, rolling_quantile
+from .kernels import burst_features, envelope_features, rolling_quantile
 from .params import DetectionParams
 
 
@@ -80,7 +84,86 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams | None = 
         saturated lead-off, raised noise; see :mod:`jerkdetect.detection.artefacts`).
     """
     params = params or DetectionParams()
-    import time
+    return _scan(rec, label, params, _filtered(rec, label, params, buffer), r_times)
+
+
+def detect_emg_channels(rec: Recording, labels: list[str], params: DetectionParams | None = None,
+                        ecg: str | None = None) -> tuple[dict[str, ChannelBursts], np.ndarray | None, dict]:
+    """:func:`detect_channel` on each of ``labels``, after the R peaks of the ``ecg`` channel (when
+    given), on up to :func:`~jerkdetect.core.threads.night_threads` threads.
+
+    The R peaks run beside the first channel's filter; a channel waits for them only before its
+    ECG template subtraction. Each thread keeps one full-length float32 buffer, so memory grows
+    with the threads, not with the channels. The bursts do not depend on the number of threads.
+
+    Returns
+    -------
+    (bursts by label in the order of ``labels``, R-peak times in s or None, timings)
+        timings: ``filter`` and ``detect`` split the wall time by the compiled work each did.
+    """
+    params = params or DetectionParams()
+    t0 = time.perf_counter()
+    ecg = ecg if ecg is not None and params.ecg_removal else None
+    tasks = len(labels) + (ecg is not None)
+    threads = night_threads(tasks)
+    size = max([rec.channels[lab].n_samples for lab in labels] + ([rec.channels[ecg].n_samples] if ecg else []))
+    buffers: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(threads):
+        buffers.put(np.empty(size, dtype=np.float32))
+    work: dict[str, float] = {"filter": 0.0, "detect": 0.0}
+
+    def r_peaks():
+        buf = buffers.get()
+        try:
+            t = time.perf_counter()
+            out = _r_times(rec, ecg, buf)
+            work["detect"] += time.perf_counter() - t
+            return out
+        finally:
+            buffers.put(buf)
+
+    def channel(label, r_times):
+        buf = buffers.get()
+        try:
+            f = _filtered(rec, label, params, buf)
+            r = r_times() if callable(r_times) else r_times
+            b = _scan(rec, label, params, f, r)
+            work["filter"] += b.timings["filter"]
+            work["detect"] += b.timings["detect"]
+            return b
+        finally:
+            buffers.put(buf)
+
+    if threads == 1:
+        r_times = r_peaks() if ecg else None
+        out = {lab: channel(lab, r_times) for lab in labels}
+    else:
+        with ThreadPoolExecutor(threads, thread_name_prefix="jerkdetect-emg") as ex:
+            r_future = ex.submit(r_peaks) if ecg else None
+            r_wait = r_future.result if r_future is not None else None
+            futures = {lab: ex.submit(channel, lab, r_wait) for lab in labels}
+            out = {lab: f.result() for lab, f in futures.items()}
+            r_times = r_future.result() if r_future is not None else None
+    wall = time.perf_counter() - t0
+    busy = work["filter"] + work["detect"]
+    share = work["filter"] / busy if busy > 0 else 0.0
+    return out, r_times, {"filter": wall * share, "detect": wall * (1.0 - share), "threads": threads}
+
+
+def _r_times(rec: Recording, label: str, buffer: np.ndarray) -> np.ndarray:
+    """R-peak times (s) of the ECG channel ``label``, filtered into ``buffer`` when it is long enough."""
+    e = rec.channels[label]
+    out = buffer[:e.n_samples] if buffer.size >= e.n_samples else None
+    if e.dig_min is not None:
+        idx = detect_r_peaks(e.digital_chunks(), e.fs, e.gain, e.offset, n=e.n_samples, out=out)
+    else:
+        idx = detect_r_peaks(e.data, e.fs, out=out)
+    return rec.index_to_time(label, idx)
+
+
+def _filtered(rec: Recording, label: str, params: DetectionParams, buffer: np.ndarray | None):
+    """The band-passed (and notched) channel in µV, decoded from the file straight into the filter:
+    (samples, clipped samples per artefact bin, mains frequency, seconds it took)."""
     t0 = time.perf_counter()
     ch: Channel = rec.channels[label]
     fs = ch.fs
@@ -89,17 +172,32 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams | None = 
     if mains == "auto":
         mains = detect_mains(ch.digital if digital else ch.data, fs)
     sos = design_emg_filter(fs, params.band, mains, params.notch_q)
-    block = max(1, int(round(params.block_s * fs)))
-    pool = max(1, int(round(fs / ENVELOPE_FS)))
-    per_bin = max(1, int(round(ARTEFACT_BIN_S * fs / pool)))
-    cbin = per_bin * pool  # artefact bin in samples (~0.1 s), a whole number of envelope samples
+    cbin = _bins(fs)[1]
     out = buffer[: ch.n_samples] if buffer is not None and buffer.size >= ch.n_samples else None
     if digital:
         y, clipped = sos_filter(ch.digital_chunks(), sos, ch.gain, ch.offset, (ch.dig_min, ch.dig_max),
                                 cbin, out, n=ch.n_samples)
     else:
         y, clipped = sos_filter(ch.data, sos, 1.0, 0.0, None, cbin, out)
+    return y, clipped, mains, time.perf_counter() - t0
+
+
+def _bins(fs: float) -> tuple[int, int, int]:
+    """(envelope pool, artefact bin, artefact bins per envelope pool) in samples at ``fs``."""
+    pool = max(1, int(round(fs / ENVELOPE_FS)))
+    per_bin = max(1, int(round(ARTEFACT_BIN_S * fs / pool)))
+    return pool, per_bin * pool, per_bin  # the bin (~0.1 s) is a whole number of envelope samples
+
+
+def _scan(rec: Recording, label: str, params: DetectionParams, filtered, r_times) -> ChannelBursts:
+    """Everything after the filter: ECG subtraction, envelope, lead-off and noise, resting level,
+    bursts and their measures (see :func:`detect_channel`)."""
+    y, clipped, mains, filter_s = filtered
     t1 = time.perf_counter()
+    ch: Channel = rec.channels[label]
+    fs = ch.fs
+    block = max(1, int(round(params.block_s * fs)))
+    pool, cbin, per_bin = _bins(fs)
     if r_times is not None and params.ecg_removal and r_times.size:
         subtract_ecg(y, fs, r_times)
     rpool = max(1, int(round(fs / RAW_PEAK_FS)))
@@ -119,13 +217,12 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams | None = 
     base = rolling_quantile(bm, half, params.baseline_quantile, valid)
     if np.isnan(base).all():  # nothing but artefact: the whole channel is unscorable
         base = np.zeros_like(base)
-    on, off, pk, _, cross = hysteresis(y, base, block, params.onset_uv, params.offset_uv,
-                                       max(1, int(round(params.quiet_s * fs))),
-                                       int(round(params.onset_backtrack_s * fs)), bmax,
-                                       int(round(params.quiet_tolerance_s * fs)), params.onset_uv)
-    morph = morphology_ok(y, base, block, on, off, max(1, int(round(params.morph_window_s * fs))),
-                          max(1, int(round(0.1 * fs))), params.morph_uv)
-    sustained = longest_run(y, base, block, on, off, params.offset_uv) / fs
+    on, off, pk, cross, morph, sustained = burst_features(
+        y, base, block, params.onset_uv, params.offset_uv, max(1, int(round(params.quiet_s * fs))),
+        int(round(params.onset_backtrack_s * fs)), bmax, int(round(params.quiet_tolerance_s * fs)),
+        params.onset_uv, max(1, int(round(params.morph_window_s * fs))), max(1, int(round(0.1 * fs))),
+        params.morph_uv, params.offset_uv)
+    sustained = sustained / fs
     stretches = [(a * cbin / fs, b * cbin / fs, kind) for a, b, kind in lead_off]
     stretches += [(a * block / fs, b * block / fs, "noise")
                   for a, b in runs(noisy_blocks(base, bm, params.max_rest_uv) & valid, 1)]
@@ -141,7 +238,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams | None = 
     t2 = time.perf_counter()
     return ChannelBursts(label, ch.role, fs, rec.index_to_time(label, on), rec.index_to_time(label, off),
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
-                         mains, dur, {"filter": t1 - t0, "detect": t2 - t1}, env_ds, fs / pool,
+                         mains, dur, {"filter": filter_s, "detect": t2 - t1}, env_ds, fs / pool,
                          rec.index_to_time(label, cross), [k for _, _, k in stretches], raw_pk, raw_ds,
                          fs / rpool, sustained)
 

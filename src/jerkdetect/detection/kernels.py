@@ -441,3 +441,16 @@ def longest_run_reference(env, base, block, on, off, min_uv) -> np.ndarray:
         edges = np.flatnonzero(np.diff(hi))
         out.append(int((edges[1::2] - edges[::2]).max()) if edges.size else 0)
     return np.array(out, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- one entry for the bursts
+@nb.njit(cache=True, nogil=True)
+def burst_features(env, base, block, on_uv, off_uv, quiet, back, block_max, tol, tol_uv, morph_win, morph_step,
+                   morph_uv, sustain_uv):
+    """:func:`hysteresis`, then :func:`morphology_ok` and :func:`longest_run` on its bursts, in one
+    compiled call (one cache load): (onset, offset, peak, crossing, morphology ok, longest run
+    of ``env - base >= sustain_uv`` in samples), all by burst."""
+    on, off, pk, _, cross = hysteresis(env, base, block, on_uv, off_uv, quiet, back, block_max, tol, tol_uv)
+    morph = morphology_ok(env, base, block, on, off, morph_win, morph_step, morph_uv)
+    sustained = longest_run(env, base, block, on, off, sustain_uv)
+    return on, off, pk, cross, morph, sustained

@@ -17,12 +17,12 @@ from ..core.hypnogram import Hypnogram
 from ..core.intervals import intersect_intervals, merge_intervals, overlaps_window
 from ..core.log import logger
 from ..core.version import __version__
-from ..detection import ArousalParams, DetectionParams, detect_channel
+from ..detection import ArousalParams, DetectionParams
+from ..detection.bursts import detect_emg_channels
 from ..errors import ScoringFileError
 from ..io.edf import read_psg
 from ..io.recording import Recording
 from ..io.scoring_model import Scoring
-from ..preprocessing import detect_r_peaks
 from ..alignment.indices import indices_by_stage, night_indices, null_jerks_without_emg
 from ..rules import HypnicJerkRule, LegMovements, MonolateralLMs, RuleSet
 from .arousal_source import ArousalChoice, chin_envelope, choose_arousals
@@ -133,24 +133,17 @@ def detect_emg(n: Night) -> None:
     if n.leg_movements != "emg":
         return
     rec, det = n.rec, n.detection
-    r_times = None
-    if det.ecg_removal and rec.has_role("ecg"):
-        e = rec.channel("ecg")
-        n.used["ecg"] = e.label
-        if e.dig_min is not None:
-            r_idx = detect_r_peaks(e.digital_chunks(), e.fs, e.gain, e.offset, n=e.n_samples)
-        else:
-            r_idx = detect_r_peaks(e.data, e.fs)
-        r_times = rec.index_to_time(e.label, r_idx)
+    ecg = rec.channel("ecg").label if det.ecg_removal and rec.has_role("ecg") else None
+    if ecg is not None:
+        n.used["ecg"] = ecg
     emg_roles = ["leg_left", "leg_right"] + (["chin"] if rec.has_role("chin") else [])
-    buf = np.empty(max(rec.channel(r).n_samples for r in emg_roles), dtype=np.float32)
-    for role in emg_roles:
-        ch = rec.channel(role)
-        n.used[role] = ch.label
-        n.bursts[role] = detect_channel(rec, ch.label, det, r_times, buf)
+    labels = [rec.channel(role).label for role in emg_roles]
+    n.used.update(zip(emg_roles, labels))
+    bursts, _, timings = detect_emg_channels(rec, labels, det, ecg)
+    n.bursts = {role: bursts[lab] for role, lab in zip(emg_roles, labels)}
     # the filter passes run inside detection: book them apart from "detect"
-    n.timings["filter"] = sum(b.timings["filter"] for b in n.bursts.values())
-    n.timings["detect"] = n.timings.get("detect", 0.0) - n.timings["filter"]
+    n.timings["filter"] = timings["filter"]
+    n.timings["detect"] = n.timings.get("detect", 0.0) - timings["filter"]
 
 
 def find_leg_movements(n: Night) -> None:

@@ -59,16 +59,22 @@ def _pick_peaks_blocked(a, thr, sec, refractory):
 
 
 def detect_r_peaks(ecg, fs: float, gain: float = 1.0, offset: float = 0.0,
-                   refractory_s: float = 0.3, n: int | None = None) -> np.ndarray:
+                   refractory_s: float = 0.3, n: int | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """Sample indices of R peaks: 5-30 Hz band-pass, |.|, threshold at half the median of the
     1-s maxima of each 10-s block (robust to a single artefact), 0.3-s refractory period.
 
-    ``ecg`` is an array or an iterable of digital blocks (then ``n`` is the sample count)."""
+    ``ecg`` is an array or an iterable of digital blocks (then ``n`` is the sample count);
+    ``out`` (float32, the signal's length) is a work buffer for the filtered ECG."""
     sos = np.array([butter2(5.0, fs, "high"), butter2(min(30.0, 0.45 * fs), fs, "low")])
-    y, _ = sos_filter(ecg, sos, gain, offset, n=n)
-    sec = max(1, int(round(fs)))
-    thr = _r_threshold(y, sec, 10)
-    return _pick_peaks_blocked(y, thr, sec, int(refractory_s * fs))
+    y, _ = sos_filter(ecg, sos, gain, offset, out=out, n=n)
+    return _r_peaks(y, max(1, int(round(fs))), 10, int(refractory_s * fs))
+
+
+@nb.njit(cache=True, nogil=True)
+def _r_peaks(a, sec, per, refractory):
+    """:func:`_r_threshold` then :func:`_pick_peaks_blocked` in one compiled call (one cache load)."""
+    thr = _r_threshold(a, sec, per)
+    return _pick_peaks_blocked(a, thr, sec, refractory)
 
 
 @nb.njit(cache=True, nogil=True)
