@@ -1,14 +1,36 @@
-"""jerkdetect: score hypnic jerks, periodic limb movements and arousal-linked leg movements in PSG."""
-from .core.hypnogram import Hypnogram
-from .core.log import set_log_level
-from .core.version import __version__
-from .errors import ChannelError, JerkdetectError, RecordingError, ScoringFileError
-from .io import Channel, Recording, read_psg
-from .io.scoring import Scoring, read_scoring
-from .detection import ArousalParams, DetectionParams, detect_arousals
-from .rules import AASM2012, WASM2016, HypnicJerkRule
-from .pipeline import ScoringResult, find_scoring_file, score, score_annotations
-from .batch import score_many
+"""jerkdetect: score hypnic jerks, periodic limb movements and arousal-linked leg movements in PSG.
+
+The names below are imported on first use (``jd.score`` imports the pipeline, ``jd.score_many``
+the batch runner), so ``import jerkdetect`` and a command that needs a few of them start fast.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# public name -> module (relative to this package) that defines it
+_EXPORTS = {
+    "Hypnogram": ".core.hypnogram", "set_log_level": ".core.log", "__version__": ".core.version",
+    "ChannelError": ".errors", "JerkdetectError": ".errors", "RecordingError": ".errors",
+    "ScoringFileError": ".errors", "Channel": ".io", "Recording": ".io", "read_psg": ".io",
+    "Scoring": ".io.scoring", "read_scoring": ".io.scoring", "ArousalParams": ".detection",
+    "DetectionParams": ".detection", "detect_arousals": ".detection", "AASM2012": ".rules", "WASM2016": ".rules",
+    "HypnicJerkRule": ".rules", "ScoringResult": ".pipeline", "find_scoring_file": ".pipeline",
+    "score": ".pipeline", "score_annotations": ".pipeline", "score_many": ".batch",
+}
+_SUBPACKAGES = ("simulate",)  # ``jd.simulate`` on first use (it imports SciPy, which scoring never needs)
+
+if TYPE_CHECKING:  # what static tools and IDEs see
+    from .batch import score_many
+    from .core.hypnogram import Hypnogram
+    from .core.log import set_log_level
+    from .core.version import __version__
+    from .detection import ArousalParams, DetectionParams, detect_arousals
+    from .errors import ChannelError, JerkdetectError, RecordingError, ScoringFileError
+    from .io import Channel, Recording, read_psg
+    from .io.scoring import Scoring, read_scoring
+    from .pipeline import ScoringResult, find_scoring_file, score, score_annotations
+    from .rules import AASM2012, WASM2016, HypnicJerkRule
 
 
 def sample_path(kind: str = "recording") -> str:
@@ -36,8 +58,16 @@ __all__ = ["AASM2012", "ArousalParams", "Channel", "ChannelError", "DetectionPar
 
 
 def __getattr__(name: str):
-    """``jd.simulate`` on first use (it imports SciPy, which scoring never needs)."""
-    if name == "simulate":
-        import importlib
-        return importlib.import_module(".simulate", __name__)
-    raise AttributeError(f"module 'jerkdetect' has no attribute '{name}'")
+    """Import a public name (or ``simulate``) the first time it is used, then keep it here."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    elif name in _SUBPACKAGES:
+        value = importlib.import_module("." + name, __name__)
+    else:
+        raise AttributeError(f"module 'jerkdetect' has no attribute '{name}'")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS) | set(_SUBPACKAGES))

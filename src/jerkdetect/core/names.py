@@ -1,7 +1,6 @@
 """Check user-given names (parameters, labels) against the valid ones: unknown names never pass silently."""
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 from ..errors import InputError
@@ -15,6 +14,7 @@ def closest_first(name: str, valid: Iterable[str]) -> list[str]:
     >>> closest_first("max_imi", ["min_imi_s", "max_imi_s", "min_lm_s"])[0]
     'max_imi_s'
     """
+    import difflib  # only when a name is wrong
     valid = list(dict.fromkeys(valid))
     score = {v: difflib.SequenceMatcher(None, name.lower(), v.lower()).ratio() for v in valid}
     return sorted(valid, key=lambda v: (-score[v], v))

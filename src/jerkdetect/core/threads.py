@@ -7,8 +7,8 @@ thread; so does any process started by :mod:`multiprocessing` (a pool worker, a 
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
+import sys
 
 from ..errors import InputError
 
@@ -40,8 +40,14 @@ def night_threads(tasks: int) -> int:
             raise InputError(f"environment variable {ENV} must be a whole number of threads; got {value!r}.") from None
         if n < 1:
             raise InputError(f"environment variable {ENV} must be at least 1; got {n}.")
-    elif multiprocessing.parent_process() is not None:
+    elif _in_pool_worker():
         n = 1
     else:
         n = available_cores()
     return max(1, min(n, tasks))
+
+
+def _in_pool_worker() -> bool:
+    """True in a process started by :mod:`multiprocessing` (such a process has imported it)."""
+    mp = sys.modules.get("multiprocessing")
+    return mp is not None and mp.parent_process() is not None
