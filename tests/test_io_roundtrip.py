@@ -65,6 +65,25 @@ def test_edf_plus_d_gaps(tmp_path):
     assert t[299] == pytest.approx(2.99) and t[300] == 10.0 and t[-1] == pytest.approx(13.99)
 
 
+@pytest.mark.parametrize("ann, empty", [([], True), ([(3.5, 1.0, "Arousal")], False),
+                                        ([(0.0, 0.0, "Lights off")], False),
+                                        ([(2.0, 0.0, "a"), (2.2, 0.0, "b"), (2.4, 0.0, "c")], False)])
+def test_records_with_time_keeping_only_skip_the_annotation_parse(tmp_path, ann, empty):
+    """An EDF+ whose records hold nothing but the time-keeping TAL has no annotation (read without
+    parsing 28,800 records for an 8-h night); any annotation, also in a record's first TAL, is
+    still read, and the result equals pyedflib's."""
+    import pyedflib
+    from jerkdetect.io.edf import only_time_keeping, parse_header
+    p = tmp_path / "a.edf"
+    write_edf(p, [SignalSpec("Leg L", np.zeros(256 * 6), 256)], dt.datetime(2024, 1, 1), ann)
+    assert only_time_keeping(parse_header(p)) == empty
+    with pyedflib.EdfReader(str(p)) as r:
+        on, du, de = r.readAnnotations()
+    got = jd.read_psg(p).annotations
+    assert [a[2] for a in got] == list(de) == [a[2] for a in ann]
+    np.testing.assert_array_equal([a[0] for a in got], on)
+
+
 def test_truncated_file_error(tmp_path):
     p = tmp_path / "t.edf"
     write_edf(p, [SignalSpec("Leg L", np.zeros(256 * 100), 256)])

@@ -177,6 +177,18 @@ def test_own_tal_parser_equals_pyedflib(fixtures, name):
     np.testing.assert_allclose([a[1] for a in ours], np.maximum(du, 0), atol=1e-6)
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_time_keeping_only_means_no_annotation(fixtures, name):
+    """The shortcut that skips the annotation parse applies only where pyedflib finds none."""
+    from jerkdetect.io.edf import only_time_keeping, parse_header
+    h = parse_header(fixtures / name)
+    if not h.annotation_indices:
+        pytest.skip("plain EDF: no annotation signal")
+    with pyedflib.EdfReader(str(fixtures / name)) as r:
+        n = len(r.readAnnotations()[0])
+    assert only_time_keeping(h) == (n == 0)
+
+
 def test_sleepedf_pair_found_by_name(fixtures, tmp_path):
     """SC4001E0-PSG.edf pairs with SC4001EC-Hypnogram.edf (Sleep-EDF naming) without --annotations."""
     import shutil
