@@ -16,7 +16,9 @@ Three kinds of child process per tree and round:
 * the steady state: best of ``--reps`` warm scorings with the same probes.
 
 Medians over the rounds are printed. Probes add ~1 µs per call; the stage totals come from
-``ScoringResult.info['timings_s']`` without them. CPU time includes every thread of the process.
+``ScoringResult.info['timings_s']`` without them. The probed runs use one thread
+(``JERKDETECT_THREADS=1``) so that each part's time is its own; the bare command runs as a user
+runs it (threads on), and once more on one thread. CPU time includes every thread of the process.
 """
 from __future__ import annotations
 
@@ -171,12 +173,12 @@ def importtime(src: str, path: str, out: str) -> dict[str, float]:
     return dict(tot)
 
 
-def fresh_cli(src: str, path: str, out: str) -> dict:
+def fresh_cli(src: str, path: str, out: str, threads: str = "") -> dict:
     """The bare command (no probes): wall, CPU of the process, peak RSS."""
     code = ("import sys, runpy\nsys.argv = ['jerkdetect', 'score', %r, '--arousals', 'detect', '--out', %r, "
             "'--quiet']\ntry:\n    runpy.run_module('jerkdetect', run_name='__main__')\nexcept SystemExit:\n"
             "    pass\nOUT = {}\n") % (path, out)
-    return run_child(code, env={"PYTHONPATH": src, "PYTHONWARNINGS": "ignore"})
+    return run_child(code, env={"PYTHONPATH": src, "PYTHONWARNINGS": "ignore", "JERKDETECT_THREADS": threads})
 
 
 def med(xs):
@@ -204,22 +206,24 @@ def main() -> None:
             for name, src in trees.items():
                 r = res[name]
                 r["bare"].append(fresh_cli(src, path, out))
+                r["bare1"].append(fresh_cli(src, path, out, "1"))
                 r["imports"].append(importtime(src, path, out))
+                env = {"PYTHONPATH": src, "PYTHONWARNINGS": "ignore", "JERKDETECT_THREADS": "1"}
                 r["fresh"].append(run_child(CHILD.format(probes=PROBES, path=path, out=out, steady=False, reps=1),
-                                            env={"PYTHONPATH": src, "PYTHONWARNINGS": "ignore"}))
+                                            env=env))
                 r["steady"].append(run_child(CHILD.format(probes=PROBES, path=path, out=out, steady=True,
-                                                          reps=a.reps),
-                                             env={"PYTHONPATH": src, "PYTHONWARNINGS": "ignore"}))
+                                                          reps=a.reps), env=env))
     print(f"machine: {machine()}\nnight: {path} ({os.path.getsize(path) / 1e6:.0f} MB), arousals='detect', "
           f"medians of {a.rounds} alternating rounds\n")
     names = list(trees)
     print("## Whole command (`jerkdetect score`, warm Numba cache), no probes\n")
     rows = []
     for n in names:
-        b = res[n]["bare"]
-        rows.append(dict(tree=n, wall_s=med([x["wall_s"] for x in b]), cpu_s=med([x["cpu_s"] for x in b]),
-                         peak_rss_mb=med([x["rss_mb"] for x in b])))
-    print(table(rows, ["tree", "wall_s", "cpu_s", "peak_rss_mb"]))
+        for kind, label in (("bare", "threads on"), ("bare1", "1 thread")):
+            b = res[n][kind]
+            rows.append(dict(tree=n, threads=label, wall_s=med([x["wall_s"] for x in b]),
+                             cpu_s=med([x["cpu_s"] for x in b]), peak_rss_mb=med([x["rss_mb"] for x in b])))
+    print(table(rows, ["tree", "threads", "wall_s", "cpu_s", "peak_rss_mb"]))
     print("\n## Import (self time per package, ms, `-X importtime` of the command; importtime inflates it)\n")
     keys = sorted({k for n in names for d in res[n]["imports"] for k in d},
                   key=lambda k: -max(med([d.get(k, 0.0) for d in res[n]["imports"]]) for n in names))
