@@ -1,7 +1,6 @@
 """EMG burst detection on one channel: filter -> ECG removal -> envelope -> baseline -> hysteresis."""
 from __future__ import annotations
 
-import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -9,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..io.recording import Channel, Recording
+from ..core.memory import release_free_memory
 from ..core.threads import night_threads
 from ..preprocessing import design_emg_filter, detect_mains, detect_r_peaks, sos_filter, subtract_ecg
 from .artefacts import ARTEFACT_BIN_S, flat_and_saturated, noisy_blocks, runs
@@ -90,60 +90,50 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams | None = 
 def detect_emg_channels(rec: Recording, labels: list[str], params: DetectionParams | None = None,
                         ecg: str | None = None) -> tuple[dict[str, ChannelBursts], np.ndarray | None, dict]:
     """:func:`detect_channel` on each of ``labels``, after the R peaks of the ``ecg`` channel (when
-    given), on up to :func:`~jerkdetect.core.threads.night_threads` threads.
+    given and ``params.ecg_removal``).
 
-    The R peaks run beside the first channel's filter; a channel waits for them only before its
-    ECG template subtraction. Each thread keeps one full-length float32 buffer, so memory grows
-    with the threads, not with the channels. The bursts do not depend on the number of threads.
+    The channels run one after another in one full-length float32 buffer, so memory does not
+    grow with the number of channels. With a second thread
+    (:func:`~jerkdetect.core.threads.night_threads`) the R peaks are found in a buffer of their
+    own beside the first channel's filter, which waits for them only before its ECG template
+    subtraction. The bursts do not depend on the number of threads.
 
     Returns
     -------
     (bursts by label in the order of ``labels``, R-peak times in s or None, timings)
-        timings: ``filter`` and ``detect`` split the wall time by the compiled work each did.
+        timings: ``filter`` and ``detect`` split the wall time by the work each did; ``threads``.
     """
     params = params or DetectionParams()
     t0 = time.perf_counter()
     ecg = ecg if ecg is not None and params.ecg_removal else None
-    tasks = len(labels) + (ecg is not None)
-    threads = night_threads(tasks)
-    size = max([rec.channels[lab].n_samples for lab in labels] + ([rec.channels[ecg].n_samples] if ecg else []))
-    buffers: queue.SimpleQueue = queue.SimpleQueue()
-    for _ in range(threads):
-        buffers.put(np.empty(size, dtype=np.float32))
-    work: dict[str, float] = {"filter": 0.0, "detect": 0.0}
+    threads = night_threads(2) if ecg is not None else 1
+    size = max(rec.channels[lab].n_samples for lab in labels)
+    buffer = np.empty(size, dtype=np.float32)
+    work = {"filter": 0.0, "detect": 0.0}
 
-    def r_peaks():
-        buf = buffers.get()
-        try:
-            t = time.perf_counter()
-            out = _r_times(rec, ecg, buf)
-            work["detect"] += time.perf_counter() - t
-            return out
-        finally:
-            buffers.put(buf)
+    def r_peaks(buf):
+        t = time.perf_counter()
+        out = _r_times(rec, ecg, buf)
+        work["detect"] += time.perf_counter() - t
+        return out
 
     def channel(label, r_times):
-        buf = buffers.get()
-        try:
-            f = _filtered(rec, label, params, buf)
-            r = r_times() if callable(r_times) else r_times
-            b = _scan(rec, label, params, f, r)
-            work["filter"] += b.timings["filter"]
-            work["detect"] += b.timings["detect"]
-            return b
-        finally:
-            buffers.put(buf)
+        f = _filtered(rec, label, params, buffer)
+        b = _scan(rec, label, params, f, r_times() if callable(r_times) else r_times)
+        work["filter"] += b.timings["filter"]
+        work["detect"] += b.timings["detect"]
+        return b
 
     if threads == 1:
-        r_times = r_peaks() if ecg else None
+        r_times = r_peaks(buffer) if ecg is not None else None
         out = {lab: channel(lab, r_times) for lab in labels}
     else:
-        with ThreadPoolExecutor(threads, thread_name_prefix="jerkdetect-emg") as ex:
-            r_future = ex.submit(r_peaks) if ecg else None
-            r_wait = r_future.result if r_future is not None else None
-            futures = {lab: ex.submit(channel, lab, r_wait) for lab in labels}
-            out = {lab: f.result() for lab, f in futures.items()}
-            r_times = r_future.result() if r_future is not None else None
+        with ThreadPoolExecutor(1, thread_name_prefix="jerkdetect-ecg") as ex:
+            r_future = ex.submit(r_peaks, np.empty(rec.channels[ecg].n_samples, dtype=np.float32))
+            out = {lab: channel(lab, r_future.result) for lab in labels}
+            r_times = r_future.result()
+    buffer = None
+    release_free_memory()  # the channels' temporaries, before the next stage allocates its own
     wall = time.perf_counter() - t0
     busy = work["filter"] + work["detect"]
     share = work["filter"] / busy if busy > 0 else 0.0
