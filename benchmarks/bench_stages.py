@@ -43,22 +43,27 @@ PROBES = [
     ("read: header, annotations (read_psg)", "jerkdetect.pipeline.night", "read_psg"),
     ("read: EMG checks (prepare_emg)", "jerkdetect.pipeline.night", "prepare_emg"),
     ("ECG: R peaks (decode + filter + peaks)", "jerkdetect.pipeline.night", "detect_r_peaks"),
-    ("ECG: R peaks (decode + filter + peaks)", "jerkdetect.detection.bursts", "detect_r_peaks"),
+    ("ECG: R peaks (decode + filter + peaks)", "jerkdetect.detection.bursts", "_r_times"),
     ("EMG: mains detection", "jerkdetect.detection.bursts", "detect_mains"),
     ("EMG: decode + filter", "jerkdetect.detection.bursts", "sos_filter"),
-    ("EMG: decode + filter", "jerkdetect.detection.bursts", "filter_channels"),
     ("ECG: template subtraction", "jerkdetect.detection.bursts", "subtract_ecg"),
+    ("ECG: template subtraction", "jerkdetect.detection.bursts", "TemplateSubtraction.advance"),
     ("EMG: envelope + pooling", "jerkdetect.detection.bursts", "envelope_blocks"),
     ("EMG: envelope + pooling", "jerkdetect.detection.bursts", "max_pool"),
     ("EMG: envelope + pooling", "jerkdetect.detection.bursts", "envelope_features"),
+    ("EMG: envelope + pooling", "jerkdetect.detection.bursts", "Envelope.advance"),
     ("EMG: resting level", "jerkdetect.detection.bursts", "rolling_quantile"),
     ("EMG: bursts (hysteresis, morphology, sustained)", "jerkdetect.detection.bursts", "hysteresis"),
     ("EMG: bursts (hysteresis, morphology, sustained)", "jerkdetect.detection.bursts", "morphology_ok"),
     ("EMG: bursts (hysteresis, morphology, sustained)", "jerkdetect.detection.bursts", "longest_run"),
     ("EMG: bursts (hysteresis, morphology, sustained)", "jerkdetect.detection.bursts", "burst_features"),
+    ("EMG: lead-off, noise, times (rest of the channel)", "jerkdetect.detection.bursts", "_finish"),
     ("arousals: EEG decode + decimation", "jerkdetect.detection.arousals", "decimated"),
     ("arousals: band power", "jerkdetect.detection.arousals", "band_log_power"),
 ]
+# a probe whose function calls other probed functions: their time is taken out of its row
+NESTED = {"EMG: lead-off, noise, times (rest of the channel)": ("EMG: resting level",
+                                                              "EMG: bursts (hysteresis, morphology, sustained)")}
 STAGE_ROWS = {  # stage key of timings_s -> prefix of its probe rows
     "read": "read:", "annotations": None, "filter": None, "detect": ("ECG:", "EMG:"), "arousals": "arousals:",
     "rules": None, "align": None, "report": None,
@@ -93,18 +98,21 @@ import jerkdetect.cli as cli
 T1 = time.perf_counter(); C1 = time.process_time()
 def wrap(label, mod, attr):
     try:
-        m = importlib.import_module(mod)
-        f = getattr(m, attr)
+        owner = importlib.import_module(mod)
+        *path, name = attr.split('.')
+        for p in path:
+            owner = getattr(owner, p)
+        f = getattr(owner, name)
     except (ImportError, AttributeError):
         return
     def w(*a, **k):
-        t = time.perf_counter(); c = time.process_time()
+        t = time.perf_counter(); c = time.thread_time()
         try:
             return f(*a, **k)
         finally:
             acc[label][0] += time.perf_counter() - t
-            acc[label][1] += time.process_time() - c
-    setattr(m, attr, w)
+            acc[label][1] += time.thread_time() - c
+    setattr(owner, name, w)
 for p in PROBES:
     wrap(*p)
 import jerkdetect.pipeline.night as night
@@ -305,12 +313,21 @@ def _stage_rows(res, names, kind) -> list[dict]:
                 if lab.startswith(pre):
                     sub = dict(stage="  " + lab)
                     for n in names:
-                        v = [r["probes"].get(lab, [0.0, 0.0]) for r in res[n][kind]]
+                        v = [_exclusive(r["probes"], lab) for r in res[n][kind]]
                         if any(x[0] for x in v):
                             sub[f"{n}_ms"] = _fmt([x[0] for x in v], [x[1] for x in v])
                     sub_rows.append(sub)
         rows += sub_rows
     return rows
+
+
+def _exclusive(probes: dict, label: str) -> list[float]:
+    """[wall, cpu] of a probe row without the probed functions it calls."""
+    w, c = probes.get(label, [0.0, 0.0])
+    for inner in NESTED.get(label, ()):
+        iw, ic = probes.get(inner, [0.0, 0.0])
+        w, c = w - iw, c - ic
+    return [w, c]
 
 
 def _fmt(wall, cpu) -> str:

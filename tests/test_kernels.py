@@ -66,6 +66,44 @@ def test_envelope_features_matches_reference(n, w, block, pool, rpool):
     np.testing.assert_array_equal(g_maxes, np.maximum.reduceat(y, np.arange(0, n, block)))
 
 
+@pytest.mark.parametrize("seed, per, tail", [(0, 7, 0), (1, 7, 3), (2, 100, 2), (3, 100, 60), (4, 40, 4)])
+def test_envelope_and_ecg_subtraction_by_pieces_equal_the_whole(seed, per, tail):
+    """Scoring on two threads subtracts the ECG and computes the envelope while the filter is
+    still running, as far as the filtered samples allow: in any pieces, the result is the
+    whole-signal result to the last bit, and samples reported final never change afterwards.
+    ``tail`` beats in the last block of ``per``: under 5, it borrows the template of the ``per``
+    beats before the end, which the envelope must not have overwritten yet (more than a tile)."""
+    from jerkdetect.detection.kernels import Envelope
+    from jerkdetect.preprocessing.ecg import TemplateSubtraction, subtract_ecg
+    rng = np.random.default_rng(seed)
+    fs = 256.0
+    r_times = 1.0 + np.cumsum(rng.uniform(0.5, 1.3, 3 * per + tail))
+    n = int((r_times[-1] + 2.0) * fs) + int(rng.integers(0, 300))
+    x = (rng.standard_normal(n) * 3).astype(np.float32)
+    for t in r_times:  # cardiac spikes to subtract
+        i = int(t * fs)
+        x[i:i + 5] += 20
+    subtracted = subtract_ecg(x.copy(), fs, r_times, beats_per_template=per)
+    want = subtracted.copy()
+    w_means, w_maxes, w_env, w_raw = envelope_features(want, 13, 256, 3, 13)
+    y = x.copy()
+    sub = TemplateSubtraction(y, fs, r_times, beats_per_template=per)
+    env = Envelope(y, 13, 256, 3, 13)
+    filtered, steps = 0, 0
+    while filtered < n:
+        filtered = min(n, filtered + int(rng.integers(1, n // 8)))
+        final = min(filtered, sub.advance(filtered))
+        # what is called final is the whole-signal subtraction already (before the envelope's part)
+        np.testing.assert_array_equal(y[env.done:final], subtracted[env.done:final])
+        env.advance(final)
+        np.testing.assert_array_equal(y[:env.done], want[:env.done])  # envelope written: for good
+        steps += 1
+    assert steps > 5
+    for a, b in zip(env.result(), (w_means, w_maxes, w_env, w_raw)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(y, want)
+
+
 def test_rolling_quantile_matches_numpy():
     v = np.random.default_rng(1).gamma(2, 2, 700)
     for half, q in [(0, 0.5), (3, 0.2), (30, 0.2), (400, 0.9)]:

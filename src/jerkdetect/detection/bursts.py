@@ -1,6 +1,7 @@
 """EMG burst detection on one channel: filter -> ECG removal -> envelope -> baseline -> hysteresis."""
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ import numpy as np
 from ..io.recording import Channel, Recording
 from ..core.memory import release_free_memory
 from ..core.threads import night_threads
-from ..preprocessing import design_emg_filter, detect_mains, detect_r_peaks, sos_filter, subtract_ecg
+from ..preprocessing import design_emg_filter, detect_mains, detect_r_peaks, sos_filter
+from ..preprocessing.ecg import TemplateSubtraction
 from .artefacts import ARTEFACT_BIN_S, flat_and_saturated, noisy_blocks, runs
-from .kernels import burst_features, envelope_features, rolling_quantile
+from .kernels import Envelope, burst_features, rolling_quantile
 from .params import DetectionParams
 
 
@@ -84,7 +86,13 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams | None = 
         saturated lead-off, raised noise; see :mod:`jerkdetect.detection.artefacts`).
     """
     params = params or DetectionParams()
-    return _scan(rec, label, params, _filtered(rec, label, params, buffer), r_times)
+    plan = _Plan(rec, label, params)
+    t0 = time.perf_counter()
+    y, clipped = plan.filter(buffer)
+    t1 = time.perf_counter()
+    clean = _Cleaner(y, plan, params, r_times)
+    clean.advance(y.size)
+    return _finish(rec, label, params, plan, y, clipped, clean, {"filter": t1 - t0, "detect": time.perf_counter() - t1})
 
 
 def detect_emg_channels(rec: Recording, labels: list[str], params: DetectionParams | None = None,
@@ -95,8 +103,9 @@ def detect_emg_channels(rec: Recording, labels: list[str], params: DetectionPara
     The channels run one after another in one full-length float32 buffer, so memory does not
     grow with the number of channels. With a second thread
     (:func:`~jerkdetect.core.threads.night_threads`) the R peaks are found in a buffer of their
-    own beside the first channel's filter, which waits for them only before its ECG template
-    subtraction. The bursts do not depend on the number of threads.
+    own beside the first channel's filter, and each channel's ECG subtraction and envelope
+    follow its filter a block of records behind, then find the bursts. The bursts do not
+    depend on the number of threads: every kernel sees the same samples in the same order.
 
     Returns
     -------
@@ -106,44 +115,83 @@ def detect_emg_channels(rec: Recording, labels: list[str], params: DetectionPara
     params = params or DetectionParams()
     t0 = time.perf_counter()
     ecg = ecg if ecg is not None and params.ecg_removal else None
-    threads = night_threads(2) if ecg is not None else 1
-    size = max(rec.channels[lab].n_samples for lab in labels)
-    buffer = np.empty(size, dtype=np.float32)
-    work = {"filter": 0.0, "detect": 0.0}
-
-    def r_peaks(buf):
-        t = time.perf_counter()
-        out = _r_times(rec, ecg, buf)
-        work["detect"] += time.perf_counter() - t
-        return out
-
-    def channel(label, r_times):
-        f = _filtered(rec, label, params, buffer)
-        b = _scan(rec, label, params, f, r_times() if callable(r_times) else r_times)
-        work["filter"] += b.timings["filter"]
-        work["detect"] += b.timings["detect"]
-        return b
-
+    threads = night_threads(2)
+    buffer = np.empty(max(rec.channels[lab].n_samples for lab in labels), dtype=np.float32)
+    out: dict[str, ChannelBursts] = {}
     if threads == 1:
-        r_times = r_peaks(buffer) if ecg is not None else None
-        out = {lab: channel(lab, r_times) for lab in labels}
+        r_times = _r_times(rec, ecg, buffer) if ecg is not None else None
+        for lab in labels:
+            out[lab] = detect_channel(rec, lab, params, r_times, buffer)
     else:
-        with ThreadPoolExecutor(1, thread_name_prefix="jerkdetect-ecg") as ex:
-            r_future = ex.submit(r_peaks, np.empty(rec.channels[ecg].n_samples, dtype=np.float32))
-            out = {lab: channel(lab, r_future.result) for lab in labels}
-            r_times = r_future.result()
+        with ThreadPoolExecutor(1, thread_name_prefix="jerkdetect-emg") as ex:
+            r_future = ex.submit(_r_times, rec, ecg, None) if ecg is not None else None
+            for lab in labels:
+                out[lab] = _pipelined(rec, lab, params, buffer, r_future, ex)
+            r_times = r_future.result() if r_future is not None else None
     buffer = None
     release_free_memory()  # the channels' temporaries, before the next stage allocates its own
     wall = time.perf_counter() - t0
-    busy = work["filter"] + work["detect"]
-    share = work["filter"] / busy if busy > 0 else 0.0
+    busy = sum(b.timings["filter"] + b.timings["detect"] for b in out.values())
+    share = sum(b.timings["filter"] for b in out.values()) / busy if busy > 0 else 0.0
     return out, r_times, {"filter": wall * share, "detect": wall * (1.0 - share), "threads": threads}
 
 
-def _r_times(rec: Recording, label: str, buffer: np.ndarray) -> np.ndarray:
+def _pipelined(rec: Recording, label: str, params: DetectionParams, buffer: np.ndarray, r_future,
+               ex: ThreadPoolExecutor) -> ChannelBursts:
+    """One channel on two threads: this one filters it block by block of records; the executor's
+    thread follows with the ECG subtraction and the envelope, then finds the bursts."""
+    plan = _Plan(rec, label, params)
+    n = plan.n
+    y = buffer[:n]
+    cond = threading.Condition()
+    state = {"filtered": 0, "done": False, "clipped": None, "error": False}
+
+    def progress(k: int) -> None:
+        with cond:
+            state["filtered"] = k
+            cond.notify()
+
+    def follow() -> ChannelBursts:
+        r_times = r_future.result() if r_future is not None else None
+        busy = 0.0
+        clean = _Cleaner(y, plan, params, r_times)
+        seen = 0
+        while True:
+            with cond:
+                while state["filtered"] == seen and not state["done"]:
+                    cond.wait()
+                seen, done = state["filtered"], state["done"]
+            if state["error"]:
+                raise RuntimeError(f"the filter of channel '{label}' failed")
+            t = time.perf_counter()
+            clean.advance(n if done else seen)
+            busy += time.perf_counter() - t
+            if done:
+                break
+        t = time.perf_counter()
+        b = _finish(rec, label, params, plan, y, state["clipped"], clean, {})
+        b.timings = {"filter": state["filter_s"], "detect": busy + time.perf_counter() - t}
+        return b
+
+    future = ex.submit(follow)
+    t0 = time.perf_counter()
+    try:
+        _, clipped = plan.filter(y, progress)
+    except BaseException:
+        with cond:
+            state["done"] = state["error"] = True
+            cond.notify()
+        raise
+    with cond:
+        state.update(filtered=n, done=True, clipped=clipped, filter_s=time.perf_counter() - t0)
+        cond.notify()
+    return future.result()
+
+
+def _r_times(rec: Recording, label: str, buffer: np.ndarray | None) -> np.ndarray:
     """R-peak times (s) of the ECG channel ``label``, filtered into ``buffer`` when it is long enough."""
     e = rec.channels[label]
-    out = buffer[:e.n_samples] if buffer.size >= e.n_samples else None
+    out = buffer[:e.n_samples] if buffer is not None and buffer.size >= e.n_samples else None
     if e.dig_min is not None:
         idx = detect_r_peaks(e.digital_chunks(), e.fs, e.gain, e.offset, n=e.n_samples, out=out)
     else:
@@ -151,48 +199,54 @@ def _r_times(rec: Recording, label: str, buffer: np.ndarray) -> np.ndarray:
     return rec.index_to_time(label, idx)
 
 
-def _filtered(rec: Recording, label: str, params: DetectionParams, buffer: np.ndarray | None):
-    """The band-passed (and notched) channel in µV, decoded from the file straight into the filter:
-    (samples, clipped samples per artefact bin, mains frequency, seconds it took)."""
-    t0 = time.perf_counter()
-    ch: Channel = rec.channels[label]
-    fs = ch.fs
-    digital = ch.dig_min is not None
-    mains = params.notch
-    if mains == "auto":
-        mains = detect_mains(ch.digital if digital else ch.data, fs)
-    sos = design_emg_filter(fs, params.band, mains, params.notch_q)
-    cbin = _bins(fs)[1]
-    out = buffer[: ch.n_samples] if buffer is not None and buffer.size >= ch.n_samples else None
-    if digital:
-        y, clipped = sos_filter(ch.digital_chunks(), sos, ch.gain, ch.offset, (ch.dig_min, ch.dig_max),
-                                cbin, out, n=ch.n_samples)
-    else:
-        y, clipped = sos_filter(ch.data, sos, 1.0, 0.0, None, cbin, out)
-    return y, clipped, mains, time.perf_counter() - t0
+class _Plan:
+    """The sizes and the filter of one EMG channel (mains detected here)."""
+
+    def __init__(self, rec: Recording, label: str, params: DetectionParams):
+        ch: Channel = rec.channels[label]
+        self.ch, self.fs, self.n = ch, ch.fs, ch.n_samples
+        fs = ch.fs
+        self.mains = params.notch
+        if self.mains == "auto":
+            self.mains = detect_mains(ch.digital if ch.dig_min is not None else ch.data, fs)
+        self.sos = design_emg_filter(fs, params.band, self.mains, params.notch_q)
+        self.block = max(1, int(round(params.block_s * fs)))
+        self.pool = max(1, int(round(fs / ENVELOPE_FS)))
+        self.per_bin = max(1, int(round(ARTEFACT_BIN_S * fs / self.pool)))
+        self.cbin = self.per_bin * self.pool  # artefact bin (~0.1 s), a whole number of envelope samples
+        self.rpool = max(1, int(round(fs / RAW_PEAK_FS)))
+        self.w = max(1, int(round(params.envelope_s * fs))) | 1
+
+    def filter(self, buffer: np.ndarray | None, progress=None):
+        """The band-passed (and notched) channel in µV, decoded from the file straight into the
+        filter: (samples, clipped samples per artefact bin); ``progress(k)`` after each block."""
+        ch = self.ch
+        out = buffer[:self.n] if buffer is not None and buffer.size >= self.n else None
+        if ch.dig_min is not None:
+            return sos_filter(ch.digital_chunks(), self.sos, ch.gain, ch.offset, (ch.dig_min, ch.dig_max),
+                              self.cbin, out, n=self.n, progress=progress)
+        return sos_filter(ch.data, self.sos, 1.0, 0.0, None, self.cbin, out, progress=progress)
 
 
-def _bins(fs: float) -> tuple[int, int, int]:
-    """(envelope pool, artefact bin, artefact bins per envelope pool) in samples at ``fs``."""
-    pool = max(1, int(round(fs / ENVELOPE_FS)))
-    per_bin = max(1, int(round(ARTEFACT_BIN_S * fs / pool)))
-    return pool, per_bin * pool, per_bin  # the bin (~0.1 s) is a whole number of envelope samples
+class _Cleaner:
+    """ECG template subtraction, then the envelope, of one filtered channel, as far as the
+    filtered samples allow (``advance``); the envelope overwrites the samples."""
+
+    def __init__(self, y: np.ndarray, plan: _Plan, params: DetectionParams, r_times: np.ndarray | None):
+        use = r_times is not None and params.ecg_removal and r_times.size
+        self.sub = TemplateSubtraction(y, plan.fs, r_times) if use else None
+        self.env = Envelope(y, plan.w, plan.block, plan.pool, plan.rpool)
+
+    def advance(self, filtered: int) -> None:
+        final = min(filtered, self.sub.advance(filtered)) if self.sub is not None else filtered
+        self.env.advance(final)
 
 
-def _scan(rec: Recording, label: str, params: DetectionParams, filtered, r_times) -> ChannelBursts:
-    """Everything after the filter: ECG subtraction, envelope, lead-off and noise, resting level,
-    bursts and their measures (see :func:`detect_channel`)."""
-    y, clipped, mains, filter_s = filtered
-    t1 = time.perf_counter()
-    ch: Channel = rec.channels[label]
-    fs = ch.fs
-    block = max(1, int(round(params.block_s * fs)))
-    pool, cbin, per_bin = _bins(fs)
-    if r_times is not None and params.ecg_removal and r_times.size:
-        subtract_ecg(y, fs, r_times)
-    rpool = max(1, int(round(fs / RAW_PEAK_FS)))
-    w = max(1, int(round(params.envelope_s * fs))) | 1
-    bm, bmax, env_ds, raw_ds = envelope_features(y, w, block, pool, rpool)  # y becomes the envelope
+def _finish(rec: Recording, label: str, params: DetectionParams, plan: _Plan, y: np.ndarray, clipped: np.ndarray,
+            clean: _Cleaner, timings: dict) -> ChannelBursts:
+    """Everything after the envelope: lead-off and noise, resting level, bursts and their measures."""
+    ch, fs, block, cbin, per_bin, rpool = plan.ch, plan.fs, plan.block, plan.cbin, plan.per_bin, plan.rpool
+    bm, bmax, env_ds, raw_ds = clean.env.result()  # y is now the envelope
     dur = rec.duration if rec.record_onsets is not None else ch.n_samples / fs
     # lead-off first: its blocks are kept out of the resting level of their neighbours
     nb_bins = env_ds.size // per_bin
@@ -225,10 +279,9 @@ def _scan(rec: Recording, label: str, params: DetectionParams, filtered, r_times
         unsc = np.column_stack([rec.index_to_time(label, unsc[:, 0] * fs),
                                 rec.index_to_time(label, np.maximum(unsc[:, 1] * fs - 1, 0)) + 1 / fs])
     raw_pk = _span_max(raw_ds, on // rpool, off // rpool + 1)
-    t2 = time.perf_counter()
     return ChannelBursts(label, ch.role, fs, rec.index_to_time(label, on), rec.index_to_time(label, off),
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
-                         mains, dur, {"filter": filter_s, "detect": t2 - t1}, env_ds, fs / pool,
+                         plan.mains, dur, timings, env_ds, fs / plan.pool,
                          rec.index_to_time(label, cross), [k for _, _, k in stretches], raw_pk, raw_ds,
                          fs / rpool, sustained)
 

@@ -5,6 +5,8 @@ kernels with them on random and simulated inputs.
 """
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
@@ -39,52 +41,32 @@ def _pool_max(x, i0, i1, pool, absolute, out, k0):
 
 
 @nb.njit(cache=True, nogil=True)
-def envelope_features(x, w, block, pool, rpool):
-    """The envelope of the filtered EMG ``x`` and its summaries, in one pass over tiles of ``x``.
+def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, env_pooled, raw_pooled, st, acc_s):
+    """Move the envelope of :func:`envelope_features` through every whole tile of ``x`` whose
+    samples, and the ``w // 2`` after them, lie before ``upto`` (all tiles when ``upto`` reaches
+    the end); the running state lives in ``st`` (integers) and ``acc_s`` (the window's sum).
 
-    ``x`` (float32) is overwritten by the centred moving mean of ``|x|`` over ``w`` samples (the
-    first and last ``w // 2`` samples use the shrinking window). Returns ``(means, maxes,
-    env_pooled, raw_pooled)``: the mean and the maximum of the envelope in each ``block``
-    (a trailing partial block too), the envelope's maximum over each run of ``pool`` samples, and
-    ``|x|``'s maximum over each run of ``rpool`` samples taken before ``x`` is overwritten
-    (trailing partial runs dropped). The signal is walked in tiles of a whole number of blocks
-    and runs (kept in cache): pool ``|x|``, move the window through the tile, pool the envelope.
+    Returns the first sample not yet overwritten by the envelope.
     """
     n = x.shape[0]
     h = w // 2
-    size = 1
-    while size < w + 1:
-        size *= 2
-    mask = size - 1
+    mask = ring.shape[0] - 1
     inv_w = 1.0 / w
-    ring = np.zeros(size, dtype=np.float64)  # |x| of the window's samples, sample j at j & mask
-    means = np.zeros((n + block - 1) // block)
-    maxes = np.zeros(means.shape[0], dtype=np.float32)
-    env_pooled = np.empty(n // pool, dtype=x.dtype)
-    raw_pooled = np.empty(n // rpool, dtype=x.dtype)
-    tile = block  # least common multiple of block, pool and rpool, grown past 16384 samples
-    for p in (pool, rpool):
-        a, b = tile, p
-        while b:
-            a, b = b, a % b
-        tile = tile // a * p
-    tile *= max(1, -(-16384 // tile))
-    s = 0.0
-    cnt = 0
-    for j in range(min(h, n)):
-        v = abs(x[j])
-        ring[j] = v
-        s += v
-        cnt += 1
-    head = min(h, n) & mask
-    tail = 0
+    head, tail, cnt, b, k_raw, k_env, t0 = st[0], st[1], st[2], st[3], st[4], st[5], st[6]
+    s = acc_s[0]
     body_lo = min(h + 1, n)          # [body_lo, body_hi): the window is whole
     body_hi = max(body_lo, n - h)
-    k_raw = 0
-    k_env = 0
-    b = 0
-    for t0 in range(0, n, tile):
+    while t0 < n:
         t1 = min(t0 + tile, n)
+        if upto < n and t1 + h > upto:
+            break
+        if t0 == 0:  # the first window: samples 0 .. h-1
+            for j in range(min(h, n)):
+                v = abs(x[j])
+                ring[j] = v
+                s += v
+                cnt += 1
+            head = min(h, n) & mask
         k_raw = _pool_max(x, t0, t1, rpool, True, raw_pooled, k_raw)  # before the tile is overwritten
         for b0 in range(t0, t1, block):
             b1 = min(b0 + block, t1)
@@ -126,7 +108,65 @@ def envelope_features(x, w, block, pool, rpool):
             maxes[b] = mx
             b += 1
         k_env = _pool_max(x, t0, t1, pool, False, env_pooled, k_env)
-    return means, maxes, env_pooled, raw_pooled
+        t0 = t1
+    st[0], st[1], st[2], st[3], st[4], st[5], st[6] = head, tail, cnt, b, k_raw, k_env, t0
+    acc_s[0] = s
+    return t0
+
+
+class Envelope:
+    """The envelope of one filtered EMG signal, computed in place as the signal becomes ready.
+
+    ``advance(upto)`` overwrites ``x`` with the centred moving mean of ``|x|`` over ``w``
+    samples wherever it can be computed from ``x[:upto]``; ``advance(len(x))`` finishes it. The
+    result does not depend on how the signal was handed over: the same running sum, tile by tile
+    (a whole number of blocks and runs, kept in cache). See :func:`envelope_features`.
+    """
+
+    def __init__(self, x: np.ndarray, w: int, block: int, pool: int, rpool: int):
+        n = x.shape[0]
+        self.x, self.w, self.block, self.pool, self.rpool = x, w, block, pool, rpool
+        size = 1
+        while size < w + 1:
+            size *= 2
+        self.ring = np.zeros(size)  # |x| of the window's samples, sample j at j % size
+        self.means = np.zeros((n + block - 1) // block)
+        self.maxes = np.zeros(self.means.shape[0], dtype=np.float32)
+        self.env_pooled = np.empty(n // pool, dtype=x.dtype)
+        self.raw_pooled = np.empty(n // rpool, dtype=x.dtype)
+        tile = math.lcm(block, pool, rpool)
+        self.tile = tile * max(1, -(-16384 // tile))  # >= 16384 samples per tile
+        # ring head and tail, samples in the window, block, raw slot, envelope slot, next tile
+        self.state = np.zeros(7, dtype=np.int64)
+        self.sum = np.zeros(1)  # the window's running sum
+        self.done = 0
+
+    def advance(self, upto: int) -> int:
+        """Compute what ``x[:upto]`` allows; returns the first sample not yet turned into envelope."""
+        self.done = _envelope_advance(self.x, upto, self.w, self.block, self.pool, self.rpool, self.tile, self.ring,
+                                      self.means, self.maxes, self.env_pooled, self.raw_pooled, self.state, self.sum)
+        return self.done
+
+    def result(self):
+        """(means, maxes, env_pooled, raw_pooled) once the envelope is finished."""
+        return self.means, self.maxes, self.env_pooled, self.raw_pooled
+
+
+def envelope_features(x: np.ndarray, w: int, block: int, pool: int, rpool: int):
+    """The envelope of the filtered EMG ``x`` and its summaries, in one pass over tiles of ``x``.
+
+    ``x`` (float32) is overwritten by the centred moving mean of ``|x|`` over ``w`` samples (the
+    first and last ``w // 2`` samples use the shrinking window). Returns ``(means, maxes,
+    env_pooled, raw_pooled)``: the mean and the maximum of the envelope in each ``block``
+    (a trailing partial block too), the envelope's maximum over each run of ``pool`` samples, and
+    ``|x|``'s maximum over each run of ``rpool`` samples taken before ``x`` is overwritten
+    (trailing partial runs dropped). The signal is walked in tiles of a whole number of blocks
+    and runs (kept in cache): pool ``|x|``, move the window through the tile, pool the envelope.
+    :class:`Envelope` does the same while the signal is still being filtered.
+    """
+    env = Envelope(x, w, block, pool, rpool)
+    env.advance(x.shape[0])
+    return env.result()
 
 
 def envelope_features_reference(x: np.ndarray, w: int, block: int, pool: int, rpool: int):

@@ -11,11 +11,11 @@ _announced = False
 def kernels_cached() -> bool:
     """True when the Numba kernels every scoring runs have an index file in their cache."""
     from ..core.epochs import _stage_at_kernel
-    from ..detection.kernels import burst_features, envelope_features, rolling_quantile_masked
+    from ..detection.kernels import _envelope_advance, burst_features, rolling_quantile_masked
     from ..preprocessing.ecg import _r_peaks, _subtract_kernel
     from ..preprocessing.filters import _sos_kernel
     import os
-    for f in (_sos_kernel, _r_peaks, _subtract_kernel, envelope_features, rolling_quantile_masked, burst_features,
+    for f in (_sos_kernel, _r_peaks, _subtract_kernel, _envelope_advance, rolling_quantile_masked, burst_features,
               _stage_at_kernel):
         try:
             index = f._cache._cache_file._index_path

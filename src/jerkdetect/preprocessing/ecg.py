@@ -115,15 +115,18 @@ def _median_inplace(a, n):
 
 
 @nb.njit(cache=True, nogil=True)
-def _subtract_kernel(x, idx, b, a, per, reject, flat):
+def _subtract_kernel(x, idx, b, a, per, reject, flat, start, ready):
+    """Correct the blocks of ``per`` beats from beat ``start`` on whose windows end before sample
+    ``ready`` (every block once ``ready`` reaches the end); returns the next block's first beat."""
     w = a + b
     nbeat = idx.shape[0]
     templ = np.empty(w, dtype=np.float64)
     energy = np.empty(per, dtype=np.float64)
     work = np.empty(per, dtype=np.float64)
-    start = 0
     while start < nbeat:
         stop = min(start + per, nbeat)
+        if idx[stop - 1] + a > ready:  # not every window of the block is filtered yet
+            break
         lo = start if stop - start >= 5 else max(0, nbeat - per)  # short tail: borrow earlier beats
         cnt = stop - lo
         for t in range(cnt):
@@ -156,7 +159,7 @@ def _subtract_kernel(x, idx, b, a, per, reject, flat):
             for k in range(w):
                 x[base + k] -= templ[k]
         start = stop
-    return x
+    return start
 
 
 def r_peaks_reference(a: np.ndarray, fs: float, refractory_s: float = 0.3) -> np.ndarray:
@@ -193,10 +196,37 @@ def subtract_ecg(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float 
     beats on a flat stretch (energy below ``flat`` x the median) are left alone, so a lead-off
     stays flat. Templates are computed before the block is corrected.
     """
-    idx, b, a = _beat_windows(x.size, fs, r_times, before_s, after_s)
-    if idx.size < 5:
-        return x
-    return _subtract_kernel(x, idx, b, a, beats_per_template, reject, flat)
+    TemplateSubtraction(x, fs, r_times, before_s, after_s, beats_per_template, reject, flat).advance(x.size)
+    return x
+
+
+class TemplateSubtraction:
+    """:func:`subtract_ecg`, block of beats by block of beats, while ``x`` is still being filtered.
+
+    ``advance(upto)`` corrects every block whose beat windows lie in ``x[:upto]`` (all of them
+    once ``upto`` reaches the end) and returns the first sample that a later block may still
+    change or read; the samples before it are final. The result does not depend on how the
+    signal was handed over: blocks are corrected in the same order from the same samples.
+    """
+
+    def __init__(self, x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float = 0.1,
+                 after_s: float = 0.15, beats_per_template: int = 40, reject: float = 2.0, flat: float = 0.05):
+        self.x, self.per, self.reject, self.flat = x, beats_per_template, reject, flat
+        self.idx, self.b, self.a = _beat_windows(x.size, fs, r_times, before_s, after_s)
+        self.next = 0 if self.idx.size >= 5 else self.idx.size  # fewer than 5 beats: nothing to do
+        n = self.idx.size
+        last = (n - 1) // self.per * self.per if n else 0  # first beat of the last block
+        # a last block of < 5 beats borrows the template of the beats from n - per on: keep them
+        self.keep = max(0, n - self.per) if 0 < n - last < 5 else n
+
+    def advance(self, upto: int) -> int:
+        """Correct what ``x[:upto]`` allows; returns the first sample not yet final."""
+        if self.next < self.idx.size:
+            self.next = _subtract_kernel(self.x, self.idx, self.b, self.a, self.per, self.reject, self.flat,
+                                         self.next, min(upto, self.x.size))
+        if self.next >= self.idx.size:
+            return self.x.size
+        return int(self.idx[min(self.next, self.keep)]) - self.b
 
 
 def subtract_ecg_reference(x: np.ndarray, fs: float, r_times: np.ndarray, before_s: float = 0.1,

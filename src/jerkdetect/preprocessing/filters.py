@@ -139,13 +139,14 @@ def _sos_kernel(x2d, gain, offset, sos, out, k, clip_lo, clip_hi, block, clipped
 
 def sos_filter(x, sos: np.ndarray, gain: float = 1.0, offset: float = 0.0,
                clip_range: tuple[float, float] | None = None, block: int = 1 << 30,
-               out: np.ndarray | None = None, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+               out: np.ndarray | None = None, n: int | None = None, progress=None) -> tuple[np.ndarray, np.ndarray]:
     """Filter ``x`` into float32.
 
     ``x`` is a 1-D array, a records x samples array (an EDF memmap view), or an iterable of such
     2-D blocks (``Channel.digital_chunks()``, then ``n`` gives the total sample count). Returns
     (filtered, clipped-samples-per-block). ``gain``/``offset`` turn digital values into µV inside
-    the loop, so no float copy of the raw channel is ever made.
+    the loop, so no float copy of the raw channel is ever made. ``progress(k)`` is called after
+    each block with the number of samples filtered so far (another thread may use them).
     """
     if isinstance(x, np.ndarray):
         blocks = [x if x.ndim == 2 else x.reshape(1, -1)]
@@ -165,6 +166,8 @@ def sos_filter(x, sos: np.ndarray, gain: float = 1.0, offset: float = 0.0,
     for blk in blocks:
         k = _sos_kernel(blk, float(gain), float(offset), sos, out, k, float(lo), float(hi), int(block),
                         clipped, z1, z2)
+        if progress is not None:
+            progress(k)
     return out[:n], clipped
 
 
