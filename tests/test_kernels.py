@@ -88,7 +88,7 @@ def test_envelope_and_ecg_subtraction_by_pieces_equal_the_whole(seed, per, tail)
     w_means, w_maxes, w_env, w_raw = envelope_features(want, 13, 256, 3, 13)
     y = x.copy()
     sub = TemplateSubtraction(y, fs, r_times, beats_per_template=per)
-    env = Envelope(y, 13, 256, 3, 13)
+    env = Envelope(y, 13, 256, 3, 13, per_bin=7)
     filtered, steps = 0, 0
     while filtered < n:
         filtered = min(n, filtered + int(rng.integers(1, n // 8)))
@@ -102,6 +102,8 @@ def test_envelope_and_ecg_subtraction_by_pieces_equal_the_whole(seed, per, tail)
     for a, b in zip(env.result(), (w_means, w_maxes, w_env, w_raw)):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(y, want)
+    # the maximum of each bin of 7 pooled values, bins completed across tiles
+    np.testing.assert_array_equal(env.bin_max, w_env[:w_env.size // 7 * 7].reshape(-1, 7).max(axis=1))
 
 
 def test_rolling_quantile_matches_numpy():

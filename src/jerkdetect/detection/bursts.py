@@ -235,7 +235,7 @@ class _Cleaner:
     def __init__(self, y: np.ndarray, plan: _Plan, params: DetectionParams, r_times: np.ndarray | None):
         use = r_times is not None and params.ecg_removal and r_times.size
         self.sub = TemplateSubtraction(y, plan.fs, r_times) if use else None
-        self.env = Envelope(y, plan.w, plan.block, plan.pool, plan.rpool)
+        self.env = Envelope(y, plan.w, plan.block, plan.pool, plan.rpool, plan.per_bin)
 
     def advance(self, filtered: int) -> None:
         final = min(filtered, self.sub.advance(filtered)) if self.sub is not None else filtered
@@ -245,12 +245,12 @@ class _Cleaner:
 def _finish(rec: Recording, label: str, params: DetectionParams, plan: _Plan, y: np.ndarray, clipped: np.ndarray,
             clean: _Cleaner, timings: dict) -> ChannelBursts:
     """Everything after the envelope: lead-off and noise, resting level, bursts and their measures."""
-    ch, fs, block, cbin, per_bin, rpool = plan.ch, plan.fs, plan.block, plan.cbin, plan.per_bin, plan.rpool
+    ch, fs, block, cbin, rpool = plan.ch, plan.fs, plan.block, plan.cbin, plan.rpool
     bm, bmax, env_ds, raw_ds = clean.env.result()  # y is now the envelope
     dur = rec.duration if rec.record_onsets is not None else ch.n_samples / fs
     # lead-off first: its blocks are kept out of the resting level of their neighbours
-    nb_bins = env_ds.size // per_bin
-    env_bin_max = env_ds[:nb_bins * per_bin].reshape(-1, per_bin).max(axis=1)
+    env_bin_max = clean.env.bin_max  # the envelope's maximum in each artefact bin
+    nb_bins = env_bin_max.size
     bin_s = cbin / fs
     lead_off = flat_and_saturated(env_bin_max, clipped[:nb_bins] / cbin, params.flat_uv, params.flat_min_s,
                                   params.saturation_fraction, params.saturation_min_s, bin_s)

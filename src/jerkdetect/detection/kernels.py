@@ -41,10 +41,12 @@ def _pool_max(x, i0, i1, pool, absolute, out, k0):
 
 
 @nb.njit(cache=True, nogil=True)
-def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, env_pooled, raw_pooled, st, acc_s):
+def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, env_pooled, raw_pooled, per_bin,
+                      bin_max, st, acc_s):
     """Move the envelope of :func:`envelope_features` through every whole tile of ``x`` whose
     samples, and the ``w // 2`` after them, lie before ``upto`` (all tiles when ``upto`` reaches
     the end); the running state lives in ``st`` (integers) and ``acc_s`` (the window's sum).
+    ``bin_max`` gets the maximum of each ``per_bin`` pooled envelope values as they complete.
 
     Returns the first sample not yet overwritten by the envelope.
     """
@@ -52,7 +54,7 @@ def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, 
     h = w // 2
     mask = ring.shape[0] - 1
     inv_w = 1.0 / w
-    head, tail, cnt, b, k_raw, k_env, t0 = st[0], st[1], st[2], st[3], st[4], st[5], st[6]
+    head, tail, cnt, b, k_raw, k_env, t0, k_bin = st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7]
     s = acc_s[0]
     body_lo = min(h + 1, n)          # [body_lo, body_hi): the window is whole
     body_hi = max(body_lo, n - h)
@@ -108,8 +110,9 @@ def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, 
             maxes[b] = mx
             b += 1
         k_env = _pool_max(x, t0, t1, pool, False, env_pooled, k_env)
+        k_bin = _pool_max(env_pooled, k_bin * per_bin, k_env, per_bin, False, bin_max, k_bin)
         t0 = t1
-    st[0], st[1], st[2], st[3], st[4], st[5], st[6] = head, tail, cnt, b, k_raw, k_env, t0
+    st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7] = head, tail, cnt, b, k_raw, k_env, t0, k_bin
     acc_s[0] = s
     return t0
 
@@ -123,9 +126,9 @@ class Envelope:
     (a whole number of blocks and runs, kept in cache). See :func:`envelope_features`.
     """
 
-    def __init__(self, x: np.ndarray, w: int, block: int, pool: int, rpool: int):
+    def __init__(self, x: np.ndarray, w: int, block: int, pool: int, rpool: int, per_bin: int = 1):
         n = x.shape[0]
-        self.x, self.w, self.block, self.pool, self.rpool = x, w, block, pool, rpool
+        self.x, self.w, self.block, self.pool, self.rpool, self.per_bin = x, w, block, pool, rpool, per_bin
         size = 1
         while size < w + 1:
             size *= 2
@@ -134,17 +137,19 @@ class Envelope:
         self.maxes = np.zeros(self.means.shape[0], dtype=np.float32)
         self.env_pooled = np.empty(n // pool, dtype=x.dtype)
         self.raw_pooled = np.empty(n // rpool, dtype=x.dtype)
+        self.bin_max = np.empty(n // pool // per_bin, dtype=x.dtype)  # the envelope's maximum per bin of pools
         tile = math.lcm(block, pool, rpool)
         self.tile = tile * max(1, -(-16384 // tile))  # >= 16384 samples per tile
-        # ring head and tail, samples in the window, block, raw slot, envelope slot, next tile
-        self.state = np.zeros(7, dtype=np.int64)
+        # ring head and tail, samples in the window, block, raw slot, envelope slot, next tile, bin slot
+        self.state = np.zeros(8, dtype=np.int64)
         self.sum = np.zeros(1)  # the window's running sum
         self.done = 0
 
     def advance(self, upto: int) -> int:
         """Compute what ``x[:upto]`` allows; returns the first sample not yet turned into envelope."""
         self.done = _envelope_advance(self.x, upto, self.w, self.block, self.pool, self.rpool, self.tile, self.ring,
-                                      self.means, self.maxes, self.env_pooled, self.raw_pooled, self.state, self.sum)
+                                      self.means, self.maxes, self.env_pooled, self.raw_pooled, self.per_bin,
+                                      self.bin_max, self.state, self.sum)
         return self.done
 
     def result(self):
