@@ -19,17 +19,23 @@ def _r_threshold(a, sec, per):
     n = a.shape[0]
     n_sec = (n + sec - 1) // sec
     mx = np.zeros(n_sec)
-    b = 0
-    bi = 0
-    for i in range(n):
-        v = abs(a[i])
-        a[i] = v
-        if v > mx[b]:
-            mx[b] = v
-        bi += 1
-        if bi == sec:
-            bi = 0
-            b += 1
+    for b in range(n_sec):  # |a| in place and its maximum in each second: four running maxima
+        i, end = b * sec, min(b * sec + sec, n)
+        m0 = m1 = m2 = m3 = 0.0
+        while i + 4 <= end:
+            v0, v1, v2, v3 = abs(a[i]), abs(a[i + 1]), abs(a[i + 2]), abs(a[i + 3])
+            a[i], a[i + 1], a[i + 2], a[i + 3] = v0, v1, v2, v3
+            m0 = v0 if v0 > m0 else m0
+            m1 = v1 if v1 > m1 else m1
+            m2 = v2 if v2 > m2 else m2
+            m3 = v3 if v3 > m3 else m3
+            i += 4
+        while i < end:
+            v0 = abs(a[i])
+            a[i] = v0
+            m0 = v0 if v0 > m0 else m0
+            i += 1
+        mx[b] = max(max(m0, m1), max(m2, m3))
     thr = np.empty(n_sec, dtype=np.float32)
     for s0 in range(0, n_sec, per):
         s1 = min(s0 + per, n_sec)
@@ -44,17 +50,15 @@ def _pick_peaks_blocked(a, thr, sec, refractory):
     out = np.empty(a.size // max(refractory, 1) + 2, dtype=np.int64)
     n = 0
     last = -refractory
-    b = 0
-    bi = 1
-    for i in range(1, a.size - 1):
-        if a[i] >= thr[b] and a[i] >= a[i - 1] and a[i] >= a[i + 1] and i - last >= refractory:
-            out[n] = i
-            n += 1
-            last = i
-        bi += 1
-        if bi == sec:
-            bi = 0
-            b += 1
+    for b in range(thr.shape[0]):  # sample i is in second i // sec
+        t = thr[b]
+        for i in range(max(1, b * sec), min(b * sec + sec, a.size - 1)):
+            v = a[i]
+            # every test at once: one branch, taken about once a second
+            if (v >= t) & (v >= a[i - 1]) & (v >= a[i + 1]) & (i - last >= refractory):
+                out[n] = i
+                n += 1
+                last = i
     return out[:n]
 
 
