@@ -116,6 +116,7 @@ def detect_emg_channels(rec: Recording, labels: list[str], params: DetectionPara
     t0 = time.perf_counter()
     ecg = ecg if ecg is not None and params.ecg_removal else None
     threads = night_threads(2)
+    release_free_memory()  # what earlier stages (or nights) freed, before this stage's peak
     buffer = np.empty(max(rec.channels[lab].n_samples for lab in labels), dtype=np.float32)
     out: dict[str, ChannelBursts] = {}
     if threads == 1:
@@ -124,7 +125,8 @@ def detect_emg_channels(rec: Recording, labels: list[str], params: DetectionPara
             out[lab] = detect_channel(rec, lab, params, r_times, buffer)
     else:
         with ThreadPoolExecutor(1, thread_name_prefix="jerkdetect-emg") as ex:
-            r_future = ex.submit(_r_times, rec, ecg, None) if ecg is not None else None
+            r_future = ex.submit(_r_times, rec, ecg, _mapped_buffer(rec.channels[ecg].n_samples)) \
+                if ecg is not None else None
             for lab in labels:
                 out[lab] = _pipelined(rec, lab, params, buffer, r_future, ex)
             r_times = r_future.result() if r_future is not None else None
@@ -186,6 +188,16 @@ def _pipelined(rec: Recording, label: str, params: DetectionParams, buffer: np.n
         state.update(filtered=n, done=True, clipped=clipped, filter_s=time.perf_counter() - t0)
         cond.notify()
     return future.result()
+
+
+def _mapped_buffer(n: int) -> np.ndarray:
+    """A float32 buffer of ``n`` samples allocated above glibc's largest mmap threshold (32 MB).
+
+    Freeing a mapped block under 32 MB raises glibc's threshold to its size, and arrays under
+    it then come from the heap, whose freed pages stay resident: a 30-MB ECG buffer would keep
+    ~90 MB of the next stage's temporaries. Pages past ``n`` are never touched (no memory used).
+    """
+    return np.empty(max(n, (32 << 20) // 4 + 1024), dtype=np.float32)[:n]
 
 
 def _r_times(rec: Recording, label: str, buffer: np.ndarray | None) -> np.ndarray:
