@@ -87,3 +87,16 @@ def table(rows: list[dict], cols: list[str]) -> str:
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     out += ["| " + " | ".join(f(r.get(c, "")) for c in cols) + " |" for r in rows]
     return "\n".join(out)
+
+
+def fresh_cli(src: str | None, path: str, out: str, threads: str = "", arousals: str = "detect") -> dict:
+    """``jerkdetect score PATH --arousals detect`` in a new interpreter (the source tree ``src``
+    first on the path): wall and CPU time of the whole process, peak RSS. ``threads`` sets
+    ``JERKDETECT_THREADS`` ("" = the default)."""
+    code = ("import sys, runpy\nsys.argv = ['jerkdetect', 'score', %r, '--arousals', %r, '--out', %r, "
+            "'--quiet']\ntry:\n    runpy.run_module('jerkdetect', run_name='__main__')\nexcept SystemExit as e:\n"
+            "    assert not e.code, e.code\nOUT = {}\n") % (path, arousals, out)
+    env = {"PYTHONWARNINGS": "ignore", "JERKDETECT_THREADS": threads}
+    if src:
+        env["PYTHONPATH"] = src
+    return run_child(code, env=env)

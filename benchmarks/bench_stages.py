@@ -32,7 +32,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import full_night, machine, run_child, table  # noqa: E402
+from _common import fresh_cli, full_night, machine, run_child, table  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "src")
@@ -179,14 +179,6 @@ def importtime(src: str, path: str, out: str) -> dict[str, float]:
         key = ".".join(parts[:2]) if parts[0] == "jerkdetect" and len(parts) > 1 else parts[0]
         tot[key] += int(m[1]) / 1e3
     return dict(tot)
-
-
-def fresh_cli(src: str, path: str, out: str, threads: str = "") -> dict:
-    """The bare command (no probes): wall, CPU of the process, peak RSS."""
-    code = ("import sys, runpy\nsys.argv = ['jerkdetect', 'score', %r, '--arousals', 'detect', '--out', %r, "
-            "'--quiet']\ntry:\n    runpy.run_module('jerkdetect', run_name='__main__')\nexcept SystemExit:\n"
-            "    pass\nOUT = {}\n") % (path, out)
-    return run_child(code, env={"PYTHONPATH": src, "PYTHONWARNINGS": "ignore", "JERKDETECT_THREADS": threads})
 
 
 def med(xs):
