@@ -316,6 +316,8 @@ def _stage_rows(res, names, kind) -> list[dict]:
 def _exclusive(probes: dict, label: str) -> list[float]:
     """[wall, cpu] of a probe row without the probed functions it calls."""
     w, c = probes.get(label, [0.0, 0.0])
+    if label not in probes:  # a tree without that function
+        return [0.0, 0.0]
     for inner in NESTED.get(label, ()):
         iw, ic = probes.get(inner, [0.0, 0.0])
         w, c = w - iw, c - ic
