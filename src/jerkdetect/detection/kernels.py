@@ -42,20 +42,25 @@ def _pool_max(x, i0, i1, pool, absolute, out, k0):
 
 @nb.njit(cache=True, nogil=True)
 def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, env_pooled, raw_pooled, per_bin,
-                      bin_max, st, acc_s):
+                      bin_max, st, acc):
     """Move the envelope of :func:`envelope_features` through every whole tile of ``x`` whose
     samples, and the ``w // 2`` after them, lie before ``upto`` (all tiles when ``upto`` reaches
-    the end); the running state lives in ``st`` (integers) and ``acc_s`` (the window's sum).
-    ``bin_max`` gets the maximum of each ``per_bin`` pooled envelope values as they complete.
+    the end); the running state lives in ``st`` (integers) and ``acc`` (the window's sum and the
+    current raw run's maximum). ``bin_max`` gets the maximum of each ``per_bin`` pooled envelope
+    values as they complete.
 
+    Every sample ``j`` is read once, in order, as it enters the window, and its ``|x|`` goes into
+    the maximum of its run of ``rpool`` (the body is cut where a run ends: no test per sample).
     Returns the first sample not yet overwritten by the envelope.
     """
     n = x.shape[0]
     h = w // 2
     mask = ring.shape[0] - 1
     inv_w = 1.0 / w
-    head, tail, cnt, b, k_raw, k_env, t0, k_bin = st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7]
-    s = acc_s[0]
+    n_raw = raw_pooled.shape[0]
+    head, tail, cnt, b, k_raw, k_env, t0, k_bin, rj = st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7], st[8]
+    s = acc[0]
+    rm = x.dtype.type(acc[1])  # maximum of |x| in the current run of rpool samples (rj of them so far)
     body_lo = min(h + 1, n)          # [body_lo, body_hi): the window is whole
     body_hi = max(body_lo, n - h)
     while t0 < n:
@@ -68,27 +73,46 @@ def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, 
                 ring[j] = v
                 s += v
                 cnt += 1
+                rm = v if v > rm else rm
+                rj += 1
+                if rj == rpool:
+                    if k_raw < n_raw:
+                        raw_pooled[k_raw] = rm
+                    k_raw += 1
+                    rj = 0
+                    rm = x.dtype.type(0)
             head = min(h, n) & mask
-        k_raw = _pool_max(x, t0, t1, rpool, True, raw_pooled, k_raw)  # before the tile is overwritten
         for b0 in range(t0, t1, block):
             b1 = min(b0 + block, t1)
-            acc = 0.0
+            acc_b = 0.0
             mx = 0.0
             lo = min(max(b0, body_lo), b1)
             hi = max(min(b1, body_hi), lo)
             for part in range(3):  # [b0, lo) shrinking window, [lo, hi) whole window, [hi, b1) shrinking
                 r0, r1 = (b0, lo) if part == 0 else (lo, hi) if part == 1 else (hi, b1)
                 if part == 1:
-                    for i in range(r0, r1):  # steady state: one sample in, one out
-                        v = abs(x[i + h])
-                        s += v - ring[tail]
-                        ring[head] = v
-                        head = (head + 1) & mask
-                        tail = (tail + 1) & mask
-                        e = s * inv_w
-                        x[i] = e
-                        acc += e
-                        mx = max(mx, e)
+                    i = r0
+                    while i < r1:  # steady state, cut where sample i + h ends a raw run
+                        seg = min(r1, i + rpool - rj)
+                        for k in range(i, seg):
+                            v = abs(x[k + h])
+                            s += v - ring[tail]
+                            ring[head] = v
+                            head = (head + 1) & mask
+                            tail = (tail + 1) & mask
+                            e = s * inv_w
+                            x[k] = e
+                            acc_b += e
+                            mx = max(mx, e)
+                            rm = v if v > rm else rm
+                        rj += seg - i
+                        if rj == rpool:
+                            if k_raw < n_raw:
+                                raw_pooled[k_raw] = rm
+                            k_raw += 1
+                            rj = 0
+                            rm = x.dtype.type(0)
+                        i = seg
                     continue
                 for i in range(r0, r1):
                     j = i + h
@@ -98,22 +122,31 @@ def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, 
                         head = (head + 1) & mask
                         s += v
                         cnt += 1
+                        rm = v if v > rm else rm
+                        rj += 1
+                        if rj == rpool:
+                            if k_raw < n_raw:
+                                raw_pooled[k_raw] = rm
+                            k_raw += 1
+                            rj = 0
+                            rm = x.dtype.type(0)
                     if i - h - 1 >= 0:
                         s -= ring[tail]
                         tail = (tail + 1) & mask
                         cnt -= 1
                     e = s / cnt
                     x[i] = e
-                    acc += e
+                    acc_b += e
                     mx = max(mx, e)
-            means[b] = acc / (b1 - b0)
+            means[b] = acc_b / (b1 - b0)
             maxes[b] = mx
             b += 1
         k_env = _pool_max(x, t0, t1, pool, False, env_pooled, k_env)
         k_bin = _pool_max(env_pooled, k_bin * per_bin, k_env, per_bin, False, bin_max, k_bin)
         t0 = t1
-    st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7] = head, tail, cnt, b, k_raw, k_env, t0, k_bin
-    acc_s[0] = s
+    st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7], st[8] = head, tail, cnt, b, k_raw, k_env, t0, k_bin, rj
+    acc[0] = s
+    acc[1] = rm
     return t0
 
 
@@ -140,9 +173,10 @@ class Envelope:
         self.bin_max = np.empty(n // pool // per_bin, dtype=x.dtype)  # the envelope's maximum per bin of pools
         tile = math.lcm(block, pool, rpool)
         self.tile = tile * max(1, -(-16384 // tile))  # >= 16384 samples per tile
-        # ring head and tail, samples in the window, block, raw slot, envelope slot, next tile, bin slot
-        self.state = np.zeros(8, dtype=np.int64)
-        self.sum = np.zeros(1)  # the window's running sum
+        # ring head and tail, samples in the window, block, raw slot, envelope slot, next tile, bin slot,
+        # samples in the current raw run
+        self.state = np.zeros(9, dtype=np.int64)
+        self.sum = np.zeros(2)  # the window's running sum, the current raw run's maximum
         self.done = 0
 
     def advance(self, upto: int) -> int:
