@@ -1,6 +1,7 @@
 """Two source trees on the same 8-h night, in alternating fresh processes: steady-state ratio.
 
 Run: python benchmarks/bench_trees.py BASELINE_SRC [CANDIDATE_SRC] [--rounds 5] [--reps 3]
+     [--path EDF | --stress mixed]
 
 For changes that must not cost time (a refactor) or must save it: each round scores the night in
 a child process per tree (baseline first, then candidate, alternating), each child keeping the
@@ -43,14 +44,28 @@ OUT = out
 """
 
 
+def stress_night_path(preset: str, hours: float = 8.0, fs: float = 512.0, seed: int = 7) -> str:
+    """An 8-h stress night of ``preset`` (every effect for 'mixed'), written once into ``_data``."""
+    from _common import DATA
+    stem = f"stress_{preset}_{hours:g}h_{fs:g}Hz"
+    path = os.path.join(DATA, stem + ".edf")
+    if not os.path.exists(path):
+        from jerkdetect.simulate.stress import stress_night
+        os.makedirs(DATA, exist_ok=True)
+        stress_night(preset, seed=seed, duration_h=hours, fs_emg=fs).write(DATA, stem)
+    return path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("baseline")
     ap.add_argument("candidate", nargs="?", default=os.path.join(os.path.dirname(__file__), "..", "src"))
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--path", help="another recording (default: the 8-h benchmark night)")
+    ap.add_argument("--stress", metavar="PRESET", help="score a simulated 8-h stress night at 512 Hz (e.g. mixed)")
     a = ap.parse_args()
-    path = full_night()
+    path = a.path or (stress_night_path(a.stress) if a.stress else full_night())
     trees = {"baseline": os.path.abspath(a.baseline), "candidate": os.path.abspath(a.candidate)}
     runs = {k: [] for k in trees}
     for _ in range(a.rounds):
@@ -72,7 +87,8 @@ def main() -> None:
         print(f"\narousals={mode}: {runs['candidate'][0][mode + '_n']} events; outputs (every event at full "
               f"precision, detected arousals, summary) {'IDENTICAL' if same else 'DIFFER'} in the two trees "
               f"({', '.join(f'{k} {sorted(d)}' for k, d in digests.items())})")
-    print(f"\nbaseline {trees['baseline']}\ncandidate {trees['candidate']}; steady state = best of {a.reps} "
+    print(f"\nnight {path}\nbaseline {trees['baseline']}\ncandidate {trees['candidate']}; "
+          f"steady state = best of {a.reps} "
           f"warm scorings per process, median over {a.rounds} alternating rounds; cpu = process time of the "
           "scoring (all threads), steadier than wall time on a shared machine")
 
