@@ -8,7 +8,8 @@ import numpy as np
 from ..io.recording import Channel, Recording
 from ..preprocessing import design_emg_filter, detect_mains, sos_filter, subtract_ecg
 from .artefacts import ARTEFACT_BIN_S, flat_and_saturated, noisy_blocks, runs
-from .kernels import envelope_blocks, hysteresis, longest_run, max_pool, morphology_ok, rolling_quantile
+from .kernels import (envelope_blocks, hysteresis, longest_run, max_pool, minmax_pool, morphology_ok,
+                      rolling_quantile)
 from .params import DetectionParams
 
 
@@ -36,6 +37,12 @@ class ChannelBursts:
     raw_peaks: np.ndarray | None = field(default=None, repr=False)  # max |filtered EMG| per pool
     raw_peaks_fs: float = 0.0  # rate of ``raw_peaks`` (fs / a whole number of samples, ~RAW_PEAK_FS)
     sustained_s: np.ndarray | None = None  # longest uninterrupted stretch > 2 µV above rest per burst
+    # per-block features kept for the motor rules (rules/motor_features.py); blocks of ``block_s``
+    block_mean_uv: np.ndarray | None = field(default=None, repr=False)  # mean rectified EMG per block
+    rest_blocks_uv: np.ndarray | None = field(default=None, repr=False)  # resting level per block
+    block_s: float = 0.0
+    trace_max: np.ndarray | None = field(default=None, repr=False)  # max of filtered EMG per raw pool
+    trace_min: np.ndarray | None = field(default=None, repr=False)  # min of filtered EMG per raw pool
 
     def __post_init__(self) -> None:
         if self.rule_onset is None:
@@ -101,7 +108,8 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     if r_times is not None and params.ecg_removal and r_times.size:
         subtract_ecg(y, fs, r_times)
     rpool = max(1, int(round(fs / RAW_PEAK_FS)))
-    raw_ds = max_pool(y, rpool, True)  # before y becomes the envelope
+    trace_max, trace_min = minmax_pool(y, rpool)  # before y becomes the envelope
+    raw_ds = np.maximum(trace_max, -trace_min)  # max |y| per pool
     w = max(1, int(round(params.envelope_s * fs))) | 1
     bm, bmax = envelope_blocks(y, w, block)
     env_ds = max_pool(y, pool)
@@ -143,7 +151,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
                          mains, dur, {"filter": t1 - t0, "detect": t2 - t1}, env_ds, fs / pool,
                          rec.index_to_time(label, cross), [k for _, _, k in stretches], raw_pk, raw_ds,
-                         fs / rpool, sustained)
+                         fs / rpool, sustained, bm, base, block / fs, trace_max, trace_min)
 
 
 def _span_max(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -106,6 +106,36 @@ def max_pool(x, pool, absolute=False):
     return out
 
 
+@nb.njit(cache=True, nogil=True)
+def minmax_pool(x, pool):
+    """Largest and smallest value of each run of ``pool`` samples, in one pass (a trailing partial
+    run is dropped). ``max(mx, -mn)`` is the largest ``|x|`` of the run (:func:`max_pool`)."""
+    n = x.shape[0] // pool
+    mx = np.empty(n, dtype=x.dtype)
+    mn = np.empty(n, dtype=x.dtype)
+    k = 0
+    for i in range(n):
+        hi = x[k]
+        lo = x[k]
+        for j in range(1, pool):
+            v = x[k + j]
+            if v > hi:
+                hi = v
+            elif v < lo:
+                lo = v
+        mx[i] = hi
+        mn[i] = lo
+        k += pool
+    return mx, mn
+
+
+def minmax_pool_reference(x: np.ndarray, pool: int) -> tuple[np.ndarray, np.ndarray]:
+    """NumPy reference of :func:`minmax_pool`."""
+    n = x.shape[0] // pool
+    r = np.asarray(x[: n * pool]).reshape(n, pool)
+    return r.max(axis=1), r.min(axis=1)
+
+
 def envelope_inplace(x: np.ndarray, w: int) -> np.ndarray:
     """Replace ``x`` by the centred moving mean of ``|x|`` over ``w`` samples (w odd), in place.
 
