@@ -10,7 +10,7 @@ from typing import Iterable, Mapping
 
 from ..errors import ChannelError
 
-ROLES = ("leg_left", "leg_right", "chin", "eeg", "eog", "ecg", "resp", "spo2")
+ROLES = ("leg_left", "leg_right", "chin", "eeg", "eog", "ecg", "resp", "spo2", "arm_left", "arm_right")
 
 # Order matters: the first role whose pattern matches wins. Patterns see a normalised label:
 # lower case, "EEG "/"EMG " prefixes kept, separators folded to single spaces.
@@ -27,6 +27,11 @@ _PATTERNS: dict[str, list[str]] = {
     ],
     "chin": [r"\bchin", r"submental", r"\bment", r"^emg( \d)?$", r"^emg ?\d? ?- ?emg ?\d?$",
              r"\bemg ?(chin|sub)", r"^semg$"],
+    # flexor digitorum superficialis (SINBAR montage) and other arm EMG
+    "arm_left": [r"\b(l|left|lt)[ -]?(arm|fds)\b", r"\b(arm|fds)[ -]?(l|left|lt)\d?\b",
+                 r"\bflex(or)?( dig(itorum)?)?( sup(erficialis)?)?[ -]?(l|left)\b"],
+    "arm_right": [r"\b(r|right|rt)[ -]?(arm|fds)\b", r"\b(arm|fds)[ -]?(r|right|rt)\d?\b",
+                  r"\bflex(or)?( dig(itorum)?)?( sup(erficialis)?)?[ -]?(r|right)\b"],
     "eog": [r"\beog\b", r"\bloc\b", r"\broc\b", r"^e ?[12]\b", r"\be[12] ?[- ]", r"\bhoriz",
             r"\beye\b"],
     "ecg": [r"\becg", r"\bekg", r"\bheart\b(?! ?rate)"],
@@ -54,9 +59,11 @@ def role_of(label: str) -> str | None:
     --------
     >>> role_of("EMG Tib L"), role_of("Chin1-Chin2"), role_of("EEG C4-A1"), role_of("LOC")
     ('leg_left', 'chin', 'eeg', 'eog')
+    >>> role_of("EMG Arm L"), role_of("FDS-R"), role_of("Flexor digitorum superficialis left")
+    ('arm_left', 'arm_right', 'arm_left')
     """
     s = normalise_label(label)
-    for role in ("leg_left", "leg_right", "chin", "ecg", "spo2", "eog", "resp", "eeg"):
+    for role in ("leg_left", "leg_right", "chin", "arm_left", "arm_right", "ecg", "spo2", "eog", "resp", "eeg"):
         if any(p.search(s) for p in _COMPILED[role]):
             return role
     return None
