@@ -14,6 +14,7 @@ from .eeg import aasm_scorable, add_chin_arousals, eeg_rng, plan_eeg, render_eeg
 from .waveforms import band_noise, burst, ecg, emg_band
 
 if TYPE_CHECKING:
+    from .motor import MotorConfig
     from .stress import StressConfig
 
 LABELS = {"leg_left": "Leg L", "leg_right": "Leg R", "chin": "EMG Chin", "eeg": "EEG C4-M1",
@@ -54,6 +55,7 @@ class SimConfig:
     jerk_amplitude_uv: tuple[float, float] = (45.0, 150.0)
     start: str = "2024-03-01T22:30:00"
     stress: StressConfig | None = None  # stress family (simulate.stress); None: a plain night
+    motor: MotorConfig | None = None    # motor patterns (simulate.motor); None: a plain night
     # EEG (simulate/eeg.py): arousal appearance and the look-alikes a detector must ignore
     eeg_gain: tuple[float, float] = (0.5, 2.0)   # per-night amplitude factor (montage, amplifier, age)
     modest_arousal_fraction: float = 0.7          # arousals at 2-4x the band background (others 4-7x)
@@ -225,6 +227,9 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
         from . import stress
         spec = stress.reserve(stages, plan, cfg, seed)
         stages = spec.stages
+    if cfg.motor is not None:  # then the motor patterns (REM periods, rhythmic trains), own generator
+        from . import motor
+        mspec = motor.reserve(stages, plan, cfg, seed)
     lms: list[dict] = []
     arousals: list[tuple[float, float]] = []
     resp: list[tuple[float, float, str]] = []
@@ -376,12 +381,16 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
                  fragmentary=fm, rem_twitches=twitches, transitions=[float(t) for t in trans])
     if cfg.stress is not None:
         stress.plan_stress(truth, spec)
+    if cfg.motor is not None:
+        motor.plan_motor(truth, mspec)
     rng_eeg = eeg_rng(seed)
     plan_eeg(stages, truth, cfg, rng_eeg)
     signals, fs = _render(cfg, rng, stages, truth, rng_eeg)
     if cfg.stress is not None:
         from .stress_render import apply_stress
         apply_stress(signals, fs, stages, truth, cfg, spec.rng)
+    if cfg.motor is not None:
+        motor.apply_motor(signals, fs, stages, truth, cfg, mspec)
     return SimulatedNight(signals, fs, stages, truth, cfg, seed,
                           _dt.datetime.fromisoformat(cfg.start))
 
