@@ -125,7 +125,7 @@ class FragmentaryMyoclonusRule:
         ...                 np.full(1200, 1.0, np.float32), np.full(1200, -1.0, np.float32), 20.0)
         >>> f.trace_max[600:602] = 40; f.trace_min[600:602] = -40
         >>> fm = FragmentaryMyoclonusRule().find({"left": f}, Hypnogram([2, 2]))
-        >>> fm.onset.round(2).tolist(), fm.channel
+        >>> fm.onset.round(1).tolist(), fm.channel
         ([30.0], ['left'])
         """
         exclude = exclude or {}

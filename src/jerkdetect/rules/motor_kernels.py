@@ -143,10 +143,13 @@ def threshold_runs_reference(env, ref, unit_len, mul, add, bridge, lo, hi, frac=
 
 def burst_extent(edge_start, edge_end, edge_level, peak, ref, fs: float, window_s: float):
     """Onset, offset and duration (s) of bursts measured on an envelope (a moving mean of
-    ``window_s``) at ``edge_level``: the edges move inward by ``window_s * (1 - 2 f) / 2``, ``f``
-    being the edge level's fraction of the height above ``ref``. Exact for a rectangular burst
-    at least ``window_s`` long; a burst shorter than the window reads between half the window and
-    the window.
+    ``window_s``) at ``edge_level``.
+
+    A rectangular burst of ``d`` >= ``window_s`` seen through the moving mean is
+    ``d + window_s (1 - 2 f)`` wide at the fraction ``f`` of its height above ``ref``; below half
+    the height the edges are moved inward by that excess. Above half the height nothing is
+    added back: a burst shorter than the window never reads longer than its extent at that
+    level, and a weak long burst reads at most ``window_s`` short.
 
     Examples
     --------
@@ -156,7 +159,7 @@ def burst_extent(edge_start, edge_end, edge_level, peak, ref, fs: float, window_
     ([0.975], [0.25])
     """
     f = np.clip((np.asarray(edge_level) - ref) / np.maximum(np.asarray(peak) - ref, 1e-12), 0.0, 1.0)
-    shift = window_s * (1.0 - 2.0 * f) / 2.0
+    shift = window_s * np.maximum(1.0 - 2.0 * f, 0.0) / 2.0
     on = np.asarray(edge_start) / fs + shift
     off = np.asarray(edge_end) / fs - shift
     return on, off, off - on

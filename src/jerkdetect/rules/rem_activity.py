@@ -110,7 +110,7 @@ class REMActivityRule:
     montreal_phasic_cutoff_pct: float = 15.0
     background_quantile: float = 0.5
     rem_background_quantile: float = 0.1
-    smooth_s: float = 0.0
+    smooth_s: float = 0.05
     bridge_s: float = 0.1
     edge_fraction: float = 0.25
     exclude_arousals: bool = True
