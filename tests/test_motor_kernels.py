@@ -80,3 +80,18 @@ def test_minmax_pool_matches_reference_and_max_pool(pool):
     np.testing.assert_array_equal(mx, rmx)
     np.testing.assert_array_equal(mn, rmn)
     np.testing.assert_array_equal(np.maximum(mx, -mn), max_pool(x, pool, True))  # what detection keeps
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_epoch_rows_matches_reference(seed):
+    from jerkdetect.rules.motor_kernels import epoch_rows, epoch_rows_reference
+    rng = np.random.default_rng(seed)
+    env = _envelope(rng, int(rng.integers(50, 5000)))
+    ne = int(rng.integers(5, 400))
+    first = np.sort(rng.integers(-ne, env.size + 10, int(rng.integers(1, 12))))
+    keep = rng.random((first.size, ne)) < 0.9
+    args = (env, first, ne, int(rng.integers(0, 9)), int(rng.integers(1, 6)), keep, float(rng.uniform(0, 1)),
+            int(rng.integers(1, 5)))
+    got, want = epoch_rows(*args), epoch_rows_reference(*args)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-9)

@@ -13,34 +13,61 @@ import numpy as np
 
 # --------------------------------------------------------------------------- threshold runs
 @nb.njit(cache=True, nogil=True)
-def _above_edges(env, ref, unit_len, mul, add, lo, n, st, en, fill):
-    """Count (``fill`` False) or write the runs of ``env >= ref * mul + add`` in env[lo:n]."""
+def _unit_start(u, unit_len):
+    """First sample j with int(j / unit_len) == u (the same arithmetic as the level lookup)."""
+    j = int(np.ceil(u * unit_len))
+    while j > 0 and int((j - 1) / unit_len) >= u:
+        j -= 1
+    while int(j / unit_len) < u:
+        j += 1
+    return j
+
+
+@nb.njit(cache=True, nogil=True)
+def _above_edges(env, ref, unit_len, mul, add, lo, n):
+    """Starts and ends of the runs of ``env >= ref * mul + add`` in env[lo:n]; a unit whose
+    maximum stays below its level is skipped in one vectorisable pass."""
     nref = ref.shape[0]
+    cap = max((n - lo) // 2 + 1, 1)
+    st = np.empty(cap, np.int64)
+    en = np.empty(cap, np.int64)
     m = 0
     inside = False
     u = min(int(lo / unit_len), nref - 1)
-    level = ref[u] * mul + add
-    edge = (u + 1) * unit_len if u < nref - 1 else np.inf  # first sample of the next unit
-    for j in range(lo, n):
-        if j >= edge:
-            u = min(int(j / unit_len), nref - 1)
-            level = ref[u] * mul + add
-            edge = (u + 1) * unit_len if u < nref - 1 else np.inf
-        a = env[j] >= level
-        if a != inside:
-            if a:
-                if fill:
-                    st[m] = j
-            else:
-                if fill:
-                    en[m] = j
+    while True:
+        j0 = max(lo, _unit_start(u, unit_len))
+        j1 = n if u == nref - 1 else min(n, _unit_start(u + 1, unit_len))
+        if j0 >= n:
+            break
+        level = ref[u] * mul + add
+        skip = False
+        if j1 > j0:
+            mx = env[j0]
+            for j in range(j0 + 1, j1):
+                mx = max(mx, env[j])
+            skip = not (mx >= level)
+        if skip:
+            if inside:
+                en[m] = j0
                 m += 1
-            inside = a
+                inside = False
+        else:
+            for j in range(j0, j1):
+                a = env[j] >= level
+                if a != inside:
+                    if a:
+                        st[m] = j
+                    else:
+                        en[m] = j
+                        m += 1
+                    inside = a
+        if j1 >= n:
+            break
+        u += 1
     if inside:
-        if fill:
-            en[m] = n
+        en[m] = n
         m += 1
-    return m
+    return st[:m].copy(), en[:m].copy()
 
 
 @nb.njit(cache=True, nogil=True)
@@ -63,10 +90,8 @@ def threshold_runs(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5):
     n = min(hi, env.shape[0])
     lo = max(lo, 0)
     nref = ref.shape[0]
-    m = _above_edges(env, ref, unit_len, mul, add, lo, n, np.empty(0, np.int64), np.empty(0, np.int64), False)
-    st = np.empty(m, np.int64)
-    en = np.empty(m, np.int64)
-    _above_edges(env, ref, unit_len, mul, add, lo, n, st, en, True)
+    st, en = _above_edges(env, ref, unit_len, mul, add, lo, n)
+    m = st.shape[0]
     if bridge > 0 and m > 1:  # merge runs separated by short gaps
         k = 0
         for q in range(1, m):
@@ -163,6 +188,88 @@ def burst_extent(edge_start, edge_end, edge_level, peak, ref, fs: float, window_
     on = np.asarray(edge_start) / fs + shift
     off = np.asarray(edge_end) / fs - shift
     return on, off, off - on
+
+
+# --------------------------------------------------------------------------- epoch rows
+@nb.njit(cache=True, nogil=True)
+def epoch_rows(env, first, ne, w, sep, keep, q, stride=1):
+    """The envelope of each epoch as a row, smoothed, and each row's background.
+
+    Row ``e`` holds ``env[first[e]:first[e] + ne]`` smoothed by a centred moving mean of ``w``
+    samples that shrinks at the row's ends, then ``sep`` separator samples of -1 (so runs found
+    on the flattened rows never join two epochs); samples outside the recording are -1 too.
+    ``bg[e]`` is the ``q`` quantile of every ``stride``-th of the row's samples where ``keep``
+    (epochs x ``ne``) is True and which lie inside the recording; NaN when fewer than half the
+    row lies inside or none is kept. Returns (rows, bg).
+    """
+    n = env.shape[0]
+    n_ep = first.shape[0]
+    y = np.empty((n_ep, ne + sep))
+    bg = np.full(n_ep, np.nan)
+    buf = np.empty(ne)
+    c = np.empty(ne + 1)
+    h = w // 2
+    w = max(w, 1)
+    for e in range(n_ep):
+        a = first[e]
+        lo = max(a, 0)
+        hi = min(a + ne, n)
+        y[e, :] = -1.0
+        if hi - lo < 0.5 * ne:
+            continue
+        k = hi - lo
+        c[0] = 0.0
+        for i in range(k):  # prefix sums of the row
+            c[i + 1] = c[i] + env[lo + i]
+        off = lo - a
+        m = 0
+        for i in range(k):
+            wl = max(i - h, 0)
+            wh = min(i - h + w, k)
+            v = (c[wh] - c[wl]) / (wh - wl)
+            y[e, off + i] = v
+            if keep[e, off + i] and i % stride == 0:
+                buf[m] = v
+                m += 1
+        if m:
+            bg[e] = _quantile(buf[:m], q)
+    return y, bg
+
+
+@nb.njit(cache=True, nogil=True)
+def _quantile(v, q):
+    """``np.quantile(v, q)`` (linear interpolation) by partial sorting."""
+    pos = q * (v.shape[0] - 1)
+    k = int(np.floor(pos))
+    part = np.partition(v, k)
+    lo = part[k]
+    if pos == k or k + 1 >= v.shape[0]:
+        return lo
+    hi = part[k + 1:].min()
+    return lo + (hi - lo) * (pos - k)
+
+
+def epoch_rows_reference(env, first, ne, w, sep, keep, q, stride=1):
+    """NumPy reference of :func:`epoch_rows`."""
+    env = np.asarray(env, dtype=np.float64)
+    y = np.full((first.size, ne + sep), -1.0)
+    bg = np.full(first.size, np.nan)
+    for e, a in enumerate(first):
+        lo, hi = max(a, 0), min(a + ne, env.size)
+        if hi - lo < 0.5 * ne:
+            continue
+        x = env[lo:hi]
+        i = np.arange(x.size)
+        c = np.concatenate([[0.0], np.cumsum(x)])
+        ww = max(w, 1)
+        wl = np.maximum(i - ww // 2, 0)
+        wh = np.minimum(i - ww // 2 + ww, x.size)
+        row = (c[wh] - c[wl]) / (wh - wl)
+        y[e, lo - a:hi - a] = row
+        k = keep[e, lo - a:hi - a] & (np.arange(row.size) % stride == 0)
+        if k.any():
+            bg[e] = np.quantile(row[k], q)
+    return y, bg
 
 
 # --------------------------------------------------------------------------- moving minimum

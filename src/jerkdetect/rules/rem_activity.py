@@ -53,7 +53,7 @@ import numpy as np
 
 from .base import overlaps_window
 from .motor_features import EMGFeatures
-from .motor_kernels import burst_extent, threshold_runs
+from .motor_kernels import burst_extent, epoch_rows, threshold_runs
 
 REM = 4
 NREM = (1, 2, 3)
@@ -150,33 +150,32 @@ class REMActivityRule:
         epochs, of the epoch's median 1-s mean rectified amplitude (µV); None without NREM."""
         starts, ends = hyp.bounds
         lo, hi = hyp.lights
+        ep = np.flatnonzero(np.isin(hyp.stages, NREM) & (starts >= lo - 1e-9) & (ends <= hi + 1e-9))
         nb = f.block_mean_uv.size
-        t = np.arange(nb) * f.block_s
-        ok = ~overlaps_window(t, t + f.block_s, f.unscorable)
-        best = None
-        for k in np.flatnonzero(np.isin(hyp.stages, NREM)):
-            if starts[k] < lo - 1e-9 or ends[k] > hi + 1e-9:
-                continue
-            i, j = int(np.ceil(starts[k] / f.block_s - 1e-9)), int(np.floor(ends[k] / f.block_s + 1e-9))
-            j = min(j, nb)
-            if j - i < max(1, int(0.5 * (ends[k] - starts[k]) / f.block_s)):
-                continue  # too little of the epoch recorded
-            v = f.block_mean_uv[i:j][ok[i:j]]
-            if v.size >= max(1, (j - i) // 2):
-                m = float(np.median(v))
-                best = m if best is None else min(best, m)
-        return best
+        if ep.size == 0 or nb == 0:
+            return None
+        per = max(1, int(round(hyp.epoch_length / f.block_s)))
+        i0 = np.ceil(starts[ep] / f.block_s - 1e-9).astype(np.int64)
+        idx = i0[:, None] + np.arange(per)[None, :]
+        t = idx * f.block_s
+        ok = (idx < nb) & (t + f.block_s <= ends[ep][:, None] + 1e-9)
+        ok &= ~overlaps_window(t.ravel(), t.ravel() + f.block_s, f.unscorable).reshape(idx.shape)
+        v = np.where(ok, f.block_mean_uv[np.minimum(idx, nb - 1)], np.nan)
+        good = ok.sum(axis=1) >= max(1, per // 2)
+        if not good.any():
+            return None
+        return float(np.min(np.nanmedian(v[good], axis=1)))
 
-    def _smooth(self, x: np.ndarray, fs: float) -> np.ndarray:
-        w = int(round(self.smooth_s * fs))
-        x = np.asarray(x, dtype=np.float64)
-        if w <= 1 or x.size == 0:
-            return x
-        c = np.concatenate([[0.0], np.cumsum(x)])
-        h = w // 2
-        i = np.arange(x.size)
-        lo, hi = np.maximum(i - h, 0), np.minimum(i - h + w, x.size)
-        return (c[hi] - c[lo]) / (hi - lo)
+    def _runs(self, y: np.ndarray, ne: int, bg: np.ndarray, ratio: float, fs: float, window: float):
+        """Bursts of every epoch row (:func:`~jerkdetect.rules.motor_kernels.epoch_rows`) at
+        ``ratio`` x its background: (epoch, onset, offset, duration), times from the epoch start."""
+        unit = y.shape[1]
+        _, _, pk, _, hs, he, hl = threshold_runs(y.ravel(), np.where(np.isfinite(bg), bg, np.inf), float(unit),
+                                                 ratio, 0.0, int(round(self.bridge_s * fs)), 0, y.size,
+                                                 self.edge_fraction)
+        e = hs // unit
+        on, off, d = burst_extent(hs - e * unit, he - e * unit, hl, pk, bg[e], fs, window)
+        return e, on, off, d
 
     def channel_minis(self, f: EMGFeatures, epochs: np.ndarray, hyp, nrem_ref: float | None,
                       excluded: np.ndarray) -> dict:
@@ -189,85 +188,74 @@ class REMActivityRule:
         n_ep, nm = epochs.size, self.n_mini
         starts = hyp.bounds[0][epochs]
         fs = f.envelope_fs
-        ne = int(round(self.epoch_s * fs))  # envelope samples per epoch
-        bg = np.full(n_ep, np.nan)
-        tonic_frac = np.full(n_ep, np.nan)
         m_start = starts[:, None] + self.mini_s * np.arange(nm)[None, :]
         art = overlaps_window(m_start.ravel(), m_start.ravel() + self.mini_s, f.unscorable).reshape(n_ep, nm)
         excl = excluded | art
-        seg_env: list[np.ndarray] = []
-        seg_keep: list[np.ndarray] = []
-        for e in range(n_ep):
-            i, j = f.epoch_slice(starts[e], starts[e] + self.epoch_s)
-            x = self._smooth(f.envelope[i:j], fs)
-            keep = ~art[e][np.minimum((np.arange(j - i) / (self.mini_s * fs)).astype(np.int64), nm - 1)]
-            seg_env.append(x)
-            seg_keep.append(keep)
-            if j - i < 0.5 * ne or not keep.any():
-                continue
-            v = x[keep]
-            bg[e] = float(np.quantile(v, self.background_quantile))
-            if nrem_ref is not None:
-                tonic_frac[e] = float(np.mean(v > nrem_ref))
+        ne = int(round(self.epoch_s * fs))
+        first = np.round(starts * fs).astype(np.int64)
+        mi = np.minimum((np.arange(ne) / (self.mini_s * fs)).astype(np.int64), nm - 1)
+        keep = ~art[:, mi]
+        bridge = int(round(self.bridge_s * fs))
+        y, bg = epoch_rows(f.envelope, first, ne, int(round(self.smooth_s * fs)), bridge + 1, keep,
+                           self.background_quantile, max(1, ne // 750))  # the quantile of ~750 samples
+        x = y[:, :ne]
+        keep &= x >= 0  # inside the recording
+        n_keep = keep.sum(axis=1)
+        enough = np.isfinite(bg)
+        frac = lambda above: np.where(enough, (above & keep).sum(axis=1) / np.maximum(n_keep, 1), np.nan)  # noqa: E731
+        tonic_frac = frac(x > nrem_ref) if nrem_ref is not None else np.full(n_ep, np.nan)
         rem_bg = float(np.nanquantile(bg, self.rem_background_quantile)) if np.isfinite(bg).any() else np.nan
         level = min(self.sinbar_ratio * rem_bg, self.sinbar_tonic_uv) if np.isfinite(rem_bg) else np.nan
-        sinbar_frac = np.full(n_ep, np.nan)
-        aasm_phasic = np.zeros((n_ep, nm), bool)
-        sinbar_phasic = np.zeros((n_ep, nm), bool)
-        sinbar_burst = np.zeros((n_ep, nm), bool)
-        nm_m = int(round(self.epoch_s / self.montreal_mini_s))
-        montreal_phasic = np.zeros((n_ep, nm_m), bool)
-        bridge = int(round(self.bridge_s * fs))
+        above_level = x >= level
+        sinbar_frac = frac(above_level) if np.isfinite(level) else np.full(n_ep, np.nan)
         window = f.envelope_window_s + self.smooth_s
-        for e in range(n_ep):
-            x, keep = seg_env[e], seg_keep[e]
-            if not np.isfinite(bg[e]) or x.size == 0:
-                continue
-            if np.isfinite(level):
-                sinbar_frac[e] = float(np.mean(x[keep] >= level))
-            ref = np.array([bg[e]])
-            for ratio, lo_s, hi_s, out, mini in (
-                    (self.phasic_ratio, self.phasic_min_s, self.phasic_max_s, aasm_phasic, self.mini_s),
-                    (self.sinbar_ratio, self.sinbar_min_s, self.sinbar_max_s, sinbar_phasic, self.mini_s),
-                    (self.sinbar_ratio, self.sinbar_min_s, np.inf, sinbar_burst, self.mini_s),
-                    (self.phasic_ratio, self.phasic_min_s, self.montreal_phasic_max_s, montreal_phasic,
-                     self.montreal_mini_s)):
-                _, _, pk, _, hs, he, hl = threshold_runs(x, ref, float(x.size + 1), ratio, 0.0, bridge, 0, x.size,
-                                                         self.edge_fraction)
-                on, off, d = burst_extent(hs, he, hl, pk, bg[e], fs, window)
-                ok = (d >= lo_s - 1e-9) & (d <= hi_s + 1e-9)
-                _mark(out[e], on[ok], off[ok], mini)
+        nm_m = int(round(self.epoch_s / self.montreal_mini_s))
+        marks = {}
+        for ratio in {self.phasic_ratio, self.sinbar_ratio}:
+            marks[ratio] = self._runs(y, ne, bg, ratio, fs, window) if n_ep else (np.zeros(0, np.int64),) + \
+                (np.zeros(0),) * 3
+        out = {}
+        for name, ratio, lo_s, hi_s, mini, n_cols in (
+                ("phasic", self.phasic_ratio, self.phasic_min_s, self.phasic_max_s, self.mini_s, nm),
+                ("sinbar_phasic", self.sinbar_ratio, self.sinbar_min_s, self.sinbar_max_s, self.mini_s, nm),
+                ("sinbar_burst", self.sinbar_ratio, self.sinbar_min_s, np.inf, self.mini_s, nm),
+                ("montreal_phasic", self.phasic_ratio, self.phasic_min_s, self.montreal_phasic_max_s,
+                 self.montreal_mini_s, nm_m)):
+            e, on, off, d = marks[ratio]
+            ok = (d >= lo_s - 1e-9) & (d <= hi_s + 1e-9)
+            out[name] = _mark_minis(n_ep, n_cols, e[ok], on[ok], off[ok], mini)
         tonic = tonic_frac >= self.tonic_fraction
         sinbar_tonic = sinbar_frac > 0.5
-        sinbar_any = sinbar_burst | sinbar_tonic[:, None]
-        for a in (aasm_phasic, sinbar_phasic, sinbar_any):
+        sinbar_any = out["sinbar_burst"] | sinbar_tonic[:, None]
+        for a in (out["phasic"], out["sinbar_phasic"], sinbar_any):
             a &= ~excl
         mexcl = _regrid(excl, self.mini_s, self.montreal_mini_s, self.epoch_s)
-        montreal_phasic &= ~mexcl
-        wfrac, weps = self._montreal_windows(epochs, seg_env, seg_keep, level, fs)
+        out["montreal_phasic"] &= ~mexcl
+        wfrac, weps = self._montreal_windows(epochs, above_level & keep, keep, level, fs)
         return dict(background_uv=bg, rem_background_uv=rem_bg, tonic_fraction=tonic_frac, tonic=tonic,
                     sinbar_tonic=sinbar_tonic, sinbar_tonic_fraction=sinbar_frac, excluded=excl, artefact=art,
-                    phasic=aasm_phasic, sinbar_phasic=sinbar_phasic, sinbar_any=sinbar_any,
-                    montreal_phasic=montreal_phasic, montreal_excluded=mexcl, level_uv=level,
+                    phasic=out["phasic"], sinbar_phasic=out["sinbar_phasic"], sinbar_any=sinbar_any,
+                    montreal_phasic=out["montreal_phasic"], montreal_excluded=mexcl, level_uv=level,
                     montreal_window_fraction=wfrac, montreal_window_epochs=weps)
 
-    def _montreal_windows(self, epochs, seg_env, seg_keep, level, fs) -> tuple[np.ndarray, list]:
+    def _montreal_windows(self, epochs, above, keep, level, fs) -> tuple[np.ndarray, list]:
         """Fraction of each ``montreal_epoch_s`` window (tiling each run of consecutive REM epochs
         from its start) at or above the SINBAR/Montreal tonic level, and the epochs it spans."""
         frac, eps = [], []
-        if epochs.size == 0:
+        if epochs.size == 0 or not np.isfinite(level):
             return np.zeros(0), eps
         w = int(round(self.montreal_epoch_s * fs))
+        ne = above.shape[1]
         for run in np.split(np.arange(epochs.size), np.flatnonzero(np.diff(epochs) != 1) + 1):
-            x = np.concatenate([seg_env[e] for e in run])
-            keep = np.concatenate([seg_keep[e] for e in run])
-            ends = np.cumsum([seg_env[e].size for e in run])
-            for k in range(x.size // w):
-                sl = slice(k * w, (k + 1) * w)
-                v = x[sl][keep[sl]]
-                frac.append(float(np.mean(v >= level)) if v.size and np.isfinite(level) else np.nan)
-                a, b = np.searchsorted(ends, k * w, "right"), np.searchsorted(ends, (k + 1) * w - 1, "right")
-                eps.append(run[a:b + 1])
+            a, k = above[run].ravel(), keep[run].ravel()
+            nw = a.size // w
+            if not nw:
+                continue
+            ka = k[:nw * w].reshape(nw, w).sum(axis=1)
+            aa = a[:nw * w].reshape(nw, w).sum(axis=1)
+            frac.extend(np.where(ka > 0, aa / np.maximum(ka, 1), np.nan).tolist())
+            for q in range(nw):
+                eps.append(run[(q * w) // ne: ((q + 1) * w - 1) // ne + 1])
         return np.asarray(frac, float), eps
 
     # ------------------------------------------------------------------ night
@@ -339,13 +327,18 @@ class REMActivityRule:
         return act
 
 
-def _mark(row: np.ndarray, on: np.ndarray, off: np.ndarray, mini_s: float) -> None:
-    """Set the mini-epochs (of ``mini_s`` s from the epoch start) that [on, off) touches."""
-    n = row.size
-    for a, b in zip(on, off):
-        i = int(np.floor(a / mini_s))
-        j = int(np.ceil(b / mini_s - 1e-9))
-        row[max(i, 0):min(max(j, i + 1), n)] = True
+def _mark_minis(n_ep: int, n_cols: int, e: np.ndarray, on: np.ndarray, off: np.ndarray, mini_s: float) -> np.ndarray:
+    """(epochs x mini-epochs) mask of the mini-epochs that bursts [on, off) (s from their epoch's
+    start) touch."""
+    out = np.zeros((n_ep, n_cols), bool)
+    if e.size == 0:
+        return out
+    i = np.clip(np.floor(on / mini_s).astype(np.int64), 0, n_cols - 1)
+    j = np.clip(np.ceil(off / mini_s - 1e-9).astype(np.int64), i + 1, n_cols)
+    for k in range(int((j - i).max())):
+        sel = j - i > k
+        out[e[sel], i[sel] + k] = True
+    return out
 
 
 def _regrid(mask: np.ndarray, a_s: float, b_s: float, epoch_s: float) -> np.ndarray:
