@@ -36,13 +36,13 @@ RATES = (200.0, 256.0, 512.0)
 
 
 def one_night(preset: str, seed: int, hours: float, fs: float, renderer: str) -> dict:
-    from jerkdetect.rules.base import overlaps_window
-    from jerkdetect.simulate import motor_eval as me
-    from jerkdetect.simulate.motor import motor_night
+    from jerkdetect.core.intervals import overlaps_window
+    from jerkdetect.evaluation import motor as me
+    from jerkdetect.simulate.motor import motor_night, score_night_motor
     t0 = time.perf_counter()
     night = motor_night(preset, seed=seed, duration_h=hours, fs_emg=fs, renderer=renderer)
     t1 = time.perf_counter()
-    res, mo = me.score_night_motor(night)
+    res, mo = score_night_motor(night)
     t2 = time.perf_counter()
     m = night.truth["motor"]
     row = dict(preset=preset, seed=seed, fs=fs, renderer=renderer, gen_s=round(t1 - t0, 1), score_s=round(t2 - t1, 2))
@@ -59,11 +59,11 @@ def one_night(preset: str, seed: int, hours: float, fs: float, renderer: str) ->
         elif len(getattr(mo, kind)):
             row[f"{kind}_spurious"] = [round(float(x), 2) for x in getattr(mo, kind).onset]
     if m["fm_profile"]:
-        e = me.eval_fm(mo.fm, night)
+        e = me.eval_fm(mo.fm, night.truth, night.stages)
         row.update(fm_truth_per_h=e["truth_per_h"], fm_det_per_h=e["det_per_h"], fm_rel_err=e["rel_err"],
                    efm_truth=e["truth_efm"], efm_ok=e["truth_efm"] == e["det_efm"], fm_recall=e["recall"])
     if m["rem_profile"]:
-        e = me.eval_rem(mo.rem, night)
+        e = me.eval_rem(mo.rem, night.truth)
         row.update(rem_epochs=e["n_both"], tonic_agree=e["tonic_agree"], phasic_agree=e["phasic_agree"],
                    any_truth=e["truth_any_pct"], any_err=e["any_err"], scored_agree=e["scored_agree"],
                    rai=mo.rai.value, rai_category=mo.rai.category, rem_profile=m["rem_profile"],
@@ -130,7 +130,8 @@ def summarise(rows: list[dict]) -> str:
                                   for k in ("alma_f1", "hft_f1"))
            or (r.get("fm_rel_err") is not None and abs(r["fm_rel_err"]) > TARGETS["fm_rel_err"])
            or r.get("efm_ok") is False
-           or any(isinstance(r.get(k), float) and r[k] < TARGETS["epoch_agree"] for k in ("tonic_agree", "phasic_agree"))
+           or any(isinstance(r.get(k), float) and r[k] < TARGETS["epoch_agree"]
+                  for k in ("tonic_agree", "phasic_agree"))
            or (r.get("any_err") is not None and abs(r["any_err"]) > TARGETS["any_err_points"])]
     out.append(f"\nNights below a target: {len(bad)} of {len(rows)}")
     for r in bad:

@@ -8,7 +8,7 @@ import pytest
 
 from jerkdetect.detection import DetectionParams, detect_channel
 from jerkdetect.errors import InputError
-from jerkdetect.hypnogram import Hypnogram
+from jerkdetect.core.hypnogram import Hypnogram
 from jerkdetect.io.recording import Recording
 from jerkdetect.rules.atonia_index import AtoniaIndexRule
 from jerkdetect.rules.fragmentary_myoclonus import FragmentaryMyoclonusRule

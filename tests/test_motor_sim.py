@@ -3,8 +3,9 @@ reproduce it end to end on nights from both renderers."""
 import numpy as np
 import pytest
 
-from jerkdetect.simulate import motor_eval as me
-from jerkdetect.simulate.motor import MotorConfig, motor_night
+from jerkdetect.evaluation import motor as me
+from jerkdetect.simulate.config import MotorConfig
+from jerkdetect.simulate.motor import motor_night, score_night_motor
 from jerkdetect.simulate.motor_render import p2p_filtered
 
 
@@ -77,13 +78,13 @@ def test_rhythmic_truth_in_the_published_ranges(mixed):
                                                         ("muap", 512.0, "mixed_control", 5)])
 def test_rules_reproduce_the_truth(renderer, fs, preset, seed):
     night = motor_night(preset, seed=seed, duration_h=2.5, fs_emg=fs, renderer=renderer)
-    _, mo = me.score_night_motor(night)
+    _, mo = score_night_motor(night)
     m = night.truth["motor"]
     for kind in ("alma", "hft"):
         ep = getattr(mo, kind)
         assert me.match_episodes(ep.onset, ep.offset, m[kind])["f1"] >= 0.95
-    fm = me.eval_fm(mo.fm, night)
+    fm = me.eval_fm(mo.fm, night.truth, night.stages)
     assert abs(fm["rel_err"]) <= 0.15 and fm["truth_efm"] == fm["det_efm"]
-    rem = me.eval_rem(mo.rem, night)
+    rem = me.eval_rem(mo.rem, night.truth)
     assert rem["tonic_agree"] >= 0.95 and rem["phasic_agree"] >= 0.95 and abs(rem["any_err"]) <= 5
     assert (mo.rai.value < 0.8) if m["rem_profile"] == "rbd" else (mo.rai.value > 0.9)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .base import overlaps_window
+from ..core.intervals import overlaps_window
 from .motor_features import EMGFeatures
 from .motor_kernels import moving_min
 
@@ -78,7 +78,7 @@ class AtoniaIndexRule:
 
         Examples
         --------
-        >>> from jerkdetect.hypnogram import Hypnogram
+        >>> from jerkdetect.core.hypnogram import Hypnogram
         >>> amp = np.full(120, 0.5); amp[60:90] = 5.0            # half of REM with tone
         >>> chin = EMGFeatures("Chin", "chin", np.zeros(12000, np.float32), 100.0, amp, amp, 1.0)
         >>> r = AtoniaIndexRule().compute(chin, Hypnogram([2, 2, 4, 4]))

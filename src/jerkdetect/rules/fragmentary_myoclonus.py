@@ -41,8 +41,8 @@ from typing import Mapping
 
 import numpy as np
 
-from ..alignment import merge_intervals, stage_durations
-from .base import inside_intervals, overlaps_window
+from ..core.intervals import inside_intervals, intersect_intervals, merge_intervals, overlaps_window
+from ..core.stages import stage_durations
 from .motor_features import EMGFeatures
 
 NREM = (1, 2, 3)
@@ -96,9 +96,9 @@ class FragmentaryMyoclonusRule:
         b = f.activity_bursts(self.activity_uv, self.edge_fraction)
         brief = b["duration"] <= self.max_duration_s + 1e-9
         on, dur = b["onset"][brief], b["duration"][brief]
-        p2p = f.peak_to_peak(b["edge_start"][brief], b["edge_end"][brief])
+        p2p, peak = f.peak_to_peak(b["edge_start"][brief], b["edge_end"][brief], with_peak=True)
         big = p2p >= self.min_amplitude_uv
-        return dict(onset=on[big], duration=dur[big], amplitude_uv=p2p[big])
+        return dict(onset=on[big], duration=dur[big], amplitude_uv=p2p[big], peak_uv=peak[big])
 
     def find(self, channels: Mapping[str, EMGFeatures], hypnogram=None,
              exclude: Mapping[str, np.ndarray] | None = None) -> "FragmentaryMyoclonus":
@@ -119,7 +119,7 @@ class FragmentaryMyoclonusRule:
 
         Examples
         --------
-        >>> from jerkdetect.hypnogram import Hypnogram
+        >>> from jerkdetect.core.hypnogram import Hypnogram
         >>> env = np.full(6000, 1.0, np.float32); env[3000:3008] = 20.0   # one 80-ms potential
         >>> f = EMGFeatures("Leg L", "leg_left", env, 100.0, np.ones(60), np.ones(60), 1.0,
         ...                 np.full(1200, 1.0, np.float32), np.full(1200, -1.0, np.float32), 20.0)
@@ -144,13 +144,13 @@ class FragmentaryMyoclonusRule:
                 keep &= ~overlaps_window(c["onset"], c["onset"] + c["duration"], win)
             for k in np.flatnonzero(keep):
                 rows.append((float(c["onset"][k]), float(c["duration"][k]), m, float(c["amplitude_uv"][k]),
-                             int(st[k])))
+                             int(st[k]), float(c["peak_uv"][k])))
         rows.sort(key=lambda r: (r[0], r[2]))
         fm = FragmentaryMyoclonus(
             rule=self, muscles=muscles,
             onset=np.array([r[0] for r in rows], float), duration=np.array([r[1] for r in rows], float),
             channel=[r[2] for r in rows], amplitude_uv=np.array([r[3] for r in rows], float),
-            stage=np.array([r[4] for r in rows], np.int8))
+            stage=np.array([r[4] for r in rows], np.int8), peak_uv=np.array([r[5] for r in rows], float))
         self._rates(fm, channels, hypnogram)
         return fm
 
@@ -169,7 +169,7 @@ class FragmentaryMyoclonusRule:
                     if fm.channel else 0
                 fm.per_muscle[m][f"per_h_{name}"] = round(ns / (dur[s] / 3600), 4) if dur[s] > 0 else None
             bad = merge_intervals(f.unscorable)
-            all_bad = bad if all_bad is None else _intersect(all_bad, bad)
+            all_bad = bad if all_bad is None else intersect_intervals(all_bad, bad)
         dur = stage_durations(hyp.stages, hyp.offset, hyp.epoch_length, lights,
                               all_bad if all_bad is not None and all_bad.size else None)
         nrem_s = sum(dur[s] for s in self.stages)
@@ -208,14 +208,11 @@ class FragmentaryMyoclonusRule:
         return s, np.zeros(s.size, np.int64)
 
 
-def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    from ..alignment import intersect_intervals
-    return intersect_intervals(a, b)
-
-
 @dataclass
 class FragmentaryMyoclonus:
-    """Fragmentary myoclonus potentials of one night (one row per potential) and their rates.
+    """Fragmentary myoclonus potentials of one night (one row per potential: onset, duration,
+    channel (muscle), peak-to-peak ``amplitude_uv``, largest deflection ``peak_uv``, stage) and
+    their rates.
 
     ``per_h_nrem`` (all muscles, per hour of scorable NREM), ``efm`` and ``efm_minutes`` are None
     with ``reason`` when they cannot be computed.
@@ -228,6 +225,7 @@ class FragmentaryMyoclonus:
     channel: list[str]
     amplitude_uv: np.ndarray
     stage: np.ndarray
+    peak_uv: np.ndarray = field(default_factory=lambda: np.zeros(0))
     per_muscle: dict = field(default_factory=dict)
     per_h_nrem: float | None = None
     nrem_min: float = 0.0

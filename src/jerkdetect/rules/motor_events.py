@@ -96,19 +96,28 @@ class MotorEvents:
         """Rows for ``X_events.tsv``: one per fragmentary-myoclonus potential (``channel``), one
         per ALMA and HFT episode."""
         rows = [dict(onset=float(o), duration=float(d), label="fragmentary_myoclonus", channel=c,
-                     amplitude_uv=float(a), stage=int(s))
-                for o, d, c, a, s in zip(self.fm.onset, self.fm.duration, self.fm.channel, self.fm.amplitude_uv,
-                                         self.fm.stage)]
+                     amplitude_uv=float(a), peak_uv=float(p), stage=int(s))
+                for o, d, c, a, p, s in zip(self.fm.onset, self.fm.duration, self.fm.channel, self.fm.amplitude_uv,
+                                            self.fm.peak_uv, self.fm.stage)]
         for ep in (self.alma, self.hft):
+            st = ep.extra.get("stage")
             for k in range(len(ep)):
                 rows.append(dict(onset=float(ep.onset[k]), duration=float(ep.offset[k] - ep.onset[k]), label=ep.kind,
                                  channel=ep.legs[k], n_bursts=int(ep.n_bursts[k]),
-                                 frequency_hz=round(float(ep.frequency_hz[k]), 4)))
+                                 frequency_hz=round(float(ep.frequency_hz[k]), 4),
+                                 stage=int(st[k]) if st is not None else None))
         return sorted(rows, key=lambda r: (r["onset"], r["label"]))
 
     def rem_epoch_rows(self) -> dict[str, list]:
         """Columns of ``X_rem_epochs.tsv`` (onset, tonic, phasic_minis, any_minis, scored, reason...)."""
         return self.rem.epoch_table()
+
+
+def empty_motor(rules: MotorRules, reason: str) -> MotorEvents:
+    """Motor events that could not be scored at all: every index null with ``reason``."""
+    fm = FragmentaryMyoclonus.empty(rules.fragmentary_myoclonus, [], reason)
+    return MotorEvents(fm, REMActivity.empty(rules.rem, reason), AtoniaIndex(None, None, 0, reason),
+                       RhythmicEpisodes.empty("alma", reason), RhythmicEpisodes.empty("hft", reason))
 
 
 def score_motor(channels: Mapping[str, EMGFeatures], hypnogram=None,

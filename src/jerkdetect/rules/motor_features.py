@@ -108,18 +108,21 @@ class EMGFeatures:
                                     edge_start=hs / self.envelope_fs, edge_end=he / self.envelope_fs)
         return self._cache[key]
 
-    def peak_to_peak(self, start_s: np.ndarray, end_s: np.ndarray) -> np.ndarray:
+    def peak_to_peak(self, start_s: np.ndarray, end_s: np.ndarray, with_peak: bool = False):
         """Peak-to-peak amplitude (µV) of the filtered trace over each [start, end) stretch (s),
-        read from the ~50-ms max/min pools that overlap it; NaN without the pools."""
+        read from the ~50-ms max/min pools that overlap it; NaN without the pools. With
+        ``with_peak`` also the largest absolute deflection."""
         start_s = np.asarray(start_s, float)
         if self.trace_max is None or self.trace_min is None or self.trace_fs <= 0:
-            return np.full(start_s.size, np.nan)
+            nan = np.full(start_s.size, np.nan)
+            return (nan, nan.copy()) if with_peak else nan
         from ..detection.bursts import _span_max
         lo = np.floor(start_s * self.trace_fs).astype(np.int64)
         hi = np.ceil(np.asarray(end_s, float) * self.trace_fs).astype(np.int64)
         mx = _span_max(self.trace_max, lo, hi)
         mn = -_span_max(-self.trace_min, lo, hi)
-        return (mx - mn).astype(np.float64)
+        p2p = (mx - mn).astype(np.float64)
+        return (p2p, np.maximum(mx, -mn).astype(np.float64)) if with_peak else p2p
 
     def epoch_slice(self, start_s: float, end_s: float) -> tuple[int, int]:
         """Envelope sample range [i, j) of a time stretch (clipped to the channel)."""

@@ -51,7 +51,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .base import overlaps_window
+from ..core.intervals import overlaps_window
 from .motor_features import EMGFeatures
 from .motor_kernels import burst_extent, epoch_rows, threshold_runs
 

@@ -208,7 +208,7 @@ class HFTRule(_TrainRule):
 
 def _one_leg(f: EMGFeatures, rule: _TrainRule) -> dict[str, np.ndarray]:
     b = leg_bursts(f, rule.activity_uv, rule.min_excess_uv, rule.edge_fraction)
-    from .base import overlaps_window
+    from ..core.intervals import overlaps_window
     b["unscorable"] = overlaps_window(b["onset"], b["offset"], f.unscorable)
     return b
 

@@ -1,46 +1,16 @@
-"""Compare motor events scored on a simulated night with its truth (:mod:`.motor`).
+"""Compare motor events (fragmentary myoclonus, REM activity, ALMA, HFT) with a simulated
+night's truth (``truth["motor"]``, see :mod:`jerkdetect.simulate.motor`).
 
 The truth side is computed here from the truth events alone (epoch tiling, exclusions, minutes),
-not with the rules' code, so a shared mistake has two chances to show.
+not with the rules' code, so a shared mistake has two chances to show. Functions take the
+night's ``truth`` dict and ``stages`` array, so nothing here imports the simulator.
 """
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 
 EPOCH_S, MINI_S = 30.0, 3.0
 NREM = (1, 2, 3)
-
-
-def score_night_motor(night, rules=None, rules_name: str = "wasm2016"):
-    """Score a simulated night (PLM pipeline, then every motor rule) and return
-    ``(ScoringResult, MotorEvents)``; arm channels, when present, are detected as well."""
-    import jerkdetect as jd
-    from ..detection import detect_channel
-    from ..rules import get_rules
-    from ..rules.motor_events import score_motor
-    from ..rules.motor_features import EMGFeatures, features_from_bursts
-    from ..scoring import _monolateral, _unscorable
-    from ..io.scoring import scoring_from_events
-    rec = night.recording()
-    sc = scoring_from_events(night.scoring_events(), rec.source, "simulated", 30.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = jd.score(rec, sc, rules=rules_name, arousals="scoring")
-    feats = features_from_bursts(res.bursts)
-    for role in ("arm_left", "arm_right"):
-        if rec.has_role(role):
-            feats[role] = EMGFeatures.from_bursts(detect_channel(rec, rec.channel(role).label))
-    unsc_by, _ = _unscorable(res.bursts, rec.gaps())
-    mono = _monolateral(res.bursts, unsc_by, get_rules(rules_name))
-    lm_by_leg = {m: np.column_stack([mono.onset[mono.side == k], mono.offset[mono.side == k]])
-                 for k, m in enumerate(("left", "right"))}
-    j = res.jerks
-    jerks = np.column_stack([j["onset"], j["offset"]]) if len(j["onset"]) else np.zeros((0, 2))
-    ar = np.asarray(night.truth["arousals"], float).reshape(-1, 2)
-    resp = np.asarray([(a, d) for a, d, _ in night.truth["respiratory"]], float).reshape(-1, 2)
-    return res, score_motor(feats, res.hypnogram, lm_by_leg, jerks, ar, resp, rules)
 
 
 # ------------------------------------------------------------------------------ episodes
@@ -56,7 +26,7 @@ def match_episodes(det_on, det_off, truth: list[dict]) -> dict:
             if ov > 0:
                 pairs.append((ov, i, k))
     used_d, used_t = set(), set()
-    for ov, i, k in sorted(pairs, reverse=True):
+    for _, i, k in sorted(pairs, reverse=True):
         if i not in used_d and k not in used_t:
             used_d.add(i)
             used_t.add(k)
@@ -70,11 +40,11 @@ def match_episodes(det_on, det_off, truth: list[dict]) -> dict:
 
 
 # ------------------------------------------------------------------------------ myoclonus
-def truth_fm(night) -> dict:
+def truth_fm(truth: dict, stages) -> dict:
     """True potentials per hour of NREM (lights off = the whole simulated night), EFM minutes
     (60-s windows tiling each run of NREM epochs from its start), EFM yes/no."""
-    st = np.asarray(night.stages)
-    fm = night.truth["motor"]["fm"]
+    st = np.asarray(stages)
+    fm = truth["motor"]["fm"]
     nrem_h = float(np.isin(st, NREM).sum()) * EPOCH_S / 3600
     counts = []
     on = np.sort([x["onset"] for x in fm])
@@ -96,10 +66,10 @@ def truth_fm(night) -> dict:
     return dict(n=len(fm), per_h_nrem=len(fm) / nrem_h if nrem_h else None, efm_minutes=efm_min, efm=efm_min >= 20)
 
 
-def eval_fm(fm, night, tol_s: float = 0.1) -> dict:
+def eval_fm(fm, truth: dict, stages, tol_s: float = 0.1) -> dict:
     """Detected vs true fragmentary myoclonus: rate error, EFM agreement, potential matching."""
-    t = truth_fm(night)
-    tru = night.truth["motor"]["fm"]
+    t = truth_fm(truth, stages)
+    tru = truth["motor"]["fm"]
     det_on, det_ch = np.asarray(fm.onset), np.asarray(fm.channel)
     hit = 0
     for x in tru:
@@ -113,13 +83,13 @@ def eval_fm(fm, night, tol_s: float = 0.1) -> dict:
 
 
 # ------------------------------------------------------------------------------ REM
-def truth_rem(night, margin_s: float = 0.5) -> dict:
+def truth_rem(truth: dict, margin_s: float = 0.5) -> dict:
     """Per REM epoch: scored (no mini-epoch overlapping an arousal or a respiratory event
     widened by ``margin_s``), AASM tonic, phasic mini-epochs (chin or limbs), chin "any"
     mini-epochs, and the excluded mini-epochs."""
-    m = night.truth["motor"]
-    ev = [(a, a + d) for a, d in night.truth["arousals"]]
-    ev += [(a - margin_s, a + d + margin_s) for a, d, _ in night.truth["respiratory"]]
+    m = truth["motor"]
+    ev = [(a, a + d) for a, d in truth["arousals"]]
+    ev += [(a - margin_s, a + d + margin_s) for a, d, _ in truth["respiratory"]]
     out = dict(onset=[], scored=[], tonic=[], phasic_minis=[], any_minis=[], excluded=[], any_mask=[])
     for e in m["rem_epochs"]:
         s = e["onset"]
@@ -143,13 +113,14 @@ def truth_rem(night, margin_s: float = 0.5) -> dict:
         out["any_minis"].append(int((chin_any & ~excl).sum()))
         out["excluded"].append(excl)
         out["any_mask"].append(chin_any)
-    return {k: (np.array(v) if k not in ("excluded", "any_mask") else np.array(v).reshape(-1, 10)) for k, v in out.items()}
+    return {k: (np.array(v) if k not in ("excluded", "any_mask") else np.array(v).reshape(-1, 10))
+            for k, v in out.items()}
 
 
-def eval_rem(rem, night) -> dict:
+def eval_rem(rem, truth: dict) -> dict:
     """Epoch-by-epoch agreement of AASM tonic and phasic judgements (on epochs scored by both),
     the SINBAR "any" percentage (chin) and the scored-epoch agreement."""
-    t = truth_rem(night)
+    t = truth_rem(truth)
     if len(rem) != t["onset"].size or (len(rem) and not np.allclose(rem.onset, t["onset"])):
         raise AssertionError("REM epochs of the result and the truth differ")
     both = rem.scored & t["scored"]
@@ -160,7 +131,8 @@ def eval_rem(rem, night) -> dict:
     any_t = 100 * float(t["any_mask"][ok_t].mean()) if ok_t.any() else None
     any_d = rem.summary()["rem_any_pct"]
     bad_ep = np.flatnonzero(both & ((rem.tonic != t["tonic"]) | (ph_det != ph_tru)))
-    return dict(n_epochs=len(rem), n_both=int(both.sum()), scored_agree=float(np.mean(rem.scored == t["scored"])) if len(rem) else None,
+    return dict(n_epochs=len(rem), n_both=int(both.sum()),
+                scored_agree=float(np.mean(rem.scored == t["scored"])) if len(rem) else None,
                 tonic_agree=float(np.mean(rem.tonic[both] == t["tonic"][both])) if both.any() else None,
                 phasic_agree=float(np.mean(ph_det[both] == ph_tru[both])) if both.any() else None,
                 truth_tonic_pct=100 * float(np.mean(t["tonic"][t["scored"]])) if t["scored"].any() else None,
