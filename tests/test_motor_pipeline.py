@@ -93,7 +93,8 @@ def test_custom_rules_reach_the_stage():
     sc = scoring_from_events(night.scoring_events(), rec.source, "simulated", 30.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        strict = jd.score(rec, sc, motor=MotorRules(fragmentary_myoclonus=FragmentaryMyoclonusRule(min_amplitude_uv=300)))
+        rules = MotorRules(fragmentary_myoclonus=FragmentaryMyoclonusRule(min_amplitude_uv=300))
+        strict = jd.score(rec, sc, motor=rules)
         usual = jd.score(rec, sc)
     assert len(strict.motor.fm) < len(usual.motor.fm) and strict.info["motor_rules"]["fragmentary_myoclonus"][
         "min_amplitude_uv"] == 300
