@@ -6,7 +6,7 @@ from .errors import ChannelError, JerkdetectError, RecordingError, ScoringFileEr
 from .io import Channel, Recording, read_psg
 from .io.scoring import Scoring, read_scoring
 from .detection import ArousalParams, DetectionParams, detect_arousals
-from .rules import AASM2012, WASM2016, HypnicJerkRule
+from .rules import AASM2012, WASM2016, HypnicJerkRule, MotorRules
 from .pipeline import ScoringResult, find_scoring_file, score, score_annotations
 from .batch import score_many
 
@@ -30,7 +30,8 @@ def sample_path(kind: str = "recording") -> str:
 
 
 __all__ = ["AASM2012", "ArousalParams", "Channel", "ChannelError", "DetectionParams", "Hypnogram",
-           "HypnicJerkRule", "JerkdetectError", "Recording", "RecordingError", "Scoring", "ScoringFileError",
+           "HypnicJerkRule", "JerkdetectError", "MotorRules", "Recording", "RecordingError", "Scoring",
+           "ScoringFileError",
            "ScoringResult", "WASM2016", "__version__", "detect_arousals", "find_scoring_file", "read_psg",
            "read_scoring", "sample_path", "score", "score_annotations", "score_many", "set_log_level"]
 
