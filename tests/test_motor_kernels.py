@@ -24,7 +24,8 @@ def test_threshold_runs_matches_reference(seed):
     ref = rng.uniform(0.5, 2.0, int(rng.integers(1, 40)))
     unit = float(rng.uniform(5.0, 150.0))
     args = (env, ref, unit, float(rng.choice([1.0, 2.0, 4.0])), float(rng.choice([0.0, 2.0])),
-            int(rng.integers(0, 12)), int(rng.integers(0, max(1, n // 3))), n, float(rng.choice([0.0, 0.25, 0.5])))
+            int(rng.integers(0, 12)), int(rng.integers(0, max(1, n // 3))), n, float(rng.choice([0.0, 0.25, 0.5])),
+            float(rng.choice([1.0, 0.75])))
     got, want = threshold_runs(*args), threshold_runs_reference(*args)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w)
@@ -95,3 +96,11 @@ def test_epoch_rows_matches_reference(seed):
     got, want = epoch_rows(*args), epoch_rows_reference(*args)
     np.testing.assert_allclose(got[0], want[0], rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-9)
+
+
+def test_threshold_runs_height_quantile_matches_reference():
+    rng = np.random.default_rng(9)
+    env = _envelope(rng, 4000)
+    args = (env, rng.uniform(0.5, 2.0, 40), 100.0, 1.0, 2.0, 0, 0, env.size, 0.1, 0.75)
+    for g, w in zip(threshold_runs(*args), threshold_runs_reference(*args)):
+        np.testing.assert_allclose(g, w)

@@ -20,8 +20,9 @@ How jerkdetect reads it (every number a parameter of :class:`FragmentaryMyoclonu
 - A candidate is a run of the EMG envelope (50-ms moving mean of the rectified EMG) at least
   ``activity_uv`` (2 µV, the AASM "quiet" level of the LM offset rule) above the muscle's
   resting level.
-- Its duration is its visible extent: the run's width at ``edge_fraction`` (a quarter) of its
-  height above rest, less what the 50-ms envelope window adds (exact for a rectangular burst;
+- Its duration is its visible extent: the run's width at ``edge_fraction`` (a tenth) of the
+  height it holds above rest (its upper quartile, not one spike of the envelope), less what the
+  50-ms envelope window and the envelope's max-pooling add (exact for a rectangular burst;
   :func:`~jerkdetect.rules.motor_kernels.burst_extent`), and must be at most ``max_duration_s``
   (0.15 s).
 - Its amplitude is the peak-to-peak deflection of the band-passed trace over the run, at least
@@ -63,7 +64,7 @@ class FragmentaryMyoclonusRule:
         Envelope level above rest that delimits a candidate (2 µV; jerkdetect, the AASM LM offset
         level).
     edge_fraction : float
-        Where the duration is measured, as a fraction of the height above rest (jerkdetect).
+        Where the duration is measured, as a fraction of the height above rest (jerkdetect, 0.1).
     stages : tuple of int
         Stages in which potentials are counted (NREM: N1, N2, N3).
     efm_per_min, efm_min_minutes, minute_s : float
@@ -77,7 +78,7 @@ class FragmentaryMyoclonusRule:
     efm_per_min: float = 5.0
     efm_min_minutes: float = 20.0
     minute_s: float = 60.0
-    edge_fraction: float = 0.0
+    edge_fraction: float = 0.1
 
     def __post_init__(self) -> None:
         for name in ("max_duration_s", "min_amplitude_uv", "efm_per_min", "minute_s"):

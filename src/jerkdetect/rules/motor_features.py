@@ -91,19 +91,23 @@ class EMGFeatures:
         return cls(b.label, b.role, b.envelope, b.envelope_fs, b.block_mean_uv, b.rest_blocks_uv, b.block_s,
                    b.trace_max, b.trace_min, b.raw_peaks_fs, b.unscorable, envelope_window_s)
 
-    def activity_bursts(self, activity_uv: float = 2.0, frac: float = 0.0) -> dict[str, np.ndarray]:
+    def activity_bursts(self, activity_uv: float = 2.0, frac: float = 0.1,
+                        height_q: float = 0.75) -> dict[str, np.ndarray]:
         """Every burst of the channel above rest, computed once per (level, fraction) and shared
         by the rules: runs of the envelope ``activity_uv`` above the resting level, their visible
-        onset, offset and duration (measured at ``frac`` of the height, corrected for the envelope
-        window: :func:`~jerkdetect.rules.motor_kernels.burst_extent`) and peak above rest (µV)."""
-        key = ("activity", float(activity_uv), float(frac))
+        onset, offset and duration (measured at ``frac`` of the height the run holds, its
+        ``height_q`` quantile, and corrected for the envelope window:
+        :func:`~jerkdetect.rules.motor_kernels.burst_extent`) and peak above rest (µV)."""
+        key = ("activity", float(activity_uv), float(frac), float(height_q))
         if key not in self._cache:
             from .motor_kernels import burst_extent, threshold_runs
             env = self.envelope
             _, _, pk, at, hs, he, hl = threshold_runs(env, self.rest_blocks_uv, self.rest_unit, 1.0, activity_uv,
-                                                      0, 0, env.size, frac)
+                                                      0, 0, env.size, frac, height_q)
             rest = self.rest_blocks_uv[np.minimum((at / self.rest_unit).astype(np.int64), self.rest_blocks_uv.size - 1)]
-            on, off, dur = burst_extent(hs, he, hl, pk, rest, self.envelope_fs, self.envelope_window_s)
+            height = rest + (hl - rest) / frac if frac > 0 else pk  # the height the edges were measured on
+            on, off, dur = burst_extent(hs, he, hl, np.maximum(height, hl), rest, self.envelope_fs,
+                                        self.envelope_window_s, True)
             self._cache[key] = dict(onset=on, offset=off, duration=dur, excess_uv=pk - rest,
                                     edge_start=hs / self.envelope_fs, edge_end=he / self.envelope_fs)
         return self._cache[key]

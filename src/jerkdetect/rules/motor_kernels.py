@@ -71,14 +71,16 @@ def _above_edges(env, ref, unit_len, mul, add, lo, n):
 
 
 @nb.njit(cache=True, nogil=True)
-def threshold_runs(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5):
+def threshold_runs(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5, height_q=1.0):
     """Runs of ``env[j] >= ref[u] * mul + add`` in ``env[lo:hi]``, ``u = int(j / unit_len)``.
 
     ``ref`` is a reference level per unit of ``unit_len`` envelope samples (the resting level of
     each 1-s block, or the background of each 30-s epoch). Runs separated by at most ``bridge``
     samples below the level are merged. For each run the kernel also returns its peak and its
     extent at ``frac`` of its height: the first and last sample at or above
-    ``h = max(level, r + frac * (peak - r))``, ``r`` being the reference at the peak, and ``h``.
+    ``h = max(level, r + frac * (height - r))``, ``r`` being the reference at the peak, and ``h``.
+    The height is the run's peak (``height_q`` = 1) or the ``height_q`` quantile of its samples
+    (the level a burst holds, less sensitive to one spike of the envelope).
     (A rectangular burst of ``d`` s seen through a moving mean of ``w`` s is ``d + w (1 - 2 f)``
     wide at the fraction ``f`` of its height: see :func:`burst_extent`.)
 
@@ -118,7 +120,10 @@ def threshold_runs(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5):
         peak[k] = best
         at[k] = bi
         r = ref[min(int(bi / unit_len), nref - 1)]
-        h = max(r * mul + add, r + (best - r) * frac)
+        height = best
+        if height_q < 1.0:
+            height = _quantile(env[st[k]:en[k]].astype(np.float64), height_q)
+        h = max(r * mul + add, r + (height - r) * frac)
         hl[k] = h
         a = bi
         for q in range(st[k], bi):  # the first sample of the run at or above h
@@ -135,7 +140,7 @@ def threshold_runs(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5):
     return st[:m], en[:m], peak, at, hs, he, hl
 
 
-def threshold_runs_reference(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5):
+def threshold_runs_reference(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5, height_q=1.0):
     """NumPy reference of :func:`threshold_runs`."""
     env = np.asarray(env, dtype=np.float64)
     hi = min(hi, env.size)
@@ -158,7 +163,8 @@ def threshold_runs_reference(env, ref, unit_len, mul, add, bridge, lo, hi, frac=
         at = a + int(np.argmax(seg))
         pk = float(env[at])
         r = float(ref[min(int(at / unit_len), len(ref) - 1)])
-        h = max(r * mul + add, r + (pk - r) * frac)
+        height = pk if height_q >= 1.0 else float(np.quantile(seg, height_q))
+        h = max(r * mul + add, r + (height - r) * frac)
         ok = np.flatnonzero(seg >= h) + a
         out.append((a, b, pk, at, int(ok[0]), int(ok[-1]) + 1, h))
     arr = np.array(out, dtype=np.float64).reshape(-1, 7)
@@ -166,7 +172,7 @@ def threshold_runs_reference(env, ref, unit_len, mul, add, bridge, lo, hi, frac=
     return i(0), i(1), arr[:, 2], i(3), i(4), i(5), arr[:, 6]
 
 
-def burst_extent(edge_start, edge_end, edge_level, peak, ref, fs: float, window_s: float):
+def burst_extent(edge_start, edge_end, edge_level, peak, ref, fs: float, window_s: float, pooled: bool = False):
     """Onset, offset and duration (s) of bursts measured on an envelope (a moving mean of
     ``window_s``) at ``edge_level``.
 
@@ -174,7 +180,10 @@ def burst_extent(edge_start, edge_end, edge_level, peak, ref, fs: float, window_
     ``d + window_s (1 - 2 f)`` wide at the fraction ``f`` of its height above ``ref``; below half
     the height the edges are moved inward by that excess. Above half the height nothing is
     added back: a burst shorter than the window never reads longer than its extent at that
-    level, and a weak long burst reads at most ``window_s`` short.
+    level, and a weak long burst reads at most ``window_s`` short. ``pooled``: the envelope is
+    max-pooled (each sample the largest of its pool, as detection keeps it), which moves a
+    rising edge half a sample early and a falling one half a sample late on average; each edge
+    moves back by half a sample.
 
     Examples
     --------
@@ -184,7 +193,7 @@ def burst_extent(edge_start, edge_end, edge_level, peak, ref, fs: float, window_
     ([0.975], [0.25])
     """
     f = np.clip((np.asarray(edge_level) - ref) / np.maximum(np.asarray(peak) - ref, 1e-12), 0.0, 1.0)
-    shift = window_s * np.maximum(1.0 - 2.0 * f, 0.0) / 2.0
+    shift = window_s * np.maximum(1.0 - 2.0 * f, 0.0) / 2.0 + (0.5 / fs if pooled else 0.0)
     on = np.asarray(edge_start) / fs + shift
     off = np.asarray(edge_end) / fs - shift
     return on, off, off - on

@@ -174,7 +174,7 @@ class REMActivityRule:
                                                  ratio, 0.0, int(round(self.bridge_s * fs)), 0, y.size,
                                                  self.edge_fraction)
         e = hs // unit
-        on, off, d = burst_extent(hs - e * unit, he - e * unit, hl, pk, bg[e], fs, window)
+        on, off, d = burst_extent(hs - e * unit, he - e * unit, hl, pk, bg[e], fs, window, True)
         return e, on, off, d
 
     def channel_minis(self, f: EMGFeatures, epochs: np.ndarray, hyp, nrem_ref: float | None,

@@ -21,8 +21,8 @@ How jerkdetect reads them (every number a parameter)
 - Bursts are runs of a leg's EMG envelope at least ``activity_uv`` (2 µV) above its resting
   level whose peak rises at least ``min_excess_uv`` (8 µV, the LM onset level: jerkdetect's
   reading of "burst") above rest; a burst's onset, offset and duration are its visible extent,
-  measured at ``edge_fraction`` (a quarter) of its height and corrected for the envelope window
-  (:func:`~jerkdetect.rules.motor_kernels.burst_extent`).
+  measured at ``edge_fraction`` (a tenth) of the height it holds (its upper quartile) and
+  corrected for the envelope window (:func:`~jerkdetect.rules.motor_kernels.burst_extent`).
 - A candidate burst lasts ``min_burst_s``-``max_burst_s``; any other burst of the leg(s) in the
   train (a leg movement, a longer contraction) ends the train.
 - ALMA frequency: the rate of the alternation cycle, i.e. one over the onset-to-onset period of
@@ -64,7 +64,7 @@ class _TrainRule:
     min_excess_uv: float = 8.0
     activity_uv: float = 2.0
     max_period_change: float = 1.5
-    edge_fraction: float = 0.0
+    edge_fraction: float = 0.1
 
     def __post_init__(self) -> None:
         if not (isinstance(self.min_bursts, (int, np.integer)) and self.min_bursts >= 2):
@@ -84,7 +84,7 @@ class _TrainRule:
 
 
 def leg_bursts(f: EMGFeatures, activity_uv: float = 2.0, min_excess_uv: float = 8.0,
-               edge_fraction: float = 0.0) -> dict[str, np.ndarray]:
+               edge_fraction: float = 0.1) -> dict[str, np.ndarray]:
     """Every burst of one leg: visible onset, offset and duration (s) and peak above rest (µV)
     (:meth:`EMGFeatures.activity_bursts`); runs that never reach ``min_excess_uv`` above rest are
     not bursts."""

@@ -138,6 +138,9 @@ class MotorConfig:
         Range of the night's fraction of tonic REM epochs (RBD).
     rem_arousals_per_hour, rem_hypopneas : float, int
         Scored arousals per hour of REM and hypopneas in REM (their mini-epochs are not scored).
+    fm_duration_s : (float, float)
+        Range of the potentials' durations (20-80 ms: clear of the 150-ms limit and of the 0.1-s
+        minimum of an ALMA burst; widen it to stress the rules).
     """
 
     rem: str | None = None
@@ -152,6 +155,7 @@ class MotorConfig:
     fm_dense_minutes: tuple[float, float] = (60.0, 120.0)
     fm_dense_per_min: tuple[float, float] = (8.0, 20.0)
     fm_sparse_per_min: float = 0.3
+    fm_duration_s: tuple[float, float] = (0.02, 0.08)
     twitches_per_min: float = 2.0
 
     def __post_init__(self) -> None:

@@ -278,7 +278,7 @@ def _renewal(c: MotorSpec, a: float, b: float, rate: float, muscles: list[str], 
     for m in muscles:
         t = a + float(c.rng.exponential(1.0 / rate))
         while t < b:
-            d = float(c.rng.uniform(0.02, 0.08))
+            d = float(c.rng.uniform(*c.mc.fm_duration_s))
             p2p = FM_P2P_UV if kind == "fm" else TWITCH_P2P_UV
             out.append(dict(onset=round(t, 4), muscle=m, duration=round(d, 4),
                             p2p_uv=float(np.exp(c.rng.uniform(*np.log(p2p)))), kind=kind))
