@@ -39,9 +39,11 @@ windows of the hypnic-jerk rule. Sub-threshold twitches (5-15 µV peak-to-peak) 
 Dense nights carry >= 60 min of 8-20 potentials per minute (EFM: >= 20 min at >= 5 per minute);
 sparse nights about 0.3 per minute.
 
-ALMA and HFT (``truth["motor"]["alma"]``, ``["hft"]``): ALMA 6-20 bursts of 0.15-0.4 s alternating
-at 0.6-2.5 Hz per leg (rule 0.5-3.0 Hz, 0.1-0.5 s), the other leg half a cycle later; HFT 6-20
-bursts of 0.3-0.8 s at 0.5-1.8 Hz (rule 0.3-4.0 Hz, 0.25-1.0 s) in one leg or both in step;
+ALMA and HFT (``truth["motor"]["alma"]``, ``["hft"]``): ALMA 6-20 bursts of 0.18-0.4 s alternating
+at 0.6-2.2 Hz per leg (rule 0.5-3.0 Hz, 0.1-0.5 s), the other leg half a cycle later; HFT 6-20
+bursts of 0.4-0.8 s at 0.5-1.5 Hz (rule 0.3-4.0 Hz, 0.25-1.0 s) in one leg or both in step;
+the durations are those of the drive: the MUAP renderer recruits few units at a burst's edges,
+so its bursts look 10-30 % shorter, and the margins to 0.1 and 0.25 s allow for that;
 both 15-40 µV above rest, each burst within 3 % of a period of its place in the rhythm. They are
 not leg movements.
 """

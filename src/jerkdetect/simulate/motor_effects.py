@@ -142,12 +142,12 @@ def _plan_train(c: MotorSpec, kind: str) -> None:
     """One ALMA or HFT train in W/N1/N2, reserved in the planner."""
     n = int(c.rng.integers(6, 21))
     if kind == "alma":
-        hz = float(c.rng.uniform(0.6, 2.5))
-        d = float(c.rng.uniform(0.15, min(0.4, 0.4 / hz)))
+        hz = float(c.rng.uniform(0.6, 2.2))
+        d = float(c.rng.uniform(0.18, min(0.4, 0.4 / hz)))
         span = (n / 2) / hz + d + 1.0
     else:
-        hz = float(c.rng.uniform(0.5, 1.8))
-        d = float(c.rng.uniform(0.3, min(0.8, 0.6 / hz)))
+        hz = float(c.rng.uniform(0.5, 1.5))
+        d = float(c.rng.uniform(0.4, min(0.8, 0.6 / hz)))
         span = n / hz + d + 1.0
     for _ in range(200):
         a = float(c.rng.uniform(60.0, c.T - span - 60.0))
