@@ -217,28 +217,40 @@ def epoch_rows(env, first, ne, w, sep, keep, q, stride=1):
     bg = np.full(n_ep, np.nan)
     buf = np.empty(ne)
     c = np.empty(ne + 1)
-    h = w // 2
     w = max(w, 1)
+    h = w // 2
+    inv_w = 1.0 / w
     for e in range(n_ep):
+        row = y[e]
+        krow = keep[e]
         a = first[e]
         lo = max(a, 0)
         hi = min(a + ne, n)
-        y[e, :] = -1.0
+        row[:] = -1.0
         if hi - lo < 0.5 * ne:
             continue
         k = hi - lo
+        acc = 0.0
         c[0] = 0.0
         for i in range(k):  # prefix sums of the row
-            c[i + 1] = c[i] + env[lo + i]
+            acc += env[lo + i]
+            c[i + 1] = acc
         off = lo - a
-        m = 0
-        for i in range(k):
-            wl = max(i - h, 0)
+        # interior: the full window; ends: the window shrinks to the row
+        body_lo = min(h, k)
+        body_hi = max(body_lo, k - (w - h) + 1)
+        for i in range(body_lo):
             wh = min(i - h + w, k)
-            v = (c[wh] - c[wl]) / (wh - wl)
-            y[e, off + i] = v
-            if keep[e, off + i] and i % stride == 0:
-                buf[m] = v
+            row[off + i] = c[wh] / wh
+        for i in range(body_lo, body_hi):
+            row[off + i] = (c[i - h + w] - c[i - h]) * inv_w
+        for i in range(body_hi, k):
+            wl = max(i - h, 0)
+            row[off + i] = (c[k] - c[wl]) / (k - wl)
+        m = 0
+        for i in range(0, k, stride):  # the background from every stride-th kept sample
+            if krow[off + i]:
+                buf[m] = row[off + i]
                 m += 1
         if m:
             bg[e] = _quantile(buf[:m], q)

@@ -178,12 +178,14 @@ class REMActivityRule:
         return e, on, off, d
 
     def channel_minis(self, f: EMGFeatures, epochs: np.ndarray, hyp, nrem_ref: float | None,
-                      excluded: np.ndarray) -> dict:
+                      excluded: np.ndarray, sinbar: bool = True) -> dict:
         """One channel's REM activity in the given REM epochs (indices into the hypnogram).
 
         ``excluded`` (epochs x mini-epochs, bool) marks the mini-epochs left out for arousals and
         respiratory events; the channel's own artefacts are added. Returns per-epoch and per
-        mini-epoch tables (see :class:`REMActivity`).
+        mini-epoch tables (see :class:`REMActivity`). ``sinbar`` False leaves out the SINBAR and
+        Montreal tables (all False): they are defined on the mentalis and the arm muscles, and
+        the legs need only the AASM phasic test.
         """
         n_ep, nm = epochs.size, self.n_mini
         starts = hyp.bounds[0][epochs]
@@ -205,15 +207,15 @@ class REMActivityRule:
         frac = lambda above: np.where(enough, (above & keep).sum(axis=1) / np.maximum(n_keep, 1), np.nan)  # noqa: E731
         tonic_frac = frac(x > nrem_ref) if nrem_ref is not None else np.full(n_ep, np.nan)
         rem_bg = float(np.nanquantile(bg, self.rem_background_quantile)) if np.isfinite(bg).any() else np.nan
-        level = min(self.sinbar_ratio * rem_bg, self.sinbar_tonic_uv) if np.isfinite(rem_bg) else np.nan
-        above_level = x >= level
-        sinbar_frac = frac(above_level) if np.isfinite(level) else np.full(n_ep, np.nan)
+        level = min(self.sinbar_ratio * rem_bg, self.sinbar_tonic_uv) if np.isfinite(rem_bg) and sinbar else np.nan
+        above_level = x >= level if np.isfinite(level) else None
+        sinbar_frac = frac(above_level) if above_level is not None else np.full(n_ep, np.nan)
         window = f.envelope_window_s + self.smooth_s
         nm_m = int(round(self.epoch_s / self.montreal_mini_s))
         marks = {}
-        for ratio in {self.phasic_ratio, self.sinbar_ratio}:
-            marks[ratio] = self._runs(y, ne, bg, ratio, fs, window) if n_ep else (np.zeros(0, np.int64),) + \
-                (np.zeros(0),) * 3
+        none = (np.zeros(0, np.int64),) + (np.zeros(0),) * 3
+        for ratio in {self.phasic_ratio, self.sinbar_ratio} if sinbar else {self.phasic_ratio}:
+            marks[ratio] = self._runs(y, ne, bg, ratio, fs, window) if n_ep else none
         out = {}
         for name, ratio, lo_s, hi_s, mini, n_cols in (
                 ("phasic", self.phasic_ratio, self.phasic_min_s, self.phasic_max_s, self.mini_s, nm),
@@ -221,7 +223,7 @@ class REMActivityRule:
                 ("sinbar_burst", self.sinbar_ratio, self.sinbar_min_s, np.inf, self.mini_s, nm),
                 ("montreal_phasic", self.phasic_ratio, self.phasic_min_s, self.montreal_phasic_max_s,
                  self.montreal_mini_s, nm_m)):
-            e, on, off, d = marks[ratio]
+            e, on, off, d = marks.get(ratio, none) if sinbar or name == "phasic" else none
             ok = (d >= lo_s - 1e-9) & (d <= hi_s + 1e-9)
             out[name] = _mark_minis(n_ep, n_cols, e[ok], on[ok], off[ok], mini)
         tonic = tonic_frac >= self.tonic_fraction
@@ -231,7 +233,8 @@ class REMActivityRule:
             a &= ~excl
         mexcl = _regrid(excl, self.mini_s, self.montreal_mini_s, self.epoch_s)
         out["montreal_phasic"] &= ~mexcl
-        wfrac, weps = self._montreal_windows(epochs, above_level & keep, keep, level, fs)
+        wfrac, weps = self._montreal_windows(epochs, above_level & keep, keep, level, fs) \
+            if above_level is not None else (np.zeros(0), [])
         return dict(background_uv=bg, rem_background_uv=rem_bg, tonic_fraction=tonic_frac, tonic=tonic,
                     sinbar_tonic=sinbar_tonic, sinbar_tonic_fraction=sinbar_frac, excluded=excl, artefact=art,
                     phasic=out["phasic"], sinbar_phasic=out["sinbar_phasic"], sinbar_any=sinbar_any,
@@ -302,7 +305,8 @@ class REMActivityRule:
             excluded |= hit
         beyond = (ends[rem] > dur + 1e-6)
         excluded[beyond] = True
-        per = {m: self.channel_minis(f, rem, hyp, self.nrem_reference(f, hyp) if m == "chin" else None, excluded)
+        per = {m: self.channel_minis(f, rem, hyp, self.nrem_reference(f, hyp) if m == "chin" else None, excluded,
+                                     sinbar=m not in ("left", "right"))
                for m, f in channels.items()}
         act = REMActivity(self, epoch_index=rem, onset=starts[rem], per_channel=per,
                           nrem_reference_uv=self.nrem_reference(chin, hyp) if chin is not None else None)
@@ -478,9 +482,10 @@ class REMActivity:
         ok_ep = ~c["excluded"].any(axis=1)
         ok = ~c["excluded"]
         pct = lambda x, k: round(100 * float(np.mean(x[k])), 3) if k.any() else None  # noqa: E731
+        leg = m in ("left", "right")  # SINBAR's tables are the mentalis' and the arms'
         return dict(phasic_epochs_pct=pct(self.phasic_minis([m]) >= self.rule.phasic_min_minis, ok_ep),
-                    phasic_minis_pct=pct(c["phasic"], ok), any_minis_pct=pct(c["sinbar_any"], ok),
-                    sinbar_phasic_minis_pct=pct(c["sinbar_phasic"], ok),
+                    phasic_minis_pct=pct(c["phasic"], ok), any_minis_pct=None if leg else pct(c["sinbar_any"], ok),
+                    sinbar_phasic_minis_pct=None if leg else pct(c["sinbar_phasic"], ok),
                     rem_background_uv=None if not np.isfinite(c["rem_background_uv"]) else
                     round(float(c["rem_background_uv"]), 4))
 
