@@ -6,7 +6,7 @@ import os
 
 from ..core.names import check_names
 from ..errors import InputError
-from ..io.channels import ROLES
+from ..io.channels import check_role
 from ..rules import rule_param_names
 
 
@@ -17,7 +17,7 @@ def channel_overrides(pairs: list[str] | None) -> dict[str, str]:
         k, eq, v = p.partition("=")
         if not eq or not k.strip() or not v.strip():
             raise InputError(f"--channel takes ROLE=LABEL (e.g. leg_left='EMG Tib L'), got '{p}'.")
-        check_names([k.strip()], ROLES, "channel role", "--channel")
+        check_role(k.strip(), "--channel")
         out[k.strip()] = v.strip()
     return out
 

@@ -24,7 +24,7 @@ from ..core.log import logger
 from ..errors import RecordingError
 from .recording import Channel, Recording
 from .units import VOLTAGE_ROLES, infer_factor, unit_factor
-from .channels import role_of
+from .channels import resolve_overrides, role_of
 from ..core.limits import MAX_RECORDING_S
 from .edf_checks import (MAX_PHYSICAL, MAX_SIGNALS, HeaderError, check_layout,
                          check_ranges, check_record_onsets, float_field, int_field)
@@ -369,7 +369,8 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
         Labels or roles (``"leg_left"``, ``"chin"``...) to keep; default all signals. Samples are
         read lazily, so only channels whose ``data`` is used are ever read from disk.
     roles : dict role -> label, optional
-        Explicit channel roles that override the label patterns.
+        Explicit channel roles that override the label patterns (``{"leg_left": "tib-l"}``; case
+        and separators of the label do not matter).
     annotations : bool
         Read the EDF+ annotations (via pyedflib).
 
@@ -402,7 +403,8 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
         ann = bound_events(_annotations(h, sub), path, -h.record_duration, span, " (the recording)")
     labels, renamed = distinct_labels([lab for i, lab in enumerate(h.labels)
                                        if i not in h.annotation_indices], path)
-    by_role = dict((v, k) for k, v in (roles or {}).items())
+    roles = resolve_overrides(roles, labels, path)  # 'tib-l' names 'Tib-L'
+    by_role = dict((v, k) for k, v in roles.items())
     chans: dict[str, Channel] = {}
     k = -1
     for i, _raw_lab in enumerate(h.labels):

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import ChannelError, InputError
 from .channel import Channel
-from .channels import ROLES, assign_roles, require_role
+from .channels import ROLES, assign_roles, require_role, resolve_overrides
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Recording:
     roles: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.role_overrides = resolve_overrides(self.role_overrides, self.channels.keys(), self.source) or None
         self.roles = assign_roles(self.channels.keys(), self.role_overrides,
                                   exclude=[k for k, c in self.channels.items() if not c.auto_role])
         for role, labs in self.roles.items():
