@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="score the leg movements marked in the scoring file instead of the EMG; "
                         "RECORDING may then be the scoring file itself (no EDF needed)")
     s.add_argument("--out", required=True)
+    s.add_argument("--force-annotations", action="store_true",
+                   help="use a scoring file that does not look like the recording's (another length, start or "
+                        "day), which is otherwise refused; the summary records why")
     s.add_argument("--export", action="store_true",
                    help="also write X_bids_events.tsv (+ .json sidecar) and X_scored.edf (EDF+ annotations)")
     s.add_argument("--report", action="store_true",

@@ -8,23 +8,38 @@ from .args import channel_overrides, file_stem, rule_param_overrides
 
 
 def cmd_info(a) -> int:
+    """A recording (channels, roles, rates, units) and its scoring file, or a scoring file alone."""
     from ..io.edf import read_psg
     from ..io.scoring import read_scoring
+    from ..pipeline.annotations_only import has_signals
     from ..pipeline.scoring_file import find_scoring_file
+    if not has_signals(a.recording):  # a scoring file (XML, table, annotation-only EDF+) on its own
+        if a.channel:
+            from ..errors import InputError
+            raise InputError(f"{a.recording} is a scoring file; --channel does not apply.")
+        _print_scoring(read_scoring(a.recording))
+        return 0
     rec = read_psg(a.recording, roles=channel_overrides(a.channel))
     print(rec.info())
     ann = a.annotations or find_scoring_file(a.recording)
     if ann:
-        sc = read_scoring(ann, rec)
-        print(sc.summary())
-        if sc.hypnogram is not None:
-            for k, v in sc.hypnogram.summary().items():
-                print(f"  {k:<18} {v if not isinstance(v, float) else round(v, 2)}")
-            for n in sc.hypnogram.notes:
-                print(f"  note: {n}")
+        _print_scoring(read_scoring(ann, rec, force=getattr(a, "force_annotations", False)))
     else:
         print("no scoring file found next to the recording")
     return 0
+
+
+def _print_scoring(sc) -> None:
+    print(sc.summary())
+    if sc.start is not None:
+        print(f"  starts {sc.start.time() if sc.start_is_clock_time else sc.start}"
+              + (" (clock time only: the file gives no date)" if sc.start_is_clock_time and sc.start.year == 1900
+                 else ""))
+    if sc.hypnogram is not None:
+        for k, v in sc.hypnogram.summary().items():
+            print(f"  {k:<18} {v if not isinstance(v, float) else round(v, 2)}")
+        for n in sc.hypnogram.notes:
+            print(f"  note: {n}")
 
 
 def _score_one(a):
@@ -41,7 +56,8 @@ def _score_one(a):
         return score_annotations(a.recording, rules=a.rules, verbose=verbose, **params)
     return score(a.recording, annotations=a.annotations, rules=a.rules, channels=channel_overrides(a.channel),
                  leg_movements="scoring" if a.from_scoring else "emg", arousals=a.arousals,
-                 staging="yasa" if a.auto_staging else "none", verbose=verbose, rule_params=params)
+                 staging="yasa" if a.auto_staging else "none", verbose=verbose, rule_params=params,
+                 force_annotations=a.force_annotations)
 
 
 def cmd_score(a) -> int:

@@ -93,6 +93,15 @@ def _parse_start(date: str, time: str, recording_field: str, path: str) -> _dt.d
         return None
 
 
+def _looks_like_scoring(head: bytes) -> bool:
+    """XML (NSRR, Profusion) or a text event table where an EDF header should be."""
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<"):
+        return True
+    first = text.split(b"\n", 1)[0].lower()
+    return first.startswith((b"onset", b"stage", b"epoch")) and (b"\t" in first or b"," in first or b";" in first)
+
+
 def parse_header(path: str) -> EdfHeader:
     """Parse the fixed and per-signal EDF/BDF header; raise RecordingError on anything malformed.
 
@@ -103,6 +112,11 @@ def parse_header(path: str) -> EdfHeader:
         size = os.path.getsize(path)
         with open(path, "rb") as f:
             fixed = f.read(256)
+            if _looks_like_scoring(fixed):
+                raise RecordingError(
+                    f"{path} is a scoring file, not a recording: pass it with --annotations (annotations=) "
+                    "beside its EDF, or score the leg movements it holds alone with --from-scoring "
+                    "(jd.score_annotations).")
             if len(fixed) < 256:
                 raise RecordingError(f"{path}: file is {len(fixed)} bytes long, too short for an EDF/BDF header.")
             bdf = fixed[:1] == b"\xff" and fixed[1:8] == b"BIOSEMI"

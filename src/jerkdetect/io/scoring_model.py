@@ -46,6 +46,12 @@ class Scoring:
         same as a night whose arousals were never scored).
     duration : float or None
         Recording length the file declares (NSRR ``Recording Start Time`` duration), if any.
+    start_is_clock_time : bool
+        ``start`` came from a clock time without a date (NSRR XML); once aligned to a recording
+        it carries the recording's date.
+    forced : str or None
+        Why the file did not look like the recording's, when it was used anyway
+        (``score(..., force_annotations=True)``).
     """
 
     source: str = ""
@@ -63,6 +69,8 @@ class Scoring:
     has_arousals: bool = False
     has_respiratory: bool = False
     duration: float | None = None
+    start_is_clock_time: bool = False
+    forced: str | None = None
 
     def shift(self, seconds: float) -> "Scoring":
         """Move every time by ``seconds`` (scoring clock -> recording clock)."""

@@ -52,6 +52,7 @@ class Night:
     arousal_mode: str
     arousal_params: ArousalParams | None
     staging: str
+    force_annotations: bool = False
     # read_recording
     path: str | None = None
     rec: Recording | None = None
@@ -111,7 +112,7 @@ def read_recording(n: Night) -> None:
 
 def read_annotations(n: Night) -> None:
     """The scoring file: hypnogram (or automatic staging), scored arousals, respiratory events."""
-    n.scoring, n.annotation_source = scoring_for_recording(n.rec, n.path, n.annotations)
+    n.scoring, n.annotation_source = scoring_for_recording(n.rec, n.path, n.annotations, n.force_annotations)
     sc = n.scoring
     hyp = sc.hypnogram if sc is not None else None
     if hyp is None and n.staging == "yasa":
@@ -253,6 +254,7 @@ def night_info(n: Night) -> dict:
         "unscorable_stretches": {r: [[round(float(a), 3), round(float(e), 3), k] for (a, e), k in
                                      zip(b.unscorable, b.unscorable_kind)] for r, b in bursts.items()},
         "jerkdetect_version": __version__, "timings_s": n.timings, "input_notes": n.notes,
+        **({"annotations_forced": n.scoring.forced} if n.scoring is not None and n.scoring.forced else {}),
     }
 
 

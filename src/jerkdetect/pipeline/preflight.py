@@ -20,7 +20,7 @@ MIN_EMG_FS = 200.0        # AASM Manual, technical specifications: EMG minimal s
 MIN_TYPICAL_UV = 0.05     # leg EMG at rest is ~1-10 µV; below this the samples are not µV
 MAX_TYPICAL_UV = 1e4      # 10 mV typical amplitude: not a leg EMG in µV (units or a lost lead)
 SCORE_ARGS = ("recording", "annotations", "rules", "channels", "detection", "hypnic", "leg_movements",
-              "verbose", "rule_params")
+              "verbose", "rule_params", "arousals", "arousal_params", "staging", "force_annotations")
 
 
 def rule_overrides(rules, rule_params: Mapping | None, extra: Mapping) -> dict:

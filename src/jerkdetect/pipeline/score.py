@@ -20,7 +20,8 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
           channels: Mapping[str, str] | None = None, detection: DetectionParams | None = None,
           hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg", arousals: str = "auto",
           arousal_params: ArousalParams | None = None, staging: str = "none",
-          verbose: bool | str | None = None, rule_params: Mapping | None = None, **params) -> ScoringResult:
+          verbose: bool | str | None = None, rule_params: Mapping | None = None, force_annotations: bool = False,
+          **params) -> ScoringResult:
     """Score leg movements, PLM series and hypnic jerks in one night.
 
     Parameters
@@ -53,6 +54,10 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         "yasa" stages a recording that has no hypnogram with YASA's SleepStaging (extra
         ``jerkdetect[staging]``, runs offline); the hypnogram is then labelled automatic in
         every output (``hypnogram_source``, ``hypnogram_notes``).
+    force_annotations : bool
+        Use a scoring file that does not look like the recording's (another length, start or
+        day; see :func:`jerkdetect.io.scoring.scoring_mismatch`), which is otherwise refused. The
+        reason is kept in ``info["annotations_forced"]`` (the summary and the report show it).
 
     Returns
     -------
@@ -69,7 +74,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     t0 = time.perf_counter()
     night = Night(recording, annotations, get_rules(rules, **rule_overrides(rules, rule_params, params)), channels,
                   detection or DetectionParams(), hypnic or HypnicJerkRule(), check_leg_movements(leg_movements),
-                  check_mode(arousals), arousal_params, staging)
+                  check_mode(arousals), arousal_params, staging, bool(force_annotations))
     announce_compilation()
     for key, stage in STAGES:
         t = time.perf_counter()

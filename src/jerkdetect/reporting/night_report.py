@@ -99,6 +99,8 @@ def render_night_report(res, title: str | None = None) -> str:
     name = title or os.path.basename(str(info.get("recording", "night")))
     rules = dict(info.get("rules", {}))
     warns = list(info.get("warnings", [])) + [n for n in info.get("hypnogram_notes", []) if n != "no hypnogram"]
+    if info.get("annotations_forced"):  # a scoring file used although it did not look like this night's
+        warns.insert(0, f"scoring file forced (--force-annotations): {info['annotations_forced']}")
     body = [f"<h1>jerkdetect report: {escape(name)}</h1>",
             f'<p class="muted">Rule set <b>{escape(str(rules.get("name", "?")))}</b>; times in seconds '
             "from the recording start. A null index needs scoring the file does not have; the reason "
