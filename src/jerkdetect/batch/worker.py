@@ -19,14 +19,17 @@ INDEX_KEYS = ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms
 def _score(job: Job, settings: dict):
     """EDF scoring, or with ``leg_movements="scoring"`` a scoring file alone when there is no signal."""
     from ..pipeline.annotations_only import has_signals, score_annotations
-    from ..detection import DetectionParams
+    from ..detection import ArousalParams, DetectionParams
     from ..pipeline.score import score
+    from ..rules import HypnicJerkRule
     lm_source = settings.get("leg_movements", "emg")
     if lm_source == "scoring" and not has_signals(job.recording):
         return score_annotations(job.recording, rules=settings["rules"], **settings.get("rule_params", {}))
     return score(job.recording, annotations=job.annotations, rules=settings["rules"],
                  channels=dict(job.channels) or None, leg_movements=lm_source,
                  detection=DetectionParams(**settings.get("detection", {})),
+                 arousal_params=ArousalParams(**settings["arousal_params"]) if settings.get("arousal_params") else None,
+                 hypnic=HypnicJerkRule(**settings["hypnic"]) if settings.get("hypnic") else None,
                  arousals=settings.get("arousals", "auto"), rule_params=settings.get("rule_params", {}))
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import os
 
-from .args import channel_overrides, file_stem, rule_param_overrides
+from .args import channel_overrides, file_stem
+from .params import route_params
 
 
 def cmd_info(a) -> int:
@@ -47,16 +48,25 @@ def _score_one(a):
     from ..pipeline.score import score
     from ..pipeline.annotations_only import has_signals, score_annotations
     from ..errors import InputError
+    from ..detection import ArousalParams, DetectionParams
+    from ..rules import HypnicJerkRule
     verbose = "INFO" if a.verbose else None
-    params = rule_param_overrides(a.param, a.rules)
+    params = route_params(a.param, a.rules)
     if a.from_scoring and not has_signals(a.recording):
         if a.annotations or a.channel:
             raise InputError(f"{a.recording} is a scoring file scored on its own; "
                              "--annotations and --channel do not apply.")
-        return score_annotations(a.recording, rules=a.rules, verbose=verbose, **params)
+        extra = [f"{g}.{k}" for g in ("detection", "arousal") for k in params[g]]
+        if extra:
+            raise InputError(f"{a.recording} is a scoring file scored on its own (no signals): --param "
+                             f"{', '.join(extra)} does not apply.")
+        return score_annotations(a.recording, rules=a.rules, verbose=verbose, **params["rules"])
     return score(a.recording, annotations=a.annotations, rules=a.rules, channels=channel_overrides(a.channel),
                  leg_movements="scoring" if a.from_scoring else "emg", arousals=a.arousals,
-                 staging="yasa" if a.auto_staging else "none", verbose=verbose, rule_params=params,
+                 staging="yasa" if a.auto_staging else "none", verbose=verbose, rule_params=params["rules"],
+                 detection=DetectionParams(**params["detection"]) if params["detection"] else None,
+                 arousal_params=ArousalParams(**params["arousal"]) if params["arousal"] else None,
+                 hypnic=HypnicJerkRule(**params["hypnic"]) if params["hypnic"] else None,
                  force_annotations=a.force_annotations)
 
 
@@ -100,6 +110,12 @@ def cmd_simulate(a) -> int:
     paths = night.write(a.out, a.stem or f"sim_seed{a.seed}", scoring=a.scoring,
                         include_leg_movements=a.with_leg_movements)
     print(json.dumps(paths, indent=1))
+    return 0
+
+
+def cmd_params(a) -> int:
+    from .params import params_table
+    print(params_table())
     return 0
 
 
