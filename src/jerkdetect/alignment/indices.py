@@ -8,6 +8,77 @@ from ..core.hypnogram import Hypnogram, STAGE_NAMES
 
 SLEEP = (1, 2, 3, 4)
 
+# Every value of a night's summary and of its per-stage table: (unit, what it is). The command
+# line prints the unit beside each number, the reports show the text beside each row; a test
+# keeps every key a result can hold described here.
+INDEX_INFO: dict[str, tuple[str, str]] = {
+    "tst_min": ("min", "total sleep time (N1+N2+N3+R between lights off and on)"),
+    "tst_scorable_min": ("min", "sleep time scored: total sleep time less stretches where both legs are unscorable"),
+    "wake_scorable_min": ("min", "wake time scored between lights off and on, unscorable stretches left out"),
+    "plms_index": ("/h", "PLMs in sleep per hour of scored sleep (respiratory-related ones included)"),
+    "plmw_index": ("/h", "PLMs in wake per hour of scored wake"),
+    "plms_arousal_index": ("/h", "arousal-linked PLMs in sleep per hour of scored sleep"),
+    "plms_nonresp_index": ("/h", "PLMS index once respiratory-related LMs are removed and series searched again"),
+    "periodicity_index": ("", "Ferri 2006 periodicity index: share of IMIs in sleep inside runs of >= 3 IMIs "
+                              "of 10-90 s (0-1)"),
+    "lm_index": ("/h", "candidate LMs in sleep per hour of scored sleep"),
+    "n_lm": ("", "candidate LMs (AASM: LMs of 0.5-10 s; WASM: CLMs), periodic or not"),
+    "n_lms": ("", "candidate LMs in sleep"),
+    "n_plm": ("", "PLMs: candidate LMs in a PLM series, all stages"),
+    "n_plms": ("", "PLMs in sleep"),
+    "n_plmw": ("", "PLMs in wake"),
+    "n_plm_series": ("", "PLM series"),
+    "n_plms_arousal": ("", "arousal-linked PLMs in sleep"),
+    "n_plms_nonresp": ("", "PLMs in sleep once respiratory-related LMs are removed"),
+    "n_respiratory_lm": ("", "respiratory-related LMs"),
+    "imi_n": ("", "inter-movement intervals between candidate LMs in sleep"),
+    "imi_median_s": ("s", "median inter-movement interval in sleep"),
+    "imi_iqr_s": ("s", "interquartile range of the inter-movement intervals in sleep"),
+    "imi_fraction_under_10s": ("", "share of the inter-movement intervals in sleep shorter than 10 s"),
+    "n_hypnic_jerks": ("", "hypnic jerks"),
+    "n_wake_to_sleep_transitions": ("", "wake-to-sleep transitions (sleep onset and each return to sleep)"),
+    "hypnic_jerks_per_transition": ("", "hypnic jerks per wake-to-sleep transition"),
+    "hypnic_jerks_with_arousal": ("", "hypnic jerks followed by an arousal within 3 s"),
+    "n_arousals": ("", "arousals used for the arousal links (scored or detected: see arousal source)"),
+    "n_arousals_sleep": ("", "arousals starting in sleep"),
+    "arousal_index": ("/h", "arousals in sleep per hour of sleep"),
+    "n_respiratory_events": ("", "respiratory events (apneas, hypopneas, RERAs) of the scoring file"),
+    "respiratory_event_index": ("/h", "respiratory events in sleep per hour of sleep"),
+    "recording_gaps_min": ("min", "time an EDF+D recording did not record"),
+    "unscorable_min": ("min", "unscorable minutes of each leg (lead-off, saturation, raised noise)"),
+    "unscorable_both_legs_min": ("min", "minutes where both legs are unscorable: left out of every denominator"),
+    # the per-stage table
+    "stage": ("", "sleep stage"),
+    "minutes": ("min", "scored time in the stage (unscorable stretches left out)"),
+    "n_plm_arousal": ("", "arousal-linked PLMs"),
+    "lm_per_h": ("/h", "candidate LMs per hour of the stage"),
+    "plm_per_h": ("/h", "PLMs per hour of the stage"),
+    "arousal_per_h": ("/h", "arousals per hour of the stage"),
+    "n_respiratory": ("", "respiratory events starting in the stage"),
+}
+
+
+def with_unit(key: str, value, digits: int = 1) -> str:
+    """A summary value as text with its unit: ``24.0 /h``, ``55.0 min``, ``2``, ``null``.
+
+    Examples
+    --------
+    >>> with_unit("plms_index", 24.0), with_unit("tst_min", 55.04), with_unit("n_plm", 22)
+    ('24.0 /h', '55.0 min', '22')
+    """
+    unit = INDEX_INFO.get(key, ("", ""))[0]
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        text = f"{value:.{digits if unit else 2}f}"
+    elif isinstance(value, (list, tuple)):
+        text = "-".join(f"{v:.{digits}f}" for v in value)
+    elif isinstance(value, dict):
+        return ", ".join(f"{k} {with_unit(key, v, digits)}" for k, v in value.items())
+    else:
+        text = str(value)
+    return f"{text} {unit}" if unit else text
+
 
 def periodicity_index(imi: np.ndarray, lo: float = 10.0, hi: float = 90.0, min_run: int = 3) -> float | None:
     """Ferri et al. (Sleep 2006;29:759-69) periodicity index.

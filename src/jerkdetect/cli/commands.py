@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 
+from ..alignment.indices import with_unit
 from .args import channel_overrides, file_stem
 from .params import route_params
 
@@ -81,14 +82,14 @@ def cmd_score(a) -> int:
         if str(res.info.get("hypnogram_source", "")).startswith("automatic"):
             print(f"  hypnogram: {res.info['hypnogram_source']} (not scored by a person)")
         _print_arousal_source(res)
-        for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index",
-                  "n_plm_series", "n_hypnic_jerks"):
-            v = s.get(k)
-            if v is None and k in s["null_reasons"]:
-                v = f"null ({s['null_reasons'][k]})"
-            print(f"  {k:<20} {round(v, 2) if isinstance(v, float) else v}")
-        print(f"  wrote {paths['events']}{', ' + paths['arousals'] if 'arousals' in paths else ''} "
-              f"and {paths['summary']}" + (f"; report {paths['report']}" if "report" in paths else ""))
+        for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index",
+                  "periodicity_index", "lm_index", "n_plm_series", "n_hypnic_jerks"):
+            if k not in s:
+                continue
+            v = s[k]
+            text = f"null ({s['null_reasons'][k]})" if v is None and k in s["null_reasons"] else with_unit(k, v)
+            print(f"  {k:<20} {text}")
+        print(f"  wrote {', '.join(paths.values())}")
     return 0
 
 

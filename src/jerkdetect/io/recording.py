@@ -106,7 +106,8 @@ class Recording:
         for c in self.channels.values():
             scale = f" (x{c.unit_factor:g} -> µV)" if c.unit_factor != 1 else ""
             lines.append(f"  {c.label:<22} role={c.role or '-':<9} fs={c.fs:g} Hz unit={c.unit or '?'}{scale}")
-        lines.append(f"  annotations: {len(self.annotations)}")
+        lines.append(f"  {len(self.annotations)} annotations embedded in the EDF+ itself (a scoring file beside it "
+                     "is read apart: jd.read_scoring, or jerkdetect info)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

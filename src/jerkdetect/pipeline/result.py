@@ -9,7 +9,7 @@ from ..core.hypnogram import Hypnogram
 from ..rules.base import LegMovements
 from . import outputs
 from ..core.tsv import tsv_text
-from .events import EVENT_COLUMNS, event_rows, label_rows
+from .events import EVENT_COLUMNS, annotation_text, event_rows, label_rows
 
 @dataclass
 class ScoringResult:
@@ -125,11 +125,13 @@ class ScoringResult:
         return outputs.write_edf_annotations(self, path)
 
     def to_annotations(self):
-        """The scored events as ``mne.Annotations`` (onsets relative to the recording start)."""
+        """The scored events, and detected arousals, as ``mne.Annotations`` (onsets relative to the
+        recording start), spelt as in the EDF+ export (``plm bilateral``; see
+        :func:`~jerkdetect.pipeline.events.annotation_text`)."""
         import mne
-        rows = self.event_rows()
+        rows = outputs.export_rows(self)
         return mne.Annotations([r["onset"] for r in rows], [r["duration"] for r in rows],
-                               [f"{r['label']}_{r['side']}" for r in rows])
+                               [annotation_text(r) for r in rows])
 
     # ------------------------------------------------------------- files
     def events_tsv(self) -> str:

@@ -80,5 +80,10 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         t = time.perf_counter()
         stage(night)
         night.timings[key] = night.timings.get(key, 0.0) + time.perf_counter() - t
-    logger.info("scored %s in %.2f s: %d LMs", night.rec.source, time.perf_counter() - t0, len(night.lm))
-    return to_result(night)
+    res = to_result(night)
+    n_long = int(len(night.lm) - res.n_lm)
+    logger.info("scored %s in %.2f s: %d LMs (%d PLMs), %d long movements (not LMs), %s", night.rec.source,
+                time.perf_counter() - t0, res.n_lm, int(night.lm.plm.sum()), n_long,
+                "hypnic jerks not scored" if res.indices.get("n_hypnic_jerks") is None
+                else f"{res.indices['n_hypnic_jerks']} hypnic jerks")
+    return res
