@@ -264,7 +264,9 @@ def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, forc
                 df[c] = None
         df = df[list(COHORT_COLUMNS) + ["seconds"]]
         cohort = df.drop(columns=["seconds"])
-        atomic_write_text(os.path.join(out, "cohort_summary.tsv"), cohort.to_csv(sep="\t", index=False, na_rep="n/a"))
+        # 4 decimals at most, as every jerkdetect TSV (indices are not known to 16 digits)
+        atomic_write_text(os.path.join(out, "cohort_summary.tsv"),
+                          cohort.round(4).to_csv(sep="\t", index=False, na_rep="n/a"))
         if importlib.util.find_spec("pyarrow") is not None:  # Parquet only when pyarrow is there
             tmp = os.path.join(out, temp_prefix() + "cohort.parquet")
             cohort.astype({"annotations": "string", "error": "string"}).to_parquet(tmp, index=False)

@@ -13,7 +13,8 @@ from .state import file_fingerprint, outputs_complete, params_hash
 
 INDEX_KEYS = ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index",
               "periodicity_index", "lm_index", "n_lm", "n_plm", "n_plms", "n_plmw", "n_plm_series",
-              "imi_median_s", "n_hypnic_jerks", "n_wake_to_sleep_transitions", "hypnic_jerks_per_transition")
+              "imi_median_s", "n_hypnic_jerks", "n_wake_to_sleep_transitions", "hypnic_jerks_per_transition",
+              "n_arousals", "arousal_index", "n_respiratory_events", "respiratory_event_index")
 
 
 def _score(job: Job, settings: dict):

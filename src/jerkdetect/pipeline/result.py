@@ -28,6 +28,9 @@ class ScoringResult:
         Arousals found in the EEG (``score(arousals="detect")``, or "auto" without scored ones).
     scored_arousals : (n, 2) array or None
         The scoring file's arousals, when it has arousal scoring.
+    respiratory_events : (n, 2) array or None
+        The scoring file's apneas, hypopneas and RERAs (onset, duration), when it has respiratory
+        scoring (see :attr:`jerkdetect.io.scoring.Scoring.has_respiratory`).
     """
 
     lm: LegMovements
@@ -42,6 +45,12 @@ class ScoringResult:
     unscorable: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     detected_arousals: object = None
     scored_arousals: np.ndarray | None = None
+    respiratory_events: np.ndarray | None = None
+
+    def imis_in_sleep(self) -> np.ndarray:
+        """The inter-movement intervals (s) the ``imi_*`` indices describe: candidate LMs in sleep."""
+        from ..alignment.indices import sleep_imis
+        return sleep_imis(self.lm, self.lm_stage, self.hypnogram)
 
     def unscorable_by_leg(self) -> dict[str, np.ndarray]:
         """Each leg's own unscorable stretches (lead-off, noise), (n, 2) arrays in seconds."""

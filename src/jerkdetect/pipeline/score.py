@@ -68,7 +68,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     >>> import jerkdetect as jd
     >>> res = jd.score(jd.sample_path())
     >>> sorted(res.summary())[:3]
-    ['hypnic_jerks_per_transition', 'hypnic_jerks_with_arousal', 'imi_fraction_under_10s']
+    ['arousal_index', 'hypnic_jerks_per_transition', 'hypnic_jerks_with_arousal']
     """
     set_log_level(verbose)
     t0 = time.perf_counter()
