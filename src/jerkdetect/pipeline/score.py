@@ -10,7 +10,7 @@ from ..detection import ArousalParams, DetectionParams
 from ..io.recording import Recording
 from ..rules import HypnicJerkRule, RuleSet, get_rules
 from .arousal_source import check_mode
-from .compile import announce_compilation
+from .compile import announce_compilation, compilation_done
 from .night import STAGES, Night, to_result
 from .preflight import check_leg_movements, rule_overrides
 from .result import ScoringResult
@@ -81,6 +81,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         stage(night)
         night.timings[key] = night.timings.get(key, 0.0) + time.perf_counter() - t
     res = to_result(night)
+    compilation_done()
     n_long = int(len(night.lm) - res.n_lm)
     logger.info("scored %s in %.2f s: %d LMs (%d PLMs), %d long movements (not LMs), %s", night.rec.source,
                 time.perf_counter() - t0, res.n_lm, int(night.lm.plm.sum()), n_long,
