@@ -9,8 +9,6 @@ import pytest
 
 from jerkdetect.cli import build_parser, main
 from jerkdetect.errors import InputError
-from test_edge_inputs import FS, emg, stages_tsv
-from jerkdetect.io.edf_write import SignalSpec, write_edf
 
 SUBCOMMANDS = ("info", "score", "batch", "simulate", "params")
 
@@ -61,28 +59,14 @@ def test_bare_command_prints_help_and_exits_0():
     assert "usage: jerkdetect" in p.stdout and "examples:" in p.stdout and not p.stderr
 
 
-def test_score_writes_into_the_current_folder_by_default(tmp_path):
-    d = tmp_path / "in"
-    d.mkdir()
-    write_edf(d / "n.edf", [SignalSpec("Leg L", emg(), FS), SignalSpec("Leg R", emg(seed=1), FS)])
-    stages_tsv(d / "n.tsv")
-    work = tmp_path / "work"
-    work.mkdir()
-    p = run("score", d / "n.edf", cwd=work)
+def test_score_writes_into_the_current_folder_by_default(one_night, tmp_path):
+    p = run("score", one_night, cwd=tmp_path)
     assert p.returncode == 0, p.stderr
-    assert (work / "n_events.tsv").is_file() and (work / "n_summary.json").is_file()
+    assert (tmp_path / "n_events.tsv").is_file() and (tmp_path / "n_summary.json").is_file()
 
 
-@pytest.fixture(scope="module")
-def night(tmp_path_factory):
-    d = tmp_path_factory.mktemp("params")
-    write_edf(d / "n.edf", [SignalSpec("Leg L", emg(), FS), SignalSpec("Leg R", emg(seed=1), FS)])
-    stages_tsv(d / "n.tsv")
-    return d / "n.edf"
-
-
-def test_param_sets_detection_rule_and_hypnic_parameters(night, tmp_path, capsys):
-    rc = main(["score", str(night), "--out", str(tmp_path), "--quiet", "--param", "onset_uv=10",
+def test_param_sets_detection_rule_and_hypnic_parameters(one_night, tmp_path, capsys):
+    rc = main(["score", str(one_night), "--out", str(tmp_path), "--quiet", "--param", "onset_uv=10",
                "--param", "min_imi_s=15", "--param", "detection.quiet_s=0.6", "--param", "band=20,150",
                "--param", "notch=none", "--param", "ecg_removal=false", "--param", "min_peak_uv=45",
                "--param", "min_series=5"])
@@ -114,8 +98,8 @@ def test_param_sets_arousal_detector_parameters(tmp_path, capsys, sample_edf):
     (["--param", "rules.onset_uv=9"], "'onset_uv' is not a rules parameter"),
     (["--param", "bilateral_gap_s=1", "--rules", "aasm2012"], "a wasm2016 parameter, not one of aasm2012"),
 ])
-def test_param_errors(night, tmp_path, capsys, args, words):
-    rc = main(["score", str(night), "--out", str(tmp_path), *args])
+def test_param_errors(one_night, tmp_path, capsys, args, words):
+    rc = main(["score", str(one_night), "--out", str(tmp_path), *args])
     assert rc == 2 and words in capsys.readouterr().err
 
 

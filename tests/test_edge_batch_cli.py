@@ -16,16 +16,6 @@ from jerkdetect.batch.inputs import Job, collect_jobs, output_stems
 from jerkdetect.batch.state import clean_temporaries
 from jerkdetect.cli import main
 from jerkdetect.errors import InputError
-from jerkdetect.io.edf_write import SignalSpec, write_edf
-from test_edge_inputs import FS, emg, stages_tsv
-
-
-@pytest.fixture(scope="module")
-def one_night(tmp_path_factory):
-    d = tmp_path_factory.mktemp("one")
-    write_edf(d / "n.edf", [SignalSpec("Leg L", emg(), FS), SignalSpec("Leg R", emg(seed=1), FS)])
-    stages_tsv(d / "n.tsv")
-    return d / "n.edf"
 
 
 def place(night, root, rel):
