@@ -52,7 +52,7 @@ def test_wrote_line_lists_every_file_and_indices_carry_units(tmp_path, sample_ed
     assert p.returncode == 0, p.stderr
     wrote = next(ln for ln in p.stdout.splitlines() if ln.strip().startswith("wrote"))
     written = sorted(os.listdir(tmp_path))
-    assert len(written) == 7  # events, summary, arousals, BIDS events + sidecar, EDF+, report
+    assert len(written) == 8  # events, summary, arousals, REM epochs, BIDS events + sidecar, EDF+, report
     for f in written:
         assert str(tmp_path / f) in wrote, (f, wrote)
     lines = {ln.split()[0]: ln for ln in p.stdout.splitlines() if ln.startswith("  ") and len(ln.split()) > 1}

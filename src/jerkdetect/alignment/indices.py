@@ -48,6 +48,19 @@ INDEX_INFO: dict[str, tuple[str, str]] = {
     "recording_gaps_min": ("min", "time an EDF+D recording did not record"),
     "unscorable_min": ("min", "unscorable minutes of each leg (lead-off, saturation, raised noise)"),
     "unscorable_both_legs_min": ("min", "minutes where both legs are unscorable: left out of every denominator"),
+    # motor events beyond PLM (rules.motor_events)
+    "fm_per_h_nrem": ("/h", "fragmentary myoclonus potentials (<= 150 ms, >= 50 uV peak to peak) per hour of "
+                            "NREM sleep, all muscles"),
+    "efm": ("", "excessive fragmentary myoclonus: >= 20 min of NREM with >= 5 potentials per minute (AASM)"),
+    "rem_tonic_pct": ("%", "scored REM epochs with tonic chin activity (AASM: >= 50 % above the NREM minimum)"),
+    "rem_phasic_pct": ("%", "scored REM epochs with phasic activity in >= 5 of 10 mini-epochs (AASM, chin or "
+                            "limbs)"),
+    "rem_any_pct": ("%", "scored 3-s REM mini-epochs with any chin activity (SINBAR; RBD cut-off 18 %)"),
+    "rai": ("", "REM atonia index of the chin (Ferri; < 0.8 reduced, 0.8-0.9 borderline)"),
+    "n_alma": ("", "alternating leg muscle activation episodes"),
+    "n_hft": ("", "hypnagogic foot tremor episodes"),
+    "motor": ("", "motor-event details: per muscle and stage, SINBAR and Montreal indices, REM epochs not "
+                  "scored and why (see X_rem_epochs.tsv)"),
     # the per-stage table
     "stage": ("", "sleep stage"),
     "minutes": ("min", "scored time in the stage (unscorable stretches left out)"),

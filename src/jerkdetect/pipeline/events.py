@@ -69,9 +69,10 @@ def motor_event_rows(motor, labels: dict[str, str]) -> list[dict]:
     if motor is None:
         return []
     rows = []
+    blank = dict.fromkeys(EVENT_COLUMNS)
     for r in motor.event_rows():
         st = r.get("stage")
-        row = dict(onset=r["onset"], duration=r["duration"], label=r["label"],
+        row = dict(blank, onset=r["onset"], duration=r["duration"], label=r["label"],
                    stage=STAGE_NAMES[int(st)] if st is not None else None)
         if r["label"] == "fragmentary_myoclonus":
             row.update(side=r["channel"], channel=labels.get(r["channel"], r["channel"]), peak_uv=r["peak_uv"])

@@ -70,8 +70,13 @@ def _index_rows(res) -> list[tuple]:
     """index, what it is, value with its unit (right-aligned), null reason: every index of the night."""
     idx, reasons = res.indices, res.indices.get("null_reasons", {})
     keys = [k for k in INDEX_ORDER if k in idx] + [k for k in idx if k not in INDEX_ORDER and k != "null_reasons"]
-    return [(k, INDEX_INFO.get(k, ("", ""))[1], None if idx[k] is None else Num(with_unit(k, idx[k])),
+    return [(k, INDEX_INFO.get(k, ("", ""))[1], None if idx[k] is None else _value(k, idx[k]),
              reasons.get(k, "")) for k in keys]
+
+
+def _value(key: str, value) -> str:
+    """A summary value for the index table; the nested motor details stay in the summary JSON."""
+    return "in X_summary.json" if key == "motor" else Num(with_unit(key, value))
 
 
 def _stage_rows(res) -> tuple[list[list], list[str]]:
