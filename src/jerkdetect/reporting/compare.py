@@ -73,10 +73,12 @@ def match_intervals(detected: np.ndarray, reference: np.ndarray, min_overlap_s: 
     if det.size and ref.size:
         d0, d1 = det[:, 0], det[:, 0] + det[:, 1]
         order = np.argsort(d0)
+        d0s, longest = d0[order], float(np.max(d1 - d0))
         for j, (a, dur) in enumerate(ref):
             b = a + dur
-            k = np.searchsorted(d0[order], b)  # detections starting before the reference ends
-            for i in order[:k]:
+            k0 = np.searchsorted(d0s, a - longest)  # earlier detections end before the reference starts
+            k = np.searchsorted(d0s, b)  # detections starting before the reference ends
+            for i in order[k0:k]:
                 ov = min(b, d1[i]) - max(a, d0[i])
                 if ov > min_overlap_s:
                     cand.append((ov, int(i), j))
