@@ -74,7 +74,8 @@ def render_alt_eeg(night, fs: float, seed: int, channels: int = 1, ratio_of: str
             if kind < 0.7:
                 sig += np.sqrt(2) * amp * np.sin(2 * np.pi * rng.uniform(8.5, 11.5) * tt + rng.uniform(0, 6.3))
             if kind > 0.4:
-                bb = sps.sosfilt(sps.butter(4, [16, 30], "band", fs=fs, output="sos"), rng.standard_normal(m + 200))[200:]
+                beta_sos = sps.butter(4, [16, 30], "band", fs=fs, output="sos")
+                bb = sps.sosfilt(beta_sos, rng.standard_normal(m + 200))[200:]
                 sig += bb / bb.std() * amp * (0.6 if kind < 0.7 else 1.0)
             x[i:i + m] += (sig * env)[: max(0, n - i)]
         for lm in night.truth["leg_movements"]:

@@ -53,8 +53,8 @@ def evaluate_peer(res: dict, truth: dict, hypnogram, tolerance: float = 0.5) -> 
     F1 (``lms``) is measured, against the truth's AASM LMs in sleep. Its PLMS index is its PLM count over the truth's
     scorable sleep time (its own ``plm_index`` divides by the whole TST; both are returned).
     """
-    from jerkdetect.reporting.compare import match_onsets
-    from jerkdetect.simulate.evaluate import truth_scoring
+    from jerkdetect.evaluation.matching import match_onsets
+    from jerkdetect.evaluation.truth import truth_scoring
     t_lm, t_idx = truth_scoring(truth, hypnogram, "aasm2012")
     sleep = np.isin(hypnogram.stage_at(t_lm.onset), (1, 2, 3, 4))
     ev = res["events"]

@@ -4,7 +4,7 @@ Run: python benchmarks/bench_accuracy.py [--quick] [--no-peer] [--effects a,b] [
 
 Every night comes from ``jerkdetect.simulate.stress`` (one preset per effect, see its module
 docstring), is written as EDF+ with an NSRR XML and scored from the files, as a user would.
-The truth is scored under the same rules (``simulate.evaluate``): per-leg unscorable truth,
+The truth is scored under the same rules (``evaluation.truth``): per-leg unscorable truth,
 so a scorer that deletes the intact leg's movements or marks too much time loses recall.
 psgscoring (``pip install psgscoring``, AASM only) scores the same files as a peer row.
 
@@ -44,7 +44,7 @@ def _sim_hash() -> str:
 
 def get_night(effect: str, seed: int, hours: float, fs: float, unit: str) -> tuple[dict, dict, object]:
     """Paths, truth and hypnogram of one stress night, generated once into the cache."""
-    from jerkdetect.hypnogram import Hypnogram
+    from jerkdetect.core.hypnogram import Hypnogram
     from jerkdetect.simulate.stress import stress_night
     key = f"{effect}_s{seed}_{hours:g}h_{fs:g}Hz_{unit}_{_sim_hash()}"
     folder = os.path.join(DATA, "stress", key)
@@ -90,11 +90,14 @@ class Pool:
             if k in ev:
                 m = ev[k]
                 self.seen.add(k)
-                self.c[k][0] += m["tp"]; self.c[k][1] += m["fp"]; self.c[k][2] += m["fn"]
+                self.c[k][0] += m["tp"]
+                self.c[k][1] += m["fp"]
+                self.c[k][2] += m["fn"]
         for group in ("lm_by_kind", "jerk_by_kind"):
             for kind, v in ev.get(group, {}).items():
                 t = self.kinds.setdefault(("jerk: " if group.startswith("jerk") else "") + kind, [0, 0])
-                t[0] += v["found"]; t[1] += v["n"]
+                t[0] += v["found"]
+                t[1] += v["n"]
         if ev.get("plms_index_error") is not None:
             self.err.append(ev["plms_index_error"])
             self.idx.append((ev["plms_index"], ev["plms_index_truth"]))
@@ -122,7 +125,7 @@ class Pool:
 def score_night(paths: dict, truth: dict, hyp, hours: float, peer: bool) -> dict:
     """jerkdetect under both rule sets and (optionally) psgscoring; evaluations keyed by scorer."""
     import jerkdetect as jd
-    from jerkdetect.simulate.evaluate import evaluate
+    from jerkdetect.evaluation.truth import evaluate
     out = {}
     for rules in ("wasm2016", "aasm2012"):
         t = time.perf_counter()

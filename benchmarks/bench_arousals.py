@@ -77,9 +77,9 @@ def _pool(rows, key="f1"):
 
 def main() -> None:
     import jerkdetect as jd
-    from jerkdetect.reporting.compare import match_intervals
+    from jerkdetect.evaluation.matching import match_intervals
     from jerkdetect.simulate import simulate_night
-    from jerkdetect.simulate.evaluate import evaluate_arousals
+    from jerkdetect.evaluation.truth import evaluate_arousals
     from _alt_eeg import render_alt_eeg
     ap = argparse.ArgumentParser()
     ap.add_argument("--hours", type=float, default=2.0)
@@ -187,7 +187,7 @@ def main() -> None:
 
 
 def _tally(res, night, fn_kinds: Counter, fp_kinds: Counter) -> None:
-    from jerkdetect.reporting.compare import match_intervals
+    from jerkdetect.evaluation.matching import match_intervals
     det = res.detected_arousals.to_array()
     m = match_intervals(det, np.array(night.truth["arousals"], float).reshape(-1, 2))
     hit_d = {i for i, _ in m["pairs"]}

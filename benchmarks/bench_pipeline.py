@@ -89,7 +89,7 @@ OUT = dict(first_s=first, steady_s=second)
 
 def bench_alignment() -> list[dict]:
     from jerkdetect.alignment import CohortHypnograms, align_cohort, stage_at
-    from jerkdetect.hypnogram import Hypnogram
+    from jerkdetect.core.hypnogram import Hypnogram
     rng = np.random.default_rng(0)
     rows = []
     stages = rng.integers(-1, 5, 960).astype(np.int8)
@@ -112,7 +112,8 @@ def bench_alignment() -> list[dict]:
     best = min(_timeit(lambda: align_cohort(night, t, cohort)) for _ in range(5))
     loop = min(_timeit(lambda: [h.stage_at(t[night == k]) for k, h in enumerate(hyps[:100])]) for _ in range(2)) * 10
     rows.append(dict(case="cohort: 1,000 nights x 1,000 events", jerkdetect_ms=best * 1e3,
-                     numpy_ms=loop * 1e3, ratio=loop / best, note=f"pack {pack * 1e3:.0f} ms; baseline = per-night calls"))
+                     numpy_ms=loop * 1e3, ratio=loop / best,
+                     note=f"pack {pack * 1e3:.0f} ms; baseline = per-night calls"))
     return rows
 
 
@@ -174,8 +175,10 @@ def main() -> None:
               f"{naive['s_per_night'] / fr['wall_s']:.1f}x fresh process")
     print(f"speed-up vs pyedflib + SciPy:   {emg['s_per_night'] / steady['s_per_night']:.1f}x steady state\n")
     print("## Numba: compile vs cache load vs steady state (one night)\n")
-    print(table([dict(run="empty cache (compiles every kernel)", first_call_s=comp["first_s"], steady_s=comp["steady_s"]),
-                 dict(run="second process (loads from cache)", first_call_s=comp2["first_s"], steady_s=comp2["steady_s"])],
+    print(table([dict(run="empty cache (compiles every kernel)", first_call_s=comp["first_s"],
+                      steady_s=comp["steady_s"]),
+                 dict(run="second process (loads from cache)", first_call_s=comp2["first_s"],
+                      steady_s=comp2["steady_s"])],
                 ["run", "first_call_s", "steady_s"]))
     print(f"\ncompile time ~ {comp['first_s'] - comp['steady_s']:.2f} s; cache load + first-touch ~ "
           f"{comp2['first_s'] - comp2['steady_s']:.2f} s\n")
@@ -192,7 +195,8 @@ def main() -> None:
     for fs in (200.0, 256.0, 512.0, 1024.0):
         p = quick_night(2, fs)
         r = run_child(JD_STEADY.format(path=p, reps=2, mode="auto"))
-        rows.append(dict(fs_hz=fs, s_per_night=r["s_per_night"], ns_per_sample=r["s_per_night"] / (3 * 7200 * fs) * 1e9))
+        rows.append(dict(fs_hz=fs, s_per_night=r["s_per_night"],
+                         ns_per_sample=r["s_per_night"] / (3 * 7200 * fs) * 1e9))
     print(table(rows, ["fs_hz", "s_per_night", "ns_per_sample"]))
     print("\n## Alignment (jerkdetect.alignment) vs NumPy / per-night baseline\n")
     print(table(bench_alignment(), ["case", "jerkdetect_ms", "numpy_ms", "ratio", "note"]))

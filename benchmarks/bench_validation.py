@@ -46,7 +46,7 @@ def main(argv=None) -> None:
     import jerkdetect as jd
     from jerkdetect.detection import DetectionParams
     from jerkdetect.io.edf import _record_onsets, parse_header
-    from jerkdetect.preflight import prepare_emg
+    from jerkdetect.pipeline.preflight import prepare_emg
     path = full_night()
     print(machine())
     jd.score(path)  # warm

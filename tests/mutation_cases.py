@@ -200,7 +200,7 @@ def fingerprint(res) -> dict:
 # ------------------------------------------------------------------ invariants
 def invariants(res, duration: float) -> str | None:
     """None when a result is self-consistent, else what is wrong."""
-    from jerkdetect.reporting.results import _json_default
+    from jerkdetect.core.tsv import json_default as _json_default
     s = res.summary_dict()
     try:
         json.dumps(s, allow_nan=False, default=_json_default)
@@ -244,7 +244,8 @@ def _judge(expect: str, res, duration: float, base_key: str | None) -> dict:
         return {"status": "wrong", "detail": bad}
     if expect in ("same", "error") and base_key is not None:
         if fingerprint(res) != BASE[base_key]:
-            return {"status": "wrong", "detail": f"expected {'an error' if expect == 'error' else 'the unmutated result'}"
+            want = "an error" if expect == "error" else "the unmutated result"
+            return {"status": "wrong", "detail": f"expected {want}"
                                                  f", got a different result ({res!r})"}
     return {"status": "result", "detail": repr(res)}
 
@@ -502,7 +503,8 @@ def run_layout(case: dict) -> dict:
     return {"status": "result", "detail": f"stems {df['stem'].tolist()}"}
 
 
-RUNNERS = {"layout": run_layout, "edf_field": run_edf_field, "edf_bytes": run_edf_bytes, "tal": run_tal, "edfd_onsets": run_edfd_onsets,
+RUNNERS = {"layout": run_layout, "edf_field": run_edf_field, "edf_bytes": run_edf_bytes, "tal": run_tal,
+           "edfd_onsets": run_edfd_onsets,
            "scoring": run_scoring, "arrays": run_arrays, "manifest": run_manifest, "names": run_names}
 
 

@@ -16,8 +16,9 @@ from scipy import stats
 
 import jerkdetect as jd
 from jerkdetect.errors import DependencyError, InputError
-from jerkdetect.evaluation.agreement import (Matching, cohort_summary, compare_events, emg_legs, nights_table,
-                                             rules_of, score_night, scoring_legs)
+from jerkdetect.evaluation.agreement import Matching, NightAgreement, cohort_summary, compare_events, nights_table, \
+    scoring_legs
+from jerkdetect.pipeline.agreement import emg_legs, rules_of, score_night
 from jerkdetect.evaluation.agreement_stats import index_agreement
 from jerkdetect.rules import MonolateralLMs, get_rules
 from jerkdetect.simulate import simulate_night
@@ -176,8 +177,7 @@ def test_pooled_lm_agreement_equals_a_brute_force_count(cohort, simulated):
     tp = fp = fn = 0
     onset_d, offset_d = [], []
     for (name, night, tech, _), n in zip(simulated, nights):
-        emg = n.results[0].lm
-        a = np.column_stack([emg.onset, emg.offset])
+        a = n.emg.lm
         b_lm, _ = tech_plms_index(tech, night, rules)
         b = np.column_stack([b_lm.onset, b_lm.offset])
         pairs = greedy_overlap_pairs(a, b)
@@ -205,8 +205,8 @@ def test_pooled_lm_agreement_equals_a_brute_force_count(cohort, simulated):
 def test_per_leg_agreement_equals_a_brute_force_count(cohort, simulated):
     rules, nights, summary = cohort
     pooled = {"left": [0, 0, 0], "right": [0, 0, 0]}
-    for (name, night, tech, _), n in zip(simulated, nights):
-        mine = emg_legs(n.results[0])
+    for (name, _night, tech, _), n in zip(simulated, nights):
+        mine = n.emg.legs
         ev, side = tech.events(), tech.sides()
         min_lm = get_rules(rules).min_lm_s
         for k, leg in enumerate(("left", "right")):
@@ -226,8 +226,11 @@ def test_per_leg_agreement_equals_a_brute_force_count(cohort, simulated):
 def test_emg_legs_are_what_the_rules_were_given(cohort, simulated):
     """Scoring the per-leg LMs again under the rules gives the night's LMs, to the last digit."""
     rules, nights, _ = cohort
-    for (_, night, _, _), n in zip(simulated, nights):
-        res = n.results[0]
+    for (_, night, _, path), n in zip(simulated, nights):
+        res = jd.score(night.recording(), annotations=path, rules=rules, arousals="scoring")
+        legs = emg_legs(res)
+        np.testing.assert_array_equal(legs.onset, n.emg.legs.onset)
+        np.testing.assert_array_equal(np.column_stack([res.lm.onset, res.lm.offset]), n.emg.lm)
         resp = np.array([(a, d) for a, d, _ in night.truth["respiratory"]], float).reshape(-1, 2)
         lm = rules_of(res).score(emg_legs(res), resp, np.array(night.truth["arousals"]))
         np.testing.assert_array_equal(lm.onset, res.lm.onset)
@@ -240,7 +243,7 @@ def test_plms_index_statistics_equal_first_principles(cohort, simulated):
     rules, nights, summary = cohort
     emg, tech = [], []
     for (name, night, t, _), n in zip(simulated, nights):
-        e = n.results[0].indices["plms_index"]
+        e = n.emg.indices["plms_index"]
         _, ti = tech_plms_index(t, night, rules)
         row = n.row()
         assert row["plms_index_emg"] == e and row["plms_index_tech"] == pytest.approx(ti, abs=1e-9), name
@@ -322,8 +325,7 @@ def test_technician_against_the_truth_gives_exactly_the_alterations(simulated):
 def test_onset_matching_equals_a_brute_force_count(simulated):
     name, night, tech, path = simulated[3]
     n = score_night(night.recording(), path, matching=Matching("onset", tolerance_s=0.5))
-    a = np.column_stack([n.results[0].lm.onset, n.results[0].lm.offset])
-    b = np.column_stack([n.results[1].lm.onset, n.results[1].lm.offset])
+    a, b = n.emg.lm, n.tech.lm
     assert (n.events["lm"].tp, n.events["lm"].fp, n.events["lm"].fn) == counts(a, b, nearest_onset_pairs(a, b, 0.5))
     assert cohort_summary([n])["matching"]["rule"] == "onset"
     assert "onsets within 0.5 s" in cohort_summary([n])["matching"]["description"]
@@ -354,8 +356,9 @@ def test_detected_arousals_against_the_files(simulated):
     s = cohort_summary(nights)
     tp = fp = fn = 0
     emg_ai, tech_ai = [], []
-    for (name, night, _, _), n in zip(simulated[:4], nights):
-        det = n.results[0].detected_arousals.to_array()
+    for (_name, night, _, path), n in zip(simulated[:4], nights):
+        res = jd.score(night.recording(), annotations=path, arousals="detect")
+        det = res.detected_arousals.to_array()
         ref = np.array(night.truth["arousals"], float).reshape(-1, 2)
         a, b = np.column_stack([det[:, 0], det.sum(1)]), np.column_stack([ref[:, 0], ref.sum(1)])
         c = counts(a, b, greedy_overlap_pairs(a, b))
@@ -371,6 +374,14 @@ def test_detected_arousals_against_the_files(simulated):
     ai = s["indices"]["arousal_index"]["emg_vs_tech"]
     assert round(ai["bias"], 2) == round(float(np.mean(np.subtract(emg_ai, tech_ai))), 2)
     assert round(ai["icc21"], 2) == round(anova_icc(emg_ai, tech_ai)[0], 2)
+
+
+def test_a_night_read_back_from_its_file_gives_the_same_row_and_summary(cohort):
+    """Resuming reads each finished night from X_agreement.json: nothing may change on the way."""
+    _, nights, summary = cohort
+    back = [NightAgreement.from_dict(json.loads(json.dumps(n.to_dict(), allow_nan=False))) for n in nights]
+    assert [b.row() for b in back] == [n.row() for n in nights]
+    assert json.dumps(cohort_summary(back), sort_keys=True) == json.dumps(summary, sort_keys=True)
 
 
 def test_reported_indices_are_compared_where_given(cohort):
@@ -464,12 +475,3 @@ def test_exact_technician_onsets_do_not_drift_with_the_rate(fs, tmp_path):
     e = n.events["lm"]
     assert e.f1 >= 0.95
     assert abs(np.median(e.onset_diff_s)) <= 0.05 and np.max(np.abs(e.onset_diff_s)) <= 0.25
-
-
-@pytest.mark.parametrize("module", ["jerkdetect.evaluation.agreement", "jerkdetect.evaluation.agreement_stats",
-                                    "jerkdetect.simulate.technician"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-    r = doctest.testmod(importlib.import_module(module))
-    assert r.attempted > 0 and r.failed == 0

@@ -5,7 +5,7 @@ import pytest
 from jerkdetect.alignment import (CohortHypnograms, align_cohort, align_cohort_reference, epoch_index,
                                   sleep_transitions, stage_at, stage_at_reference, stage_durations,
                                   stage_overlap)
-from jerkdetect.hypnogram import Hypnogram
+from jerkdetect.core.hypnogram import Hypnogram
 
 
 def test_exact_at_epoch_boundaries():
@@ -70,7 +70,7 @@ def test_epoch_bounds_exact_and_intervals():
 
 
 def test_stage_overlap_matches_reference():
-    from jerkdetect.alignment.epochs import stage_overlap_reference
+    from jerkdetect.core.epochs import stage_overlap_reference
     rng = np.random.default_rng(8)
     stages = rng.integers(-1, 5, 50).astype(np.int8)
     on = rng.uniform(-40, 1540, 300)

@@ -155,7 +155,7 @@ def test_edf_plus_annotation_file_alone(tmp_path):
     ev += [(t, 1.5, "Limb movement - left") for t in (100, 120, 140, 160)]
     p = tmp_path / "night-annotations.edf"
     write_edf(p, [], dt.datetime(2020, 1, 1, 23, 0, 0), ev, n_records=1)
-    from jerkdetect.annotations_only import has_signals
+    from jerkdetect.pipeline.annotations_only import has_signals
     assert not has_signals(p)
     res = jd.score_annotations(p, rules="wasm2016")
     assert res.info["duration_s"] == 1200.0 and res.info["recording_start"] == "2020-01-01 23:00:00"

@@ -94,7 +94,7 @@ def _night(fs=256.0, stages=None, seed=0, events=(), chin_rises=(), chin=True, g
     n = int(len(stages) * 30 * fs)
     t = np.arange(n) / fs
     sig, rates = {}, {}
-    for c, lab in enumerate(["EEG C4-M1", "EEG O2-M1"][:channels]):
+    for lab in ["EEG C4-M1", "EEG O2-M1"][:channels]:
         x = _one_over_f(n, fs, rng)
         bg = x.copy()
         for kind, on, dur, *ratio in events:
@@ -128,7 +128,7 @@ def _night(fs=256.0, stages=None, seed=0, events=(), chin_rises=(), chin=True, g
 
 
 def _chin(rec):
-    from jerkdetect.arousal_source import chin_envelope
+    from jerkdetect.pipeline.arousal_source import chin_envelope
     return chin_envelope(rec, {}, jd.DetectionParams())
 
 
@@ -227,7 +227,7 @@ def night(sim_cache, tmp_path_factory):
 
 @pytest.mark.parametrize("rules", ["wasm2016", "aasm2012"])
 def test_detected_arousals_agree_with_truth(night, rules):
-    from jerkdetect.simulate.evaluate import evaluate_arousals
+    from jerkdetect.evaluation.truth import evaluate_arousals
     paths, n, stages = night
     res = jd.score(paths["recording"], annotations=stages, rules=rules)  # no arousals scored: auto detects
     assert res.summary()["plms_nonresp_index"] is not None

@@ -128,7 +128,7 @@ def test_second_batch_on_the_same_folder_refuses(one_night, tmp_path, capsys):
 
 
 def test_clean_up_never_deletes_a_live_runs_temporaries(tmp_path):
-    from jerkdetect._atomic import temp_prefix
+    from jerkdetect.core.atomic import temp_prefix
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     live = tmp_path / (temp_prefix() + "a_summary.json")

@@ -183,7 +183,8 @@ def test_record_duration_contradicted_by_the_time_keeping_annotations_refused(ni
 def _edfd(tmp_path, onsets):
     p = tmp_path / "d.edf"
     n = len(onsets)
-    write_edf(p, [SignalSpec("Leg L", emg(seconds=n, bursts=[]), FS), SignalSpec("Leg R", emg(seconds=n, bursts=[]), FS)],
+    write_edf(p, [SignalSpec("Leg L", emg(seconds=n, bursts=[]), FS),
+                  SignalSpec("Leg R", emg(seconds=n, bursts=[]), FS)],
               record_onsets=onsets)
     return p
 
@@ -533,11 +534,11 @@ def test_outputs_honour_the_umask(night, tmp_path, umask):
 
 
 def test_cold_numba_cache_is_announced(tmp_path):
-    code = "from jerkdetect._compile import kernels_cached; print(kernels_cached())"
+    code = "from jerkdetect.pipeline.compile import kernels_cached; print(kernels_cached())"
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert cold.stdout.strip() == "False", cold.stderr
-    from jerkdetect import _compile
+    from jerkdetect.pipeline import compile as _compile
     _compile._announced = False
     _compile.kernels_cached, real = (lambda: False), _compile.kernels_cached
     try:

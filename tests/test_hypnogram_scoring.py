@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import jerkdetect as jd
-from jerkdetect.hypnogram import Hypnogram, parse_stage
+from jerkdetect.core.hypnogram import Hypnogram, parse_stage
 from jerkdetect.io.edf_write import SignalSpec, write_edf
 from jerkdetect.io.scoring import read_scoring
 

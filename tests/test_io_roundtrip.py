@@ -174,5 +174,6 @@ def test_corrupt_header_one_sentence(tmp_path):
     b[184:192] = b"999     "
     p.write_bytes(bytes(b))
     # refused outright: a reader that trusts the field (MNE does) would read shifted samples
-    with pytest.raises(jd.RecordingError, match=r"bad.edf: header says it is 999 bytes but 2 signals need 768; the header is corrupt"):
+    msg = r"bad.edf: header says it is 999 bytes but 2 signals need 768; the header is corrupt"
+    with pytest.raises(jd.RecordingError, match=msg):
         jd.read_psg(p)

@@ -19,7 +19,8 @@ EXPECTED = {  # file: (n channels, first rate, start, n annotations, file type)
     "edf/sleepedf_SC4001E0_short_psg.edf": (7, 100.0, dt.datetime(1989, 4, 24, 16, 13), 0, "EDF"),
     "edf/sleepedf_SC4001E0_short_psg.bdf": (7, 100.0, dt.datetime(1989, 4, 24, 16, 13), 0, "BDF"),
     "annotations/sleepedf_SC4001EC-Hypnogram.edf": (0, None, dt.datetime(1989, 4, 24, 16, 13), 154, "EDF+C"),
-    "annotations/hmc_SN001_sleepscoring__wfdb_test_edfann.edf": (0, None, dt.datetime(2001, 1, 1, 23, 59, 30), 856, "EDF+C"),
+    "annotations/hmc_SN001_sleepscoring__wfdb_test_edfann.edf": (0, None, dt.datetime(2001, 1, 1, 23, 59, 30), 856,
+                                                                 "EDF+C"),
 }
 
 
@@ -179,7 +180,7 @@ def test_own_tal_parser_equals_pyedflib(fixtures, name):
 def test_sleepedf_pair_found_by_name(fixtures, tmp_path):
     """SC4001E0-PSG.edf pairs with SC4001EC-Hypnogram.edf (Sleep-EDF naming) without --annotations."""
     import shutil
-    from jerkdetect.scoring import find_scoring_file
+    from jerkdetect.pipeline.scoring_file import find_scoring_file
     shutil.copy(fixtures / "edf/sleepedf_SC4001E0_short_psg.edf", tmp_path / "SC4001E0-PSG.edf")
     shutil.copy(fixtures / "annotations/sleepedf_SC4001EC-Hypnogram.edf", tmp_path / "SC4001EC-Hypnogram.edf")
     assert find_scoring_file(str(tmp_path / "SC4001E0-PSG.edf")).endswith("SC4001EC-Hypnogram.edf")

@@ -198,7 +198,7 @@ def test_brief_jerk_found_by_its_trace_peak_and_before_a_delayed_transition(tmp_
 def test_mixed_stress_night_meets_the_issue_targets(tmp_path, rules):
     """A 2-h night with every stress effect mixed in (clipping, lead-off, noise, hum, ECG bleed,
     myoclonus, ALMA, near-threshold, ragged, staggered, irregular trains, waking jerks)."""
-    from jerkdetect.simulate.evaluate import evaluate
+    from jerkdetect.evaluation.truth import evaluate
     from jerkdetect.simulate.stress import stress_night
     night = stress_night("mixed", seed=5, duration_h=2.0, fs_emg=256.0)
     paths = night.write(str(tmp_path), "mixed")

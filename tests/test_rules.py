@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from jerkdetect.rules import AASM2012, WASM2016, MonolateralLMs, HypnicJerkRule, associate
-from jerkdetect.reporting.indices import periodicity_index
+from jerkdetect.alignment.indices import periodicity_index
 
 RULES = [AASM2012(), WASM2016()]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import jerkdetect as jd
-from jerkdetect.simulate.evaluate import evaluate
+from jerkdetect.evaluation.truth import evaluate
 
 NIGHTS = {  # id: simulator options
     "200Hz": dict(seed=11, fs_emg=200.0, fs_eeg=100.0),
@@ -40,7 +40,7 @@ def test_detection_matches_truth(sim_cache, night_id, rules):
 
 def test_hypnic_jerk_f1_over_all_nights(sim_cache):
     tp = fp = fn = 0
-    for night_id, opts in NIGHTS.items():
+    for opts in NIGHTS.values():
         paths, night = sim_cache(**opts, **COMMON)
         res = jd.score(paths["recording"])
         ev = evaluate(res, night.truth, night.hypnogram)["jerk"]
@@ -144,9 +144,11 @@ def test_prescored_profusion_leg_movements(tmp_path):
                  f"<Input>{side[0]} Leg</Input></ScoredEvent>"
                  for t, side in [(300, "Left"), (320.2, "Right"), (340, "Left"), (360, "Left"), (380, "Right"),
                                  (600, "Left")])
-    ev += "<ScoredEvent><Name>Arousal (ASDA)</Name><Start>341</Start><Duration>5</Duration><Input>C3</Input></ScoredEvent>"
+    ev += ("<ScoredEvent><Name>Arousal (ASDA)</Name><Start>341</Start><Duration>5</Duration><Input>C3</Input>"
+           "</ScoredEvent>")
     xml = ("<?xml version='1.0'?><CMPStudyConfig><EpochLength>30</EpochLength>"
-           "<ScoredEventSettings><ScoredEventSetting><Name>Arousal (ASDA)</Name></ScoredEventSetting></ScoredEventSettings>"
+           "<ScoredEventSettings><ScoredEventSetting><Name>Arousal (ASDA)</Name></ScoredEventSetting>"
+           "</ScoredEventSettings>"
            f"<ScoredEvents>{ev}</ScoredEvents><SleepStages>" + "<SleepStage>2</SleepStage>" * 40 +
            "</SleepStages></CMPStudyConfig>")
     write_edf(tmp_path / "old.edf", [SignalSpec("EEG C3-M2", np.zeros(100 * 1200), 100)])

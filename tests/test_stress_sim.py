@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from jerkdetect.simulate import simulate_night
-from jerkdetect.simulate.evaluate import per_leg_truth, truth_lms, truth_scoring
+from jerkdetect.evaluation.truth import per_leg_truth, truth_lms, truth_scoring
 from jerkdetect.simulate.night import CHIN_TONE, LABELS
 from jerkdetect.simulate.stress import EFFECTS, StressConfig, alma_movements, stress_night
 from jerkdetect.simulate.stress_render import RestModel, amplitude_for_excess
@@ -287,7 +287,7 @@ def test_staggered_bilaterals_split_the_rule_sets_as_published():
     truth = dict(leg_movements=[dict(onset=100.0 + 30 * k, offset=101.0 + 30 * k, side="left") for k in range(5)] +
                  [dict(onset=102.0 + 30 * k, offset=103.0 + 30 * k, side="right") for k in range(5)],
                  unscorable=[], arousals=[], respiratory=[], hypnic_jerks=[])
-    from jerkdetect.hypnogram import Hypnogram
+    from jerkdetect.core.hypnogram import Hypnogram
     hyp = Hypnogram(np.full(20, 2), 30.0, 0.0)
     aasm, _ = truth_scoring(truth, hyp, "aasm2012")
     wasm, _ = truth_scoring(truth, hyp, "wasm2016")

@@ -1,26 +1,14 @@
 """jerkdetect: score hypnic jerks, periodic limb movements and arousal-linked leg movements in PSG."""
-from importlib.metadata import PackageNotFoundError, version as _version
-
-from ._logging import set_log_level
+from .core.hypnogram import Hypnogram
+from .core.log import set_log_level
+from .core.version import __version__
 from .errors import ChannelError, JerkdetectError, RecordingError, ScoringFileError
 from .io import Channel, Recording, read_psg
-
-try:
-    __version__ = _version("jerkdetect")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
-__all__ = ["Channel", "ChannelError", "JerkdetectError", "Recording", "RecordingError",
-           "ScoringFileError", "read_psg", "set_log_level", "__version__"]
-
-from .hypnogram import Hypnogram  # noqa: E402
-from .io.scoring import Scoring, read_scoring  # noqa: E402
-from .scoring import find_scoring_file, score  # noqa: E402
-from .detection import ArousalParams, DetectionParams, detect_arousals  # noqa: E402
-from .rules import AASM2012, WASM2016, HypnicJerkRule  # noqa: E402
-from .reporting import ScoringResult  # noqa: E402
-from .batch import score_many  # noqa: E402
-from .annotations_only import score_annotations  # noqa: E402
+from .io.scoring import Scoring, read_scoring
+from .detection import ArousalParams, DetectionParams, detect_arousals
+from .rules import AASM2012, WASM2016, HypnicJerkRule
+from .pipeline import ScoringResult, find_scoring_file, score, score_annotations
+from .batch import score_many
 
 
 def sample_path(kind: str = "recording") -> str:
@@ -41,9 +29,10 @@ def sample_path(kind: str = "recording") -> str:
     raise FileNotFoundError("sample data not found; regenerate it with `python -m jerkdetect.simulate.sample`")
 
 
-__all__ += ["AASM2012", "ArousalParams", "DetectionParams", "detect_arousals", "Hypnogram", "HypnicJerkRule",
-            "Scoring", "ScoringResult", "WASM2016", "find_scoring_file", "read_scoring", "sample_path", "score",
-            "score_annotations", "score_many"]
+__all__ = ["AASM2012", "ArousalParams", "Channel", "ChannelError", "DetectionParams", "Hypnogram",
+           "HypnicJerkRule", "JerkdetectError", "Recording", "RecordingError", "Scoring", "ScoringFileError",
+           "ScoringResult", "WASM2016", "__version__", "detect_arousals", "find_scoring_file", "read_psg",
+           "read_scoring", "sample_path", "score", "score_annotations", "score_many", "set_log_level"]
 
 
 def __getattr__(name: str):

@@ -7,7 +7,7 @@ from typing import Sequence
 import numba as nb
 import numpy as np
 
-from .epochs import UNSCORED, to_microseconds
+from ..core.epochs import UNSCORED, to_microseconds
 
 
 @dataclass
@@ -50,7 +50,7 @@ def align_cohort(night_ids, times, cohort: CohortHypnograms) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from jerkdetect.hypnogram import Hypnogram
+    >>> from jerkdetect import Hypnogram
     >>> c = CohortHypnograms.from_hypnograms([Hypnogram([0, 2]), Hypnogram([4, 4, 0])])
     >>> align_cohort([0, 1, 1], [31.0, 0.0, 75.0], c).tolist()
     [2, 4, 0]

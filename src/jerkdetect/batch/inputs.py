@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..scoring import SCORING_SUFFIXES, find_scoring_file
+from ..pipeline.scoring_file import SCORING_SUFFIXES, find_scoring_file
 
 RECORDING_EXT = (".edf", ".bdf", ".rec")
 SCORING_ONLY_EXT = (".xml",)  # scored on their own with --from-scoring when no recording pairs them
@@ -43,7 +43,8 @@ def read_manifest(path: str) -> list[Job]:
         with open(path, newline="", encoding="utf-8-sig") as f:
             text = f.read()
     except UnicodeDecodeError as e:
-        raise InputError(f"{path}: the manifest is not UTF-8 text (byte {e.start} is {e.object[e.start:e.start + 1]!r}); "
+        byte = e.object[e.start:e.start + 1]
+        raise InputError(f"{path}: the manifest is not UTF-8 text (byte {e.start} is {byte!r}); "
                          "save it as UTF-8.") from None
     first = text.splitlines()[0] if text.strip() else ""
     delim = "\t" if "\t" in first else ";" if first.count(";") > first.count(",") else ","
@@ -75,7 +76,7 @@ def read_manifest(path: str) -> list[Job]:
                 raise InputError(f"{path}: row {i + 2}: the channels cell needs ROLE=LABEL pairs separated "
                                  f"by ';' (e.g. leg_left=EMG3;leg_right=EMG4), got '{part}'.")
             ch[k.strip()] = v.strip()
-        from .._names import check_names
+        from ..core.names import check_names
         from ..io.channels import ROLES
         check_names(ch, ROLES, "channel role", f"{path}: row {i + 2}")
         jobs.append(Job(os.path.abspath(rec), ann, tuple(sorted(ch.items()))))

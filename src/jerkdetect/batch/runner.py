@@ -9,9 +9,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Iterable
 
-from .._atomic import atomic_write_text, temp_prefix
-from .._compile import announce_compilation
-from .._logging import logger
+from ..core.atomic import atomic_write_text, temp_prefix
+from ..pipeline.compile import announce_compilation
+from ..core.log import logger
 from ..errors import DependencyError, InputError
 from .guard import OutputLock, watch_parent
 from .inputs import Job, check_unique_stems, collect_jobs
@@ -131,7 +131,7 @@ def check_settings(rules, rule_params: dict | None, detection: dict | None) -> N
     with one sentence (closest names first) rather than every night with the same error."""
     from dataclasses import fields
 
-    from .._names import check_names
+    from ..core.names import check_names
     from ..detection import DetectionParams
     from ..rules import get_rules
     get_rules(rules, **dict(rule_params or {}))
@@ -213,7 +213,7 @@ def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, forc
     logger.propagate = False
     try:
         if report:
-            from ..reporting.figures import require_matplotlib
+            from ..reporting.mpl import require_matplotlib
             require_matplotlib()
         job_list = [j for j in inputs if isinstance(j, Job)] if inputs and isinstance(inputs[0], Job) \
             else collect_jobs([os.fspath(i) for i in inputs], channels, scoring_only=leg_movements == "scoring")

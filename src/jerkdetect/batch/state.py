@@ -47,13 +47,13 @@ def outputs_complete(summary_path: str, events_path: str, p_hash: str, in_hash: 
 def clean_temporaries(out_dir: str, max_age_s: float = 86400.0) -> int:
     """Remove temporary files that killed runs left behind (never trusted, never renamed).
 
-    A temporary is named ``.tmp-<host>-<pid>-...`` (:func:`jerkdetect._atomic.temp_prefix`): it is
+    A temporary is named ``.tmp-<host>-<pid>-...`` (:func:`jerkdetect.core.atomic.temp_prefix`): it is
     removed only when that process is gone on this host, or, written on another host, when it
     is older than ``max_age_s``; a live run's in-flight temporary is never touched.
     """
     import re
     import time
-    from .._atomic import temp_prefix
+    from ..core.atomic import temp_prefix
     host = temp_prefix().split("-")[1]
     n = 0
     for f in os.listdir(out_dir) if os.path.isdir(out_dir) else []:

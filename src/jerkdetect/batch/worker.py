@@ -18,9 +18,9 @@ INDEX_KEYS = ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms
 
 def _score(job: Job, settings: dict):
     """EDF scoring, or with ``leg_movements="scoring"`` a scoring file alone when there is no signal."""
-    from ..annotations_only import has_signals, score_annotations
+    from ..pipeline.annotations_only import has_signals, score_annotations
     from ..detection import DetectionParams
-    from ..scoring import score
+    from ..pipeline.score import score
     lm_source = settings.get("leg_movements", "emg")
     if lm_source == "scoring" and not has_signals(job.recording):
         return score_annotations(job.recording, rules=settings["rules"], **settings.get("rule_params", {}))
@@ -32,7 +32,7 @@ def _score(job: Job, settings: dict):
 
 def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, export: bool = True) -> dict:
     """Score one night and write its files; return one cohort-table row (status ok/skipped/failed)."""
-    from .. import __version__
+    from ..core.version import __version__
     t0 = time.perf_counter()
     row = {"recording": job.recording, "stem": job.stem, "annotations": job.annotations,
            "rules": settings["rules"]}

@@ -31,12 +31,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .._logging import logger
-from ..alignment import stage_at
+from ..core.log import logger
+from ..core.epochs import stage_at
 from ..io.recording import Recording
-from ..rules.base import inside_intervals
+from ..core.intervals import inside_intervals
 from .arousal_kernels import arousal_candidates, epoch_medians, longest_run_above
-from .eeg_features import (band_bins, band_log_power, decimated, eeg_derivation, frame_starts,
+from .eeg_features import (band_bins, band_log_power, decimated, frame_starts,
                            mains_aliases, pick_eeg_channels)
 from .kernels import rolling_quantile
 
@@ -195,7 +195,7 @@ class Arousals:
         return np.column_stack([self.onset, self.duration]) if len(self) else np.zeros((0, 2))
 
     def rows(self) -> list[dict]:
-        from ..hypnogram import STAGE_NAMES
+        from ..core.hypnogram import STAGE_NAMES
         return [dict(onset=float(self.onset[i]), duration=float(self.duration[i]),
                      stage=STAGE_NAMES[int(self.stage[i])], channels=self.channels[i],
                      strength=float(self.strength[i]), band=self.band[i],
@@ -203,7 +203,7 @@ class Arousals:
 
     def tsv(self) -> str:
         """``X_arousals.tsv``: onset, duration, stage, channels, strength, band, chin, source."""
-        from ..reporting.results import _fmt
+        from ..core.tsv import tsv_value as _fmt
         cols = ("onset", "duration", "stage", "channels", "strength", "band", "chin", "source")
         lines = ["\t".join(cols)]
         lines += ["\t".join(_fmt(r[c]) for c in cols) for r in self.rows()]
@@ -439,7 +439,7 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
             sleep &= ~inside_intervals(t, bad)
             notes.append(f"{lab}: {len(bad)} stretch(es) of NaN/inf samples left out of arousal detection")
     ev_c, edge_c = [], []
-    for lab, (tc, logp, width, _) in zip(labels, feats):
+    for _lab, (tc, logp, width, _) in zip(labels, feats):
         muscle_ok = width[BAND_NAMES.index("muscle")] >= 3
         per = []
         ls = smooth_log_power(logp, p.smooth_windows)
@@ -462,7 +462,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     s_idx, e_idx = arousal_candidates(e, sleep, on, off, max_gap)
     chin = _chin_blocks(*chin_envelope) if chin_envelope is not None and chin_envelope[0].size else None
     if chin is None:
-        notes.append("no chin EMG: arousals in R are scored on the EEG alone (the AASM rule asks for a chin EMG increase)")
+        notes.append("no chin EMG: arousals in R are scored on the EEG alone "
+                     "(the AASM rule asks for a chin EMG increase)")
     out = dict(onset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[])
     last_end = -np.inf
     for i0, i1 in zip(s_idx, e_idx):

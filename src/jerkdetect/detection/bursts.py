@@ -55,7 +55,7 @@ ENVELOPE_FS = 100.0  # rate of the max-pooled envelope kept for multi-muscle coi
 RAW_PEAK_FS = 20.0   # rate of the max-pooled |filtered EMG| kept for burst amplitudes
 
 
-def detect_channel(rec: Recording, label: str, params: DetectionParams = DetectionParams(),
+def detect_channel(rec: Recording, label: str, params: DetectionParams | None = None,
                    r_times: np.ndarray | None = None, buffer: np.ndarray | None = None) -> ChannelBursts:
     """Find every EMG burst on one channel by the AASM/WASM amplitude rules.
 
@@ -64,7 +64,8 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
     rec : Recording
     label : str
         Channel label (leg or chin EMG).
-    params : DetectionParams
+    params : DetectionParams, optional
+        Detection parameters (default: the published defaults).
     r_times : array, optional
         R-peak times in seconds; when given (and ``params.ecg_removal``) the cardiac artefact is
         subtracted before rectification.
@@ -78,6 +79,7 @@ def detect_channel(rec: Recording, label: str, params: DetectionParams = Detecti
         rest (µV), WASM morphology flag, and this channel's unscorable stretches (flat or
         saturated lead-off, raised noise; see :mod:`jerkdetect.detection.artefacts`).
     """
+    params = params or DetectionParams()
     import time
     t0 = time.perf_counter()
     ch: Channel = rec.channels[label]

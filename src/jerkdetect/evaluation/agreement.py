@@ -1,6 +1,7 @@
 """Agreement of the EMG scoring with a lab's own technician scoring, night by night and pooled.
 
-A night is scored twice with the same scoring file and the same rule set:
+A night is scored twice with the same scoring file and the same rule set
+(:func:`jerkdetect.pipeline.agreement.score_night`):
 
 * **EMG**: ``score(recording, annotations=file, rules=...)``: leg movements detected in the leg
   EMG (arousals from the file, or detected in the EEG with ``arousals="detect"``);
@@ -9,20 +10,18 @@ A night is scored twice with the same scoring file and the same rule set:
   EDF+ annotations, CSV) scored into LMs and PLM series by the same rule code.
 
 Both use the file's hypnogram, respiratory events and (unless detected) arousals, so the
-indices differ only where detection differs. Events are compared one to one under a stated
-:class:`Matching` rule (overlap, or onset tolerance), per leg and for the LMs combined by the
-rules (a bilateral LM is one event: AASM 2012 onsets < 5 s apart, WASM 2016 < 0.5 s gap); the
-indices (PLMS, PLMW, PLMS-arousal, non-respiratory PLMS, periodicity, LM index; the arousal
-index when arousals are detected) are compared over the cohort by
-:func:`~jerkdetect.evaluation.agreement_stats.index_agreement`.
+indices differ only where detection differs. This module compares the two, reduced to
+:class:`ScoredNight`: events one to one under a stated :class:`Matching` rule (overlap, or
+onset tolerance), per leg and for the LMs combined by the rules (a bilateral LM is one event:
+AASM 2012 onsets < 5 s apart, WASM 2016 < 0.5 s gap); the indices (PLMS, PLMW, PLMS-arousal,
+non-respiratory PLMS, periodicity, LM index; the arousal index when arousals are detected) over
+the cohort by :func:`~jerkdetect.evaluation.agreement_stats.index_agreement`.
 
 Example
 -------
->>> import jerkdetect as jd
->>> from jerkdetect.evaluation.agreement import score_night, cohort_summary
->>> n = score_night(jd.sample_path(), jd.sample_path("profusion"), rules="aasm2012")
->>> n.events["lm"].f1 > 0.9, n.indices["plms_index"][1] > 0
-(True, True)
+>>> e = compare_events([[10.0, 12.0], [30.0, 31.0]], [[10.2, 12.4]], Matching("onset", tolerance_s=0.5))
+>>> e.tp, e.fp, e.fn, round(e.f1, 3), e.emg_only.tolist()
+(1, 1, 0, 0.667, [[30.0, 31.0]])
 """
 from __future__ import annotations
 
@@ -32,10 +31,10 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..core.stages import SLEEP
 from ..errors import InputError
-from ..reporting.compare import match_intervals, pair_onsets
-from ..reporting.indices import SLEEP
-from ..rules import MonolateralLMs, get_rules
+from ..rules import MonolateralLMs
+from .matching import match_intervals, pair_onsets
 from .agreement_stats import CATEGORY_CUTS, LOA_Z, categorize, category_labels, index_agreement
 
 INDICES = ("plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index", "periodicity_index",
@@ -54,9 +53,9 @@ class Matching:
     ----------
     rule : "overlap" (default) or "onset"
         "overlap": events overlapping by more than ``min_overlap_s`` pair up, largest overlaps
-        first (:func:`~jerkdetect.reporting.compare.match_intervals`); "onset": onsets within
+        first (:func:`~jerkdetect.evaluation.matching.match_intervals`); "onset": onsets within
         ``tolerance_s``, each technician event taking its nearest free EMG event
-        (:func:`~jerkdetect.reporting.compare.pair_onsets`).
+        (:func:`~jerkdetect.evaluation.matching.pair_onsets`).
     tolerance_s : float
         Largest onset difference of a pair under "onset" (default 0.5 s).
     min_overlap_s : float
@@ -92,7 +91,7 @@ class Matching:
 
     def pairs(self, emg: np.ndarray, tech: np.ndarray) -> list[tuple[int, int]]:
         """Pairs (row in ``emg``, row in ``tech``) of two (n, 2) arrays of onset, offset."""
-        emg, tech = _as_events(emg), _as_events(tech)
+        emg, tech = as_events(emg), as_events(tech)
         if self.rule == "overlap":
             dur = lambda e: np.column_stack([e[:, 0], e[:, 1] - e[:, 0]])  # noqa: E731
             return match_intervals(dur(emg), dur(tech), self.min_overlap_s)["pairs"]
@@ -100,7 +99,7 @@ class Matching:
         return sorted((int(oe[i]), int(ot[j])) for i, j in pair_onsets(emg[oe, 0], tech[ot, 0], self.tolerance_s))
 
 
-def _as_events(x) -> np.ndarray:
+def as_events(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64).reshape(-1, 2)
 
 
@@ -177,7 +176,7 @@ def compare_events(emg, tech, matching: Matching | None = None) -> EventAgreemen
     (1, 1, 1, 0.5, [-0.4])
     """
     m = matching or Matching()
-    emg, tech = _as_events(emg), _as_events(tech)
+    emg, tech = as_events(emg), as_events(tech)
     pairs = m.pairs(emg, tech)
     i = np.array([p[0] for p in pairs], int)
     j = np.array([p[1] for p in pairs], int)
@@ -186,26 +185,61 @@ def compare_events(emg, tech, matching: Matching | None = None) -> EventAgreemen
                           np.delete(emg, i, axis=0), np.delete(tech, j, axis=0))
 
 
-def rules_of(result):
-    """The RuleSet (with its parameters) a ScoringResult was scored under."""
-    r = dict(result.info.get("rules", {"name": "wasm2016"}))
-    return get_rules(r.pop("name"), **r)
+@dataclass
+class ScoredNight:
+    """What agreement keeps of one scoring of a night: events and indices, no signal, no bursts.
 
+    The EMG and the technician scorings of a night are reduced to this one after the other
+    (:func:`jerkdetect.pipeline.agreement.scored_night`), so a worker never holds two full
+    :class:`~jerkdetect.ScoringResult` objects.
 
-def emg_legs(result) -> MonolateralLMs:
-    """The per-leg LMs an EMG scoring gave its rules: each leg's bursts lasting >= ``min_lm_s``
-    (with the sustained-activity check), clear of that leg's unscorable stretches."""
-    from ..alignment import merge_intervals
-    from ..scoring import _monolateral
-    both = np.asarray(result.unscorable, float).reshape(-1, 2)  # gaps + both-leg stretches
-    unsc = {r: merge_intervals(np.concatenate([np.asarray(b.unscorable, float).reshape(-1, 2), both]))
-            for r, b in result.bursts.items()}
-    return _monolateral(result.bursts, unsc, rules_of(result))
+    Attributes
+    ----------
+    source : "emg" or "scoring"
+        Where the leg movements come from (``info["leg_movement_source"]`` of the result).
+    rules : dict
+        Rule-set name and parameters (``info["rules"]``).
+    lm : (n, 2) array
+        Onset, offset (s) of the leg movements combined by the rules (bilateral = one row).
+    legs : MonolateralLMs or None
+        Per-leg movements the rules were given; None when some name no leg (``unsided``).
+    unsided : int
+        Leg movements of the scoring file that name no leg (0 for the EMG).
+    indices : dict
+        ``ScoringResult.indices`` (with ``null_reasons``).
+    arousals : (n, 2) array or None
+        Onset, offset (s) of the arousals compared: detected ones for the EMG (None when not
+        detected), the file's for the technician (None when it has none).
+    arousal_index : float or None
+        :func:`arousal_index` of ``arousals``.
+    info : dict
+        Recording, annotation source, channels used, arousal source.
+    """
+
+    source: str
+    rules: dict
+    lm: np.ndarray
+    legs: MonolateralLMs | None
+    indices: dict
+    unsided: int = 0
+    arousals: np.ndarray | None = None
+    arousal_index: float | None = None
+    info: dict = field(default_factory=dict)
 
 
 def scoring_legs(scoring, min_lm_s: float) -> tuple[MonolateralLMs, int]:
     """The scoring file's leg movements of one named leg lasting >= ``min_lm_s``, and the number
-    of its leg movements that name no leg."""
+    of its leg movements that name no leg.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> sc = SimpleNamespace(leg_movements=np.array([[1.0, 2.0], [9.0, 0.2], [20.0, 1.0]]),
+    ...                      leg_sides=["left", "right", "right"])
+    >>> legs, unsided = scoring_legs(sc, 0.5)
+    >>> legs.onset.tolist(), legs.side.tolist(), unsided
+    ([1.0, 20.0], [0, 1], 0)
+    """
     lm = np.asarray(scoring.leg_movements, float).reshape(-1, 2)
     side = np.array(scoring.leg_sides, dtype=object)
     known = np.isin(side, ("left", "right")) if side.size else np.zeros(0, bool)
@@ -216,13 +250,30 @@ def scoring_legs(scoring, min_lm_s: float) -> tuple[MonolateralLMs, int]:
 
 def arousal_index(arousals, hypnogram) -> float | None:
     """Arousals starting in sleep between lights off and on, per hour of total sleep time
-    (AASM Manual: arousal index); None without a hypnogram or sleep."""
+    (AASM Manual: arousal index); None without a hypnogram or sleep.
+
+    ``arousals`` is an (n, 2) array whose first column is the onset (s).
+    """
     if hypnogram is None or hypnogram.tst <= 0 or arousals is None:
         return None
-    on = _as_events(arousals)[:, 0]
+    on = as_events(arousals)[:, 0]
     lo, hi = hypnogram.lights
     n = int(np.sum(np.isin(hypnogram.stage_at(on), SLEEP) & (on >= lo) & (on < hi)))
     return n / (hypnogram.tst / 3600.0)
+
+
+def _event_record(e: "EventAgreement | None") -> dict | None:
+    if e is None:
+        return None
+    return dict(tp=int(e.tp), fp=int(e.fp), fn=int(e.fn), onset_diff_s=e.onset_diff_s.tolist(),
+                offset_diff_s=e.offset_diff_s.tolist(), emg_only=e.emg_only.tolist(), tech_only=e.tech_only.tolist())
+
+
+def _event_from_record(r: dict | None) -> "EventAgreement | None":
+    if r is None:
+        return None
+    return EventAgreement(int(r["tp"]), int(r["fp"]), int(r["fn"]), np.asarray(r["onset_diff_s"], float),
+                          np.asarray(r["offset_diff_s"], float), as_events(r["emg_only"]), as_events(r["tech_only"]))
 
 
 @dataclass
@@ -239,6 +290,10 @@ class NightAgreement:
         index name -> (EMG value, technician value), None where not computable.
     null_reasons : dict
         Why each None is None (``"plms_index_emg"``, ``"left"``...).
+    info : dict
+        Recording, scoring file, EMG channels used, arousal source, unscorable time.
+    emg, tech : ScoredNight or None
+        The two scorings compared (in memory only; not in :meth:`to_dict`).
     """
 
     night: str
@@ -248,7 +303,8 @@ class NightAgreement:
     indices: dict
     null_reasons: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
-    results: tuple | None = field(default=None, repr=False, compare=False)
+    emg: ScoredNight | None = field(default=None, repr=False, compare=False)
+    tech: ScoredNight | None = field(default=None, repr=False, compare=False)
 
     def row(self) -> dict:
         """One flat row of the per-night table: counts and rates of the combined LMs unprefixed
@@ -279,20 +335,35 @@ class NightAgreement:
                                                    "unscorable_min_right", "tech_unsided_lm")})
         return row
 
+    def to_dict(self) -> dict:
+        """Everything but the two scorings, as JSON-ready values (``X_agreement.json``);
+        :meth:`from_dict` reads it back."""
+        return {"night": self.night, "rules": self.rules, "matching": self.matching.to_dict(),
+                "events": {k: _event_record(v) for k, v in self.events.items()},
+                "indices": {k: list(v) for k, v in self.indices.items()},
+                "null_reasons": dict(self.null_reasons), "info": dict(self.info)}
 
-def compare_night(emg, tech, scoring, matching: Matching | None = None, arousal_matching: Matching | None = None,
-                  night: str | None = None) -> NightAgreement:
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "NightAgreement":
+        """The night :meth:`to_dict` wrote."""
+        m = dict(d["matching"])
+        m.pop("description", None)
+        return cls(d["night"], dict(d["rules"]), Matching(**m),
+                   {k: _event_from_record(v) for k, v in d["events"].items()},
+                   {k: tuple(v) for k, v in d["indices"].items()}, dict(d["null_reasons"]), dict(d["info"]))
+
+
+def compare_night(emg: ScoredNight, tech: ScoredNight, matching: Matching | None = None,
+                  arousal_matching: Matching | None = None, night: str | None = None) -> NightAgreement:
     """Agreement of one night's EMG scoring with its technician scoring.
 
     Parameters
     ----------
-    emg : ScoringResult
-        ``score(recording, annotations=file, rules=...)`` (``leg_movements="emg"``).
-    tech : ScoringResult
-        ``score(recording, annotations=file, rules=..., leg_movements="scoring")``, same rules.
-    scoring : Scoring
-        The file as read for the recording (``read_scoring(file, recording)``): its leg
-        movements give the technician's per-leg events.
+    emg : ScoredNight
+        ``score(recording, annotations=file, rules=...)`` (``leg_movements="emg"``), reduced.
+    tech : ScoredNight
+        ``score(recording, annotations=file, rules=..., leg_movements="scoring")``, same rules,
+        reduced, its ``legs`` the file's own per-leg movements (:func:`scoring_legs`).
     matching : Matching
         Pairing of leg movements (default: any overlap).
     arousal_matching : Matching
@@ -306,103 +377,46 @@ def compare_night(emg, tech, scoring, matching: Matching | None = None, arousal_
     """
     matching = matching or Matching()
     arousal_matching = arousal_matching or Matching("overlap")
-    src = emg.info.get("leg_movement_source"), tech.info.get("leg_movement_source")
-    if src != ("emg", "scoring"):
+    if (emg.source, tech.source) != ("emg", "scoring"):
         raise InputError(f"compare_night needs an EMG scoring and a scoring-file scoring of the night; got "
-                         f"leg_movement_source {src[0]!r} and {src[1]!r}.")
-    if emg.info.get("rules") != tech.info.get("rules"):
+                         f"leg_movement_source {emg.source!r} and {tech.source!r}.")
+    if emg.rules != tech.rules:
         raise InputError(f"{emg.info.get('recording')}: the EMG and technician scorings use different rules "
-                         f"({emg.info.get('rules')} and {tech.info.get('rules')}); score both with the same ones.")
+                         f"({emg.rules} and {tech.rules}); score both with the same ones.")
     name = night or os.path.splitext(os.path.basename(str(emg.info.get("recording") or "night")))[0]
-    rs = rules_of(emg)
     reasons: dict = {}
-    ev = lambda lm: np.column_stack([lm.onset, lm.offset])  # noqa: E731
-    events: dict = {"lm": compare_events(ev(emg.lm), ev(tech.lm), matching)}
-    mine = emg_legs(emg)
-    theirs, unsided = scoring_legs(scoring, rs.min_lm_s)
+    events: dict = {"lm": compare_events(emg.lm, tech.lm, matching)}
     for k, leg in enumerate(("left", "right")):
-        if unsided:
+        if tech.legs is None or tech.unsided:
             events[leg] = None
-            reasons[leg] = f"{unsided} of the technician's leg movements name no leg"
+            reasons[leg] = f"{tech.unsided} of the technician's leg movements name no leg"
         else:
-            a, b = mine.subset(mine.side == k), theirs.subset(theirs.side == k)
+            a, b = emg.legs.subset(emg.legs.side == k), tech.legs.subset(tech.legs.side == k)
             events[leg] = compare_events(np.column_stack([a.onset, a.offset]), np.column_stack([b.onset, b.offset]),
                                          matching)
     indices = {k: (emg.indices.get(k), tech.indices.get(k)) for k in INDICES}
-    detected = emg.detected_arousals
-    if detected is not None:
-        scored = tech.scored_arousals
-        indices[AROUSAL_INDEX] = (arousal_index(detected.to_array(), emg.hypnogram),
-                                  arousal_index(scored, tech.hypnogram))
-        if scored is None:
+    if emg.arousals is not None:
+        indices[AROUSAL_INDEX] = (emg.arousal_index, tech.arousal_index)
+        if tech.arousals is None:
             events["arousal"] = None
             reasons["arousal"] = reasons[AROUSAL_INDEX + "_tech"] = "the scoring file has no arousal scoring"
         else:
-            d, s = detected.to_array(), _as_events(scored)
-            events["arousal"] = compare_events(np.column_stack([d[:, 0], d.sum(1)]),
-                                               np.column_stack([s[:, 0], s.sum(1)]), arousal_matching)
+            events["arousal"] = compare_events(emg.arousals, tech.arousals, arousal_matching)
     else:
         events["arousal"] = None
         reasons["arousal"] = "arousals were not detected (arousals='detect' compares them with the file's)"
     for k, (e, t) in indices.items():
-        for who, v, res in (("emg", e, emg), ("tech", t, tech)):
+        for who, v, side in (("emg", e, emg), ("tech", t, tech)):
             if v is None:
-                reasons.setdefault(f"{k}_{who}", res.indices.get("null_reasons", {}).get(
+                reasons.setdefault(f"{k}_{who}", side.indices.get("null_reasons", {}).get(
                     k, "no hypnogram or no sleep" if k == AROUSAL_INDEX else "not computable for this night"))
     idx = emg.indices
     info = dict(recording=emg.info.get("recording"), annotations=tech.info.get("annotation_source"),
-                arousal_source=emg.info.get("arousal_source"),
+                channels=emg.info.get("channels"), arousal_source=emg.info.get("arousal_source"),
                 unscorable_both_legs_min=idx.get("unscorable_both_legs_min"),
                 unscorable_min_left=(idx.get("unscorable_min") or {}).get("leg_left"),
-                unscorable_min_right=(idx.get("unscorable_min") or {}).get("leg_right"), tech_unsided_lm=unsided)
-    return NightAgreement(name, dict(emg.info["rules"]), matching, events, indices, reasons, info, (emg, tech))
-
-
-def score_night(recording, annotations, rules="wasm2016", arousals: str = "scoring",
-                matching: Matching | None = None, arousal_matching: Matching | None = None,
-                night: str | None = None, keep_results: bool = True, **score_params) -> NightAgreement:
-    """Score one night from its EMG and from its technician's leg movements; compare them.
-
-    Parameters
-    ----------
-    recording : path or Recording
-    annotations : path
-        The technician's scoring file (leg movements, hypnogram, arousals, respiratory events).
-    rules : "wasm2016" (default), "aasm2012" or a RuleSet
-        The one rule set both scorings use.
-    arousals : "scoring" (default), "detect" or "none"
-        Arousals of the EMG scoring: the file's (only leg-movement detection differs), detected
-        in the EEG (then compared with the file's, events and arousal index), or none. The
-        technician scoring always takes the file's (none with "none").
-    matching, arousal_matching : Matching
-    night : str, optional
-    keep_results : bool
-        Keep both ScoringResults in ``results`` (for reports); False drops them.
-    **score_params
-        Passed to both :func:`jerkdetect.score` calls (``channels``, ``detection``, rule parameters).
-
-    Returns
-    -------
-    NightAgreement
-    """
-    from ..io.edf import read_psg
-    from ..io.recording import Recording
-    from ..io.scoring import read_scoring
-    from ..scoring import score
-    if arousals not in AROUSAL_MODES:
-        raise InputError(f"arousals must be one of {', '.join(AROUSAL_MODES)}; got '{arousals}'.")
-    annotations = os.fspath(annotations)
-    rec = recording if isinstance(recording, Recording) else read_psg(os.fspath(recording))
-    name = night or os.path.splitext(os.path.basename(rec.source or annotations))[0]
-    sc = read_scoring(annotations, rec)
-    emg = score(rec, annotations=annotations, rules=rules, arousals=arousals, **score_params)
-    tech = score(rec, annotations=annotations, rules=rules, leg_movements="scoring",
-                 arousals="none" if arousals == "none" else "scoring",
-                 **{k: v for k, v in score_params.items() if k not in ("detection", "arousal_params", "channels")})
-    out = compare_night(emg, tech, sc, matching, arousal_matching, name)
-    if not keep_results:
-        out.results = None
-    return out
+                unscorable_min_right=(idx.get("unscorable_min") or {}).get("leg_right"), tech_unsided_lm=tech.unsided)
+    return NightAgreement(name, dict(emg.rules), matching, events, indices, reasons, info, emg, tech)
 
 
 def nights_table(nights: Sequence[NightAgreement],

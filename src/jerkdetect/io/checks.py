@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import InputError, RecordingError
-from .edf_checks import MAX_RATE_HZ, MAX_RECORDING_S
+from ..core.limits import MAX_RATE_HZ, MAX_RECORDING_S
 
 MAX_ABS_SAMPLE = 1e9   # |sample| in µV (or the channel's unit): beyond any amplifier, refused as bad
 BAD_MARGIN_S = 1.0     # bad intervals are widened by this much: the filters ring at their edges
@@ -87,7 +87,7 @@ def sanitize_samples(x: np.ndarray, fs: float, label: str, source: str) -> tuple
     dur = x.size / fs
     iv = np.column_stack([np.maximum(starts / fs - BAD_MARGIN_S, 0.0),
                           np.minimum(ends / fs + BAD_MARGIN_S, dur)])
-    from ..alignment import merge_intervals
+    from ..core.intervals import merge_intervals
     iv = merge_intervals(iv)
     warnings.warn(f"{source}: channel '{label}' has {int((~ok).sum())} NaN, infinite or absurd samples in "
                   f"{len(starts)} stretches; those {float(np.sum(iv[:, 1] - iv[:, 0])):.1f} s are unscorable.",
@@ -138,8 +138,9 @@ def distinct_labels(labels: Sequence[str], source: str) -> tuple[list[str], set[
     Examples
     --------
     >>> import warnings; warnings.simplefilter("ignore")
-    >>> distinct_labels(["Leg L", "Chin", "Leg L"], "x.edf")
-    (['Leg L#1', 'Chin', 'Leg L#2'], {'Leg L#1', 'Leg L#2'})
+    >>> labels, renamed = distinct_labels(["Leg L", "Chin", "Leg L"], "x.edf")
+    >>> labels, sorted(renamed)
+    (['Leg L#1', 'Chin', 'Leg L#2'], ['Leg L#1', 'Leg L#2'])
     """
     counts: dict[str, int] = {}
     for lab in labels:
@@ -161,21 +162,3 @@ def distinct_labels(labels: Sequence[str], source: str) -> tuple[list[str], set[
                   "label: name the one to use (e.g. --channel leg_left='" + sorted(renamed)[0] + "').",
                   UserWarning, stacklevel=3)
     return out, renamed
-
-
-def check_hypnogram_layout(epoch_length, offset, n_epochs: int, source: str = "") -> tuple[float, float]:
-    """Epoch length in (0, 3600] s, offset finite, and the hypnogram spanning at most 14 days."""
-    where = source or "hypnogram"
-    try:
-        ep, off = float(epoch_length), float(offset)
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: epoch length {epoch_length!r} and offset {offset!r} must be numbers.") from None
-    if not (math.isfinite(ep) and 0 < ep <= 3600):
-        raise InputError(f"{where}: epoch length is {ep!r} s; it must be a finite number in (0, 3600] s.")
-    if not (math.isfinite(off) and abs(off) <= MAX_RECORDING_S):
-        raise InputError(f"{where}: the hypnogram starts at {off!r} s from the recording start, outside "
-                         f"±{MAX_RECORDING_S:g} s.")
-    if n_epochs * ep > MAX_RECORDING_S:
-        raise InputError(f"{where}: {n_epochs} epochs of {ep:g} s span {n_epochs * ep / 86400:.1f} days, "
-                         f"beyond the {MAX_RECORDING_S / 86400:g} days jerkdetect scores.")
-    return ep, off

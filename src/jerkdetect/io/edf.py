@@ -20,12 +20,13 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .._logging import logger
+from ..core.log import logger
 from ..errors import RecordingError
 from .recording import Channel, Recording
 from .units import VOLTAGE_ROLES, infer_factor, unit_factor
 from .channels import role_of
-from .edf_checks import (MAX_PHYSICAL, MAX_RECORDING_S, MAX_SIGNALS, HeaderError, check_layout,
+from ..core.limits import MAX_RECORDING_S
+from .edf_checks import (MAX_PHYSICAL, MAX_SIGNALS, HeaderError, check_layout,
                          check_ranges, check_record_onsets, float_field, int_field)
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
@@ -384,7 +385,7 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
     >>> rec.channel("leg_left").fs
     200.0
     """
-    from .._logging import set_log_level
+    from ..core.log import set_log_level
     from .checks import bound_events, distinct_labels
     set_log_level(verbose)
     path = os.fspath(path)
@@ -404,7 +405,7 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
     by_role = dict((v, k) for k, v in (roles or {}).items())
     chans: dict[str, Channel] = {}
     k = -1
-    for i, raw_lab in enumerate(h.labels):
+    for i, _raw_lab in enumerate(h.labels):
         if i in h.annotation_indices:
             continue
         k += 1

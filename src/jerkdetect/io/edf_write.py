@@ -64,7 +64,8 @@ def write_edf(path: str | os.PathLike, signals: Sequence[SignalSpec], start: _dt
     for s in signals:
         k = s.fs * record_duration
         if abs(k - round(k)) > 1e-9:
-            raise ValueError(f"{s.label}: {s.fs} Hz does not give a whole number of samples per {record_duration} s record")
+            raise ValueError(f"{s.label}: {s.fs} Hz does not give a whole number of samples per "
+                             f"{record_duration} s record")
         spr.append(int(round(k)))
         nr = math.ceil(len(s.data) / spr[-1])
         n_rec = nr if n_rec is None else max(n_rec, nr)
@@ -143,7 +144,7 @@ def write_edf(path: str | os.PathLike, signals: Sequence[SignalSpec], start: _dt
             parts.append(d.astype("<i2").view(np.uint8).reshape(n_rec, -1))
     parts.append(ann_bytes)
     body = np.concatenate(parts, axis=1) if n_rec else np.zeros((0, 0), np.uint8)
-    from .._atomic import atomic_open
+    from ..core.atomic import atomic_open
     with atomic_open(os.fspath(path), "wb") as f:
         f.write(bytes(hdr))
         f.write(np.ascontiguousarray(body).data)

@@ -13,7 +13,7 @@ from .units import VOLTAGE_ROLES
 def recording_from_raw(cls, raw, roles: Mapping[str, str] | None):
     from .channels import role_of
     from .checks import bound_events, check_rate, sanitize_samples
-    from .recording import Channel
+    from .channel import Channel
 
     data = raw.get_data()  # volts for EEG/EMG/EOG/ECG channels
     types = raw.get_channel_types()

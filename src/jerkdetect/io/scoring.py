@@ -7,172 +7,17 @@ hypnogram text files, and YASA integer arrays (:meth:`Hypnogram.from_yasa`).
 """
 from __future__ import annotations
 
-import datetime as _dt
 import os
-import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.hypnogram import Hypnogram
 from ..errors import ScoringFileError
-from ..hypnogram import Hypnogram, parse_stage
+from .scoring_formats import READERS
+from .scoring_model import Scoring, drop_plm_markers, scoring_from_events
 
-_RESP = re.compile(r"apn(o)?ea|hypopn(o)?ea|\brera\b|respiratory effort|effort.related", re.I)
-_NOT_RESP = re.compile(r"desat|artifact|artefact|snore|periodic breathing", re.I)
-_AROUSAL = re.compile(r"arousal|\barou\b", re.I)
-_LM = re.compile(r"limb movement|leg movement|\bplm\b|\blm\b|\blms\b|\bplms\b|leg ?mov", re.I)
-_PLM = re.compile(r"\bplms?\b|periodic (leg|limb) movement", re.I)
-_LEFT = re.compile(r"\bleft\b|\(l\)|\bl\b|_l\b|lleg", re.I)
-_RIGHT = re.compile(r"\bright\b|\(r\)|\br\b|_r\b|rleg", re.I)
-
-
-@dataclass
-class Scoring:
-    """Everything a scoring file says, in seconds from the recording start.
-
-    Attributes
-    ----------
-    hypnogram : Hypnogram or None
-    arousals : (n, 2) array of onset, duration
-    respiratory : (n, 2) array of onset, duration; ``respiratory_kinds`` names each
-    leg_movements : (n, 2) array of onset, duration; ``leg_sides`` is 'left'/'right'/'bilateral'
-    has_arousals, has_respiratory : bool
-        Whether the file carries that scoring at all (a night with no arousal scored is not the
-        same as a night whose arousals were never scored).
-    duration : float or None
-        Recording length the file declares (NSRR ``Recording Start Time`` duration), if any.
-    """
-
-    source: str = ""
-    format: str = ""
-    hypnogram: Hypnogram | None = None
-    arousals: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    respiratory: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    respiratory_kinds: list[str] = field(default_factory=list)
-    leg_movements: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
-    leg_sides: list[str] = field(default_factory=list)
-    lights_off: float | None = None
-    lights_on: float | None = None
-    events: list[tuple[float, float, str]] = field(default_factory=list)
-    start: _dt.datetime | None = None
-    has_arousals: bool = False
-    has_respiratory: bool = False
-    duration: float | None = None
-
-    def shift(self, seconds: float) -> "Scoring":
-        """Move every time by ``seconds`` (scoring clock -> recording clock)."""
-        if seconds == 0:
-            return self
-        s = self
-        s.arousals = s.arousals + [seconds, 0]
-        s.respiratory = s.respiratory + [seconds, 0]
-        s.leg_movements = s.leg_movements + [seconds, 0]
-        s.events = [(o + seconds, d, t) for o, d, t in s.events]
-        s.lights_off = None if s.lights_off is None else s.lights_off + seconds
-        s.lights_on = None if s.lights_on is None else s.lights_on + seconds
-        if s.hypnogram is not None:
-            h = s.hypnogram
-            h.offset += seconds
-            h.lights_off, h.lights_on = s.lights_off, s.lights_on
-        return s
-
-    def __repr__(self) -> str:
-        return f"<Scoring | {self.summary()}>"
-
-    def _repr_html_(self) -> str:
-        from .._repr import scoring_html
-        return scoring_html(self)
-
-    def summary(self) -> str:
-        h = self.hypnogram
-        return (f"{self.source} ({self.format}): "
-                + (f"{h.n_epochs} epochs of {h.epoch_length:g} s from {h.offset:g} s" if h else "no hypnogram")
-                + f", {len(self.arousals)} arousals, {len(self.respiratory)} respiratory events, "
-                  f"{len(self.leg_movements)} leg movements")
-
-
-def scoring_from_events(events, source: str, fmt: str, epoch_length: float | None = None,
-                        hypnogram: Hypnogram | None = None, start=None,
-                        arousal_scored: bool | None = None, resp_scored: bool | None = None) -> Scoring:
-    """Classify (onset, duration, description) events into a :class:`Scoring`.
-
-    Events with a non-finite or absurd time are dropped with a counted warning first.
-    """
-    from .checks import bound_events
-    events = bound_events(events, source)
-    stages, ar, resp, kinds, lm, sides, plm_label = [], [], [], [], [], [], []
-    lights_off = lights_on = None
-    for onset, dur, desc in events:
-        d = str(desc)
-        low = d.lower()
-        code = parse_stage(d) if ("stage" in low or len(low) <= 12) and not _LM.search(low) else None
-        if code is not None and (dur > 0 or epoch_length):
-            stages.append((onset, dur if dur > 0 else epoch_length, code))
-        elif "lights off" in low or "lights out" in low:
-            lights_off = onset
-        elif "lights on" in low:
-            lights_on = onset
-        elif _RESP.search(d) and not _NOT_RESP.search(d):
-            resp.append((onset, dur))
-            kinds.append(d.split("|")[0])
-        elif _AROUSAL.search(d):
-            ar.append((onset, dur))
-        elif _LM.search(d):
-            lm.append((onset, dur))
-            sides.append("left" if _LEFT.search(d) else "right" if _RIGHT.search(d) else "bilateral")
-            plm_label.append(bool(_PLM.search(d)))
-    lm, sides = drop_plm_markers(lm, sides, plm_label)
-    if hypnogram is None and stages:
-        lens = [s[1] for s in stages]
-        ep = epoch_length or (30.0 if min(lens) >= 30 or 30 in lens else 20.0 if 20 in lens else min(lens))
-        hypnogram = Hypnogram.from_intervals(stages, ep, source=source)
-    if hypnogram is not None:
-        hypnogram.lights_off, hypnogram.lights_on = lights_off, lights_on
-        hypnogram.source = source
-    arr = lambda x: np.asarray(x, dtype=np.float64).reshape(-1, 2)  # noqa: E731
-    return Scoring(source, fmt, hypnogram, arr(ar), arr(resp), kinds, arr(lm), sides, lights_off,
-                   lights_on, list(events), start,
-                   bool(ar) if arousal_scored is None else arousal_scored or bool(ar),
-                   bool(resp) if resp_scored is None else resp_scored or bool(resp))
-
-
-def scoring_from_yasa(hyp, recording=None) -> Scoring:
-    """A :class:`Scoring` from a ``yasa.Hypnogram``: its start time (when set) aligns it to the recording."""
-    h = Hypnogram.from_yasa(hyp)
-    start = getattr(hyp, "start", None)
-    start = None if start is None else __import__("pandas").Timestamp(start).to_pydatetime()
-    sc = Scoring("yasa.Hypnogram", "yasa", h, start=start)
-    return align_to_recording(sc, recording) if recording is not None else sc
-
-
-def drop_plm_markers(lm: list, sides: list, plm_label: list) -> tuple[list, list]:
-    """Leg movements of a scoring file, each counted once.
-
-    Profusion and NSRR files mark a leg movement in a PLM series either as ``PLM (Left)`` /
-    ``Periodic leg movement - left`` instead of ``Limb Movement (Left)``, or as a PLM event on
-    top of the same movement's LM event. A PLM-labelled event that overlaps an LM-labelled event
-    of the same leg (either leg when a side is unknown) is such a second mark and is dropped;
-    any other PLM-labelled event is a leg movement. The PLM labels themselves are not trusted:
-    series are rescored under the chosen rules.
-
-    Examples
-    --------
-    >>> drop_plm_markers([(10, 2), (10.1, 1.5), (40, 1)], ["left", "left", "left"], [False, True, True])
-    ([(10, 2), (40, 1)], ['left', 'left'])
-    """
-    from ..rules.base import overlaps_window
-    if not any(plm_label):
-        return lm, sides
-    iv = np.asarray(lm, dtype=np.float64).reshape(-1, 2)
-    on, off = iv[:, 0], iv[:, 0] + iv[:, 1]
-    plm, side = np.asarray(plm_label, bool), np.asarray(sides)
-    keep = np.ones(len(lm), bool)
-    for s in ("left", "right", "bilateral"):
-        mark = plm & (side == s)
-        same = ~plm & ((side == s) | (side == "bilateral") | (s == "bilateral"))
-        win = np.column_stack([on[same], off[same]])
-        keep[mark] = ~overlaps_window(on[mark], np.maximum(off[mark], on[mark] + 1e-6), win)
-    return [x for x, k in zip(lm, keep) if k], [x for x, k in zip(sides, keep) if k]
+__all__ = ["Scoring", "align_to_recording", "drop_plm_markers", "read_scoring", "scoring_from_events",
+           "scoring_from_yasa"]
 
 
 def _sniff(path: str) -> str:
@@ -215,7 +60,6 @@ def read_scoring(path: str | os.PathLike, recording=None, epoch_length: float | 
     >>> sc.hypnogram.epoch_length
     30.0
     """
-    from .scoring_formats import READERS
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ScoringFileError(f"{path}: scoring file not found.")
@@ -278,3 +122,12 @@ def align_to_recording(sc: Scoring, recording) -> Scoring:
     if sc.hypnogram is not None:
         sc.hypnogram = sc.hypnogram.fit_to(dur, recording.source)
     return sc
+
+
+def scoring_from_yasa(hyp, recording=None) -> Scoring:
+    """A :class:`Scoring` from a ``yasa.Hypnogram``: its start time (when set) aligns it to the recording."""
+    h = Hypnogram.from_yasa(hyp)
+    start = getattr(hyp, "start", None)
+    start = None if start is None else __import__("pandas").Timestamp(start).to_pydatetime()
+    sc = Scoring("yasa.Hypnogram", "yasa", h, start=start)
+    return align_to_recording(sc, recording) if recording is not None else sc

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from ..errors import ScoringFileError
-from ..hypnogram import Hypnogram, parse_stage
-from .scoring import Scoring, scoring_from_events
+from ..core.hypnogram import Hypnogram, parse_stage
+from .scoring_model import Scoring, scoring_from_events
 
 _PROFUSION_STAGES = {0: 0, 1: 1, 2: 2, 3: 3, 4: 3, 5: 4}
 

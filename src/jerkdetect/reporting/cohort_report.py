@@ -6,8 +6,8 @@ import math
 import os
 from html import escape
 
-from .._atomic import atomic_write_text
-from .._html import Raw, img, page, table
+from ..core.atomic import atomic_write_text
+from ..core.html import Raw, img, page, table
 
 DIST_INDICES = ("plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index", "periodicity_index",
                 "lm_index", "tst_min", "imi_median_s", "hypnic_jerks_per_transition")
@@ -48,7 +48,8 @@ def _stem_cell(out: str, stem: str):
 
 def render_cohort_report(df, out: str) -> str:
     """HTML text of the cohort report for a cohort table (as :func:`jerkdetect.score_many` returns)."""
-    from .figures import histogram_figure, png_b64, require_matplotlib
+    from .figures import histogram_figure
+    from .mpl import png_b64, require_matplotlib
     require_matplotlib()
     counts = df["status"].value_counts().to_dict()
     rules = ", ".join(sorted({str(r) for r in df["rules"].dropna()})) or "?"

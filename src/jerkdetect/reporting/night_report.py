@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from html import escape
 
-from .._atomic import atomic_write_text
-from .._html import img, kv_table, page, table
+from ..core.atomic import atomic_write_text
+from ..core.html import img, kv_table, page, table
 
 # (key, what it is) in the order a reader looks for them; other keys follow as they come
 INDEX_ROWS = (
@@ -44,7 +44,8 @@ def _facts(res) -> list[tuple[str, object]]:
     i = res.info
     lm_src = i.get("leg_movement_source", "emg")
     facts = [("recording", i.get("recording")), ("start", i.get("recording_start") or "unknown"),
-             ("length", _duration(i.get("duration_s")) + (f", {i['duration_source']}" if i.get("duration_source") else "")),
+             ("length", _duration(i.get("duration_s"))
+              + (f", {i['duration_source']}" if i.get("duration_source") else "")),
              ("annotations", i.get("annotation_source")),
              ("leg movements", "detected in the leg EMG" if lm_src == "emg" else "read from the scoring file (no EMG)"),
              ("channels", i.get("channels") or "-"),
@@ -68,7 +69,8 @@ def _index_rows(res) -> list[tuple]:
 
 
 def _figures(res) -> str:
-    from .figures import emg_strip_figure, example_events, imi_figure, night_figure, png_b64
+    from .figures import emg_strip_figure, example_events, imi_figure, night_figure
+    from .mpl import png_b64
     parts = []
     b, w, h = png_b64(night_figure(res))
     parts.append(img(b, "hypnogram with event raster", w, h,
@@ -91,7 +93,7 @@ def _figures(res) -> str:
 
 def render_night_report(res, title: str | None = None) -> str:
     """The HTML text of one night's report (figures inline; needs matplotlib)."""
-    from .figures import require_matplotlib
+    from .mpl import require_matplotlib
     require_matplotlib()
     info = res.info
     name = title or os.path.basename(str(info.get("recording", "night")))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..hypnogram import Hypnogram
+from ..core.hypnogram import Hypnogram
 
 _ORDER = {0: 5, 4: 4, 1: 3, 2: 2, 3: 1, -1: 0}  # W on top, N3 at the bottom, unscored below
 _LABELS = ["?", "N3", "N2", "N1", "R", "W"]
@@ -12,7 +12,7 @@ _LABELS = ["?", "N3", "N2", "N1", "R", "W"]
 def _axes(ax, figsize=(12, 3)):
     if ax is not None:
         return ax
-    from .figures import require_matplotlib
+    from .mpl import require_matplotlib
     require_matplotlib()
     import matplotlib.pyplot as plt
     if ax is None:
@@ -116,7 +116,7 @@ def plot_event(result, i: int, ax=None, pad: float = 10.0, filtered: bool = Fals
     ax = _axes(ax, (12, 3.6))
     step = max((np.percentile(np.abs(v), 99.5) if v.size else 1.0) for _, _, v in sig.values()) * 2.2
     step = max(step, 20.0)
-    for k, (role, (lab, t, v)) in enumerate(sig.items()):
+    for k, (_role, (lab, t, v)) in enumerate(sig.items()):
         ax.plot(t - on, v - k * step, lw=0.5, color="k")
         ax.text(-pad, -k * step + 0.3 * step, lab, fontsize=8, va="bottom")
     ax.axvspan(0, off - on, color="tab:orange" if r["label"] == "hypnic_jerk" else "tab:blue", alpha=0.18, lw=0)

@@ -16,7 +16,7 @@ def source_recording(result):
     rec = getattr(result, "_source_recording", None)
     if rec is not None:
         return rec if rec.channels else None
-    from ..annotations_only import has_signals
+    from ..pipeline.annotations_only import has_signals
     path = result.info.get("recording")
     if not path or not os.path.isfile(path) or not has_signals(path):
         return None

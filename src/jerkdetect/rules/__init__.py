@@ -1,7 +1,7 @@
 """Scoring rules: AASM 2012 and WASM 2016 PLM rules, arousal/respiratory association, hypnic jerks."""
 from .aasm2012 import AASM2012
-from .base import (LegMovements, MonolateralLMs, RuleSet, associate, inside_intervals,
-                   overlaps_window, series_ids)
+from .base import LegMovements, MonolateralLMs, RuleSet, associate, series_ids
+from ..core.intervals import inside_intervals, overlaps_window
 from .hypnic import HypnicJerkRule
 from .wasm2016 import WASM2016
 
@@ -12,7 +12,7 @@ def get_rules(rules: str | RuleSet = "wasm2016", **params) -> RuleSet:
     """Return a rule-set object by name (``"wasm2016"``, ``"aasm2012"``) with parameter overrides."""
     from dataclasses import fields
 
-    from .._names import check_names
+    from ..core.names import check_names
     if isinstance(rules, RuleSet):
         if params:
             from dataclasses import replace

@@ -5,6 +5,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..core.intervals import overlaps_window
+
 SIDES = ("left", "right", "bilateral")
 
 
@@ -209,26 +211,6 @@ def associate(on: np.ndarray, off: np.ndarray, events: np.ndarray, gap: float) -
     """
     windows = np.column_stack([events[:, 0], events[:, 0] + events[:, 1]]) if events.size else events
     return overlaps_window(on - gap, off + gap, windows)
-
-
-def overlaps_window(on: np.ndarray, off: np.ndarray, win: np.ndarray) -> np.ndarray:
-    """True where [on, off] overlaps any (start, end) window (open intervals)."""
-    on = np.asarray(on, float)
-    if win.size == 0 or on.size == 0:
-        return np.zeros(on.size, bool)
-    o = np.argsort(win[:, 0])
-    ws, we = win[o, 0], np.maximum.accumulate(win[o, 1])
-    k = np.searchsorted(ws, off, side="left")
-    out = np.zeros(on.size, bool)
-    has = k > 0
-    out[has] = we[k[has] - 1] > on[has]
-    return out
-
-
-def inside_intervals(t: np.ndarray, intervals: np.ndarray) -> np.ndarray:
-    """True where a time lies inside any (start, end) interval (unscorable stretches, gaps)."""
-    t = np.asarray(t, float)
-    return overlaps_window(t, t + 1e-9, np.asarray(intervals, float).reshape(-1, 2))
 
 
 def from_groups(m: MonolateralLMs, groups: list[list[int]], candidate: np.ndarray) -> LegMovements:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .base import overlaps_window
+from ..core.intervals import overlaps_window
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import LegMovements, MonolateralLMs, RuleSet, from_groups, overlaps_window
+from .base import LegMovements, MonolateralLMs, RuleSet, from_groups
+from ..core.intervals import overlaps_window
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Simulator: realistic overnight PSGs with exact ground truth (deterministic by seed)."""
-from .evaluate import compare_with_truth
-from .night import LABELS, SimConfig, SimulatedNight, simulate_night, write_nsrr_xml
+from ..evaluation.truth import compare_with_truth
+from .config import LABELS, SimConfig
+from .night import SimulatedNight, simulate_night, write_nsrr_xml
 from .profusion import write_profusion_xml
 from .stress import EFFECTS as STRESS_EFFECTS, StressConfig, stress_night
 from .technician import TechnicianErrors, TechnicianScoring, technician_scoring

@@ -186,7 +186,8 @@ def plan_eeg(stages: np.ndarray, truth: dict, cfg, rng: np.random.Generator) -> 
         f0 = float(rng.uniform(11.5, 15.5))
         for _k in range(int(rng.integers(2, 6))):
             sd = float(rng.uniform(0.5, 2.0))
-            parts.append(dict(onset=round(t, 4), duration=round(sd, 4), freq=float(np.clip(f0 + rng.normal(0, 0.4), 11, 16)),
+            parts.append(dict(onset=round(t, 4), duration=round(sd, 4),
+                              freq=float(np.clip(f0 + rng.normal(0, 0.4), 11, 16)),
                               uv=float(rng.uniform(10, 30))))
             t += sd + float(rng.uniform(0.1, 1.0))
         events.append(dict(kind="spindle_train", onset=round(a, 4), duration=round(t - a, 4), stage=st(a), parts=parts))

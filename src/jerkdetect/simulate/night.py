@@ -5,68 +5,13 @@ import datetime as _dt
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .config import CHIN_TONE, LABELS, SimConfig
 from .hypnogram import simulate_hypnogram
 from .eeg import aasm_scorable, add_chin_arousals, eeg_rng, plan_eeg, render_eeg
-from .waveforms import band_noise, burst, ecg, emg_band
-
-if TYPE_CHECKING:
-    from .stress import StressConfig
-
-LABELS = {"leg_left": "Leg L", "leg_right": "Leg R", "chin": "EMG Chin", "eeg": "EEG C4-M1",
-          "eeg2": "EEG O2-M1", "eog": "EOG E1-M2", "eog2": "EOG E2-M1", "ecg": "ECG",
-          "resp": "Airflow", "resp2": "Thor", "spo2": "SpO2"}
-CHIN_TONE = {0: 6.0, 1: 4.0, 2: 3.0, 3: 2.5, 4: 0.8, -1: 4.0}  # mean rectified µV by stage
-
-
-@dataclass
-class SimConfig:
-    """Everything the simulator varies; defaults give a typical PLMD night with a few jerks."""
-
-    duration_h: float = 8.0
-    fs_emg: float = 512.0
-    fs_eeg: float = 256.0
-    fs_ecg: float | None = None
-    fs_resp: float = 32.0
-    emg_unit: str = "uV"
-    full_montage: bool = True          # second EEG/EOG, thorax, SpO2
-    plm_series_per_hour: float = 1.0
-    isolated_lm_per_hour: float = 5.0
-    long_lm_per_night: int = 2
-    resp_clusters_per_hour: float = 0.4
-    plmw_series: bool = True
-    jerk_probability: float = 0.75     # per wake->sleep transition
-    arousal_after_plm: float = 0.3
-    arousal_after_jerk: float = 0.5
-    spontaneous_arousals_per_hour: float = 4.0
-    fragmentary_stretches_per_hour: float = 0.5
-    rem_twitches_per_min: float = 4.0
-    leg_rest_uv: tuple[float, float] = (1.0, 3.0)
-    ecg_bleed_uv: tuple[float, float] = (3.0, 15.0)
-    mains_uv: tuple[float, float] = (2.0, 10.0)
-    mains_hz: float | None = None      # None: 50 or 60 at random
-    noisy_stretches_per_leg: int = 1
-    noisy_stretch_s: tuple[float, float] = (180.0, 480.0)
-    lm_amplitude_uv: tuple[float, float] = (12.0, 50.0)
-    jerk_amplitude_uv: tuple[float, float] = (45.0, 150.0)
-    start: str = "2024-03-01T22:30:00"
-    stress: StressConfig | None = None  # stress family (simulate.stress); None: a plain night
-    # EEG (simulate/eeg.py): arousal appearance and the look-alikes a detector must ignore
-    eeg_gain: tuple[float, float] = (0.5, 2.0)   # per-night amplitude factor (montage, amplifier, age)
-    modest_arousal_fraction: float = 0.7          # arousals at 2-4x the band background (others 4-7x)
-    arousal_chin_fraction: float = 0.5            # NREM arousals with a chin EMG rise (REM: all)
-    short_intrusions_per_hour: float = 4.0        # alpha/beta bursts < 3 s in sleep
-    spindle_trains_per_hour: float = 6.0          # N2/N3
-    spindles_per_min: float = 3.0                 # single spindles in N2 (30 % of that in N3)
-    kcomplexes_per_min: float = 1.0               # N2
-    rem_alpha_per_hour: float = 4.0               # REM alpha bursts without chin EMG
-    wake_alpha_per_hour: float = 20.0
-    eyes_open_per_hour: float = 10.0
-    lm_muscle_artifact_fraction: float = 0.5      # LMs without arousal that put muscle artefact on the EEG
-
+from .waveforms import add_segment, band_noise, burst, ecg, emg_band
 
 @dataclass
 class SimulatedNight:
@@ -86,7 +31,7 @@ class SimulatedNight:
 
     @property
     def hypnogram(self):
-        from ..hypnogram import Hypnogram
+        from ..core.hypnogram import Hypnogram
         return Hypnogram(self.stages, 30.0, 0.0, source="simulated")
 
     def recording(self):
@@ -145,7 +90,8 @@ class SimulatedNight:
 def write_nsrr_xml(path: str, events, start: _dt.datetime) -> None:
     """Write events as an NSRR ``PSGAnnotation`` XML (stages, arousals, respiratory, limb movements)."""
     from xml.sax.saxutils import escape
-    rows = ['<?xml version="1.0" encoding="UTF-8"?>', "<PSGAnnotation>", "<SoftwareVersion>jerkdetect</SoftwareVersion>",
+    rows = ['<?xml version="1.0" encoding="UTF-8"?>', "<PSGAnnotation>",
+            "<SoftwareVersion>jerkdetect</SoftwareVersion>",
             "<EpochLength>30</EpochLength>", "<ScoredEvents>",
             f"<ScoredEvent><EventType/><EventConcept>Recording Start Time</EventConcept><Start>0</Start>"
             f"<Duration>{0}</Duration><ClockTime>00.00.00 {start.strftime('%H.%M.%S')}</ClockTime></ScoredEvent>"]
@@ -164,7 +110,7 @@ def write_nsrr_xml(path: str, events, start: _dt.datetime) -> None:
         rows.append(f"<ScoredEvent><EventType>{escape(et)}</EventType><EventConcept>{escape(ec)}</EventConcept>"
                     f"<Start>{o:.6f}</Start><Duration>{d:.6f}</Duration></ScoredEvent>")
     rows += ["</ScoredEvents>", "</PSGAnnotation>"]
-    from .._atomic import atomic_write_text
+    from ..core.atomic import atomic_write_text
     atomic_write_text(path, "\n".join(rows))
 
 
@@ -207,8 +153,8 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
     --------
     >>> from jerkdetect.simulate import simulate_night
     >>> night = simulate_night(seed=1, duration_h=1.0, fs_emg=200, fs_eeg=100)
-    >>> sorted(night.truth)[:3]
-    ['arousals', 'ecg_bleed_uv', 'fragmentary']
+    >>> {"leg_movements", "hypnic_jerks", "arousals"} <= set(night.truth)
+    True
     """
     cfg = config or SimConfig()
     for k, v in overrides.items():
@@ -222,8 +168,8 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
     stage_at = lambda t: int(stages[min(int(t // 30), n_ep - 1)])  # noqa: E731
     plan = _Planner(T)
     if cfg.stress is not None:  # stress events take their slots first, from their own generator
-        from . import stress
-        spec = stress.reserve(stages, plan, cfg, seed)
+        from . import stress_effects
+        spec = stress_effects.reserve(stages, plan, cfg, seed)
         stages = spec.stages
     lms: list[dict] = []
     arousals: list[tuple[float, float]] = []
@@ -255,7 +201,7 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
                                            noise_uv=float(rng.uniform(20, 40))))
                     break
     # 2. hypnic jerks at wake->sleep transitions
-    from ..alignment import sleep_transitions
+    from ..core.stages import sleep_transitions
     trans = sleep_transitions(stages, 0.0, 30.0)
     for t in trans:
         if rng.random() > cfg.jerk_probability:
@@ -375,7 +321,7 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
                  arousals=arousals, arousals_not_scorable=not_scorable, respiratory=resp, unscorable=unscorable,
                  fragmentary=fm, rem_twitches=twitches, transitions=[float(t) for t in trans])
     if cfg.stress is not None:
-        stress.plan_stress(truth, spec)
+        stress_effects.plan_stress(truth, spec)
     rng_eeg = eeg_rng(seed)
     plan_eeg(stages, truth, cfg, rng_eeg)
     signals, fs = _render(cfg, rng, stages, truth, rng_eeg)
@@ -384,13 +330,6 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
         apply_stress(signals, fs, stages, truth, cfg, spec.rng)
     return SimulatedNight(signals, fs, stages, truth, cfg, seed,
                           _dt.datetime.fromisoformat(cfg.start))
-
-
-def _add(x: np.ndarray, fs: float, t0: float, seg: np.ndarray) -> None:
-    i = int(np.ceil(t0 * fs - 1e-9))
-    j = min(i + seg.size, x.size)
-    if i < x.size:
-        x[i:j] += seg[: j - i]
 
 
 def _skip_legacy_eeg_draws(rng, n: int, n_channels: int) -> None:
@@ -438,14 +377,14 @@ def _render(cfg: SimConfig, rng, stages, truth, rng_eeg) -> tuple[dict, dict]:
                 x[i:j] += band_noise(j - i, fe, lo, hi, rng) * u["noise_uv"] / 0.798
         for lm in truth["leg_movements"]:
             if lm["side"] == m:
-                _add(x, fe, lm["onset"], burst(lm["offset"] - lm["onset"], fe, lm["amplitude"], rng))
+                add_segment(x, fe, lm["onset"], burst(lm["offset"] - lm["onset"], fe, lm["amplitude"], rng))
         for j in truth["hypnic_jerks"]:
             for p in j["parts"]:
                 if p["muscle"] == m:
-                    _add(x, fe, p["onset"], burst(p["duration"], fe, p["amplitude"], rng, ramp=0.01))
+                    add_segment(x, fe, p["onset"], burst(p["duration"], fe, p["amplitude"], rng, ramp=0.01))
         for d in truth["fragmentary"] + truth["rem_twitches"]:
             if d["muscle"] == m:
-                _add(x, fe, d["onset"], burst(d["duration"], fe, d["amplitude"], rng, ramp=0.01))
+                add_segment(x, fe, d["onset"], burst(d["duration"], fe, d["amplitude"], rng, ramp=0.01))
         sig[lab] = x
     truth["ecg_bleed_uv"] = bleed
     truth["mains_hz"] = mains

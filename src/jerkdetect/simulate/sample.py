@@ -16,7 +16,8 @@ from .profusion import write_profusion_xml
 
 SAMPLE = dict(seed=13, duration_h=1.0, fs_emg=200.0, fs_eeg=100.0, fs_resp=10.0, full_montage=False,
               plm_series_per_hour=2.0, isolated_lm_per_hour=6.0, long_lm_per_night=1,
-              resp_clusters_per_hour=1.0, jerk_probability=1.0, noisy_stretches_per_leg=1, noisy_stretch_s=(100.0, 150.0),
+              resp_clusters_per_hour=1.0, jerk_probability=1.0, noisy_stretches_per_leg=1,
+              noisy_stretch_s=(100.0, 150.0),
               fragmentary_stretches_per_hour=1.0)
 
 

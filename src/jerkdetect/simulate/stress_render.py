@@ -10,8 +10,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import signal as sps
 
-from .night import CHIN_TONE, LABELS, SimConfig, _add
-from .waveforms import band_noise, burst, emg_band
+from .config import CHIN_TONE, LABELS, SimConfig
+from .waveforms import add_segment, band_noise, burst, emg_band
 
 MUSCLE_LABEL = {"left": LABELS["leg_left"], "right": LABELS["leg_right"], "chin": LABELS["chin"]}
 
@@ -140,21 +140,21 @@ def apply_stress(signals: dict, fs: dict, stages: np.ndarray, truth: dict, cfg: 
     for lm in st["lms"]:
         seg = _movement(lm, fe, rest, rng)
         if seg is not None:
-            _add(sig[lm["side"]], fe, lm["onset"], seg)
+            add_segment(sig[lm["side"]], fe, lm["onset"], seg)
     for j in st["jerks"]:
         for p in j["parts"]:
             seg = burst(p["duration"], fe, 1.0, rng, ramp=0.01)
             seg *= p["peak_uv"] / np.max(np.abs(seg))
             p["amplitude"] = float(np.mean(np.abs(seg)))
-            _add(sig[p["muscle"]], fe, p["onset"], seg)
+            add_segment(sig[p["muscle"]], fe, p["onset"], seg)
     for d in st["twitches"]:
         d["amplitude"] = amplitude_for_excess(rest(d["muscle"], d["onset"]), d["excess_uv"])
-        _add(sig[d["muscle"]], fe, d["onset"], _twitch(d, fe, d["amplitude"], rng))
+        add_segment(sig[d["muscle"]], fe, d["onset"], _twitch(d, fe, d["amplitude"], rng))
     for train in st["alma"]:
         for b in train["bursts"]:
             b["amplitude"] = amplitude_for_excess(rest(b["side"], b["onset"]), b["excess_uv"])
             n = max(int(round((b["offset"] - b["onset"]) * fe)), 2)
-            _add(sig[b["side"]], fe, b["onset"], _emg(b["amplitude"] * _ramps(n, fe, 0.02), fe, rng))
+            add_segment(sig[b["side"]], fe, b["onset"], _emg(b["amplitude"] * _ramps(n, fe, 0.02), fe, rng))
     # raised baseline noise
     lo, hi = emg_band(fe)
     for p in st["noise"]:

@@ -139,7 +139,7 @@ class TechnicianScoring:
                      "leg_movements": [{k: x[k] for k in ("onset", "offset", "side")} for x in self.leg_movements]}
             write_profusion_xml(path, self.night.stages, truth)
         else:
-            from .._atomic import atomic_write_text
+            from ..core.atomic import atomic_write_text
             sep = "," if fmt == "csv" else "\t"
             rows = [sep.join(("onset", "duration", "description"))]
             rows += [sep.join((f"{o:.{_PRECISION}f}", f"{d:.{_PRECISION}f}", t)) for o, d, t in self.scoring_events()]

@@ -63,3 +63,10 @@ def ecg(duration: float, fs: float, rng: np.random.Generator, hr: float = 62.0):
         qrs[j[ok]] += qrs_t[ok]
     return out, t_r, qrs
 
+
+def add_segment(x: np.ndarray, fs: float, t0: float, seg: np.ndarray) -> None:
+    """Add ``seg`` into ``x`` from the first sample at or after ``t0`` s (clipped at the end)."""
+    i = int(np.ceil(t0 * fs - 1e-9))
+    j = min(i + seg.size, x.size)
+    if i < x.size:
+        x[i:j] += seg[: j - i]

@@ -1,56 +1,12 @@
-"""Time windows in sleep terms: transitions, stage durations, interval arithmetic."""
+"""Time in sleep terms: stage durations, wake -> sleep transitions, time in given stages."""
 from __future__ import annotations
 
 import numpy as np
 
 from .epochs import UNSCORED, to_microseconds
+from .intervals import merge_intervals
 
 SLEEP = (1, 2, 3, 4)
-
-
-def merge_intervals(intervals) -> np.ndarray:
-    """Union of (start, end) intervals as a sorted, non-overlapping (n, 2) array."""
-    a = np.asarray(intervals, dtype=np.float64).reshape(-1, 2)
-    if a.size == 0:
-        return a
-    a = a[np.argsort(a[:, 0], kind="stable")]
-    out = [a[0].copy()]
-    for s, e in a[1:]:
-        if s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append(np.array([s, e]))
-    return np.array(out)
-
-
-def intersect_intervals(a, b) -> np.ndarray:
-    """Intersection of two unions of (start, end) intervals, as a sorted (n, 2) array.
-
-    Examples
-    --------
-    >>> intersect_intervals([(0, 10), (20, 30)], [(5, 25)]).tolist()
-    [[5.0, 10.0], [20.0, 25.0]]
-    """
-    a, b = merge_intervals(a), merge_intervals(b)
-    out = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i, 0], b[j, 0]), min(a[i, 1], b[j, 1])
-        if hi > lo:
-            out.append((lo, hi))
-        if a[i, 1] < b[j, 1]:
-            i += 1
-        else:
-            j += 1
-    return np.asarray(out, dtype=np.float64).reshape(-1, 2)
-
-
-def time_in_windows(windows, limit: tuple[float, float] | None = None) -> float:
-    """Total seconds covered by the union of windows, optionally clipped to ``limit``."""
-    w = merge_intervals(windows)
-    if limit is not None and w.size:
-        w = np.clip(w, limit[0], limit[1])
-    return float(np.sum(w[:, 1] - w[:, 0])) if w.size else 0.0
 
 
 def stage_durations(stages, offset: float, epoch_length: float,

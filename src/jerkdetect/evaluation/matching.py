@@ -84,7 +84,7 @@ def match_intervals(detected: np.ndarray, reference: np.ndarray, min_overlap_s: 
                     cand.append((ov, int(i), j))
     cand.sort(key=lambda c: (-c[0], c[1], c[2]))
     used_d, used_r, pairs = set(), set(), []
-    for ov, i, j in cand:
+    for _ov, i, j in cand:
         if i not in used_d and j not in used_r:
             used_d.add(i)
             used_r.add(j)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..alignment import intersect_intervals, merge_intervals
-from ..reporting.compare import match_onsets
-from ..reporting.indices import SLEEP, night_indices
+from ..core.intervals import intersect_intervals, merge_intervals
+from .matching import match_onsets
+from ..alignment.indices import SLEEP, night_indices
 from ..rules import MonolateralLMs, get_rules
-from ..rules.base import overlaps_window
+from ..core.intervals import overlaps_window
 
 LEGS = ("left", "right")
 
@@ -50,7 +50,7 @@ def truth_scoring(truth: dict, hypnogram, rules="wasm2016", exclude: np.ndarray 
 
     ``exclude`` None: each leg's own truth unscorable stretches leave that leg's LMs, and the
     time where both legs are unscorable leaves the denominators (jerkdetect's convention, see
-    :func:`jerkdetect.scoring.score`); otherwise ``exclude`` is the scorer's own per-leg
+    :func:`jerkdetect.score`); otherwise ``exclude`` is the scorer's own per-leg
     stretches (dict) or both-leg intervals, and its both-leg part leaves the denominators.
 
     Returns
@@ -83,13 +83,14 @@ def evaluate(result, truth: dict, hypnogram, rules="wasm2016", tolerance: float 
     the result, so differences come from detection. ``unscorable`` says which stretches leave
     the truth: "truth" (each leg's own, from the truth; time denominators without the time where
     both legs are unscorable), "result" (the scorer's own per-leg stretches, as for plain
-    nights before the stress family), or "auto" ("truth" where the truth names legs and kinds, see :func:`per_leg_truth`).
+    nights before the stress family), or "auto" ("truth" where the truth names legs and kinds, see
+    :func:`per_leg_truth`).
 
     Returns
     -------
     dict
         ``lm``, ``lms`` (LMs starting in sleep), ``plm``, ``jerk`` (each from
-        :func:`~jerkdetect.reporting.compare.match_onsets`),
+        :func:`~jerkdetect.evaluation.matching.match_onsets`),
         ``plms_index``, ``plms_index_truth``, ``plms_index_error``, ``unscorable_covered``
         (fraction of the truth stretches the scorer marked), ``unscorable_excess_s`` (time the
         scorer marked outside them, per leg where it says which), ``lm_by_kind`` and
@@ -164,8 +165,8 @@ def evaluate_arousals(result, truth: dict, hypnogram, rules="wasm2016", toleranc
     ``tolerance``), and the PLMS-arousal index error against the truth scored with the true
     arousals.
     """
-    from ..reporting.arousal_compare import link_agreement
-    from ..reporting.compare import match_intervals, pair_onsets
+    from .arousals import link_agreement
+    from .matching import match_intervals, pair_onsets
     mode = "truth" if per_leg_truth(truth) else "result"
     t_lm, t_idx = truth_scoring(truth, hypnogram, rules, _result_excluded(result) if mode == "result" else None)
     used = result.detected_arousals.to_array() if result.detected_arousals is not None else result.scored_arousals

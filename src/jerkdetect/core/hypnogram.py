@@ -1,15 +1,17 @@
 """The hypnogram: a first-class object with the sleep statistics researchers report."""
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
-from .errors import InputError
-from .alignment import (UNSCORED, epoch_bounds, epoch_index, epochs_from_intervals, sleep_transitions,
-                        stage_at, stage_durations)
+from ..errors import InputError
+from .limits import MAX_RECORDING_S
+from .epochs import UNSCORED, epoch_bounds, epoch_index, epochs_from_intervals, stage_at
+from .stages import sleep_transitions, stage_durations
 
 STAGE_CODES = {"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4}
 STAGE_NAMES = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R", UNSCORED: "unscored"}
@@ -57,6 +59,24 @@ def parse_stage(text: str) -> int | None:
     return None
 
 
+def check_hypnogram_layout(epoch_length, offset, n_epochs: int, source: str = "") -> tuple[float, float]:
+    """Epoch length in (0, 3600] s, offset finite, and the hypnogram spanning at most 14 days."""
+    where = source or "hypnogram"
+    try:
+        ep, off = float(epoch_length), float(offset)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: epoch length {epoch_length!r} and offset {offset!r} must be numbers.") from None
+    if not (math.isfinite(ep) and 0 < ep <= 3600):
+        raise InputError(f"{where}: epoch length is {ep!r} s; it must be a finite number in (0, 3600] s.")
+    if not (math.isfinite(off) and abs(off) <= MAX_RECORDING_S):
+        raise InputError(f"{where}: the hypnogram starts at {off!r} s from the recording start, outside "
+                         f"±{MAX_RECORDING_S:g} s.")
+    if n_epochs * ep > MAX_RECORDING_S:
+        raise InputError(f"{where}: {n_epochs} epochs of {ep:g} s span {n_epochs * ep / 86400:.1f} days, "
+                         f"beyond the {MAX_RECORDING_S / 86400:g} days jerkdetect scores.")
+    return ep, off
+
+
 @dataclass
 class Hypnogram:
     """Sleep stages per epoch, placed on the recording's time axis.
@@ -90,7 +110,6 @@ class Hypnogram:
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from .io.checks import check_hypnogram_layout
         raw = np.asarray(self.stages)
         if raw.ndim != 1 or not (np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)
                                  or raw.size == 0):
@@ -280,7 +299,8 @@ class Hypnogram:
         keep = (ep_end > 0) & (ep_start < duration)
         dropped = int((~keep).sum())
         if dropped:
-            notes.append(f"{dropped} epochs of the hypnogram lie outside the {duration:.0f}-s recording and were dropped")
+            notes.append(f"{dropped} epochs of the hypnogram lie outside the {duration:.0f}-s recording "
+                         "and were dropped")
         first = np.argmax(keep) if keep.any() else 0
         new = Hypnogram(self.stages[keep], self.epoch_length, float(ep_start[first]) if keep.any() else self.offset,
                         self.lights_off, self.lights_on, self.source, notes)
@@ -302,11 +322,11 @@ class Hypnogram:
 
     def plot(self, ax=None):
         """Step plot of the hypnogram (needs matplotlib)."""
-        from .reporting.plots import plot_hypnogram
+        from ..reporting.plots import plot_hypnogram
         return plot_hypnogram(self, ax=ax)
 
     def _repr_html_(self) -> str:
-        from ._repr import hypnogram_html
+        from .reprs import hypnogram_html
         return hypnogram_html(self)
 
     def __repr__(self) -> str:

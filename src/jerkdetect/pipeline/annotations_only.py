@@ -12,8 +12,9 @@ import os
 
 import numpy as np
 
-from .io.recording import Recording
-from .io.scoring import Scoring, _sniff, read_scoring
+from ..io.recording import Recording
+from ..io.scoring_model import Scoring
+from ..io.scoring import _sniff, read_scoring
 
 
 def scoring_length(sc: Scoring) -> tuple[float, str]:
@@ -39,8 +40,8 @@ def scoring_length(sc: Scoring) -> tuple[float, str]:
 
 def has_signals(path: str | os.PathLike) -> bool:
     """True for an EDF/BDF with at least one recorded signal (not an annotation-only EDF+ or an XML)."""
-    from .errors import JerkdetectError
-    from .io.edf import parse_header
+    from ..errors import JerkdetectError
+    from ..io.edf import parse_header
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise JerkdetectError(f"{path}: no such file.")
@@ -81,7 +82,7 @@ def score_annotations(path: str | os.PathLike, rules="wasm2016", hypnic=None,
     >>> res.info["leg_movement_source"], res.summary()["n_plm"] > 0
     ('scoring', True)
     """
-    from .scoring import score
+    from .score import score
     path = os.fspath(path)
     sc = read_scoring(path)
     length, how = scoring_length(sc)

@@ -2,116 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import warnings
 
-
-def _channels(pairs: list[str] | None) -> dict[str, str]:
-    from .errors import InputError
-    from .io.channels import ROLES
-    from ._names import check_names
-    out = {}
-    for p in pairs or []:
-        k, eq, v = p.partition("=")
-        if not eq or not k.strip() or not v.strip():
-            raise InputError(f"--channel takes ROLE=LABEL (e.g. leg_left='EMG Tib L'), got '{p}'.")
-        check_names([k.strip()], ROLES, "channel role", "--channel")
-        out[k.strip()] = v.strip()
-    return out
-
-
-def _params(pairs: list[str] | None, rules: str = "wasm2016") -> dict[str, float]:
-    """``--param NAME=VALUE`` overrides of rule parameters (numbers); unknown names raise."""
-    import math
-
-    from .errors import InputError
-    out = {}
-    for p in pairs or []:
-        k, _, v = p.partition("=")
-        try:
-            out[k.strip()] = float(v)
-        except ValueError:
-            raise InputError(f"--param takes NAME=NUMBER (e.g. max_imi_s=100), got '{p}'.") from None
-        if not math.isfinite(out[k.strip()]):
-            raise InputError(f"--param {k.strip()} must be a finite number, got '{v}'.")
-    from ._names import check_names
-    from .rules import rule_param_names
-    check_names(out, rule_param_names(rules), "rule parameter", f"--param ({rules})")
-    return out
-
-
-def _stem(path: str) -> str:
-    return os.path.splitext(os.path.basename(path))[0]
-
-
-def cmd_info(a) -> int:
-    from . import read_psg
-    from .io.scoring import read_scoring
-    from .scoring import find_scoring_file
-    rec = read_psg(a.recording, roles=_channels(a.channel))
-    print(rec.info())
-    ann = a.annotations or find_scoring_file(a.recording)
-    if ann:
-        sc = read_scoring(ann, rec)
-        print(sc.summary())
-        if sc.hypnogram is not None:
-            for k, v in sc.hypnogram.summary().items():
-                print(f"  {k:<18} {v if not isinstance(v, float) else round(v, 2)}")
-            for n in sc.hypnogram.notes:
-                print(f"  note: {n}")
-    else:
-        print("no scoring file found next to the recording")
-    return 0
-
-
-def _score_one(a):
-    """One night from the command line: EDF (+ scoring file), or a scoring file alone (--from-scoring)."""
-    from . import score
-    from .annotations_only import has_signals, score_annotations
-    from .errors import InputError
-    verbose = "INFO" if a.verbose else None
-    params = _params(a.param, a.rules)
-    if a.from_scoring and not has_signals(a.recording):
-        if a.annotations or a.channel:
-            raise InputError(f"{a.recording} is a scoring file scored on its own; "
-                             "--annotations and --channel do not apply.")
-        return score_annotations(a.recording, rules=a.rules, verbose=verbose, **params)
-    return score(a.recording, annotations=a.annotations, rules=a.rules, channels=_channels(a.channel),
-                 leg_movements="scoring" if a.from_scoring else "emg", arousals=a.arousals,
-                 staging="yasa" if a.auto_staging else "none", verbose=verbose, rule_params=params)
-
-
-def cmd_score(a) -> int:
-    res = _score_one(a)
-    paths = res.write(a.out, _stem(a.recording), export=a.export)
-    if a.report:
-        paths["report"] = res.report(os.path.join(a.out, f"{_stem(a.recording)}_report.html"))
-    s = res.summary()
-    if not a.quiet:
-        print(f"{a.recording}: {res.info['rules']['name']}, annotations from {res.info['annotation_source']}")
-        if str(res.info.get("hypnogram_source", "")).startswith("automatic"):
-            print(f"  hypnogram: {res.info['hypnogram_source']} (not scored by a person)")
-        _print_arousal_source(res)
-        for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index",
-                  "n_plm_series", "n_hypnic_jerks"):
-            v = s.get(k)
-            print(f"  {k:<20} {'null (' + s['null_reasons'][k] + ')' if v is None and k in s['null_reasons'] else v if not isinstance(v, float) else round(v, 2)}")
-        print(f"  wrote {paths['events']}{', ' + paths['arousals'] if 'arousals' in paths else ''} "
-              f"and {paths['summary']}" + (f"; report {paths['report']}" if "report" in paths else ""))
-    return 0
-
-
-def _print_arousal_source(res) -> None:
-    src = res.info.get("arousal_source")
-    if src == "detected":
-        d = res.info["arousal_detection"]
-        print(f"  arousals: {d['n']} detected in the EEG ({', '.join(d['channels'])}; rule-based, not an expert)")
-        for note in d["notes"]:
-            print(f"  note: {note}")
-    elif src is not None:
-        print(f"  arousals: {'from the scoring file' if src == 'scoring' else 'none'}")
+from .commands import cmd_batch, cmd_info, cmd_score, cmd_simulate
 
 
 def _add_arousal_option(p) -> None:
@@ -120,25 +15,10 @@ def _add_arousal_option(p) -> None:
                         "(auto, default); scoring only; always detect; none")
 
 
-def cmd_simulate(a) -> int:
-    from .simulate import simulate_night
-    night = simulate_night(seed=a.seed, duration_h=a.hours, fs_emg=a.fs_emg, fs_eeg=a.fs_eeg,
-                           emg_unit=a.unit)
-    paths = night.write(a.out, a.stem or f"sim_seed{a.seed}", scoring=a.scoring,
-                        include_leg_movements=a.with_leg_movements)
-    print(json.dumps(paths, indent=1))
-    return 0
-
-
-def cmd_batch(a) -> int:
-    from .batch.cli import run_batch_cli
-    return run_batch_cli(a)
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jerkdetect", description="Score hypnic jerks and periodic limb "
                                 "movements in PSG recordings (AASM 2012 / WASM 2016).")
-    from . import __version__
+    from ..core.version import __version__
     p.add_argument("--version", action="version", version=f"jerkdetect {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
 
@@ -211,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; exit status 0 ok, 2 for every usage or input error, 1 when a batch
     has failed nights, 130 on Ctrl-C. A closed output pipe (``| head``) ends quietly."""
-    from .errors import JerkdetectError
+    from ..errors import JerkdetectError
     args = build_parser().parse_args(argv)
     warnings.simplefilter("default")
     warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"

@@ -12,8 +12,8 @@ import importlib.util
 
 import numpy as np
 
-from .errors import ChannelError, JerkdetectError
-from .hypnogram import STAGE_CODES, Hypnogram
+from ..errors import ChannelError, JerkdetectError
+from ..core.hypnogram import STAGE_CODES, Hypnogram
 
 AUTOMATIC = "automatic"
 
@@ -40,7 +40,7 @@ def stage_automatically(rec, epoch_length: float = 30.0) -> Hypnogram:
 
     import yasa
 
-    from .detection.eeg_features import pick_eeg_channels
+    from ..detection.eeg_features import pick_eeg_channels
     eeg = pick_eeg_channels(rec, 1)
     if not eeg:
         raise ChannelError(f"{rec.source}: automatic staging needs an EEG channel and there is none; "

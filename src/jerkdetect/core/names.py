@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
-from .errors import InputError
+from ..errors import InputError
 
 
 def closest_first(name: str, valid: Iterable[str]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..alignment import stage_durations
-from ..hypnogram import Hypnogram, STAGE_NAMES
+from ..core.hypnogram import Hypnogram, STAGE_NAMES
 
 SLEEP = (1, 2, 3, 4)
 

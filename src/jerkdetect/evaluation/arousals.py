@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import JerkdetectError
 from ..rules.base import associate
-from .compare import match_intervals
+from .matching import match_intervals
 
 SLEEP = (1, 2, 3, 4)
 

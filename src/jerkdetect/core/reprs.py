@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ._html import kv_table, table
+from .html import kv_table, table
 
 
 def _box(title: str, pairs, extra: str = "") -> str:

@@ -10,10 +10,10 @@ from typing import Mapping
 
 import numpy as np
 
-from ._names import check_names
-from .errors import ChannelError, InputError
-from .io.checks import sanitize_samples
-from .io.recording import Channel, Recording
+from ..core.names import check_names
+from ..errors import ChannelError, InputError
+from ..io.checks import sanitize_samples
+from ..io.recording import Channel, Recording
 
 MIN_EMG_FS = 200.0        # AASM Manual, technical specifications: EMG minimal sampling rate 200 Hz
 MIN_TYPICAL_UV = 0.05     # leg EMG at rest is ~1-10 µV; below this the samples are not µV
@@ -30,7 +30,7 @@ def rule_overrides(rules, rule_params: Mapping | None, extra: Mapping) -> dict:
     >>> rule_overrides("wasm2016", {"max_imi_s": 100}, {"min_imi_s": 5})
     {'max_imi_s': 100, 'min_imi_s': 5}
     """
-    from .rules import RULESETS, RuleSet, rule_param_names
+    from ..rules import RULESETS, RuleSet, rule_param_names
     if rule_params is not None and not isinstance(rule_params, Mapping):
         raise InputError(f"rule_params must be a dict of rule parameters, got {type(rule_params).__name__}.")
     params = {**(rule_params or {}), **extra}

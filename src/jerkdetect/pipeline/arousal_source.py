@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .detection.arousals import ArousalParams, Arousals, detect_arousals
-from .detection.eeg_features import pick_eeg_channels
-from .errors import ChannelError, ScoringFileError
+from ..detection.arousals import ArousalParams, Arousals, detect_arousals
+from ..detection.eeg_features import pick_eeg_channels
+from ..errors import ChannelError, ScoringFileError
 
 AROUSAL_MODES = ("auto", "scoring", "detect", "none")
 
@@ -80,7 +80,7 @@ def chin_envelope(rec, bursts: dict, detection) -> tuple[np.ndarray, float] | No
     """The chin EMG envelope of the night: from the EMG detection when it ran, else computed."""
     b = bursts.get("chin")
     if b is None and rec.has_role("chin"):
-        from .detection import detect_channel
+        from ..detection import detect_channel
         b = detect_channel(rec, rec.channel("chin").label, detection)
     if b is None or b.envelope is None:
         return None

@@ -1,48 +1,15 @@
 """The results object returned by :func:`jerkdetect.score` (YASA-style: summary, masks, plots)."""
 from __future__ import annotations
 
-import json
-import math
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._atomic import atomic_write_text
-from ..hypnogram import STAGE_NAMES, Hypnogram
+from ..core.hypnogram import Hypnogram
 from ..rules.base import LegMovements
-
-EVENT_COLUMNS = ("onset", "duration", "label", "side", "stage", "arousal", "respiratory", "series",
-                 "imi", "peak_uv")
-# What each label selects among the event rows. An "LM" is a candidate leg movement under the
-# rule set (AASM 2012: every LM of 0.5-10 s; WASM 2016: a CLM), periodic or not: the rows
-# labelled 'lm' and 'plm'. Non-candidate long movements ('lm_long', WASM) are counted apart.
-LABEL_ROWS = {"lm": ("lm", "plm"), "plm": ("plm",), "lm_long": ("lm_long",), "hypnic_jerk": ("hypnic_jerk",)}
-
-
-def label_rows(label: str) -> tuple[str, ...]:
-    """Row labels selected by ``label`` (case-insensitive); an unknown label raises, closest first.
-
-    Examples
-    --------
-    >>> label_rows("LM")
-    ('lm', 'plm')
-    """
-    from .._names import check_names
-    key = str(label).strip().lower()
-    check_names([key], LABEL_ROWS, "event label")
-    return LABEL_ROWS[key]
-
-
-def _fmt(v) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return "true" if v else "false"
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "n/a"
-    if isinstance(v, (float, np.floating)):
-        return f"{float(v):.4f}".rstrip("0").rstrip(".") if float(v) != 0 else "0"
-    return str(v)
-
+from . import outputs
+from ..core.tsv import tsv_text
+from .events import EVENT_COLUMNS, event_rows, label_rows
 
 @dataclass
 class ScoringResult:
@@ -83,7 +50,7 @@ class ScoringResult:
 
     def unscorable_one_leg(self) -> np.ndarray:
         """Stretches where exactly one leg is unscorable (still scored on the other leg)."""
-        from ..alignment import merge_intervals
+        from ..core.intervals import merge_intervals
         per = list(self.unscorable_by_leg().values())
         if not per:
             return np.zeros((0, 2))
@@ -103,23 +70,7 @@ class ScoringResult:
     # ------------------------------------------------------------- tables
     def event_rows(self) -> list[dict]:
         """Events as plain dicts sorted by onset (no pandas needed)."""
-        rows = []
-        lm = self.lm
-        for i in range(len(lm)):
-            label = "plm" if lm.plm[i] else "lm" if lm.candidate[i] else "lm_long"
-            rows.append(dict(onset=float(lm.onset[i]), duration=float(lm.duration[i]), label=label,
-                             side=lm.side_names[i], stage=STAGE_NAMES[int(self.lm_stage[i])],
-                             arousal=bool(lm.arousal[i]), respiratory=bool(lm.respiratory[i]),
-                             series=int(lm.series[i]) if lm.series[i] >= 0 else None,
-                             imi=float(lm.imi[i]), peak_uv=float(lm.peak_uv[i])))
-        j = self.jerks
-        for i in range(len(j["onset"])):
-            rows.append(dict(onset=float(j["onset"][i]), duration=float(j["offset"][i] - j["onset"][i]),
-                             label="hypnic_jerk", side=j["muscles"][i],
-                             stage=STAGE_NAMES[int(self.jerk_stage[i])], arousal=bool(j["arousal"][i]),
-                             respiratory=False, series=None, imi=float("nan"), peak_uv=float(j["peak_uv"][i])))
-        rows.sort(key=lambda r: (r["onset"], r["label"]))
-        return rows
+        return event_rows(self.lm, self.lm_stage, self.jerks, self.jerk_stage)
 
     @property
     def events(self):
@@ -145,7 +96,7 @@ class ScoringResult:
     def n_lm(self) -> int:
         """Number of LMs: candidate leg movements (see ``LABEL_ROWS``), the one count that the
         repr, ``summary()["n_lm"]``, ``onsets("lm")`` and ``compare(label="lm")`` all use."""
-        from .indices import count_lm
+        from ..alignment.indices import count_lm
         return count_lm(self.lm)
 
     def _rows(self, label: str) -> list[dict]:
@@ -167,13 +118,11 @@ class ScoringResult:
 
     def write_bids(self, path: str) -> tuple[str, str]:
         """BIDS-style ``events.tsv`` (``trial_type``) plus its JSON sidecar."""
-        from .export import write_bids_events
-        return write_bids_events(self, path)
+        return outputs.write_bids_events(self, path)
 
     def write_edf_annotations(self, path: str) -> str:
         """The scored events as an annotation-only EDF+ file (EDFbrowser, ``mne.read_annotations``)."""
-        from .export import write_edf_annotations
-        return write_edf_annotations(self, path)
+        return outputs.write_edf_annotations(self, path)
 
     def to_annotations(self):
         """The scored events as ``mne.Annotations`` (onsets relative to the recording start)."""
@@ -184,18 +133,15 @@ class ScoringResult:
 
     # ------------------------------------------------------------- files
     def events_tsv(self) -> str:
-        lines = ["\t".join(EVENT_COLUMNS)]
-        for r in self.event_rows():
-            lines.append("\t".join(_fmt(r[c]) for c in EVENT_COLUMNS))
-        return "\n".join(lines) + "\n"
+        """``X_events.tsv`` as text."""
+        return tsv_text(self.event_rows(), EVENT_COLUMNS)
 
     def summary_dict(self) -> dict:
         """What ``X_summary.json`` holds: indices, per-stage table, every parameter and source.
 
         Run timings are left out so the same night and parameters always give the same file.
         """
-        info = {k: v for k, v in self.info.items() if k not in self.indices and k != "timings_s"}
-        return {**self.indices, **info, "by_stage": self.by_stage}
+        return outputs.summary_dict(self)
 
     def write(self, out_dir: str, stem: str, export: bool = False) -> dict[str, str]:
         """Write ``stem_events.tsv`` and ``stem_summary.json`` atomically; return their paths.
@@ -204,28 +150,17 @@ class ScoringResult:
         with detected arousals also ``stem_arousals.tsv``.
         The summary is written last, so its presence means every file of the night is complete.
         """
-        os.makedirs(out_dir, exist_ok=True)
-        base = os.path.join(out_dir, stem)
-        paths = {"events": f"{base}_events.tsv", "summary": f"{base}_summary.json"}
-        if export:
-            paths["bids"], paths["bids_sidecar"] = self.write_bids(f"{base}_bids_events.tsv")
-            paths["edf"] = self.write_edf_annotations(f"{base}_scored.edf")
-        if self.detected_arousals is not None:
-            paths["arousals"] = f"{base}_arousals.tsv"
-            atomic_write_text(paths["arousals"], self.detected_arousals.tsv())
-        atomic_write_text(paths["events"], self.events_tsv())
-        atomic_write_text(paths["summary"], json.dumps(self.summary_dict(), indent=2, default=_json_default) + "\n")
-        return paths
+        return outputs.write_night(self, out_dir, stem, export)
 
     # ------------------------------------------------------------- plots and comparison
     def plot_events(self, ax=None, tmin: float | None = None, tmax: float | None = None):
         """Hypnogram with the scored events on top (needs matplotlib); ``tmin``/``tmax`` (s) zoom in."""
-        from .plots import plot_night
+        from ..reporting.plots import plot_night
         return plot_night(self, ax=ax, tmin=tmin, tmax=tmax)
 
     def plot_imi(self, ax=None):
         """Histogram of inter-movement intervals (log-spaced bins, as in Ferri et al.)."""
-        from .plots import plot_imi_histogram
+        from ..reporting.plots import plot_imi_histogram
         return plot_imi_histogram(self, ax=ax)
 
     def onsets(self, label: str = "lm") -> np.ndarray:
@@ -238,7 +173,7 @@ class ScoringResult:
         ``reference`` is an array of onsets (e.g. a technician's scoring) or another
         :class:`ScoringResult` (e.g. the same night under the other rule set).
         """
-        from .compare import match_onsets
+        from ..evaluation.matching import match_onsets
         ref = reference.onsets(label) if isinstance(reference, ScoringResult) else np.asarray(reference, float)
         return match_onsets(self.onsets(label), ref, tolerance)
 
@@ -247,9 +182,9 @@ class ScoringResult:
 
         Score with ``arousals="detect"`` on a night that has scored arousals (or pass
         ``reference``, an (n, 2) array of onset, duration). See
-        :func:`jerkdetect.reporting.arousal_compare.compare_arousals`.
+        :func:`jerkdetect.evaluation.arousals.compare_arousals`.
         """
-        from .arousal_compare import compare_arousals
+        from ..evaluation.arousals import compare_arousals
         return compare_arousals(self, reference)
 
     # ------------------------------------------------------------- notebook and reports
@@ -265,14 +200,13 @@ class ScoringResult:
         >>> jd.score(jd.sample_path()).summary_frame().index.tolist()
         ['sample_night']
         """
-        from .notebook import summary_frame
-        return summary_frame(self, name)
+        return outputs.summary_frame(self, name)
 
     def plot_event(self, i: int, ax=None, pad: float = 10.0, filtered: bool = False):
         """Raw leg and chin EMG around event ``i`` (a row of :attr:`events`), read from the
         recording on demand; ``filtered=True`` shows it through the detector's band-pass (needs
         matplotlib)."""
-        from .plots import plot_event
+        from ..reporting.plots import plot_event
         return plot_event(self, i, ax=ax, pad=pad, filtered=filtered)
 
     def report(self, path: str) -> str:
@@ -282,7 +216,7 @@ class ScoringResult:
         table, the hypnogram with the event raster, the IMI histogram and EMG around example
         events, as inline PNGs: no scripts, no network. Needs matplotlib.
         """
-        from .night_report import write_night_report
+        from ..reporting.night_report import write_night_report
         return write_night_report(self, path)
 
     def compare_truth(self, truth, tolerance: float = 0.5) -> dict:
@@ -290,11 +224,11 @@ class ScoringResult:
 
         See :func:`jerkdetect.simulate.compare_with_truth`, which this calls.
         """
-        from ..simulate.evaluate import compare_with_truth
+        from ..evaluation.truth import compare_with_truth
         return compare_with_truth(self, truth, tolerance)
 
     def _repr_html_(self) -> str:
-        from .._repr import result_html
+        from ..core.reprs import result_html
         return result_html(self)
 
     def __repr__(self) -> str:
@@ -306,11 +240,3 @@ class ScoringResult:
                 f"{'hypnic jerks not scored' if nj is None else f'{nj} hypnic jerks'}>")
 
 
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, tuple):
-        return list(o)
-    return str(o)

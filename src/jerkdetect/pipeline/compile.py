@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import sys
 
-from ._logging import logger
+from ..core.log import logger
 
 _announced = False
 
 
 def kernels_cached() -> bool:
     """True when the Numba kernels every scoring runs have an index file in their cache."""
-    from .alignment.epochs import _stage_at_kernel
-    from .detection.kernels import envelope_blocks, hysteresis, max_pool, rolling_quantile
-    from .preprocessing.filters import _sos_kernel
+    from ..core.epochs import _stage_at_kernel
+    from ..detection.kernels import envelope_blocks, hysteresis, max_pool, rolling_quantile
+    from ..preprocessing.filters import _sos_kernel
     import os
     for f in (_sos_kernel, envelope_blocks, rolling_quantile, hysteresis, max_pool, _stage_at_kernel):
         try:

@@ -1,10 +1,13 @@
-"""Exports for the ecosystem: BIDS-style events with a JSON sidecar, EDF+ annotation files."""
+"""The files and tables of one scored night: ``X_events.tsv``, ``X_summary.json``, detected
+arousals, BIDS-style events with a JSON sidecar, EDF+ annotations, and the one-row summary frame."""
 from __future__ import annotations
 
 import json
+import os
 
-from .._atomic import atomic_write_text
-from .results import EVENT_COLUMNS, _fmt
+from ..core.atomic import atomic_write_text
+from ..core.tsv import json_default, tsv_text
+from .events import EVENT_COLUMNS
 
 BIDS_SIDECAR = {
     "onset": {"Description": "Onset of the event in seconds from the first sample of the recording.",
@@ -25,7 +28,8 @@ BIDS_SIDECAR = {
     "series": {"Description": "PLM series identifier, n/a when not in a series."},
     "imi": {"Description": "Inter-movement interval from the previous candidate LM (onset to onset).",
             "Units": "s"},
-    "peak_uv": {"Description": "Largest deflection of the band-passed EMG trace during the event (a clipped burst shows the rail).", "Units": "uV"},
+    "peak_uv": {"Description": "Largest deflection of the band-passed EMG trace during the event "
+                               "(a clipped burst shows the rail).", "Units": "uV"},
 }
 
 
@@ -44,11 +48,7 @@ def export_rows(result) -> list[dict]:
 def write_bids_events(result, path: str) -> tuple[str, str]:
     """Write a BIDS ``*_events.tsv`` (``trial_type`` column) and its JSON sidecar, atomically."""
     cols = ["onset", "duration", "trial_type"] + [c for c in EVENT_COLUMNS if c not in ("onset", "duration", "label")]
-    lines = ["\t".join(cols)]
-    for r in export_rows(result):
-        r = {**r, "trial_type": r["label"]}
-        lines.append("\t".join(_fmt(r[c]) for c in cols))
-    atomic_write_text(path, "\n".join(lines) + "\n")
+    atomic_write_text(path, tsv_text(({**r, "trial_type": r["label"]} for r in export_rows(result)), cols))
     side = path[:-4] + ".json" if path.endswith(".tsv") else path + ".json"
     meta = {**BIDS_SIDECAR, "GeneratedBy": [{"Name": "jerkdetect",
                                             "Version": result.info.get("jerkdetect_version"),
@@ -65,7 +65,7 @@ def write_edf_annotations(result, path: str, start=None) -> str:
     """
     import datetime as _dt
 
-    from ..io.edf_write import write_edf
+    from ..io.edf_write import write_edf  # only for exports
     rows = export_rows(result)
     ann = [(r["onset"], r["duration"], f"{r['label']} {r['side']}") for r in rows]
     if start is None and result.info.get("recording_start"):
@@ -74,3 +74,62 @@ def write_edf_annotations(result, path: str, start=None) -> str:
     n_rec = max(1, int(-(-dur // 1)))
     write_edf(path, [], start, ann, record_duration=1.0, record_onsets=None, n_records=n_rec)
     return path
+
+
+def summary_dict(result) -> dict:
+    """What ``X_summary.json`` holds: indices, per-stage table, every parameter and source.
+
+    Run timings are left out so the same night and parameters always give the same file.
+    """
+    info = {k: v for k, v in result.info.items() if k not in result.indices and k != "timings_s"}
+    return {**result.indices, **info, "by_stage": result.by_stage}
+
+
+def write_night(result, out_dir: str, stem: str, export: bool = False) -> dict[str, str]:
+    """Write ``stem_events.tsv`` and ``stem_summary.json`` atomically; return their paths.
+
+    With ``export`` also ``stem_bids_events.tsv`` (+ JSON sidecar) and ``stem_scored.edf``;
+    with detected arousals also ``stem_arousals.tsv``.
+    The summary is written last, so its presence means every file of the night is complete.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    base = os.path.join(out_dir, stem)
+    paths = {"events": f"{base}_events.tsv", "summary": f"{base}_summary.json"}
+    if export:
+        paths["bids"], paths["bids_sidecar"] = write_bids_events(result, f"{base}_bids_events.tsv")
+        paths["edf"] = write_edf_annotations(result, f"{base}_scored.edf")
+    if result.detected_arousals is not None:
+        paths["arousals"] = f"{base}_arousals.tsv"
+        atomic_write_text(paths["arousals"], result.detected_arousals.tsv())
+    atomic_write_text(paths["events"], tsv_text(result.event_rows(), EVENT_COLUMNS))
+    atomic_write_text(paths["summary"], json.dumps(summary_dict(result), indent=2, default=json_default) + "\n")
+    return paths
+
+
+def _flat(prefix: str, v, out: dict) -> None:
+    if isinstance(v, dict):
+        for k, x in v.items():
+            _flat(f"{prefix}_{k}", x, out)
+    elif isinstance(v, (list, tuple)) and len(v) == 2 and prefix.endswith("_iqr_s"):
+        out[f"{prefix}_low"], out[f"{prefix}_high"] = v
+    elif isinstance(v, (list, tuple)):
+        out[prefix] = ", ".join(map(str, v))
+    else:
+        out[prefix] = v
+
+
+def summary_frame(res, name: str | None = None):
+    """One row: every index (nested values flattened), the rule set, the sources; index = ``name``
+    (default: the recording's file stem)."""
+    import pandas as pd
+    row: dict = {}
+    for k, v in res.indices.items():
+        if k != "null_reasons":
+            _flat(k, v, row)
+    info = res.info
+    row["rules"] = info.get("rules", {}).get("name")
+    row["leg_movement_source"] = info.get("leg_movement_source")
+    row["annotation_source"] = info.get("annotation_source")
+    row["recording"] = info.get("recording")
+    stem = name or os.path.splitext(os.path.basename(str(info.get("recording") or "night")))[0]
+    return pd.DataFrame([row], index=pd.Index([stem], name="night"))

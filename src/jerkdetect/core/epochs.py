@@ -18,8 +18,8 @@ def epoch_index(times, offset: float, epoch_length: float) -> np.ndarray:
 
     Examples
     --------
-    >>> epoch_index([29.999, 30.0, 59.9999999], offset=0.0, epoch_length=30)
-    array([0, 1, 1])
+    >>> epoch_index([29.999999, 30.0, 59.99999999], offset=0.0, epoch_length=30)  # sub-µs noise: on the boundary
+    array([0, 1, 2])
     """
     t = to_microseconds(times)
     return np.floor_divide(t - to_microseconds(offset), to_microseconds(epoch_length))

@@ -1,0 +1,4 @@
+"""Bounds on what jerkdetect accepts anywhere (files, arrays, scoring): beyond them an input is refused."""
+
+MAX_RECORDING_S = 14 * 86400.0   # longest span jerkdetect accepts (multi-day ambulatory recordings)
+MAX_RATE_HZ = 1e6                # samples per second of one signal

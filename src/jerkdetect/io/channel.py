@@ -1,0 +1,97 @@
+"""One channel of a recording: lazy samples in µV, its rate, unit and amplifier range."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class Channel:
+    """One signal at its own sampling rate.
+
+    ``data`` is float64 in µV for voltage channels (``unit_factor`` converts the declared unit),
+    and in the declared unit for others (SpO2 %, flow...). The EDF digital samples stay available
+    (``digital``, ``gain``, ``offset``) so compiled kernels can scale on the fly without a float copy.
+    ``bad_intervals`` (seconds) are stretches whose samples were NaN, infinite or absurd: they
+    were replaced before any kernel saw them and are unscorable.
+    """
+
+    label: str
+    fs: float
+    unit: str = "uV"
+    unit_factor: float = 1.0
+    phys_min: float = float("nan")
+    phys_max: float = float("nan")
+    dig_min: int | None = None
+    dig_max: int | None = None
+    transducer: str = ""
+    prefilter: str = ""
+    role: str | None = None
+    _loader: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    _data: np.ndarray | None = field(default=None, repr=False)
+    _digital: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    _chunks: Callable | None = field(default=None, repr=False)
+    n_samples: int = 0
+    bad_intervals: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
+    auto_role: bool = True  # False for a repeated label: its role must be named explicitly
+
+    @property
+    def gain(self) -> float:
+        """µV (or unit) per digital step: ``data = digital * gain + offset``."""
+        if self.dig_min is None:
+            return 1.0
+        bit = (self.phys_max - self.phys_min) / (self.dig_max - self.dig_min)
+        return bit * self.unit_factor
+
+    @property
+    def offset(self) -> float:
+        if self.dig_min is None:
+            return 0.0
+        bit = (self.phys_max - self.phys_min) / (self.dig_max - self.dig_min)
+        return (self.phys_min - bit * self.dig_min) * self.unit_factor
+
+    @property
+    def digital(self) -> np.ndarray | None:
+        """Raw integer samples (records x samples-per-record view where possible), or None."""
+        return None if self._digital is None else self._digital()
+
+    def digital_chunks(self, records: int = 600):
+        """Yield the digital samples in blocks of ``records`` data records (2-D arrays).
+
+        Pages of the file are released after each block, so resident memory stays at one block.
+        """
+        if self._chunks is not None:
+            yield from self._chunks(records)
+        elif self._digital is not None:
+            yield self.digital
+
+    @property
+    def data(self) -> np.ndarray:
+        """Samples as float64 in µV (voltage channels) or the declared unit."""
+        if self._data is None:
+            if self._loader is not None:
+                arr = np.ascontiguousarray(self._loader(), dtype=np.float64)
+            else:
+                arr = np.empty(self.n_samples, dtype=np.float64)  # one float array, filled by blocks
+                k = 0
+                for blk in self.digital_chunks():
+                    m = blk.size
+                    np.multiply(blk, self.gain, out=arr[k:k + m].reshape(blk.shape))
+                    k += m
+                arr += self.offset
+            self._data = arr
+        return self._data
+
+    @property
+    def duration(self) -> float:
+        return self.n_samples / self.fs
+
+    def clip_fraction(self) -> float:
+        """Fraction of samples at the digital minimum or maximum (saturated amplifier or ADC)."""
+        d = self.digital
+        if d is None or self.n_samples == 0:
+            return 0.0
+        d = d.reshape(-1)
+        return float(np.count_nonzero((d <= self.dig_min) | (d >= self.dig_max))) / d.size

@@ -1,0 +1,296 @@
+"""One night's state and the stages of :func:`jerkdetect.score` that fill it, in order.
+
+Each stage is a function ``stage(night)`` that reads a few named fields of :class:`Night` and
+writes a few others; :data:`STAGES` lists them with the timing key each one books its time to.
+A new stage is one function here and one line in :data:`STAGES`.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+
+from ..core.hypnogram import Hypnogram
+from ..core.intervals import intersect_intervals, merge_intervals, overlaps_window
+from ..core.log import logger
+from ..core.version import __version__
+from ..detection import ArousalParams, DetectionParams, detect_channel
+from ..errors import ScoringFileError
+from ..io.edf import read_psg
+from ..io.recording import Recording
+from ..io.scoring_model import Scoring
+from ..preprocessing import detect_r_peaks
+from ..alignment.indices import indices_by_stage, night_indices, null_jerks_without_emg
+from ..rules import HypnicJerkRule, LegMovements, MonolateralLMs, RuleSet
+from .arousal_source import ArousalChoice, chin_envelope, choose_arousals
+from .preflight import prepare_emg
+from .result import ScoringResult
+from .scoring_file import scoring_for_recording
+
+LEGS = ("leg_left", "leg_right")
+MUSCLE = {"chin": "chin", "leg_left": "left", "leg_right": "right"}  # role -> hypnic-jerk muscle name
+
+
+@dataclass
+class Night:
+    """What :func:`jerkdetect.score` knows about one night, stage by stage.
+
+    The first block is the call's arguments (checked); every later field is written by one stage.
+    """
+
+    # arguments
+    recording: str | os.PathLike | Recording
+    annotations: object
+    rules: RuleSet
+    channels: Mapping[str, str] | None
+    detection: DetectionParams
+    hypnic: HypnicJerkRule
+    leg_movements: str
+    arousal_mode: str
+    arousal_params: ArousalParams | None
+    staging: str
+    # read_recording
+    path: str | None = None
+    rec: Recording | None = None
+    all_labels: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    # read_annotations
+    scoring: Scoring | None = None
+    annotation_source: str = "none"
+    hypnogram: Hypnogram | None = None
+    scored_arousals: np.ndarray | None = None
+    respiratory: np.ndarray | None = None
+    # detect_emg
+    used: dict = field(default_factory=dict)
+    bursts: dict = field(default_factory=dict)
+    # find_leg_movements
+    unscorable_by: dict = field(default_factory=dict)
+    unscorable: np.ndarray | None = None
+    mono: MonolateralLMs | None = None
+    # find_arousals
+    arousal_choice: ArousalChoice | None = None
+    # apply_rules
+    lm: LegMovements | None = None
+    # find_hypnic_jerks, align_events
+    jerks: dict | None = None
+    lm_stage: np.ndarray | None = None
+    jerk_stage: np.ndarray | None = None
+    # compute_indices
+    indices: dict | None = None
+    by_stage: list | None = None
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def arousals(self):
+        """The arousals the rules use (scored or detected), or None."""
+        return self.arousal_choice.arousals
+
+
+def read_recording(n: Night) -> None:
+    """The recording (lazy channels, only the roles scoring needs) and the EMG checks."""
+    if not isinstance(n.recording, Recording):
+        n.path = os.fspath(n.recording)
+        want = ["leg_left", "leg_right", "chin", "ecg", "eeg"] + (["eog"] if n.staging == "yasa" else []) \
+            if n.leg_movements == "emg" else None
+        n.rec = read_psg(n.path, roles=n.channels)
+        n.all_labels = n.rec.labels
+        if want:
+            n.rec.channels = {k: v for k, v in n.rec.channels.items() if v.role in want}
+    else:
+        rec = n.recording
+        n.all_labels = rec.labels
+        if n.channels:
+            rec = Recording(rec.channels, rec.start, rec.source, rec.file_type, rec.record_duration,
+                            rec.record_onsets, rec.annotations, n.channels)
+        n.rec = rec
+    n.notes = prepare_emg(n.rec, n.detection, n.channels, n.all_labels) if n.leg_movements == "emg" else []
+
+
+def read_annotations(n: Night) -> None:
+    """The scoring file: hypnogram (or automatic staging), scored arousals, respiratory events."""
+    n.scoring, n.annotation_source = scoring_for_recording(n.rec, n.path, n.annotations)
+    sc = n.scoring
+    hyp = sc.hypnogram if sc is not None else None
+    if hyp is None and n.staging == "yasa":
+        from .staging import stage_automatically
+        hyp = stage_automatically(n.rec)
+        logger.info("%s: no hypnogram; staged automatically (%s)", n.rec.source, hyp.source)
+    elif n.staging not in ("none", "yasa"):
+        raise ValueError(f"staging must be 'none' or 'yasa'; got '{n.staging}'.")
+    if hyp is None:
+        warnings.warn(f"{n.rec.source}: no hypnogram found (annotation source: {n.annotation_source}); "
+                      "sleep/wake indices will be null.", UserWarning, stacklevel=3)
+    n.hypnogram = hyp
+    n.scored_arousals = sc.arousals if sc is not None and sc.has_arousals else None
+    n.respiratory = sc.respiratory if sc is not None and sc.has_respiratory else None
+
+
+def detect_emg(n: Night) -> None:
+    """R peaks of the ECG, then bursts, envelopes and unscorable stretches of legs and chin."""
+    if n.leg_movements != "emg":
+        return
+    rec, det = n.rec, n.detection
+    r_times = None
+    if det.ecg_removal and rec.has_role("ecg"):
+        e = rec.channel("ecg")
+        n.used["ecg"] = e.label
+        if e.dig_min is not None:
+            r_idx = detect_r_peaks(e.digital_chunks(), e.fs, e.gain, e.offset, n=e.n_samples)
+        else:
+            r_idx = detect_r_peaks(e.data, e.fs)
+        r_times = rec.index_to_time(e.label, r_idx)
+    emg_roles = ["leg_left", "leg_right"] + (["chin"] if rec.has_role("chin") else [])
+    buf = np.empty(max(rec.channel(r).n_samples for r in emg_roles), dtype=np.float32)
+    for role in emg_roles:
+        ch = rec.channel(role)
+        n.used[role] = ch.label
+        n.bursts[role] = detect_channel(rec, ch.label, det, r_times, buf)
+    # the filter passes run inside detection: book them apart from "detect"
+    n.timings["filter"] = sum(b.timings["filter"] for b in n.bursts.values())
+    n.timings["detect"] = n.timings.get("detect", 0.0) - n.timings["filter"]
+
+
+def find_leg_movements(n: Night) -> None:
+    """Monolateral LMs (from the EMG bursts, or the scoring file's) and the unscorable time."""
+    if n.leg_movements == "emg":
+        n.unscorable_by, n.unscorable = unscorable_time(n.bursts, n.rec.gaps())
+        n.mono = monolateral_lms(n.bursts, n.unscorable_by, n.rules)
+        return
+    sc = n.scoring
+    if sc is None or not len(sc.leg_movements):
+        raise ScoringFileError(f"{n.annotation_source}: leg_movements='scoring' needs scored limb movements "
+                               "in the annotations, and there are none.")
+    n.unscorable = np.asarray(n.rec.gaps(), dtype=float).reshape(-1, 2)
+    lmv = sc.leg_movements
+    sides = np.array([0 if s == "left" else 1 for s in sc.leg_sides])
+    n.mono = MonolateralLMs(lmv[:, 0], lmv[:, 0] + lmv[:, 1], sides)
+    n.used["leg_movements"] = n.annotation_source
+
+
+def find_arousals(n: Night) -> None:
+    """Arousals from the scoring file, or detected in the EEG (``arousals=`` mode)."""
+    n.arousal_choice = choose_arousals(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram,
+                                       lambda: chin_envelope(n.rec, n.bursts, n.detection), n.arousal_params)
+
+
+def apply_rules(n: Night) -> None:
+    """Candidate LMs, bilateral LMs, PLM series, respiratory and arousal links under the rule set."""
+    n.lm = n.rules.score(n.mono, n.respiratory, n.arousals)
+
+
+def find_hypnic_jerks(n: Night) -> None:
+    """Hypnic jerks among the brief bursts of chin and legs around wake -> sleep transitions."""
+    brief = {}
+    for r, b in n.bursts.items():
+        ok = ~overlaps_window(b.onset, b.offset, n.unscorable_by[r])
+        brief[MUSCLE[r]] = (b.onset[ok], b.offset[ok], b.raw_peak_uv[ok])
+    mono = n.mono
+    transitions = n.hypnogram.transitions() if n.hypnogram is not None else np.zeros(0)
+    all_lm = np.column_stack([mono.onset, mono.offset]) if mono.onset.size else np.zeros((0, 2))
+    envs = {MUSCLE[r]: (b.envelope, b.envelope_fs) for r, b in n.bursts.items() if b.envelope is not None}
+    raws = {MUSCLE[r]: (b.raw_peaks, b.raw_peaks_fs) for r, b in n.bursts.items() if b.raw_peaks is not None}
+    n.jerks = n.hypnic.find(brief, transitions, all_lm, n.arousals, envs, raws)
+
+
+def align_events(n: Night) -> None:
+    """The sleep stage at each LM's and each jerk's onset (-1 without a hypnogram)."""
+    hyp = n.hypnogram
+    n.lm_stage = hyp.stage_at(n.lm.onset) if hyp is not None else np.full(len(n.lm), -1, np.int8)
+    n.jerk_stage = hyp.stage_at(n.jerks["onset"]) if hyp is not None else np.full(len(n.jerks["onset"]), -1, np.int8)
+
+
+def compute_indices(n: Night) -> None:
+    """Night and per-stage indices, each null with a reason where it cannot be computed."""
+    hyp, unsc, choice = n.hypnogram, n.unscorable, n.arousal_choice
+    idx = night_indices(n.lm, n.lm_stage, hyp, n.jerks, unsc, n.arousals is not None, n.respiratory is not None)
+    if n.arousals is None and hyp is not None and choice.reason:
+        idx["null_reasons"]["plms_arousal_index"] = choice.reason
+    if hyp is None:
+        for k, why in idx["null_reasons"].items():
+            if why.startswith("no hypnogram"):
+                idx["null_reasons"][k] = why + (" (score with staging='yasa', extra jerkdetect[staging], "
+                                                "to stage it automatically)")
+    idx["recording_gaps_min"] = float(sum(b - a for a, b in n.rec.gaps()) / 60)
+    idx["unscorable_min"] = {r: n.bursts[r].unscorable_min for r in LEGS if r in n.bursts}
+    idx["unscorable_both_legs_min"] = float(sum(b - a for a, b in unsc) / 60) - idx["recording_gaps_min"]
+    n.by_stage = indices_by_stage(n.lm, n.lm_stage, hyp, n.jerk_stage, unsc)
+    if n.leg_movements == "scoring":
+        null_jerks_without_emg(idx, n.by_stage)
+    n.indices = idx
+
+
+# (timing key, stage) in the order they run; stages sharing a key add up
+STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
+    ("read", read_recording),
+    ("annotations", read_annotations),
+    ("detect", detect_emg),
+    ("rules", find_leg_movements),
+    ("arousals", find_arousals),
+    ("rules", apply_rules),
+    ("align", find_hypnic_jerks),
+    ("align", align_events),
+    ("report", compute_indices),
+)
+
+
+def night_info(n: Night) -> dict:
+    """``ScoringResult.info``: rule set and parameters, channels and sources, notes, version, timings."""
+    rec, hyp, choice, bursts = n.rec, n.hypnogram, n.arousal_choice, n.bursts
+    return {
+        "recording": rec.source, "recording_start": str(rec.start) if rec.start else None,
+        "duration_s": rec.duration, "rules": n.rules.to_dict(), "detection": n.detection.to_dict(),
+        "hypnic_jerk_rule": n.hypnic.to_dict(), "channels": n.used, "annotation_source": n.annotation_source,
+        "leg_movement_source": n.leg_movements,
+        "arousal_scoring": n.arousals is not None, "respiratory_scoring": n.respiratory is not None,
+        "arousal_source": choice.source, "arousal_mode": n.arousal_mode,
+        **({"arousal_detection": choice.info} if choice.detected is not None else {}),
+        "hypnogram_notes": list(hyp.notes) if hyp is not None else ["no hypnogram"],
+        "hypnogram_source": (hyp.source or n.annotation_source) if hyp is not None else None,
+        "mains_hz": {r: b.mains for r, b in bursts.items()},
+        "unscorable_stretches": {r: [[round(float(a), 3), round(float(e), 3), k] for (a, e), k in
+                                     zip(b.unscorable, b.unscorable_kind)] for r, b in bursts.items()},
+        "jerkdetect_version": __version__, "timings_s": n.timings, "input_notes": n.notes,
+    }
+
+
+def to_result(n: Night) -> ScoringResult:
+    """The :class:`ScoringResult` of a night whose stages have all run."""
+    res = ScoringResult(n.lm, n.jerks, n.hypnogram, n.lm_stage, n.jerk_stage, n.indices, n.by_stage, night_info(n),
+                        n.bursts, n.unscorable, detected_arousals=n.arousal_choice.detected,
+                        scored_arousals=n.arousal_choice.scored)
+    if n.path is None:
+        res._source_recording = n.rec  # in-memory recording: kept for plot_event (files are re-read)
+    return res
+
+
+def unscorable_time(bursts: dict, gaps) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per-muscle unscorable stretches (its own artefacts plus EDF+D gaps), and the time left out
+    of the denominators: gaps and the stretches where BOTH legs are unscorable.
+
+    One leg's artefact removes that leg's movements only; the other leg is still scored there
+    (its movements count as monolateral), so that time stays in the denominators.
+    """
+    gaps = np.asarray(gaps, dtype=float).reshape(-1, 2)
+    by = {r: merge_intervals(np.concatenate([b.unscorable, gaps])) for r, b in bursts.items()}
+    both = intersect_intervals(by[LEGS[0]], by[LEGS[1]])
+    return by, merge_intervals(np.concatenate([both, gaps]))
+
+
+def monolateral_lms(bursts: dict, unsc_by: dict, rs: RuleSet) -> MonolateralLMs:
+    """Leg bursts lasting >= ``rs.min_lm_s`` under the rule's onset, holding ``rs.min_sustained_s``
+    of uninterrupted activity, clear of their own leg's artefacts."""
+    parts = []
+    for k, role in enumerate(LEGS):
+        b = bursts[role]
+        keep = (b.duration >= rs.min_lm_s) & ~overlaps_window(b.onset, b.offset, unsc_by[role])
+        if b.sustained_s is not None:  # a brief burst must hold some sustained activity
+            keep &= (b.sustained_s >= rs.min_sustained_s) | (b.duration >= rs.sustained_below_s)
+        parts.append((b.onset[keep], b.offset[keep], np.full(keep.sum(), k), b.raw_peak_uv[keep],
+                      b.morph_ok[keep], b.rule_onset[keep]))
+    on, off, side, pk, mo, ro = (np.concatenate(x) for x in zip(*parts))
+    return MonolateralLMs(on, off, side, pk, mo, ro)
+
+

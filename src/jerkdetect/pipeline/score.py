@@ -1,0 +1,79 @@
+"""``score()``: the whole pipeline for one night, from a file path or a Recording to results."""
+from __future__ import annotations
+
+import os
+import time
+from typing import Mapping
+
+from ..core.log import logger, set_log_level
+from ..detection import ArousalParams, DetectionParams
+from ..io.recording import Recording
+from ..rules import HypnicJerkRule, RuleSet, get_rules
+from .arousal_source import check_mode
+from .compile import announce_compilation
+from .night import STAGES, Night, to_result
+from .preflight import check_leg_movements, rule_overrides
+from .result import ScoringResult
+
+
+def score(recording: str | os.PathLike | Recording, annotations=None, rules: str | RuleSet = "wasm2016",
+          channels: Mapping[str, str] | None = None, detection: DetectionParams | None = None,
+          hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg", arousals: str = "auto",
+          arousal_params: ArousalParams | None = None, staging: str = "none",
+          verbose: bool | str | None = None, rule_params: Mapping | None = None, **params) -> ScoringResult:
+    """Score leg movements, PLM series and hypnic jerks in one night.
+
+    Parameters
+    ----------
+    recording : path or Recording
+        EDF/EDF+/BDF path, or a :class:`Recording` (also from ``mne.io.Raw`` or arrays).
+    annotations : path, Scoring, Hypnogram or yasa.Hypnogram, optional
+        Scoring file. Default: a file with the recording's stem next to it (``X.xml``,
+        ``X-nsrr.xml``, ``X.tsv``, ``X-Hypnogram.edf``), else the EDF+'s own annotations.
+    rules : "wasm2016" (default), "aasm2012" or a RuleSet
+        PLM rule set; ``rule_params={"max_imi_s": 100}`` or keywords (``max_imi_s=100``) override
+        its parameters. An unknown name raises :class:`~jerkdetect.errors.InputError` listing the
+        valid ones, closest first.
+    channels : dict role -> label, optional
+        Override channel roles (``{"leg_left": "EMG3"}``).
+    detection : DetectionParams, optional
+    hypnic : HypnicJerkRule, optional
+    leg_movements : "emg" or "scoring"
+        "scoring" scores the leg movements already marked in the scoring file (e.g. Profusion
+        ``Limb Movement (Left)``) into series and indices without reading EMG.
+    arousals : "auto" (default), "scoring", "detect" or "none"
+        Where arousals come from: "auto" uses the scoring file's arousals when it has arousal
+        scoring and otherwise detects them in the EEG (needs an EEG channel and a hypnogram);
+        "scoring" never detects; "detect" always detects (the file's arousals are kept for
+        :meth:`ScoringResult.compare_arousals`); "none" leaves arousal links null. The source
+        used is ``info["arousal_source"]`` ("scoring", "detected" or "none").
+    arousal_params : ArousalParams, optional
+        Parameters of the EEG arousal detector.
+    staging : "none" (default) or "yasa"
+        "yasa" stages a recording that has no hypnogram with YASA's SleepStaging (extra
+        ``jerkdetect[staging]``, runs offline); the hypnogram is then labelled automatic in
+        every output (``hypnogram_source``, ``hypnogram_notes``).
+
+    Returns
+    -------
+    ScoringResult
+
+    Examples
+    --------
+    >>> import jerkdetect as jd
+    >>> res = jd.score(jd.sample_path())
+    >>> sorted(res.summary())[:3]
+    ['hypnic_jerks_per_transition', 'hypnic_jerks_with_arousal', 'imi_fraction_under_10s']
+    """
+    set_log_level(verbose)
+    t0 = time.perf_counter()
+    night = Night(recording, annotations, get_rules(rules, **rule_overrides(rules, rule_params, params)), channels,
+                  detection or DetectionParams(), hypnic or HypnicJerkRule(), check_leg_movements(leg_movements),
+                  check_mode(arousals), arousal_params, staging)
+    announce_compilation()
+    for key, stage in STAGES:
+        t = time.perf_counter()
+        stage(night)
+        night.timings[key] = night.timings.get(key, 0.0) + time.perf_counter() - t
+    logger.info("scored %s in %.2f s: %d LMs", night.rec.source, time.perf_counter() - t0, len(night.lm))
+    return to_result(night)

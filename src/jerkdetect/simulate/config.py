@@ -1,0 +1,116 @@
+"""What the simulator varies: channel labels, chin tone by stage, :class:`SimConfig` and the stress
+effects of :class:`StressConfig` (see :mod:`.stress_effects`)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+LABELS = {"leg_left": "Leg L", "leg_right": "Leg R", "chin": "EMG Chin", "eeg": "EEG C4-M1",
+          "eeg2": "EEG O2-M1", "eog": "EOG E1-M2", "eog2": "EOG E2-M1", "ecg": "ECG",
+          "resp": "Airflow", "resp2": "Thor", "spo2": "SpO2"}
+CHIN_TONE = {0: 6.0, 1: 4.0, 2: 3.0, 3: 2.5, 4: 0.8, -1: 4.0}  # mean rectified µV by stage
+
+
+@dataclass
+class SimConfig:
+    """Everything the simulator varies; defaults give a typical PLMD night with a few jerks."""
+
+    duration_h: float = 8.0
+    fs_emg: float = 512.0
+    fs_eeg: float = 256.0
+    fs_ecg: float | None = None
+    fs_resp: float = 32.0
+    emg_unit: str = "uV"
+    full_montage: bool = True          # second EEG/EOG, thorax, SpO2
+    plm_series_per_hour: float = 1.0
+    isolated_lm_per_hour: float = 5.0
+    long_lm_per_night: int = 2
+    resp_clusters_per_hour: float = 0.4
+    plmw_series: bool = True
+    jerk_probability: float = 0.75     # per wake->sleep transition
+    arousal_after_plm: float = 0.3
+    arousal_after_jerk: float = 0.5
+    spontaneous_arousals_per_hour: float = 4.0
+    fragmentary_stretches_per_hour: float = 0.5
+    rem_twitches_per_min: float = 4.0
+    leg_rest_uv: tuple[float, float] = (1.0, 3.0)
+    ecg_bleed_uv: tuple[float, float] = (3.0, 15.0)
+    mains_uv: tuple[float, float] = (2.0, 10.0)
+    mains_hz: float | None = None      # None: 50 or 60 at random
+    noisy_stretches_per_leg: int = 1
+    noisy_stretch_s: tuple[float, float] = (180.0, 480.0)
+    lm_amplitude_uv: tuple[float, float] = (12.0, 50.0)
+    jerk_amplitude_uv: tuple[float, float] = (45.0, 150.0)
+    start: str = "2024-03-01T22:30:00"
+    stress: StressConfig | None = None  # stress family (simulate.stress); None: a plain night
+    # EEG (simulate/eeg.py): arousal appearance and the look-alikes a detector must ignore
+    eeg_gain: tuple[float, float] = (0.5, 2.0)   # per-night amplitude factor (montage, amplifier, age)
+    modest_arousal_fraction: float = 0.7          # arousals at 2-4x the band background (others 4-7x)
+    arousal_chin_fraction: float = 0.5            # NREM arousals with a chin EMG rise (REM: all)
+    short_intrusions_per_hour: float = 4.0        # alpha/beta bursts < 3 s in sleep
+    spindle_trains_per_hour: float = 6.0          # N2/N3
+    spindles_per_min: float = 3.0                 # single spindles in N2 (30 % of that in N3)
+    kcomplexes_per_min: float = 1.0               # N2
+    rem_alpha_per_hour: float = 4.0               # REM alpha bursts without chin EMG
+    wake_alpha_per_hour: float = 20.0
+    eyes_open_per_hour: float = 10.0
+    lm_muscle_artifact_fraction: float = 0.5      # LMs without arousal that put muscle artefact on the EEG
+
+
+@dataclass(frozen=True)
+class StressConfig:
+    """The stress effects of one night; every rate 0 / None means the effect is off.
+
+    Rates are per hour of recording unless named otherwise; ranges are drawn uniformly.
+    """
+
+    # recording faults
+    clip_uv: float | None = None
+    clip_muscles: tuple[str, ...] = ("left", "right", "chin")
+    leadoffs: int = 0
+    leadoff_kinds: tuple[str, ...] = ("flat", "saturated")
+    leadoff_s: tuple[float, float] = (60.0, 300.0)
+    leadoff_rail_uv: float = 250.0       # rail of a saturated lead-off when clip_uv is None
+    noise_periods: int = 0
+    noise_rms_uv: tuple[float, float] = (3.0, 6.0)
+    noise_period_s: tuple[float, float] = (120.0, 600.0)
+    hum_uv: tuple[float, float] | None = None
+    hum_hz: float | None = None          # None: 50 or 60 Hz at random
+    ecg_channel: bool = True
+    # physiology
+    myoclonus_per_hour: float = 0.0      # NREM stretches of dense fragmentary myoclonus
+    myoclonus_stretch_s: tuple[float, float] = (120.0, 600.0)
+    myoclonus_rate_hz: tuple[float, float] = (0.2, 0.9)   # per muscle
+    twitch_s: tuple[float, float] = (0.02, 0.15)
+    twitch_uv: tuple[float, float] = (5.0, 40.0)
+    rem_leg_twitches_per_min: float = 0.0
+    alma_per_hour: float = 0.0
+    alma_hz: tuple[float, float] = (0.5, 3.0)
+    alma_burst_s: tuple[float, float] = (0.1, 0.5)
+    alma_bursts: tuple[int, int] = (4, 16)
+    near_threshold_per_hour: float = 0.0
+    near_threshold_uv: tuple[float, float] = (9.0, 12.0)
+    ragged_per_hour: float = 0.0
+    ragged_dip_s: tuple[float, float] = (0.1, 0.45)
+    staggered_per_hour: float = 0.0
+    stagger_s: tuple[float, float] = (0.5, 4.7)
+    irregular_per_hour: float = 0.0
+    short_imi_s: tuple[float, float] = (2.0, 9.5)
+    long_lm_s: tuple[float, float] = (11.0, 20.0)
+    train_lms: tuple[int, int] = (6, 14)
+    train_imi_s: tuple[float, float] = (15.0, 40.0)
+    lm_excess_uv: tuple[float, float] = (12.0, 40.0)
+    awakenings_per_hour: float = 0.0
+    jerk_probability: float = 0.0        # per wake -> sleep transition
+    waking_jerk_fraction: float = 0.5
+    jerk_peak_uv: tuple[float, float] = (50.0, 90.0)
+    jerk_s: tuple[float, float] = (0.05, 0.3)
+    drowsy_lead_s: tuple[float, float] = (30.0, 90.0)
+
+    def active(self) -> list[str]:
+        """Names of the fields that switch an effect on."""
+        on = [n for n in ("clip_uv", "hum_uv") if getattr(self, n) is not None]
+        counts = ("leadoffs", "noise_periods", "jerk_probability")
+        on += [f.name for f in dataclasses.fields(self) if getattr(self, f.name) and
+               (f.name.endswith(("_per_hour", "_per_min")) or f.name in counts)]
+        return on + ([] if self.ecg_channel else ["no_ecg_channel"])
