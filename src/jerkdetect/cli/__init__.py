@@ -1,4 +1,4 @@
-"""Command line: ``jerkdetect info | score | batch | simulate``."""
+"""Command line: ``jerkdetect info | score | batch | agree | simulate``."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import os
 import sys
 import warnings
 
-from .commands import cmd_batch, cmd_info, cmd_score, cmd_simulate
+from .commands import cmd_agree, cmd_batch, cmd_info, cmd_score, cmd_simulate
 
 
 def _add_arousal_option(p) -> None:
@@ -73,6 +73,39 @@ def build_parser() -> argparse.ArgumentParser:
                         "the cohort report only); needs matplotlib")
     b.set_defaults(func=cmd_batch)
 
+    g = sub.add_parser("agree", help="agreement of the EMG scoring with the technicians' leg movements over a "
+                                     "cohort (events, indices, ICC, Bland-Altman), resumable")
+    g.add_argument("inputs", nargs="+", help="folders, globs or a manifest CSV/TSV; each recording's scoring "
+                                             "file must hold the technician's limb movements")
+    g.add_argument("--out", required=True)
+    g.add_argument("--rules", default="wasm2016", choices=["wasm2016", "aasm2012"],
+                   help="the one rule set both scorings use")
+    g.add_argument("--arousals", default="scoring", choices=["scoring", "detect", "none"],
+                   help="arousals of the EMG scoring: the file's (default: only leg-movement detection "
+                        "differs), detected in the EEG and compared with the file's, or none")
+    g.add_argument("--match", default="overlap", choices=["overlap", "onset"],
+                   help="event matching, one to one: any overlap (default) or onsets within --tolerance")
+    g.add_argument("--tolerance", type=float, default=0.5, metavar="S", help="onset tolerance of --match onset (s)")
+    g.add_argument("--min-overlap", type=float, default=0.0, metavar="S",
+                   help="overlap a pair must exceed under --match overlap (s, default 0)")
+    g.add_argument("--reported", metavar="TABLE",
+                   help="CSV/TSV of the indices the lab's system reported per night (a 'night' column and "
+                        "plms_index, plmw_index, ... columns): also compared")
+    g.add_argument("--report", default="all", choices=["all", "cohort", "none"],
+                   help="agreement_report.html and each night's X_report.html (all, default), the agreement "
+                        "report only (cohort), or no HTML (none)")
+    g.add_argument("--strips", type=int, default=3, metavar="N",
+                   help="EMG strips of disputed events for the N most disagreeing nights (default 3)")
+    g.add_argument("--jobs", type=int, default=None, help="worker processes (default: available cores)")
+    g.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster")
+    g.add_argument("--dask-local", type=int, metavar="N", help="run on a local Dask cluster of N workers")
+    g.add_argument("--channel", action="append", metavar="ROLE=LABEL")
+    g.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a rule parameter")
+    g.add_argument("--force", action="store_true",
+                   help="compare again nights whose files are complete (default: read them back and resume)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar (for logs)")
+    g.set_defaults(func=cmd_agree)
+
     m = sub.add_parser("simulate", help="write a simulated night (EDF+, scoring file, truth JSON)")
     m.add_argument("--out", required=True)
     m.add_argument("--seed", type=int, default=0)
@@ -90,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; exit status 0 ok, 2 for every usage or input error, 1 when a batch
-    has failed nights, 130 on Ctrl-C. A closed output pipe (``| head``) ends quietly."""
+    or an agreement run has failed nights, 130 on Ctrl-C. A closed output pipe (``| head``) ends quietly."""
     from ..errors import JerkdetectError
     args = build_parser().parse_args(argv)
     warnings.simplefilter("default")

@@ -292,6 +292,9 @@ class NightAgreement:
         Why each None is None (``"plms_index_emg"``, ``"left"``...).
     info : dict
         Recording, scoring file, EMG channels used, arousal source, unscorable time.
+    lm_events : dict
+        "emg" and "tech": (n, 2) onset, offset of each scoring's combined LMs (the report marks
+        them around disputed events).
     emg, tech : ScoredNight or None
         The two scorings compared (in memory only; not in :meth:`to_dict`).
     """
@@ -303,6 +306,7 @@ class NightAgreement:
     indices: dict
     null_reasons: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
+    lm_events: dict = field(default_factory=dict, repr=False)
     emg: ScoredNight | None = field(default=None, repr=False, compare=False)
     tech: ScoredNight | None = field(default=None, repr=False, compare=False)
 
@@ -341,7 +345,8 @@ class NightAgreement:
         return {"night": self.night, "rules": self.rules, "matching": self.matching.to_dict(),
                 "events": {k: _event_record(v) for k, v in self.events.items()},
                 "indices": {k: list(v) for k, v in self.indices.items()},
-                "null_reasons": dict(self.null_reasons), "info": dict(self.info)}
+                "null_reasons": dict(self.null_reasons), "info": dict(self.info),
+                "lm_events": {k: as_events(v).tolist() for k, v in self.lm_events.items()}}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "NightAgreement":
@@ -350,7 +355,8 @@ class NightAgreement:
         m.pop("description", None)
         return cls(d["night"], dict(d["rules"]), Matching(**m),
                    {k: _event_from_record(v) for k, v in d["events"].items()},
-                   {k: tuple(v) for k, v in d["indices"].items()}, dict(d["null_reasons"]), dict(d["info"]))
+                   {k: tuple(v) for k, v in d["indices"].items()}, dict(d["null_reasons"]), dict(d["info"]),
+                   {k: as_events(v) for k, v in d.get("lm_events", {}).items()})
 
 
 def compare_night(emg: ScoredNight, tech: ScoredNight, matching: Matching | None = None,
@@ -416,7 +422,26 @@ def compare_night(emg: ScoredNight, tech: ScoredNight, matching: Matching | None
                 unscorable_both_legs_min=idx.get("unscorable_both_legs_min"),
                 unscorable_min_left=(idx.get("unscorable_min") or {}).get("leg_left"),
                 unscorable_min_right=(idx.get("unscorable_min") or {}).get("leg_right"), tech_unsided_lm=tech.unsided)
-    return NightAgreement(name, dict(emg.rules), matching, events, indices, reasons, info, emg, tech)
+    return NightAgreement(name, dict(emg.rules), matching, events, indices, reasons, info,
+                          {"emg": as_events(emg.lm), "tech": as_events(tech.lm)}, emg, tech)
+
+
+def disagreement(row: Mapping) -> tuple:
+    """Sort key of a per-night row (:meth:`NightAgreement.row`), most disagreeing night first:
+    the absolute PLMS-index difference (EMG minus technician, to 6 decimals so rounding noise
+    is no disagreement), then the LM F1 (lower first); nights without both PLMS indices come
+    last, then by name.
+
+    Examples
+    --------
+    >>> rows = [{"night": "a", "plms_index_diff": 2.0, "f1": 0.9}, {"night": "b", "plms_index_diff": -9.0, "f1": 0.95},
+    ...         {"night": "c", "plms_index_diff": None, "f1": 0.5}, {"night": "d", "plms_index_diff": 2.0, "f1": 0.7}]
+    >>> [r["night"] for r in sorted(rows, key=disagreement)]
+    ['b', 'd', 'a', 'c']
+    """
+    d = row.get("plms_index_diff")
+    f1 = row.get("f1")
+    return (d is None, -round(abs(d), 6) if d is not None else 0.0, 1.0 if f1 is None else f1, str(row.get("night")))
 
 
 def nights_table(nights: Sequence[NightAgreement],

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, ScoringFileError
 from ..io.recording import Recording
 from ..evaluation.agreement import (AROUSAL_MODES, Matching, NightAgreement, ScoredNight, as_events, arousal_index,
                                     compare_night, scoring_legs)
@@ -121,17 +121,21 @@ def score_night(recording, annotations, rules="wasm2016", arousals: str = "scori
     path = recording if in_memory else os.fspath(recording)
     annotations = os.fspath(annotations)
     name = night or os.path.splitext(os.path.basename((recording.source if in_memory else path) or annotations))[0]
+    rec = recording if in_memory else read_psg(path, annotations=False)
+    scoring = read_scoring(annotations, rec)
+    if not len(scoring.leg_movements):
+        raise ScoringFileError(f"{annotations}: holds no technician-scored leg movements (Limb Movement (Left/Right), "
+                               "PLM or LM events); agreement needs them.")
+    del rec
     res = score(path, annotations=annotations, rules=rules, arousals=arousals, **score_params)
     if on_emg is not None:
         on_emg(res)
     emg = scored_night(res)
-    min_lm_s = rules_of(res).min_lm_s
+    legs, unsided = scoring_legs(scoring, rules_of(res).min_lm_s)
     del res
     tech_params = {k: v for k, v in score_params.items() if k not in ("detection", "arousal_params", "channels")}
     res = score(path, annotations=annotations, rules=rules, leg_movements="scoring",
                 arousals="none" if arousals == "none" else "scoring", **tech_params)
-    rec = recording if in_memory else read_psg(path, annotations=False)
-    legs, unsided = scoring_legs(read_scoring(annotations, rec), min_lm_s)
     tech = scored_night(res, legs, unsided)
     del res
     return compare_night(emg, tech, matching, arousal_matching, name)

@@ -9,7 +9,8 @@ _ORDER = {0: 5, 4: 4, 1: 3, 2: 2, 3: 1, -1: 0}  # W on top, N3 at the bottom, un
 _LABELS = ["?", "N3", "N2", "N1", "R", "W"]
 
 
-def _axes(ax, figsize=(12, 3)):
+def axes_or_new(ax, figsize=(12, 3)):
+    """``ax``, or new pyplot axes of ``figsize`` when it is None (for interactive use)."""
     if ax is not None:
         return ax
     from .mpl import require_matplotlib
@@ -22,7 +23,7 @@ def _axes(ax, figsize=(12, 3)):
 
 def plot_hypnogram(hyp: Hypnogram, ax=None, scale: float = 3600.0, unit: str = "h"):
     """Step plot of the hypnogram in hours (``scale`` s per ``unit``) from the recording start; REM in red."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     starts, ends = hyp.bounds
     t = np.append(starts, ends[-1:]) / scale
     y = np.array([_ORDER[int(s)] for s in hyp.stages] + [_ORDER[int(hyp.stages[-1])]]) if hyp.n_epochs else np.zeros(1)
@@ -55,7 +56,7 @@ def plot_night(result, ax=None, tmin: float | None = None, tmax: float | None = 
     ``tmin``/``tmax`` (s from the recording start) zoom in; short spans are drawn in minutes.
     """
     from matplotlib.patches import Patch
-    ax = _axes(ax, (14, 3.8))
+    ax = axes_or_new(ax, (14, 3.8))
     t_lo = 0.0 if tmin is None else float(tmin)
     t_hi = float(result.info.get("duration_s") or 0.0) if tmax is None else float(tmax)
     if t_hi <= t_lo:
@@ -113,7 +114,7 @@ def plot_event(result, i: int, ax=None, pad: float = 10.0, filtered: bool = Fals
     if not sig:
         raise ValueError(f"{result.info.get('recording')}: no EMG to show (scored from annotations, "
                          "or the recording cannot be read).")
-    ax = _axes(ax, (12, 3.6))
+    ax = axes_or_new(ax, (12, 3.6))
     step = max((np.percentile(np.abs(v), 99.5) if v.size else 1.0) for _, _, v in sig.values()) * 2.2
     step = max(step, 20.0)
     for k, (_role, (lab, t, v)) in enumerate(sig.items()):
@@ -133,7 +134,7 @@ def plot_event(result, i: int, ax=None, pad: float = 10.0, filtered: bool = Fals
 
 def plot_imi_histogram(result, ax=None, bins=None):
     """Histogram of inter-movement intervals (log-spaced bins, 10- and 90-s limits marked)."""
-    ax = _axes(ax, (6, 3.5))
+    ax = axes_or_new(ax, (6, 3.5))
     imi = result.lm.imi[np.isfinite(result.lm.imi)]
     bins = bins if bins is not None else np.logspace(0, np.log10(200), 30)
     ax.hist(imi, bins=bins, color="tab:blue", alpha=0.8)

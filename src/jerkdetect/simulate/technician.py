@@ -220,3 +220,44 @@ def _extras(night: SimulatedNight, e: TechnicianErrors, rng) -> list[dict]:
                 busy.append((a - e.extra_clearance_s, a + dur + e.extra_clearance_s))
                 break
     return out
+
+
+def write_technician_cohort(folder: str | os.PathLike, nights: list[tuple[str, int, TechnicianErrors, str]],
+                            **night_params) -> list[dict]:
+    """Write a cohort for ``jerkdetect agree``: per night ``stem.edf``, the technician's scoring
+    next to it (``stem.xml``, ``.csv`` or ``.tsv``), ``stem_truth.json`` and
+    ``stem_technician.json`` (what the technician changed: missed, shifted, relabelled, extra).
+
+    Parameters
+    ----------
+    folder : path
+    nights : list of (stem, seed, TechnicianErrors, format)
+        Format "nsrr", "profusion", "csv" or "tsv"; the technician's seed is the night's.
+    **night_params
+        Passed to :func:`~jerkdetect.simulate.simulate_night` (``duration_h``, ``plm_series_per_hour``...).
+
+    Returns
+    -------
+    list of dict
+        Per night its paths (``recording``, ``scoring``, ``truth``, ``technician``) and the
+        :class:`TechnicianScoring` (``tech``).
+    """
+    import json
+
+    from ..core.atomic import atomic_write_text
+    from .night import simulate_night
+    folder = os.fspath(folder)
+    out = []
+    for stem, seed, errors, fmt in nights:
+        night = simulate_night(seed=seed, **night_params)
+        paths = night.write(folder, stem, scoring="none")
+        tech = technician_scoring(night, errors, seed)
+        ext = {"nsrr": ".xml", "profusion": ".xml", "csv": ".csv", "tsv": ".tsv"}[fmt]
+        paths["scoring"] = tech.write(os.path.join(folder, stem + ext), fmt)
+        paths["technician"] = os.path.join(folder, stem + "_technician.json")
+        atomic_write_text(paths["technician"], json.dumps(
+            {"errors": {k: getattr(errors, k) for k in errors.__dataclass_fields__}, "seed": seed, "format": fmt,
+             "missed": tech.missed, "shifted": {str(k): v for k, v in tech.shifted.items()},
+             "relabelled": tech.relabelled, "extra": tech.extra}, indent=1))
+        out.append({**paths, "tech": tech})
+    return out
