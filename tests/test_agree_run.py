@@ -256,3 +256,44 @@ def test_bad_arguments_are_one_sentence(cohort, tmp_path, capsys):
     assert rc == 2 and "tolerance_s must be a positive number" in err
     with pytest.raises(jd.JerkdetectError, match="arousals must be one of"):
         jd.agree([str(folder)], str(tmp_path / "o"), arousals="auto")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("night,plms_index\na,1\na,2\n", "night a appears in more than one row"),
+    ("stem_x,plms_index\na,1\n", "needs a 'night' column"),
+    ("night,plms_index\na,-3\n", "-3 is not an index"),
+    ("night,plms_index\na,inf\n", "inf is not an index"),
+    ("night,plms_index,plmw\na,1,2\n", "unknown reported index column 'plmw'"),
+    ("night\na\n", "no index column"),
+    ("", "has no rows"),
+])
+def test_reported_table_errors_name_the_file_row_and_value(tmp_path, text, message):
+    from jerkdetect.batch.inputs import Job
+    from jerkdetect.batch.reported import read_reported
+    p = tmp_path / "lab.csv"
+    p.write_text(text)
+    with pytest.raises(jd.JerkdetectError, match=message) as e:
+        read_reported(str(p), [Job("/d/a.edf", stem="a")])
+    assert str(p) in str(e.value)
+
+
+def test_reported_table_names_nights_as_a_lab_would(tmp_path):
+    from jerkdetect.batch.inputs import Job
+    from jerkdetect.batch.reported import read_reported
+    jobs = [Job("/d/S001/V1/PSG.edf", stem="S001__V1__PSG"), Job("/d/n2.edf", stem="n2")]
+    p = tmp_path / "lab.csv"
+    p.write_text("recording;plms_index;arousal_index\n/d/S001/V1/PSG.edf;12,5;n/a\nN2.EDF;0;7\n")  # ; and decimal ,
+    assert read_reported(str(p), jobs) == {"S001__V1__PSG": {"plms_index": 12.5, "arousal_index": None},
+                                           "n2": {"plms_index": 0.0, "arousal_index": 7.0}}
+
+
+def test_a_cohort_where_no_night_can_be_compared_says_so(cohort, tmp_path, capsys):
+    folder, _ = cohort
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(folder / "a1.edf", d / "alone.edf")  # no scoring file at all
+    rc, _, err = run_cli(capsys, d, "--out", tmp_path / "out", "--quiet", "--report", "cohort")
+    assert rc == 1 and "0 nights compared" in err and "1 failed" in err
+    s = strict_json(tmp_path / "out" / "agreement_summary.json")
+    assert s["n_nights"] == 0 and s["lm_f1"] is None and "no night could be compared" in s["null_reasons"]["lm_f1"]
+    assert "Nights not compared (1)" in (tmp_path / "out" / "agreement_report.html").read_text()

@@ -42,6 +42,9 @@ INDICES = ("plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index
 AROUSAL_INDEX = "arousal_index"
 EVENT_SETS = ("lm", "left", "right", "arousal")   # combined LMs, each leg, arousals (when detected)
 MATCHING_RULES = ("overlap", "onset")
+EVENTS_COMPARED = ("lm: every leg movement the rule set makes of each scoring's per-leg movements (the rows of "
+                   "X_events.tsv labelled lm, plm or lm_long: a bilateral movement is one event); left/right: each "
+                   "leg's movements of at least min_lm_s, the technician's as labelled in the file")
 AROUSAL_MODES = ("scoring", "detect", "none")
 
 
@@ -509,7 +512,7 @@ def cohort_summary(nights: Sequence[NightAgreement],
     names = [n.night for n in nights]
     rules = dict(nights[0].rules)
     out: dict = {"n_nights": len(nights), "rules": rules.get("name"), "rule_parameters": rules,
-                 "matching": nights[0].matching.to_dict()}
+                 "matching": nights[0].matching.to_dict(), "events_compared": EVENTS_COMPARED}
     events: dict = {}
     reasons: dict = {}
     for key in EVENT_SETS:

@@ -40,6 +40,17 @@ def _iqr(med, iqr) -> str | None:
     return None if med is None else f"{_signed(med)} [{_signed(iqr[0])}, {_signed(iqr[1])}]"
 
 
+def key_figures(summary: Mapping) -> str:
+    """One line of the figures a validation paper quotes first."""
+    f = lambda v, d=3: "null" if v is None else f"{v:.{d}f}"  # noqa: E731
+    ci = summary.get("plms_index_icc21_ci95")
+    return (f'<p style="font-size:1.1em">Leg movements: <b>F1 {f(summary["lm_f1"])}</b> (sensitivity '
+            f'{f(summary["lm_sensitivity"])}, PPV {f(summary["lm_ppv"])}). PLMS index: <b>ICC(2,1) '
+            f'{f(summary["plms_index_icc21"], 2)}</b>{f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""}, '
+            f'<b>bias {f(summary["plms_index_bias"], 2)}/h</b>, limits of agreement '
+            f'{f(summary["plms_index_loa_low"], 2)} to {f(summary["plms_index_loa_high"], 2)}/h.</p>')
+
+
 def event_table(summary: Mapping) -> str:
     rows = []
     for key in EVENT_SETS:
@@ -167,7 +178,7 @@ def _index_figure(summary: Mapping, rows: Sequence[Mapping]) -> str:
                "limits of agreement (bias +- 1.96 SD).")
 
 
-HOW_TO_READ = """<ul>
+HOW_TO_READ = """<details><summary><b>How to read this</b></summary><ul>
 <li><b>Technician</b> means the leg movements in each night's scoring file, scored into LMs, PLM series
 and indices by the <i>same</i> rule code, hypnogram, arousals and respiratory events as the EMG: the two
 columns differ only where the detection of leg movements differs.</li>
@@ -181,7 +192,7 @@ excludes 0 is systematic (e.g. the detector finds small movements a technician l
 <li><b>Nights</b> are sorted by the absolute PLMS-index difference; read the strips of the first ones: an EMG-only
 event with a clear burst is a movement the technician did not mark, a technician-only event over flat EMG is
 one the EMG does not show (a mislabelled leg, a movement seen on video, or an artefact).</li>
-</ul>"""
+</ul></details>"""
 
 
 def render_agreement_report(summary: Mapping, nights: Sequence[NightAgreement], rows: Sequence[Mapping], out: str,
@@ -207,10 +218,10 @@ def render_agreement_report(summary: Mapping, nights: Sequence[NightAgreement], 
             f"<p>The leg EMG scored by jerkdetect against the technicians' leg movements in the same scoring files, "
             f"both under <b>{escape(str(summary['rules']))}</b>; events matched {escape(m['description'])}; "
             f"arousals: {escape(str(summary.get('arousals', 'scoring')))}. "
-            f"{len(failed)} night{'s' if len(failed) != 1 else ''} could not be compared (below).</p>",
-            "<h2>How to read this</h2>", HOW_TO_READ]
+            f"{len(failed)} night{'s' if len(failed) != 1 else ''} could not be compared (below).</p>"]
     if summary["n_nights"]:
-        body += ["<h2>Leg movements, event by event (all nights pooled)</h2>", event_table(summary),
+        body += [key_figures(summary), HOW_TO_READ,
+                 "<h2>Leg movements, event by event (all nights pooled)</h2>", event_table(summary),
                  "<h2>Indices</h2>", index_table(summary), category_table(summary),
                  "<h2>Scatter and Bland-Altman plots</h2>", _index_figure(summary, rows)]
         table_rows, header = nights_rows(rows, out)
