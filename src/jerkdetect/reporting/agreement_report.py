@@ -68,11 +68,11 @@ def index_table(summary: Mapping) -> str:
     rows = []
     for k, entry in summary["indices"].items():
         for comp, s in entry.items():
-            cat = s.get("categories") or {}
+            cat = s.get("categories")
             rows.append([k, COMPARISONS[comp], s["n"], s["mean_a"], s["mean_b"], _ci(s["bias"], s["bias_ci95"]),
                          None if s["loa_low"] is None else f"{s['loa_low']:.2f} to {s['loa_high']:.2f}",
                          _ci(s["icc21"], s["icc21_ci95"]), _ci(s["icc31"], s["icc31_ci95"]),
-                         s["pearson_r"], s["spearman_rho"], cat.get("kappa")])
+                         s["pearson_r"], s["spearman_rho"], "-" if cat is None else cat["kappa"]])
     return table(rows, ["index", "comparison", "nights", "mean of the first", "mean of the second", "bias [95% CI]",
                         "limits of agreement", "ICC(2,1) [95% CI]", "ICC(3,1) [95% CI]", "Pearson r", "Spearman rho",
                         "kappa (categories)"])
