@@ -364,3 +364,24 @@ def test_exact_technician_onsets_do_not_drift_with_the_rate(fs, tmp_path):
     e = n.events["lm"]
     assert e.f1 >= 0.95
     assert abs(np.median(e.onset_diff_s)) <= 0.05 and np.max(np.abs(e.onset_diff_s)) <= 0.25
+
+
+def test_one_full_result_at_a_time(simulated, monkeypatch):
+    """score_night drops the EMG ScoringResult before the technician's scoring starts."""
+    import gc
+    import importlib
+    import weakref
+    score_module = importlib.import_module("jerkdetect.pipeline.score")
+    real, alive = score_module.score, []
+
+    def watched(*args, **kwargs):
+        gc.collect()
+        alive.append([r() is not None for r in refs])
+        res = real(*args, **kwargs)
+        refs.append(weakref.ref(res))
+        return res
+    refs: list = []
+    monkeypatch.setattr(score_module, "score", watched)
+    name, night, _, path = simulated[1]
+    n = score_night(night.recording(), path, night=name)
+    assert alive == [[], [False]] and n.events["lm"].tp > 0
