@@ -251,7 +251,9 @@ def test_reported_table_is_compared_and_checked(cohort, tmp_path, capsys):
 def test_bad_arguments_are_one_sentence(cohort, tmp_path, capsys):
     folder, _ = cohort
     rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--param", "max_imi=3")
-    assert rc == 2 and "unknown rule parameter 'max_imi'" in err
+    assert rc == 2 and "unknown parameter 'max_imi'" in err and "max_imi_s" in err
+    rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--param", "hypnic.min_peak_uv=40")
+    assert rc == 2 and "--param hypnic.min_peak_uv does not apply" in err
     rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--match", "onset", "--tolerance", "-1")
     assert rc == 2 and "tolerance_s must be a positive number" in err
     with pytest.raises(jd.JerkdetectError, match="arousals must be one of"):

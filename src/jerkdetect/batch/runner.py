@@ -20,24 +20,28 @@ __all__ = ["COHORT_COLUMNS", "IN_PROCESS_MAX_NIGHTS", "available_cores", "check_
 COHORT_COLUMNS = ("stem", "recording", "annotations", "status", "rules") + INDEX_KEYS + ("error",)
 
 
-def check_settings(rules, rule_params: dict | None, detection: dict | None) -> None:
-    """Check rule and detection parameter names once, before any night: a typo fails the batch
-    with one sentence (closest names first) rather than every night with the same error."""
+def check_settings(rules, rule_params: dict | None, detection: dict | None, arousal_params: dict | None = None,
+                   hypnic: dict | None = None) -> None:
+    """Check parameter names (rule set, EMG and arousal detectors, hypnic-jerk rule) once, before any
+    night: a typo fails the batch with one sentence (closest names first) rather than every night."""
     from dataclasses import fields
 
     from ..core.names import check_names
-    from ..detection import DetectionParams
-    from ..rules import get_rules
+    from ..detection import ArousalParams, DetectionParams
+    from ..rules import HypnicJerkRule, get_rules
     get_rules(rules, **dict(rule_params or {}))
-    check_names(dict(detection or {}), [f.name for f in fields(DetectionParams)], "detection parameter",
-                "score_many")
+    for given, cls, what in ((detection, DetectionParams, "detection parameter"),
+                             (arousal_params, ArousalParams, "arousal-detector parameter"),
+                             (hypnic, HypnicJerkRule, "hypnic-jerk rule parameter")):
+        check_names(dict(given or {}), [f.name for f in fields(cls)], what, "score_many")
 
 
 def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm2016", jobs: int | None = None,
                channels: dict | None = None, rule_params: dict | None = None, detection: dict | None = None,
                force: bool = False, export: bool = True, dask_scheduler: str | None = None,
                dask_local: int | None = None, client=None, progress: str | None = None,
-               leg_movements: str = "emg", report: bool | str = False, arousals: str = "auto"):
+               leg_movements: str = "emg", report: bool | str = False, arousals: str = "auto",
+               arousal_params: dict | None = None, hypnic: dict | None = None):
     """Score many nights; write per-night files, ``cohort_summary.tsv`` (+ Parquet), ``errors.tsv``.
 
     Parameters
@@ -48,7 +52,11 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         Output folder.
     rules, rule_params, detection, channels
         As for :func:`jerkdetect.score` (``channels`` is the default role override of every night;
-        a manifest row can set its own).
+        a manifest row can set its own); ``detection`` as a dict of
+        :class:`~jerkdetect.detection.DetectionParams` fields.
+    arousal_params, hypnic : dict, optional
+        Fields of :class:`~jerkdetect.detection.ArousalParams` and
+        :class:`~jerkdetect.rules.HypnicJerkRule` to change.
     jobs : int, optional
         Worker processes (default: the cores available), never more than nights; a batch of up
         to ``IN_PROCESS_MAX_NIGHTS`` nights runs in this process. Ignored with Dask.
@@ -83,6 +91,7 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     """
     import pandas as pd
     inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    arousal_params, hypnic = dict(arousal_params or {}), dict(hypnic or {})
     with cohort_run(out, progress, "batch.log", "jerkdetect batch"):
         if report:
             from ..reporting.mpl import require_matplotlib
@@ -92,13 +101,17 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         if not job_list:
             raise InputError("score_many: no recordings to score (inputs is empty).")
         check_unique_stems([j.stem for j in job_list], [j.recording for j in job_list])
-        check_settings(rules, rule_params, detection)
+        check_settings(rules, rule_params, detection, arousal_params, hypnic)
         announce_compilation()
         settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {})}
         if leg_movements != "emg":
             settings["leg_movements"] = leg_movements
         if arousals != "auto":
             settings["arousals"] = arousals
+        if arousal_params:  # only when set: the hash of an unchanged batch stays the same
+            settings["arousal_params"] = arousal_params
+        if hypnic:
+            settings["hypnic"] = hypnic
         if report is True or report == "all":
             settings["report"] = True
         logger.info("batch: %d nights, rules %s, out %s", len(job_list), rules, out)
@@ -119,7 +132,9 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
                 df[c] = None
         df = df[list(COHORT_COLUMNS) + ["seconds"]]
         cohort = df.drop(columns=["seconds"])
-        atomic_write_text(os.path.join(out, "cohort_summary.tsv"), cohort.to_csv(sep="\t", index=False, na_rep="n/a"))
+        # 4 decimals at most, as every jerkdetect TSV (indices are not known to 16 digits)
+        atomic_write_text(os.path.join(out, "cohort_summary.tsv"),
+                          cohort.round(4).to_csv(sep="\t", index=False, na_rep="n/a"))
         if importlib.util.find_spec("pyarrow") is not None:  # Parquet only when pyarrow is there
             tmp = os.path.join(out, temp_prefix() + "cohort.parquet")
             cohort.astype({"annotations": "string", "error": "string"}).to_parquet(tmp, index=False)

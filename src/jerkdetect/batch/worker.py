@@ -13,20 +13,24 @@ from .state import file_fingerprint, outputs_complete, params_hash
 
 INDEX_KEYS = ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index",
               "periodicity_index", "lm_index", "n_lm", "n_plm", "n_plms", "n_plmw", "n_plm_series",
-              "imi_median_s", "n_hypnic_jerks", "n_wake_to_sleep_transitions", "hypnic_jerks_per_transition")
+              "imi_median_s", "n_hypnic_jerks", "n_wake_to_sleep_transitions", "hypnic_jerks_per_transition",
+              "n_arousals", "arousal_index", "n_respiratory_events", "respiratory_event_index")
 
 
 def _score(job: Job, settings: dict):
     """EDF scoring, or with ``leg_movements="scoring"`` a scoring file alone when there is no signal."""
     from ..pipeline.annotations_only import has_signals, score_annotations
-    from ..detection import DetectionParams
+    from ..detection import ArousalParams, DetectionParams
     from ..pipeline.score import score
+    from ..rules import HypnicJerkRule
     lm_source = settings.get("leg_movements", "emg")
     if lm_source == "scoring" and not has_signals(job.recording):
         return score_annotations(job.recording, rules=settings["rules"], **settings.get("rule_params", {}))
     return score(job.recording, annotations=job.annotations, rules=settings["rules"],
                  channels=dict(job.channels) or None, leg_movements=lm_source,
                  detection=DetectionParams(**settings.get("detection", {})),
+                 arousal_params=ArousalParams(**settings["arousal_params"]) if settings.get("arousal_params") else None,
+                 hypnic=HypnicJerkRule(**settings["hypnic"]) if settings.get("hypnic") else None,
                  arousals=settings.get("arousals", "auto"), rule_params=settings.get("rule_params", {}))
 
 

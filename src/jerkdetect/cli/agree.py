@@ -11,11 +11,18 @@ def _figure(v, digits: int = 3) -> str:
 
 def run_agree_cli(a) -> int:
     from ..batch.agree import ERRORS_FILE, NIGHTS_FILE, REPORT_FILE, SUMMARY_FILE, agree
-    from .args import channel_overrides, rule_param_overrides
+    from ..errors import InputError
+    from .args import channel_overrides
+    from .params import route_params
+    params = route_params(a.param, a.rules)
+    other = sorted(f"{g}.{n}" for g in ("arousal", "hypnic") for n in params[g])
+    if other:
+        raise InputError(f"jerkdetect agree: --param {other[0]} does not apply (agree sets rule-set and "
+                         "detection parameters only; arousals come from the scoring file or its own detector).")
     res = agree(a.inputs, a.out, rules=a.rules, arousals=a.arousals, matching=a.match, tolerance_s=a.tolerance,
                 min_overlap_s=a.min_overlap, reported=a.reported,
                 report={"all": True, "cohort": "cohort", "none": False}[a.report], jobs=a.jobs,
-                channels=channel_overrides(a.channel), rule_params=rule_param_overrides(a.param, a.rules),
+                channels=channel_overrides(a.channel), rule_params=params["rules"], detection=params["detection"],
                 force=a.force, dask_scheduler=a.dask_scheduler, dask_local=a.dask_local,
                 progress="log" if a.quiet else "bar", strips=a.strips)
     s = res.summary()

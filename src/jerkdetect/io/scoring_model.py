@@ -43,9 +43,21 @@ class Scoring:
     leg_movements : (n, 2) array of onset, duration; ``leg_sides`` is 'left'/'right'/'bilateral'
     has_arousals, has_respiratory : bool
         Whether the file carries that scoring at all (a night with no arousal scored is not the
-        same as a night whose arousals were never scored).
+        same as a night whose arousals were never scored). Respiratory scoring is present when
+        the file holds an apnea, hypopnea or RERA, or says respiratory events were scored: a
+        Profusion ``ScoredEventSetting`` for one of them, an NSRR event of the ``Respiratory``
+        category (SpO2 desaturations included), or an NSRR file that scores sleep stages and
+        arousals (NSRR's XMLs export whole PSG scorings, respiration included). A file that says
+        nothing of respiration (a hypnogram alone, an event table without respiratory events) has
+        none: indices that need it are null, never computed as if the night had no events.
     duration : float or None
         Recording length the file declares (NSRR ``Recording Start Time`` duration), if any.
+    start_is_clock_time : bool
+        ``start`` came from a clock time without a date (NSRR XML); once aligned to a recording
+        it carries the recording's date.
+    forced : str or None
+        Why the file did not look like the recording's, when it was used anyway
+        (``score(..., force_annotations=True)``).
     """
 
     source: str = ""
@@ -63,6 +75,8 @@ class Scoring:
     has_arousals: bool = False
     has_respiratory: bool = False
     duration: float | None = None
+    start_is_clock_time: bool = False
+    forced: str | None = None
 
     def shift(self, seconds: float) -> "Scoring":
         """Move every time by ``seconds`` (scoring clock -> recording clock)."""
@@ -96,6 +110,17 @@ class Scoring:
                   f"{len(self.leg_movements)} leg movements")
 
 
+def is_respiratory(description: str) -> bool:
+    """An apnea, hypopnea or RERA (not a desaturation, snore or artefact).
+
+    Examples
+    --------
+    >>> is_respiratory("Obstructive Apnea"), is_respiratory("RERA"), is_respiratory("SpO2 desaturation")
+    (True, True, False)
+    """
+    return bool(_RESP.search(description)) and not _NOT_RESP.search(description)
+
+
 def scoring_from_events(events, source: str, fmt: str, epoch_length: float | None = None,
                         hypnogram: Hypnogram | None = None, start=None,
                         arousal_scored: bool | None = None, resp_scored: bool | None = None) -> Scoring:
@@ -117,7 +142,7 @@ def scoring_from_events(events, source: str, fmt: str, epoch_length: float | Non
             lights_off = onset
         elif "lights on" in low:
             lights_on = onset
-        elif _RESP.search(d) and not _NOT_RESP.search(d):
+        elif is_respiratory(d):
             resp.append((onset, dur))
             kinds.append(d.split("|")[0])
         elif _AROUSAL.search(d):

@@ -28,6 +28,18 @@ def label_rows(label: str) -> tuple[str, ...]:
     return LABEL_ROWS[key]
 
 
+def annotation_text(row: dict) -> str:
+    """How an event row is spelt as an annotation (``mne.Annotations`` and the EDF+ export alike):
+    label and side, e.g. ``plm bilateral``, ``hypnic_jerk chin+left``, ``arousal_detected EEG C4-M1``.
+
+    Examples
+    --------
+    >>> annotation_text({"label": "plm", "side": "bilateral"})
+    'plm bilateral'
+    """
+    return f"{row['label']} {row['side']}"
+
+
 def event_rows(lm: LegMovements, lm_stage: np.ndarray, jerks: dict, jerk_stage: np.ndarray) -> list[dict]:
     """Leg movements and hypnic jerks as plain dicts (the columns of ``EVENT_COLUMNS``), sorted by onset."""
     rows = []

@@ -23,7 +23,8 @@ from ..io.edf import read_psg
 from ..io.recording import Recording
 from ..io.scoring_model import Scoring
 from ..preprocessing import detect_r_peaks
-from ..alignment.indices import indices_by_stage, night_indices, null_jerks_without_emg
+from ..alignment.indices import (add_event_rows, event_indices, indices_by_stage, night_indices,
+                                 null_jerks_without_emg)
 from ..rules import HypnicJerkRule, LegMovements, MonolateralLMs, RuleSet
 from .arousal_source import ArousalChoice, chin_envelope, choose_arousals
 from .preflight import prepare_emg
@@ -52,6 +53,7 @@ class Night:
     arousal_mode: str
     arousal_params: ArousalParams | None
     staging: str
+    force_annotations: bool = False
     # read_recording
     path: str | None = None
     rec: Recording | None = None
@@ -111,7 +113,7 @@ def read_recording(n: Night) -> None:
 
 def read_annotations(n: Night) -> None:
     """The scoring file: hypnogram (or automatic staging), scored arousals, respiratory events."""
-    n.scoring, n.annotation_source = scoring_for_recording(n.rec, n.path, n.annotations)
+    n.scoring, n.annotation_source = scoring_for_recording(n.rec, n.path, n.annotations, n.force_annotations)
     sc = n.scoring
     hyp = sc.hypnogram if sc is not None else None
     if hyp is None and n.staging == "yasa":
@@ -217,6 +219,16 @@ def compute_indices(n: Night) -> None:
     idx["unscorable_min"] = {r: n.bursts[r].unscorable_min for r in LEGS if r in n.bursts}
     idx["unscorable_both_legs_min"] = float(sum(b - a for a, b in unsc) / 60) - idx["recording_gaps_min"]
     n.by_stage = indices_by_stage(n.lm, n.lm_stage, hyp, n.jerk_stage, unsc)
+    no_arousals = choice.reason or "no arousal scoring in the annotations"
+    no_resp = "no respiratory scoring in the annotations"
+    for events, count, rate, why, stage_rate in ((n.arousals, "n_arousals", "arousal_index", no_arousals,
+                                                  "arousal_per_h"),
+                                                 (n.respiratory, "n_respiratory_events", "respiratory_event_index",
+                                                  no_resp, None)):
+        values, reasons, per_stage = event_indices(events, hyp, count, rate, why)
+        idx.update(values)
+        idx["null_reasons"].update(reasons)
+        add_event_rows(n.by_stage, hyp, per_stage, count, stage_rate)
     if n.leg_movements == "scoring":
         null_jerks_without_emg(idx, n.by_stage)
     n.indices = idx
@@ -253,6 +265,7 @@ def night_info(n: Night) -> dict:
         "unscorable_stretches": {r: [[round(float(a), 3), round(float(e), 3), k] for (a, e), k in
                                      zip(b.unscorable, b.unscorable_kind)] for r, b in bursts.items()},
         "jerkdetect_version": __version__, "timings_s": n.timings, "input_notes": n.notes,
+        **({"annotations_forced": n.scoring.forced} if n.scoring is not None and n.scoring.forced else {}),
     }
 
 
@@ -260,7 +273,7 @@ def to_result(n: Night) -> ScoringResult:
     """The :class:`ScoringResult` of a night whose stages have all run."""
     res = ScoringResult(n.lm, n.jerks, n.hypnogram, n.lm_stage, n.jerk_stage, n.indices, n.by_stage, night_info(n),
                         n.bursts, n.unscorable, detected_arousals=n.arousal_choice.detected,
-                        scored_arousals=n.arousal_choice.scored)
+                        scored_arousals=n.arousal_choice.scored, respiratory_events=n.respiratory)
     if n.path is None:
         res._source_recording = n.rec  # in-memory recording: kept for plot_event (files are re-read)
     return res

@@ -7,7 +7,7 @@ import os
 
 from ..core.atomic import atomic_write_text
 from ..core.tsv import json_default, tsv_text
-from .events import EVENT_COLUMNS
+from .events import EVENT_COLUMNS, annotation_text
 
 BIDS_SIDECAR = {
     "onset": {"Description": "Onset of the event in seconds from the first sample of the recording.",
@@ -67,7 +67,7 @@ def write_edf_annotations(result, path: str, start=None) -> str:
 
     from ..io.edf_write import write_edf  # only for exports
     rows = export_rows(result)
-    ann = [(r["onset"], r["duration"], f"{r['label']} {r['side']}") for r in rows]
+    ann = [(r["onset"], r["duration"], annotation_text(r)) for r in rows]
     if start is None and result.info.get("recording_start"):
         start = _dt.datetime.fromisoformat(result.info["recording_start"])
     dur = result.info.get("duration_s") or (max((o + d for o, d, _ in ann), default=1.0))

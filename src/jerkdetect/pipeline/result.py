@@ -9,7 +9,7 @@ from ..core.hypnogram import Hypnogram
 from ..rules.base import LegMovements
 from . import outputs
 from ..core.tsv import tsv_text
-from .events import EVENT_COLUMNS, event_rows, label_rows
+from .events import EVENT_COLUMNS, annotation_text, event_rows, label_rows
 
 @dataclass
 class ScoringResult:
@@ -28,6 +28,9 @@ class ScoringResult:
         Arousals found in the EEG (``score(arousals="detect")``, or "auto" without scored ones).
     scored_arousals : (n, 2) array or None
         The scoring file's arousals, when it has arousal scoring.
+    respiratory_events : (n, 2) array or None
+        The scoring file's apneas, hypopneas and RERAs (onset, duration), when it has respiratory
+        scoring (see :attr:`jerkdetect.io.scoring.Scoring.has_respiratory`).
     """
 
     lm: LegMovements
@@ -42,6 +45,12 @@ class ScoringResult:
     unscorable: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     detected_arousals: object = None
     scored_arousals: np.ndarray | None = None
+    respiratory_events: np.ndarray | None = None
+
+    def imis_in_sleep(self) -> np.ndarray:
+        """The inter-movement intervals (s) the ``imi_*`` indices describe: candidate LMs in sleep."""
+        from ..alignment.indices import sleep_imis
+        return sleep_imis(self.lm, self.lm_stage, self.hypnogram)
 
     def unscorable_by_leg(self) -> dict[str, np.ndarray]:
         """Each leg's own unscorable stretches (lead-off, noise), (n, 2) arrays in seconds."""
@@ -125,11 +134,13 @@ class ScoringResult:
         return outputs.write_edf_annotations(self, path)
 
     def to_annotations(self):
-        """The scored events as ``mne.Annotations`` (onsets relative to the recording start)."""
+        """The scored events, and detected arousals, as ``mne.Annotations`` (onsets relative to the
+        recording start), spelt as in the EDF+ export (``plm bilateral``; see
+        :func:`~jerkdetect.pipeline.events.annotation_text`)."""
         import mne
-        rows = self.event_rows()
+        rows = outputs.export_rows(self)
         return mne.Annotations([r["onset"] for r in rows], [r["duration"] for r in rows],
-                               [f"{r['label']}_{r['side']}" for r in rows])
+                               [annotation_text(r) for r in rows])
 
     # ------------------------------------------------------------- files
     def events_tsv(self) -> str:

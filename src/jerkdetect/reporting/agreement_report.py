@@ -16,9 +16,9 @@ import numpy as np
 from ..core.atomic import atomic_write_text
 from ..core.html import Raw, img, kv_table, page, table
 from ..evaluation.agreement import AROUSAL_INDEX, EVENT_SETS, INDICES, NightAgreement, disagreement
-from .night_report import INDEX_ROWS
+from ..alignment.indices import INDEX_INFO
 
-WHAT = {**dict(INDEX_ROWS), AROUSAL_INDEX: "arousals in sleep per hour of sleep"}
+WHAT = {**{k: what for k, (_, what) in INDEX_INFO.items()}, AROUSAL_INDEX: "arousals in sleep per hour of sleep"}
 EVENT_NAMES = {"lm": "leg movements (combined by the rules)", "left": "left leg", "right": "right leg",
                "arousal": "arousals (detected in the EEG vs scored)"}
 COMPARISONS = {"emg_vs_tech": "EMG vs technician", "emg_vs_file": "EMG vs file's report",
