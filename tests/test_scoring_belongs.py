@@ -212,3 +212,24 @@ def test_recording_cut_short_with_the_same_start_date_and_time_is_accepted(tmp_p
     with pytest.warns(UserWarning, match="940 epochs of the hypnogram lie outside"):
         sc = read_scoring(tmp_path / "cut-Hypnogram.edf", jd.read_psg(tmp_path / "cut.edf"))
     assert sc.hypnogram.n_epochs == 20 and sc.forced is None
+
+
+def test_a_scoring_object_is_shifted_once_and_left_unchanged(tmp_path, sample_edf):
+    """A Scoring read for the recording (already on its clock) and passed to score() is not shifted
+    a second time, and score() never changes the caller's object."""
+    xml = nsrr(tmp_path / "late.xml", 100, SAMPLE_START + dt.timedelta(seconds=60), arousals=[300.0, 900.0])
+    rec = jd.read_psg(sample_edf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sc = read_scoring(xml, rec)
+        before = (sc.hypnogram.offset, sc.arousals.copy(), sc.start)
+        by_object = jd.score(sample_edf, annotations=sc)
+        by_path = jd.score(sample_edf, annotations=xml)
+        raw = read_scoring(xml)  # on the file's own clock: aligned by score() once
+        by_raw = jd.score(sample_edf, annotations=raw)
+    assert before[0] == 60.0 and before[1][:, 0].tolist() == [360.0, 960.0]
+    for res in (by_object, by_raw):
+        assert res.hypnogram.offset == by_path.hypnogram.offset == 60.0
+        assert res.scored_arousals[:, 0].tolist() == by_path.scored_arousals[:, 0].tolist() == [360.0, 960.0]
+    assert (sc.hypnogram.offset, sc.arousals.tolist(), sc.start) == (before[0], before[1].tolist(), before[2])
+    assert raw.hypnogram.offset == 0.0 and raw.arousals[:, 0].tolist() == [300.0, 900.0]

@@ -8,7 +8,7 @@ from .io.scoring import Scoring, read_scoring
 from .detection import ArousalParams, DetectionParams, detect_arousals
 from .rules import AASM2012, WASM2016, HypnicJerkRule, MotorRules
 from .pipeline import ScoringResult, find_scoring_file, score, score_annotations
-from .batch import score_many
+from .batch import agree, score_many
 
 
 def sample_path(kind: str = "recording") -> str:
@@ -31,8 +31,8 @@ def sample_path(kind: str = "recording") -> str:
 
 __all__ = ["AASM2012", "ArousalParams", "Channel", "ChannelError", "DetectionParams", "Hypnogram",
            "HypnicJerkRule", "JerkdetectError", "MotorRules", "Recording", "RecordingError", "Scoring",
-           "ScoringFileError",
-           "ScoringResult", "WASM2016", "__version__", "detect_arousals", "find_scoring_file", "read_psg",
+           "ScoringFileError", "ScoringResult", "WASM2016", "__version__", "agree", "detect_arousals",
+           "find_scoring_file", "read_psg",
            "read_scoring", "sample_path", "score", "score_annotations", "score_many", "set_log_level"]
 
 

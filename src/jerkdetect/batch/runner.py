@@ -2,128 +2,22 @@
 from __future__ import annotations
 
 import importlib.util
-import logging
-import multiprocessing as mp
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Iterable
 
 from ..core.atomic import atomic_write_text, temp_prefix
-from ..pipeline.compile import announce_compilation
 from ..core.log import logger
-from ..errors import DependencyError, InputError
-from .guard import OutputLock, watch_parent
+from ..errors import InputError
+from ..pipeline.compile import announce_compilation
 from .inputs import Job, check_unique_stems, collect_jobs
-from .state import clean_temporaries
+from .pool import IN_PROCESS_MAX_NIGHTS, Progress, available_cores, cohort_run, plan_workers, run_jobs
 from .worker import INDEX_KEYS, score_job
 
+__all__ = ["COHORT_COLUMNS", "IN_PROCESS_MAX_NIGHTS", "available_cores", "check_settings", "plan_workers",
+           "score_many"]
+
 COHORT_COLUMNS = ("stem", "recording", "annotations", "status", "rules") + INDEX_KEYS + ("error",)
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _tqdm(total: int):
-    """A tqdm bar: a widget in Jupyter (``tqdm.auto``), text in a terminal or without ipywidgets."""
-    import warnings
-    try:
-        with warnings.catch_warnings():  # "IProgress not found": handled below
-            warnings.simplefilter("ignore")
-            from tqdm.auto import tqdm
-        return tqdm(total=total, unit="night", dynamic_ncols=True)
-    except ImportError:  # no tqdm, or a notebook without ipywidgets
-        try:
-            from tqdm import tqdm
-            return tqdm(total=total, unit="night", dynamic_ncols=True)
-        except ImportError:
-            return None
-
-
-# Up to this many nights a batch runs in the calling process: starting worker processes (spawn,
-# imports, Numba cache load) costs more than it saves (benchmarks/bench_small_cohort.py).
-IN_PROCESS_MAX_NIGHTS = 4
-
-
-def plan_workers(n_nights: int, jobs: int | None) -> int:
-    """Worker processes for a local batch: 1 means in-process; never more workers than nights."""
-    n = min(jobs or available_cores(), n_nights)
-    return 1 if n_nights <= IN_PROCESS_MAX_NIGHTS else max(n, 1)
-
-
-class _Progress:
-    """tqdm bar with done/failed counts, rate and ETA; plain log lines in quiet mode or without tqdm."""
-
-    def __init__(self, total: int, mode: str | None):
-        self.failed = 0
-        self.bar = None
-        if mode == "bar":
-            self.bar = _tqdm(total)
-
-    def update(self, row: dict) -> None:
-        self.failed += row["status"] == "failed"
-        if self.bar is not None:
-            self.bar.set_postfix(failed=self.failed, refresh=False)
-            self.bar.update(1)
-        logger.info("%s: %s%s", row["stem"], row["status"], f" ({row['error']})" if row["error"] else "")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _run_local(jobs: list[Job], out: str, settings: dict, force: bool, export: bool, n: int,
-               progress: _Progress) -> list[dict]:
-    rows = []
-    if n <= 1:
-        for j in jobs:
-            rows.append(score_job(j, out, settings, force, export))
-            progress.update(rows[-1])
-        return rows
-    ctx = mp.get_context("spawn")  # clean workers: no inherited threads or state
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=watch_parent,
-                             initargs=(os.getpid(),)) as pool:
-        futs = [pool.submit(score_job, j, out, settings, force, export) for j in jobs]
-        for f in as_completed(futs):
-            rows.append(f.result())
-            progress.update(rows[-1])
-    return rows
-
-
-def _run_dask(jobs: list[Job], out: str, settings: dict, force: bool, export: bool,
-              scheduler: str | None, n_local: int | None, client, progress: _Progress) -> list[dict]:
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed as d_completed
-    except ImportError:
-        raise DependencyError("batch on Dask needs dask.distributed, which is not installed: "
-                              "pip install 'jerkdetect[dask]'.") from None
-    own = None
-    if client is None:
-        if scheduler:
-            client = own = Client(scheduler)
-        else:
-            cluster = LocalCluster(n_workers=n_local or available_cores(), threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
-            client = own = Client(cluster)
-    try:
-        # workers read the files themselves: only paths go out, one small dict per night comes back
-        futs = client.map(score_job, jobs, out_dir=out, settings=settings, force=force, export=export,
-                          pure=False)
-        rows = []
-        for f in d_completed(futs):
-            rows.append(f.result())
-            progress.update(rows[-1])
-        return rows
-    finally:
-        if own is not None:
-            cl = getattr(own, "cluster", None)
-            own.close()
-            if cl is not None and not scheduler:
-                cl.close()
 
 
 def check_settings(rules, rule_params: dict | None, detection: dict | None, arousal_params: dict | None = None,
@@ -197,30 +91,8 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     """
     import pandas as pd
     inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-    os.makedirs(out, exist_ok=True)
-    with OutputLock(out):
-        return _score_many(inputs, out, rules, jobs, channels, rule_params, detection, force, export,
-                           dask_scheduler, dask_local, client, progress, leg_movements, report, arousals, pd,
-                           dict(arousal_params or {}), dict(hypnic or {}))
-
-
-def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, force, export, dask_scheduler,
-                dask_local, client, progress, leg_movements, report, arousals, pd, arousal_params, hypnic):
-    # the log file always gets one line per night; the console gets them only in quiet mode
-    # (otherwise the progress bar shows them)
-    log_handler = logging.FileHandler(os.path.join(out, "batch.log"))
-    log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    handlers = [log_handler]
-    if progress == "log":
-        console = logging.StreamHandler()
-        console.setFormatter(logging.Formatter("%(asctime)s jerkdetect batch: %(message)s"))
-        handlers.append(console)
-    for h in handlers:
-        logger.addHandler(h)
-    old_level, old_propagate = logger.level, logger.propagate
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    try:
+    arousal_params, hypnic = dict(arousal_params or {}), dict(hypnic or {})
+    with cohort_run(out, progress, "batch.log", "jerkdetect batch"):
         if report:
             from ..reporting.mpl import require_matplotlib
             require_matplotlib()
@@ -231,9 +103,6 @@ def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, forc
         check_unique_stems([j.stem for j in job_list], [j.recording for j in job_list])
         check_settings(rules, rule_params, detection, arousal_params, hypnic)
         announce_compilation()
-        removed = clean_temporaries(out)
-        if removed:
-            logger.info("removed %d temporary files left by an interrupted run", removed)
         settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {})}
         if leg_movements != "emg":
             settings["leg_movements"] = leg_movements
@@ -247,14 +116,13 @@ def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, forc
             settings["report"] = True
         logger.info("batch: %d nights, rules %s, out %s", len(job_list), rules, out)
         t0 = time.perf_counter()
-        bar = _Progress(len(job_list), progress)
+        bar = Progress(len(job_list), progress)
+        n = plan_workers(len(job_list), jobs)
+        dask = dask_scheduler or dask_local or client is not None
+        logger.info("%s", "on Dask" if dask else "in this process" if n <= 1 else f"{n} worker processes")
         try:
-            if dask_scheduler or dask_local or client is not None:
-                rows = _run_dask(job_list, out, settings, force, export, dask_scheduler, dask_local, client, bar)
-            else:
-                n = plan_workers(len(job_list), jobs)
-                logger.info("%s", "in this process" if n <= 1 else f"{n} worker processes")
-                rows = _run_local(job_list, out, settings, force, export, n, bar)
+            rows = run_jobs(job_list, score_job, dict(out_dir=out, settings=settings, force=force, export=export),
+                            n, bar, dask_scheduler, dask_local, client)
         finally:
             bar.close()
         rows.sort(key=lambda r: r["recording"])
@@ -280,9 +148,3 @@ def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, forc
         logger.info("done in %.1f s: %d scored, %d skipped, %d failed", time.perf_counter() - t0, n_ok,
                     int((df["status"] == "skipped").sum()), len(err))
         return df
-    finally:
-        for h in handlers:
-            logger.removeHandler(h)
-        log_handler.close()
-        logger.setLevel(old_level)
-        logger.propagate = old_propagate

@@ -69,14 +69,17 @@ def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, expor
         s = res.summary()
         return {**row, **{k: s.get(k) for k in INDEX_KEYS}, "status": "ok", "error": "",
                 "seconds": time.perf_counter() - t0}
-    except JerkdetectError as e:
-        return {**row, "status": "failed", "error": str(e), "seconds": time.perf_counter() - t0}
     except Exception as e:  # noqa: BLE001 - one bad night must never stop the batch
-        frames = traceback.extract_tb(e.__traceback__)
-        ours = [f for f in frames if f"{os.sep}jerkdetect{os.sep}" in f.filename]
-        where = (ours or frames)[-1]
-        return {**row, "status": "failed",
-                "error": f"{job.recording}: unexpected {type(e).__name__}: {e} "
-                         f"(at {os.path.basename(where.filename)}:{where.lineno}).",
-                "seconds": time.perf_counter() - t0}
+        return {**row, "status": "failed", "error": failure_text(job, e), "seconds": time.perf_counter() - t0}
 
+
+def failure_text(job: Job, e: Exception) -> str:
+    """Why a night failed, in one line: the library's own sentence, or for an unexpected error
+    its type, message and the last line of jerkdetect it passed through."""
+    if isinstance(e, JerkdetectError):
+        return str(e)
+    frames = traceback.extract_tb(e.__traceback__)
+    ours = [f for f in frames if f"{os.sep}jerkdetect{os.sep}" in f.filename]
+    where = (ours or frames)[-1]
+    return (f"{job.recording}: unexpected {type(e).__name__}: {e} "
+            f"(at {os.path.basename(where.filename)}:{where.lineno}).")

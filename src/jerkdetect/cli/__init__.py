@@ -1,4 +1,4 @@
-"""Command line: ``jerkdetect info | score | batch | simulate``."""
+"""Command line: ``jerkdetect info | score | batch | agree | simulate``."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import os
 import sys
 import warnings
 
-from .commands import cmd_batch, cmd_info, cmd_params, cmd_score, cmd_simulate
+from .commands import cmd_agree, cmd_batch, cmd_info, cmd_params, cmd_score, cmd_simulate
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -64,6 +64,10 @@ SIMULATE_EXAMPLES = """  jerkdetect simulate --out sim --seed 3 --hours 2
 """
 PARAMS_EXAMPLES = """  jerkdetect params                                # every parameter, tab-separated
   jerkdetect params | grep rules                   # the rule sets' parameters
+"""
+AGREE_EXAMPLES = """  jerkdetect agree /data/scored_cohort --out agreement
+  jerkdetect agree manifest.csv --out agreement --rules aasm2012 --match onset --tolerance 0.5
+  jerkdetect agree /data/cohort --out agreement --reported lab_indices.tsv --jobs 8
 """
 MAIN_EXAMPLES = """  jerkdetect score sample_data/sample_night.edf --out results
   jerkdetect info sample_data/sample_night.edf
@@ -135,6 +139,41 @@ def build_parser() -> argparse.ArgumentParser:
                         "the cohort report only); needs matplotlib")
     b.set_defaults(func=cmd_batch)
 
+    g = _sub(sub, "agree", "agreement of the EMG scoring with the technicians' leg movements over a cohort "
+             "(events, indices, ICC, Bland-Altman), resumable", AGREE_EXAMPLES)
+    g.add_argument("inputs", nargs="+", help="folders, globs or a manifest CSV/TSV; each recording's scoring "
+                                             "file must hold the technician's limb movements")
+    g.add_argument("--out", required=True, help="output folder")
+    g.add_argument("--rules", default="wasm2016", choices=["wasm2016", "aasm2012"],
+                   help="the one rule set both scorings use")
+    g.add_argument("--arousals", default="scoring", choices=["scoring", "detect", "none"],
+                   help="arousals of the EMG scoring: the file's (default: only leg-movement detection "
+                        "differs), detected in the EEG and compared with the file's, or none")
+    g.add_argument("--match", default="overlap", choices=["overlap", "onset"],
+                   help="event matching, one to one: any overlap (default) or onsets within --tolerance")
+    g.add_argument("--tolerance", type=float, default=0.5, metavar="S", help="onset tolerance of --match onset (s)")
+    g.add_argument("--min-overlap", type=float, default=0.0, metavar="S",
+                   help="overlap a pair must exceed under --match overlap (s, default 0)")
+    g.add_argument("--reported", metavar="TABLE",
+                   help="CSV/TSV of the indices the lab's system reported per night (a 'night' column and "
+                        "plms_index, plmw_index, ... columns): also compared")
+    g.add_argument("--report", default="all", choices=["all", "cohort", "none"],
+                   help="agreement_report.html and each night's X_report.html (all, default), the agreement "
+                        "report only (cohort), or no HTML (none)")
+    g.add_argument("--strips", type=int, default=3, metavar="N",
+                   help="EMG strips of disputed events for the N most disagreeing nights (default 3)")
+    g.add_argument("--jobs", type=int, default=None, help="worker processes (default: available cores)")
+    g.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster")
+    g.add_argument("--dask-local", type=int, metavar="N", help="run on a local Dask cluster of N workers")
+    g.add_argument("--channel", action="append", metavar="ROLE=LABEL",
+                   help="override a channel role for every night, e.g. --channel leg_left='EMG Tib L'")
+    g.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="set a rule-set or EMG detection parameter (see 'jerkdetect params')")
+    g.add_argument("--force", action="store_true",
+                   help="compare again nights whose files are complete (default: read them back and resume)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar (for logs)")
+    g.set_defaults(func=cmd_agree)
+
     m = _sub(sub, "simulate", "write a simulated night (EDF+, scoring file, truth JSON)", SIMULATE_EXAMPLES)
     m.add_argument("--out", required=True, help="output folder")
     m.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same night")
@@ -157,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; exit status 0 ok, 2 for every usage or input error, 1 when a batch
-    has failed nights, 130 on Ctrl-C. A closed output pipe (``| head``) ends quietly."""
+    or an agreement run has failed nights, 130 on Ctrl-C. A closed output pipe (``| head``) ends quietly."""
     from ..errors import JerkdetectError
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -1,4 +1,5 @@
-"""What each subcommand does: ``info``, ``score``, ``simulate`` (``batch`` is in :mod:`.batch`)."""
+"""What each subcommand does: ``info``, ``score``, ``simulate`` (``batch`` is in :mod:`.batch`,
+``agree`` in :mod:`.agree`)."""
 from __future__ import annotations
 
 import json
@@ -123,3 +124,8 @@ def cmd_params(a) -> int:
 def cmd_batch(a) -> int:
     from .batch import run_batch_cli
     return run_batch_cli(a)
+
+
+def cmd_agree(a) -> int:
+    from .agree import run_agree_cli
+    return run_agree_cli(a)

@@ -101,9 +101,11 @@ def align_to_recording(sc: Scoring, recording, force: bool = False) -> Scoring:
         a = sc.start.replace(tzinfo=None)
         if sc.start_is_clock_time:
             a = nearest_day(a.time(), b)
-            sc.start = a
         delta = (a - b).total_seconds()
-        sc = sc.shift(round(delta, 6))
+        sc = sc.shift(round(delta, 6) - sc.shifted_s)  # a scoring aligned before is not moved again
+        sc.start = a
+    else:
+        sc = sc.shift(0.0)  # a copy: the caller's scoring is never changed
     dur = recording.duration
     h = sc.hypnogram
     if h is not None and h.n_epochs and (h.end <= 0 or h.start >= dur):

@@ -6,6 +6,7 @@ movement with its side); the format readers are in :mod:`.scoring_formats`, the 
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
@@ -77,12 +78,13 @@ class Scoring:
     duration: float | None = None
     start_is_clock_time: bool = False
     forced: str | None = None
+    shifted_s: float = 0.0  # seconds added to every time since it was read (its clock -> the recording's)
 
     def shift(self, seconds: float) -> "Scoring":
-        """Move every time by ``seconds`` (scoring clock -> recording clock)."""
-        if seconds == 0:
-            return self
-        s = self
+        """A copy with every time moved by ``seconds`` (scoring clock -> recording clock); this
+        scoring is left as it is."""
+        s = copy.copy(self)
+        s.shifted_s = self.shifted_s + seconds
         s.arousals = s.arousals + [seconds, 0]
         s.respiratory = s.respiratory + [seconds, 0]
         s.leg_movements = s.leg_movements + [seconds, 0]
@@ -90,9 +92,10 @@ class Scoring:
         s.lights_off = None if s.lights_off is None else s.lights_off + seconds
         s.lights_on = None if s.lights_on is None else s.lights_on + seconds
         if s.hypnogram is not None:
-            h = s.hypnogram
+            h = s.hypnogram = copy.copy(s.hypnogram)
             h.offset += seconds
             h.lights_off, h.lights_on = s.lights_off, s.lights_on
+            h.notes = list(h.notes)
         return s
 
     def __repr__(self) -> str:

@@ -10,7 +10,8 @@ STAGE_LABELS = ["N3", "N2", "N1", "R", "W"]
 ROW_STEP = 0.75  # distance between the event rows drawn above the hypnogram
 
 
-def _axes(ax, figsize=(12, 3)):
+def axes_or_new(ax, figsize=(12, 3)):
+    """``ax``, or new pyplot axes of ``figsize`` when it is None (for interactive use)."""
     if ax is not None:
         return ax
     from .mpl import require_matplotlib
@@ -27,7 +28,7 @@ def plot_hypnogram(hyp: Hypnogram, ax=None, scale: float = 3600.0, unit: str = "
     Rows are the five stages; unscored epochs are left as gaps and shaded grey (labelled
     "unscored epochs" when there are any).
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     starts, ends = hyp.bounds
     t = np.append(starts, ends[-1:]) / scale if hyp.n_epochs else np.zeros(1)
     codes = np.r_[hyp.stages, hyp.stages[-1:]] if hyp.n_epochs else np.full(1, -1)
@@ -85,7 +86,7 @@ def plot_night(result, ax=None, tmin: float | None = None, tmax: float | None = 
     in seconds, a whole night in minutes (up to 2 h) or hours.
     """
     from matplotlib.patches import Patch
-    ax = _axes(ax, (14, 4.6))
+    ax = axes_or_new(ax, (14, 4.6))
     zoomed = tmin is not None or tmax is not None
     t_lo = 0.0 if tmin is None else float(tmin)
     t_hi = float(result.info.get("duration_s") or 0.0) if tmax is None else float(tmax)
@@ -160,7 +161,7 @@ def plot_event(result, i: int, ax=None, pad: float = 10.0, filtered: bool = Fals
     if not sig:
         raise ValueError(f"{result.info.get('recording')}: no EMG to show (scored from annotations, "
                          "or the recording cannot be read).")
-    ax = _axes(ax, (12, 3.6))
+    ax = axes_or_new(ax, (12, 3.6))
     offsets, bar_at = stack_offsets([v for _, _, v in sig.values()])
     for (lab, t, v), shift in zip(sig.values(), offsets):
         ax.plot(t - on, v + shift, lw=0.5, color="k")
@@ -205,7 +206,7 @@ def plot_imi_histogram(result, ax=None, bins=None):
     Without a hypnogram sleep is unknown, so every candidate LM's interval is shown and the title
     says so.
     """
-    ax = _axes(ax, (6, 3.5))
+    ax = axes_or_new(ax, (6, 3.5))
     rules = result.info.get("rules", {})
     if result.hypnogram is not None:
         imi, what = result.imis_in_sleep(), "candidate LMs in sleep"
