@@ -9,5 +9,6 @@ setup(
     packages=find_namespace_packages("src", include=["jerkdetect*"], exclude=["*.__pycache__"])
     + ["jerkdetect._sample"],
     package_dir={"": "src", "jerkdetect._sample": "sample_data"},
-    package_data={"jerkdetect._sample": ["*.edf", "*.xml", "*.json"]},
+    # channel_labels.json: the table of channel labels and role patterns (jerkdetect.io.channels)
+    package_data={"jerkdetect._sample": ["*.edf", "*.xml", "*.json"], "jerkdetect.io": ["channel_labels.json"]},
 )

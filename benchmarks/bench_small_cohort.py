@@ -21,11 +21,12 @@ CODE = """
 import tempfile, time
 t0 = time.perf_counter()
 from jerkdetect.batch.inputs import collect_jobs
-from jerkdetect.batch.runner import _Progress, _run_local
+from jerkdetect.batch.pool import run_jobs
+from jerkdetect.batch.worker import score_job
 jobs = collect_jobs([{folder!r}])
 with tempfile.TemporaryDirectory() as out:
-    rows = _run_local(jobs, out, {{"rules": "wasm2016", "rule_params": {{}}, "detection": {{}}}}, True, False,
-                      {workers}, _Progress(len(jobs), None))
+    settings = {{"rules": "wasm2016", "rule_params": {{}}, "detection": {{}}}}
+    rows = run_jobs(jobs, score_job, dict(out_dir=out, settings=settings, force=True, export=False), {workers})
 assert all(r["status"] == "ok" for r in rows), rows
 OUT = {{"inner_s": time.perf_counter() - t0}}
 """

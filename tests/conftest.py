@@ -21,6 +21,17 @@ def sample_edf() -> str:
     return str(SAMPLE / "sample_night.edf")
 
 
+@pytest.fixture(scope="module")
+def one_night(tmp_path_factory):
+    """A 3-min night (two legs, six LMs at 256 Hz) beside its stages table ``n.tsv``."""
+    from jerkdetect.io.edf_write import SignalSpec, write_edf
+    from test_edge_inputs import FS, emg, stages_tsv
+    d = tmp_path_factory.mktemp("one")
+    write_edf(d / "n.edf", [SignalSpec("Leg L", emg(), FS), SignalSpec("Leg R", emg(seed=1), FS)])
+    stages_tsv(d / "n.tsv")
+    return d / "n.edf"
+
+
 @pytest.fixture(scope="session")
 def sim_cache(tmp_path_factory):
     """Simulated nights written once per session: key -> (paths, night)."""

@@ -94,7 +94,8 @@ def test_hand_built_nsrr_night(nsrr_night, rules, n_plm):
     assert s["plms_index"] == pytest.approx(n_plm / sleep_h)
     assert s["lm_index"] == pytest.approx(10 / sleep_h)
     assert s["plms_arousal_index"] == pytest.approx(1 / sleep_h)  # the LM at 140 s
-    assert s["plms_nonresp_index"] is None and "respiratory" in s["null_reasons"]["plms_nonresp_index"]
+    # an NSRR file scoring stages and arousals scored respiration too: no respiratory event, none excluded
+    assert res.info["respiratory_scoring"] and s["plms_nonresp_index"] == s["plms_index"]
     assert res.lm.side_names[-1] == "bilateral"
     assert res.info["recording_start"] == "23:00:00"
 

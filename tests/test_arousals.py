@@ -272,7 +272,7 @@ def test_cli_writes_detected_arousals_and_exports(night, tmp_path):
     assert rows[0].split("\t") == ["onset", "duration", "stage", "channels", "strength", "band", "chin", "source"]
     assert len(rows) - 1 == s["arousal_detection"]["n"] and rows[1].endswith("\tdetected")
     ev = (tmp_path / f"{stem}_events.tsv").read_text().splitlines()[0].split("\t")
-    assert ev[:6] == ["onset", "duration", "label", "side", "stage", "arousal"] and len(ev) == 10  # columns kept
+    assert ev[:6] == ["onset", "duration", "label", "side", "stage", "arousal"] and len(ev) == 13  # columns kept
     bids = (tmp_path / f"{stem}_bids_events.tsv").read_text()
     assert bids.count("\tarousal_detected\t") == s["arousal_detection"]["n"]
     ann = mne.read_annotations(str(tmp_path / f"{stem}_scored.edf"))

@@ -17,7 +17,7 @@ def test_score_writes_events_and_summary(sample_edf, tmp_path):
     assert p.returncode == 0, p.stderr
     ev = (tmp_path / "sample_night_events.tsv").read_text().splitlines()
     assert ev[0].split("\t") == ["onset", "duration", "label", "side", "stage", "arousal", "respiratory",
-                                 "series", "imi", "peak_uv"]
+                                 "series", "imi", "peak_uv", "channel", "n_bursts", "frequency_hz"]
     assert len(ev) > 10
     s = json.loads((tmp_path / "sample_night_summary.json").read_text())
     for k in ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index",

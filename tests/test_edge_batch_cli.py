@@ -16,16 +16,6 @@ from jerkdetect.batch.inputs import Job, collect_jobs, output_stems
 from jerkdetect.batch.state import clean_temporaries
 from jerkdetect.cli import main
 from jerkdetect.errors import InputError
-from jerkdetect.io.edf_write import SignalSpec, write_edf
-from test_edge_inputs import FS, emg, stages_tsv
-
-
-@pytest.fixture(scope="module")
-def one_night(tmp_path_factory):
-    d = tmp_path_factory.mktemp("one")
-    write_edf(d / "n.edf", [SignalSpec("Leg L", emg(), FS), SignalSpec("Leg R", emg(seed=1), FS)])
-    stages_tsv(d / "n.tsv")
-    return d / "n.edf"
 
 
 def place(night, root, rel):
@@ -198,8 +188,8 @@ def test_info_into_a_closed_pipe_is_quiet(sample_edf):
 @pytest.mark.parametrize("args,words", [
     (["--channel", "leg_left"], "--channel takes ROLE=LABEL"),
     (["--channel", "leg_lft=Leg L"], "unknown channel role 'leg_lft'; valid names (closest first): leg_left"),
-    (["--param", "max_imi=100"], "unknown rule parameter 'max_imi'; valid names (closest first): max_imi_s"),
-    (["--param", "max_imi_s=fast"], "--param takes NAME=NUMBER"),
+    (["--param", "max_imi=100"], "unknown parameter 'max_imi'; valid names (closest first): max_imi_s"),
+    (["--param", "max_imi_s=fast"], "--param max_imi_s takes a number"),
     (["--param", "max_imi_s=nan"], "must be a finite number"),
 ])
 def test_usage_errors_exit_2(one_night, tmp_path, capsys, args, words):

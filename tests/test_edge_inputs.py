@@ -570,6 +570,7 @@ def test_sample_night_is_installed_inside_the_package(tmp_path):
     lib = tmp_path / "lib"
     for f in ("sample_night.edf", "sample_night.xml", "sample_night_truth.json"):
         assert (lib / "jerkdetect" / "_sample" / f).is_file()
+    assert (lib / "jerkdetect" / "io" / "channel_labels.json").is_file()  # the channel-label table
     code = "import jerkdetect as jd; print(jd.sample_path())"
     env = {**os.environ, "PYTHONPATH": str(lib)}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)

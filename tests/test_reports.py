@@ -63,8 +63,8 @@ def test_night_report_content(sample_result, tmp_path):
     assert len(pngs) == 3 and all(_not_blank(p) for p in pngs)  # raster, IMI histogram, EMG strips
     from jerkdetect.reporting.figures import night_figure
     legend = [t.get_text() for t in night_figure(sample_result).axes[0].get_legend().get_texts()]
-    assert legend == ["LM (not PLM)", "PLM", "respiratory-related LM", "arousal-linked LM", "hypnic jerk",
-                      "unscorable (one leg)"]
+    assert legend == ["respiratory event (scored)", "arousal (scored)", "LM (not PLM)", "PLM", "respiratory-related LM",
+                      "arousal-linked LM", "hypnic jerk", "unscorable (one leg)"]
 
 
 def test_night_report_null_reasons_annotation_only(tmp_path):
@@ -156,8 +156,8 @@ def test_summary_as_frame(sample_result):
 
 
 def test_plot_events_zoom_and_plot_event(sample_result):
-    ax = sample_result.plot_events(tmin=600, tmax=900)
-    assert ax.get_xlim() == (10.0, 15.0) and "min" in ax.get_xlabel()
+    ax = sample_result.plot_events(tmin=600, tmax=900)  # drawn in the seconds it is asked in
+    assert ax.get_xlim() == (600.0, 900.0) and "(s)" in ax.get_xlabel()
     rows = sample_result.event_rows()
     lm = next(i for i, r in enumerate(rows) if r["label"] == "plm")
     jerk = next(i for i, r in enumerate(rows) if r["label"] == "hypnic_jerk")

@@ -91,8 +91,8 @@ def test_results_object(sample_edf):
     res = jd.score(sample_edf)
     ev = res.events
     assert list(ev.columns) == ["onset", "duration", "label", "side", "stage", "arousal", "respiratory",
-                                "series", "imi", "peak_uv"]
-    assert set(ev["label"]) <= {"lm", "plm", "lm_long", "hypnic_jerk"}
+                                "series", "imi", "peak_uv", "channel", "n_bursts", "frequency_hz"]
+    assert set(ev["label"]) <= {"lm", "plm", "lm_long", "hypnic_jerk", "fragmentary_myoclonus", "alma", "hft"}
     assert (ev["label"] == "hypnic_jerk").sum() == res.summary()["n_hypnic_jerks"] >= 1
     by = res.summary(by="stage")
     assert list(by.index) == ["W", "N1", "N2", "N3", "R"]

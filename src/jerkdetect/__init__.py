@@ -15,13 +15,13 @@ _EXPORTS = {
     "ScoringFileError": ".errors", "Channel": ".io", "Recording": ".io", "read_psg": ".io",
     "Scoring": ".io.scoring", "read_scoring": ".io.scoring", "ArousalParams": ".detection",
     "DetectionParams": ".detection", "detect_arousals": ".detection", "AASM2012": ".rules", "WASM2016": ".rules",
-    "HypnicJerkRule": ".rules", "ScoringResult": ".pipeline", "find_scoring_file": ".pipeline",
-    "score": ".pipeline", "score_annotations": ".pipeline", "score_many": ".batch",
+    "HypnicJerkRule": ".rules", "MotorRules": ".rules", "ScoringResult": ".pipeline", "find_scoring_file": ".pipeline",
+    "score": ".pipeline", "score_annotations": ".pipeline", "score_many": ".batch", "agree": ".batch",
 }
 _SUBPACKAGES = ("simulate",)  # ``jd.simulate`` on first use (it imports SciPy, which scoring never needs)
 
 if TYPE_CHECKING:  # what static tools and IDEs see
-    from .batch import score_many
+    from .batch import agree, score_many
     from .core.hypnogram import Hypnogram
     from .core.log import set_log_level
     from .core.version import __version__
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # what static tools and IDEs see
     from .io import Channel, Recording, read_psg
     from .io.scoring import Scoring, read_scoring
     from .pipeline import ScoringResult, find_scoring_file, score, score_annotations
-    from .rules import AASM2012, WASM2016, HypnicJerkRule
+    from .rules import AASM2012, WASM2016, HypnicJerkRule, MotorRules
 
 
 def sample_path(kind: str = "recording") -> str:
@@ -52,8 +52,9 @@ def sample_path(kind: str = "recording") -> str:
 
 
 __all__ = ["AASM2012", "ArousalParams", "Channel", "ChannelError", "DetectionParams", "Hypnogram",
-           "HypnicJerkRule", "JerkdetectError", "Recording", "RecordingError", "Scoring", "ScoringFileError",
-           "ScoringResult", "WASM2016", "__version__", "detect_arousals", "find_scoring_file", "read_psg",
+           "HypnicJerkRule", "JerkdetectError", "MotorRules", "Recording", "RecordingError", "Scoring",
+           "ScoringFileError", "ScoringResult", "WASM2016", "__version__", "agree", "detect_arousals",
+           "find_scoring_file", "read_psg",
            "read_scoring", "sample_path", "score", "score_annotations", "score_many", "set_log_level"]
 
 

@@ -4,9 +4,93 @@ from __future__ import annotations
 import numpy as np
 
 from ..alignment import stage_durations
-from ..core.hypnogram import Hypnogram, STAGE_NAMES
+from ..core.hypnogram import STAGE_CODES, STAGE_NAMES, Hypnogram
 
 SLEEP = (1, 2, 3, 4)
+STAGE_CODES_BY_NAME = dict(STAGE_CODES)
+
+# Every value of a night's summary and of its per-stage table: (unit, what it is). The command
+# line prints the unit beside each number, the reports show the text beside each row; a test
+# keeps every key a result can hold described here.
+INDEX_INFO: dict[str, tuple[str, str]] = {
+    "tst_min": ("min", "total sleep time (N1+N2+N3+R between lights off and on)"),
+    "tst_scorable_min": ("min", "sleep time scored: total sleep time less stretches where both legs are unscorable"),
+    "wake_scorable_min": ("min", "wake time scored between lights off and on, unscorable stretches left out"),
+    "plms_index": ("/h", "PLMs in sleep per hour of scored sleep (respiratory-related ones included)"),
+    "plmw_index": ("/h", "PLMs in wake per hour of scored wake"),
+    "plms_arousal_index": ("/h", "arousal-linked PLMs in sleep per hour of scored sleep"),
+    "plms_nonresp_index": ("/h", "PLMS index once respiratory-related LMs are removed and series searched again"),
+    "periodicity_index": ("", "Ferri 2006 periodicity index: share of IMIs in sleep inside runs of >= 3 IMIs "
+                              "of 10-90 s (0-1)"),
+    "lm_index": ("/h", "candidate LMs in sleep per hour of scored sleep"),
+    "n_lm": ("", "candidate LMs (AASM: LMs of 0.5-10 s; WASM: CLMs), periodic or not"),
+    "n_lms": ("", "candidate LMs in sleep"),
+    "n_plm": ("", "PLMs: candidate LMs in a PLM series, all stages"),
+    "n_plms": ("", "PLMs in sleep"),
+    "n_plmw": ("", "PLMs in wake"),
+    "n_plm_series": ("", "PLM series"),
+    "n_plms_arousal": ("", "arousal-linked PLMs in sleep"),
+    "n_plms_nonresp": ("", "PLMs in sleep once respiratory-related LMs are removed"),
+    "n_respiratory_lm": ("", "respiratory-related LMs"),
+    "imi_n": ("", "inter-movement intervals between candidate LMs in sleep"),
+    "imi_median_s": ("s", "median inter-movement interval in sleep"),
+    "imi_iqr_s": ("s", "interquartile range of the inter-movement intervals in sleep"),
+    "imi_fraction_under_10s": ("", "share of the inter-movement intervals in sleep shorter than 10 s"),
+    "n_hypnic_jerks": ("", "hypnic jerks"),
+    "n_wake_to_sleep_transitions": ("", "wake-to-sleep transitions (sleep onset and each return to sleep)"),
+    "hypnic_jerks_per_transition": ("", "hypnic jerks per wake-to-sleep transition"),
+    "hypnic_jerks_with_arousal": ("", "hypnic jerks followed by an arousal within 3 s"),
+    "n_arousals": ("", "arousals (scored, or detected in the EEG: see arousal source) between lights off and on"),
+    "arousal_index": ("/h", "arousals starting in sleep per hour of total sleep time"),
+    "n_respiratory_events": ("", "respiratory events of the scoring file (apneas, hypopneas, RERAs) between "
+                                 "lights off and on"),
+    "respiratory_event_index": ("/h", "respiratory events starting in sleep per hour of total sleep time"),
+    "recording_gaps_min": ("min", "time an EDF+D recording did not record"),
+    "unscorable_min": ("min", "unscorable minutes of each leg (lead-off, saturation, raised noise)"),
+    "unscorable_both_legs_min": ("min", "minutes where both legs are unscorable: left out of every denominator"),
+    # motor events beyond PLM (rules.motor_events)
+    "fm_per_h_nrem": ("/h", "fragmentary myoclonus potentials (<= 150 ms, >= 50 uV peak to peak) per hour of "
+                            "NREM sleep, all muscles"),
+    "efm": ("", "excessive fragmentary myoclonus: >= 20 min of NREM with >= 5 potentials per minute (AASM)"),
+    "rem_tonic_pct": ("%", "scored REM epochs with tonic chin activity (AASM: >= 50 % above the NREM minimum)"),
+    "rem_phasic_pct": ("%", "scored REM epochs with phasic activity in >= 5 of 10 mini-epochs (AASM, chin or "
+                            "limbs)"),
+    "rem_any_pct": ("%", "scored 3-s REM mini-epochs with any chin activity (SINBAR; RBD cut-off 18 %)"),
+    "rai": ("", "REM atonia index of the chin (Ferri; < 0.8 reduced, 0.8-0.9 borderline)"),
+    "n_alma": ("", "alternating leg muscle activation episodes"),
+    "n_hft": ("", "hypnagogic foot tremor episodes"),
+    "motor": ("", "motor-event details: per muscle and stage, SINBAR and Montreal indices, REM epochs not "
+                  "scored and why (see X_rem_epochs.tsv)"),
+    # the per-stage table
+    "stage": ("", "sleep stage"),
+    "minutes": ("min", "scored time in the stage (unscorable stretches left out)"),
+    "n_plm_arousal": ("", "arousal-linked PLMs"),
+    "lm_per_h": ("/h", "candidate LMs per hour of the stage"),
+    "plm_per_h": ("/h", "PLMs per hour of the stage"),
+    "arousal_per_h": ("/h", "arousals per hour of the stage's whole time (leg artefacts do not hide arousals)"),
+}
+
+
+def with_unit(key: str, value, digits: int = 1) -> str:
+    """A summary value as text with its unit: ``24.0 /h``, ``55.0 min``, ``2``, ``null``.
+
+    Examples
+    --------
+    >>> with_unit("plms_index", 24.0), with_unit("tst_min", 55.04), with_unit("n_plm", 22)
+    ('24.0 /h', '55.0 min', '22')
+    """
+    unit = INDEX_INFO.get(key, ("", ""))[0]
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        text = f"{value:.{digits if unit else 2}f}"
+    elif isinstance(value, (list, tuple)):
+        text = "-".join(f"{v:.{digits}f}" for v in value)
+    elif isinstance(value, dict):
+        return ", ".join(f"{k} {with_unit(key, v, digits)}" for k, v in value.items())
+    else:
+        text = str(value)
+    return f"{text} {unit}" if unit else text
 
 
 def periodicity_index(imi: np.ndarray, lo: float = 10.0, hi: float = 90.0, min_run: int = 3) -> float | None:
@@ -34,6 +118,58 @@ def periodicity_index(imi: np.ndarray, lo: float = 10.0, hi: float = 90.0, min_r
                 count += run
             run = 0
     return count / imi.size
+
+
+def sleep_imis(lm, stage_onset: np.ndarray, hyp: Hypnogram | None) -> np.ndarray:
+    """The inter-movement intervals the ``imi_*`` indices describe: of candidate LMs starting in
+    sleep between lights off and on, finite ones only (none without a hypnogram)."""
+    imi = lm.imi[lm.candidate & np.isin(stage_onset, SLEEP) & _in_lights(lm, hyp)]
+    return imi[np.isfinite(imi)]
+
+
+def event_indices(events: np.ndarray | None, hyp: Hypnogram | None, count_key: str, index_key: str,
+                  why_none: str) -> tuple[dict, dict, dict[int, int] | None]:
+    """Count and per-hour index of scored events (arousals, respiratory events) of one night.
+
+    Events count between lights off and on (all of them without a hypnogram); the index is those
+    starting in sleep per hour of total sleep time, as the AASM arousal index and AHI are. Returns
+    (values, null reasons, events per stage code or None). ``events`` None means the night has no
+    such scoring: both values are null with ``why_none``.
+
+    Examples
+    --------
+    >>> h = Hypnogram([0, 2, 2, 2], 30)
+    >>> event_indices(np.array([[10.0, 3], [40, 3], [70, 5]]), h, "n_arousals", "arousal_index", "none")[0]
+    {'n_arousals': 3, 'arousal_index': 80.0}
+    """
+    if events is None:
+        return {count_key: None, index_key: None}, {count_key: why_none, index_key: why_none}, None
+    ev = np.asarray(events, float).reshape(-1, 2)
+    on = ev[:, 0]
+    if hyp is None:
+        return ({count_key: int(on.size), index_key: None},
+                {index_key: "no hypnogram: sleep time is unknown"}, None)
+    lo, hi = hyp.lights
+    on = on[(on >= lo) & (on < hi)]
+    stage = hyp.stage_at(on)
+    per_stage = {code: int(np.sum(stage == code)) for code in (0, 1, 2, 3, 4)}
+    n_sleep = sum(per_stage[c] for c in SLEEP)
+    idx = _per_hour(n_sleep, hyp.tst)
+    reasons = {} if idx is not None else {index_key: "the hypnogram has no sleep epoch inside the recording (TST 0)"}
+    return {count_key: int(on.size), index_key: idx}, reasons, per_stage
+
+
+def add_event_rows(by_stage: list[dict], hyp: Hypnogram | None, per_stage: dict[int, int] | None,
+                   count_key: str, rate_key: str | None = None) -> None:
+    """Put an event count (and its rate per hour of the stage) into each per-stage row; null
+    where the night has no such scoring."""
+    dur = hyp.durations() if hyp is not None else {}
+    for row in by_stage:
+        code = STAGE_CODES_BY_NAME[row["stage"]]
+        n = None if per_stage is None else per_stage.get(code, 0)
+        row[count_key] = n
+        if rate_key:
+            row[rate_key] = None if n is None else _per_hour(n, dur.get(code, 0.0))
 
 
 def count_lm(lm, mask: np.ndarray | None = None) -> int:
@@ -104,11 +240,11 @@ def night_indices(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerks: dic
         why = "no respiratory scoring in the annotations: respiratory-related LMs could not be excluded"
         reasons["n_respiratory_lm"] = why
         reasons.setdefault("plms_nonresp_index", why)
-    imi_sleep = lm.imi[lm.candidate & sleep]
+    imi_sleep = lm.imi[lm.candidate & sleep]  # NaN kept: a gap in the sequence is not an IMI
     out["periodicity_index"] = periodicity_index(imi_sleep)
     if out["periodicity_index"] is None:
         reasons["periodicity_index"] = "no inter-movement interval in sleep"
-    fin = imi_sleep[np.isfinite(imi_sleep)]
+    fin = sleep_imis(lm, stage_onset, hyp)
     out["imi_n"] = int(fin.size)
     out["imi_median_s"] = float(np.median(fin)) if fin.size else None
     out["imi_iqr_s"] = [float(np.percentile(fin, 25)), float(np.percentile(fin, 75))] if fin.size else None

@@ -12,7 +12,7 @@ from ..pipeline.scoring_file import SCORING_SUFFIXES, find_scoring_file
 
 RECORDING_EXT = (".edf", ".bdf", ".rec")
 SCORING_ONLY_EXT = (".xml",)  # scored on their own with --from-scoring when no recording pairs them
-ROLE_COLUMNS = ("leg_left", "leg_right", "chin", "ecg")
+ROLE_COLUMNS = ("leg_left", "leg_right", "chin", "ecg", "eeg", "arm_left", "arm_right")
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,9 @@ def read_manifest(path: str) -> list[Job]:
                 raise InputError(f"{path}: row {i + 2}: the channels cell needs ROLE=LABEL pairs separated "
                                  f"by ';' (e.g. leg_left=EMG3;leg_right=EMG4), got '{part}'.")
             ch[k.strip()] = v.strip()
-        from ..core.names import check_names
-        from ..io.channels import ROLES
-        check_names(ch, ROLES, "channel role", f"{path}: row {i + 2}")
+        from ..io.channels import check_role
+        for role in ch:
+            check_role(role, f"{path}: row {i + 2}")
         jobs.append(Job(os.path.abspath(rec), ann, tuple(sorted(ch.items()))))
     return jobs
 

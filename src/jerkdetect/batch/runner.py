@@ -2,148 +2,46 @@
 from __future__ import annotations
 
 import importlib.util
-import logging
-import multiprocessing as mp
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Iterable
 
 from ..core.atomic import atomic_write_text, temp_prefix
-from ..pipeline.compile import announce_compilation
 from ..core.log import logger
-from ..errors import DependencyError, InputError
-from .guard import OutputLock, watch_parent
+from ..errors import InputError
+from ..pipeline.compile import announce_compilation
 from .inputs import Job, check_unique_stems, collect_jobs
-from .state import clean_temporaries
+from .pool import IN_PROCESS_MAX_NIGHTS, Progress, available_cores, cohort_run, plan_workers, run_jobs
 from .worker import INDEX_KEYS, score_job
+
+__all__ = ["COHORT_COLUMNS", "IN_PROCESS_MAX_NIGHTS", "available_cores", "check_settings", "plan_workers",
+           "score_many"]
 
 COHORT_COLUMNS = ("stem", "recording", "annotations", "status", "rules") + INDEX_KEYS + ("error",)
 
 
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _tqdm(total: int):
-    """A tqdm bar: a widget in Jupyter (``tqdm.auto``), text in a terminal or without ipywidgets."""
-    import warnings
-    try:
-        with warnings.catch_warnings():  # "IProgress not found": handled below
-            warnings.simplefilter("ignore")
-            from tqdm.auto import tqdm
-        return tqdm(total=total, unit="night", dynamic_ncols=True)
-    except ImportError:  # no tqdm, or a notebook without ipywidgets
-        try:
-            from tqdm import tqdm
-            return tqdm(total=total, unit="night", dynamic_ncols=True)
-        except ImportError:
-            return None
-
-
-# Up to this many nights a batch runs in the calling process: starting worker processes (spawn,
-# imports, Numba cache load) costs more than it saves (benchmarks/bench_small_cohort.py).
-IN_PROCESS_MAX_NIGHTS = 4
-
-
-def plan_workers(n_nights: int, jobs: int | None) -> int:
-    """Worker processes for a local batch: 1 means in-process; never more workers than nights."""
-    n = min(jobs or available_cores(), n_nights)
-    return 1 if n_nights <= IN_PROCESS_MAX_NIGHTS else max(n, 1)
-
-
-class _Progress:
-    """tqdm bar with done/failed counts, rate and ETA; plain log lines in quiet mode or without tqdm."""
-
-    def __init__(self, total: int, mode: str | None):
-        self.failed = 0
-        self.bar = None
-        if mode == "bar":
-            self.bar = _tqdm(total)
-
-    def update(self, row: dict) -> None:
-        self.failed += row["status"] == "failed"
-        if self.bar is not None:
-            self.bar.set_postfix(failed=self.failed, refresh=False)
-            self.bar.update(1)
-        logger.info("%s: %s%s", row["stem"], row["status"], f" ({row['error']})" if row["error"] else "")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _run_local(jobs: list[Job], out: str, settings: dict, force: bool, export: bool, n: int,
-               progress: _Progress) -> list[dict]:
-    rows = []
-    if n <= 1:
-        for j in jobs:
-            rows.append(score_job(j, out, settings, force, export))
-            progress.update(rows[-1])
-        return rows
-    ctx = mp.get_context("spawn")  # clean workers: no inherited threads or state
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=watch_parent,
-                             initargs=(os.getpid(),)) as pool:
-        futs = [pool.submit(score_job, j, out, settings, force, export) for j in jobs]
-        for f in as_completed(futs):
-            rows.append(f.result())
-            progress.update(rows[-1])
-    return rows
-
-
-def _run_dask(jobs: list[Job], out: str, settings: dict, force: bool, export: bool,
-              scheduler: str | None, n_local: int | None, client, progress: _Progress) -> list[dict]:
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed as d_completed
-    except ImportError:
-        raise DependencyError("batch on Dask needs dask.distributed, which is not installed: "
-                              "pip install 'jerkdetect[dask]'.") from None
-    own = None
-    if client is None:
-        if scheduler:
-            client = own = Client(scheduler)
-        else:
-            cluster = LocalCluster(n_workers=n_local or available_cores(), threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
-            client = own = Client(cluster)
-    try:
-        # workers read the files themselves: only paths go out, one small dict per night comes back
-        futs = client.map(score_job, jobs, out_dir=out, settings=settings, force=force, export=export,
-                          pure=False)
-        rows = []
-        for f in d_completed(futs):
-            rows.append(f.result())
-            progress.update(rows[-1])
-        return rows
-    finally:
-        if own is not None:
-            cl = getattr(own, "cluster", None)
-            own.close()
-            if cl is not None and not scheduler:
-                cl.close()
-
-
-def check_settings(rules, rule_params: dict | None, detection: dict | None) -> None:
-    """Check rule and detection parameter names once, before any night: a typo fails the batch
-    with one sentence (closest names first) rather than every night with the same error."""
+def check_settings(rules, rule_params: dict | None, detection: dict | None, arousal_params: dict | None = None,
+                   hypnic: dict | None = None) -> None:
+    """Check parameter names (rule set, EMG and arousal detectors, hypnic-jerk rule) once, before any
+    night: a typo fails the batch with one sentence (closest names first) rather than every night."""
     from dataclasses import fields
 
     from ..core.names import check_names
-    from ..detection import DetectionParams
-    from ..rules import get_rules
+    from ..detection import ArousalParams, DetectionParams
+    from ..rules import HypnicJerkRule, get_rules
     get_rules(rules, **dict(rule_params or {}))
-    check_names(dict(detection or {}), [f.name for f in fields(DetectionParams)], "detection parameter",
-                "score_many")
+    for given, cls, what in ((detection, DetectionParams, "detection parameter"),
+                             (arousal_params, ArousalParams, "arousal-detector parameter"),
+                             (hypnic, HypnicJerkRule, "hypnic-jerk rule parameter")):
+        check_names(dict(given or {}), [f.name for f in fields(cls)], what, "score_many")
 
 
 def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm2016", jobs: int | None = None,
                channels: dict | None = None, rule_params: dict | None = None, detection: dict | None = None,
                force: bool = False, export: bool = True, dask_scheduler: str | None = None,
                dask_local: int | None = None, client=None, progress: str | None = None,
-               leg_movements: str = "emg", report: bool | str = False, arousals: str = "auto"):
+               leg_movements: str = "emg", report: bool | str = False, arousals: str = "auto",
+               arousal_params: dict | None = None, hypnic: dict | None = None):
     """Score many nights; write per-night files, ``cohort_summary.tsv`` (+ Parquet), ``errors.tsv``.
 
     Parameters
@@ -154,7 +52,11 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         Output folder.
     rules, rule_params, detection, channels
         As for :func:`jerkdetect.score` (``channels`` is the default role override of every night;
-        a manifest row can set its own).
+        a manifest row can set its own); ``detection`` as a dict of
+        :class:`~jerkdetect.detection.DetectionParams` fields.
+    arousal_params, hypnic : dict, optional
+        Fields of :class:`~jerkdetect.detection.ArousalParams` and
+        :class:`~jerkdetect.rules.HypnicJerkRule` to change.
     jobs : int, optional
         Worker processes (default: the cores available), never more than nights; a batch of up
         to ``IN_PROCESS_MAX_NIGHTS`` nights runs in this process. Ignored with Dask.
@@ -189,29 +91,8 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     """
     import pandas as pd
     inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-    os.makedirs(out, exist_ok=True)
-    with OutputLock(out):
-        return _score_many(inputs, out, rules, jobs, channels, rule_params, detection, force, export,
-                           dask_scheduler, dask_local, client, progress, leg_movements, report, arousals, pd)
-
-
-def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, force, export, dask_scheduler,
-                dask_local, client, progress, leg_movements, report, arousals, pd):
-    # the log file always gets one line per night; the console gets them only in quiet mode
-    # (otherwise the progress bar shows them)
-    log_handler = logging.FileHandler(os.path.join(out, "batch.log"))
-    log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    handlers = [log_handler]
-    if progress == "log":
-        console = logging.StreamHandler()
-        console.setFormatter(logging.Formatter("%(asctime)s jerkdetect batch: %(message)s"))
-        handlers.append(console)
-    for h in handlers:
-        logger.addHandler(h)
-    old_level, old_propagate = logger.level, logger.propagate
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    try:
+    arousal_params, hypnic = dict(arousal_params or {}), dict(hypnic or {})
+    with cohort_run(out, progress, "batch.log", "jerkdetect batch"):
         if report:
             from ..reporting.mpl import require_matplotlib
             require_matplotlib()
@@ -220,28 +101,28 @@ def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, forc
         if not job_list:
             raise InputError("score_many: no recordings to score (inputs is empty).")
         check_unique_stems([j.stem for j in job_list], [j.recording for j in job_list])
-        check_settings(rules, rule_params, detection)
+        check_settings(rules, rule_params, detection, arousal_params, hypnic)
         announce_compilation()
-        removed = clean_temporaries(out)
-        if removed:
-            logger.info("removed %d temporary files left by an interrupted run", removed)
         settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {})}
         if leg_movements != "emg":
             settings["leg_movements"] = leg_movements
         if arousals != "auto":
             settings["arousals"] = arousals
+        if arousal_params:  # only when set: the hash of an unchanged batch stays the same
+            settings["arousal_params"] = arousal_params
+        if hypnic:
+            settings["hypnic"] = hypnic
         if report is True or report == "all":
             settings["report"] = True
         logger.info("batch: %d nights, rules %s, out %s", len(job_list), rules, out)
         t0 = time.perf_counter()
-        bar = _Progress(len(job_list), progress)
+        bar = Progress(len(job_list), progress)
+        n = plan_workers(len(job_list), jobs)
+        dask = dask_scheduler or dask_local or client is not None
+        logger.info("%s", "on Dask" if dask else "in this process" if n <= 1 else f"{n} worker processes")
         try:
-            if dask_scheduler or dask_local or client is not None:
-                rows = _run_dask(job_list, out, settings, force, export, dask_scheduler, dask_local, client, bar)
-            else:
-                n = plan_workers(len(job_list), jobs)
-                logger.info("%s", "in this process" if n <= 1 else f"{n} worker processes")
-                rows = _run_local(job_list, out, settings, force, export, n, bar)
+            rows = run_jobs(job_list, score_job, dict(out_dir=out, settings=settings, force=force, export=export),
+                            n, bar, dask_scheduler, dask_local, client)
         finally:
             bar.close()
         rows.sort(key=lambda r: r["recording"])
@@ -251,7 +132,9 @@ def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, forc
                 df[c] = None
         df = df[list(COHORT_COLUMNS) + ["seconds"]]
         cohort = df.drop(columns=["seconds"])
-        atomic_write_text(os.path.join(out, "cohort_summary.tsv"), cohort.to_csv(sep="\t", index=False, na_rep="n/a"))
+        # 4 decimals at most, as every jerkdetect TSV (indices are not known to 16 digits)
+        atomic_write_text(os.path.join(out, "cohort_summary.tsv"),
+                          cohort.round(4).to_csv(sep="\t", index=False, na_rep="n/a"))
         if importlib.util.find_spec("pyarrow") is not None:  # Parquet only when pyarrow is there
             tmp = os.path.join(out, temp_prefix() + "cohort.parquet")
             cohort.astype({"annotations": "string", "error": "string"}).to_parquet(tmp, index=False)
@@ -265,9 +148,3 @@ def _score_many(inputs, out, rules, jobs, channels, rule_params, detection, forc
         logger.info("done in %.1f s: %d scored, %d skipped, %d failed", time.perf_counter() - t0, n_ok,
                     int((df["status"] == "skipped").sum()), len(err))
         return df
-    finally:
-        for h in handlers:
-            logger.removeHandler(h)
-        log_handler.close()
-        logger.setLevel(old_level)
-        logger.propagate = old_propagate

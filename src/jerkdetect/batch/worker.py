@@ -13,20 +13,24 @@ from .state import file_fingerprint, outputs_complete, params_hash
 
 INDEX_KEYS = ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index",
               "periodicity_index", "lm_index", "n_lm", "n_plm", "n_plms", "n_plmw", "n_plm_series",
-              "imi_median_s", "n_hypnic_jerks", "n_wake_to_sleep_transitions", "hypnic_jerks_per_transition")
+              "imi_median_s", "n_hypnic_jerks", "n_wake_to_sleep_transitions", "hypnic_jerks_per_transition",
+              "n_arousals", "arousal_index", "n_respiratory_events", "respiratory_event_index")
 
 
 def _score(job: Job, settings: dict):
     """EDF scoring, or with ``leg_movements="scoring"`` a scoring file alone when there is no signal."""
     from ..pipeline.annotations_only import has_signals, score_annotations
-    from ..detection import DetectionParams
+    from ..detection import ArousalParams, DetectionParams
     from ..pipeline.score import score
+    from ..rules import HypnicJerkRule
     lm_source = settings.get("leg_movements", "emg")
     if lm_source == "scoring" and not has_signals(job.recording):
         return score_annotations(job.recording, rules=settings["rules"], **settings.get("rule_params", {}))
     return score(job.recording, annotations=job.annotations, rules=settings["rules"],
                  channels=dict(job.channels) or None, leg_movements=lm_source,
                  detection=DetectionParams(**settings.get("detection", {})),
+                 arousal_params=ArousalParams(**settings["arousal_params"]) if settings.get("arousal_params") else None,
+                 hypnic=HypnicJerkRule(**settings["hypnic"]) if settings.get("hypnic") else None,
                  arousals=settings.get("arousals", "auto"), rule_params=settings.get("rule_params", {}))
 
 
@@ -65,14 +69,17 @@ def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, expor
         s = res.summary()
         return {**row, **{k: s.get(k) for k in INDEX_KEYS}, "status": "ok", "error": "",
                 "seconds": time.perf_counter() - t0}
-    except JerkdetectError as e:
-        return {**row, "status": "failed", "error": str(e), "seconds": time.perf_counter() - t0}
     except Exception as e:  # noqa: BLE001 - one bad night must never stop the batch
-        frames = traceback.extract_tb(e.__traceback__)
-        ours = [f for f in frames if f"{os.sep}jerkdetect{os.sep}" in f.filename]
-        where = (ours or frames)[-1]
-        return {**row, "status": "failed",
-                "error": f"{job.recording}: unexpected {type(e).__name__}: {e} "
-                         f"(at {os.path.basename(where.filename)}:{where.lineno}).",
-                "seconds": time.perf_counter() - t0}
+        return {**row, "status": "failed", "error": failure_text(job, e), "seconds": time.perf_counter() - t0}
 
+
+def failure_text(job: Job, e: Exception) -> str:
+    """Why a night failed, in one line: the library's own sentence, or for an unexpected error
+    its type, message and the last line of jerkdetect it passed through."""
+    if isinstance(e, JerkdetectError):
+        return str(e)
+    frames = traceback.extract_tb(e.__traceback__)
+    ours = [f for f in frames if f"{os.sep}jerkdetect{os.sep}" in f.filename]
+    where = (ours or frames)[-1]
+    return (f"{job.recording}: unexpected {type(e).__name__}: {e} "
+            f"(at {os.path.basename(where.filename)}:{where.lineno}).")

@@ -1,4 +1,4 @@
-"""Command line: ``jerkdetect info | score | batch | simulate``."""
+"""Command line: ``jerkdetect info | score | batch | agree | simulate``."""
 from __future__ import annotations
 
 import argparse
@@ -6,63 +6,129 @@ import os
 import sys
 import warnings
 
-from .commands import cmd_batch, cmd_info, cmd_score, cmd_simulate
+from .commands import cmd_agree, cmd_batch, cmd_info, cmd_params, cmd_score, cmd_simulate
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help with each option's default (where it has one worth showing) and examples kept as written."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "%(default)" in text or "(default:" in text or action.default is None or action.default is False \
+                or action.default == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _sub(sub, name: str, help: str, examples: str, description: str | None = None):
+    return sub.add_parser(name, help=help, description=description or help, formatter_class=_HelpFormatter,
+                          epilog="examples:\n" + examples)
 
 
 def _add_arousal_option(p) -> None:
     p.add_argument("--arousals", default="auto", choices=["auto", "scoring", "detect", "none"],
-                   help="arousal source: the scoring file's when it has them, else detected in the EEG "
-                        "(auto, default); scoring only; always detect; none")
+                   help="arousal source: auto = the scoring file's when it has arousal scoring, else detected "
+                        "in the EEG; scoring = the file's only; detect = always the EEG detector; none")
+
+
+def _add_common(p) -> None:
+    p.add_argument("--rules", default="wasm2016", choices=["wasm2016", "aasm2012"],
+                   help="PLM rule set: WASM 2016 (Ferri et al.) or AASM 2012")
+    p.add_argument("--channel", action="append", metavar="ROLE=LABEL",
+                   help="name the channel of a role (leg_left, leg_right, chin, ecg, eeg, arm_left ...); "
+                        "repeat for more; case and separators of LABEL do not matter, e.g. --channel leg_left=tib-l")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="set a parameter of the rule set, the EMG or arousal detector or the hypnic-jerk rule, "
+                        "e.g. --param max_imi_s=100 --param onset_uv=10 (GROUP.NAME where needed; "
+                        "'jerkdetect params' lists them all)")
+    _add_arousal_option(p)
+
+
+SCORE_EXAMPLES = """  jerkdetect score night.edf                       # scoring file by stem; outputs here
+  jerkdetect score night.edf --out results --rules aasm2012 --report
+  jerkdetect score night.edf --annotations scoring.xml --channel leg_left='Tib L' --channel leg_right='Tib R'
+  jerkdetect score night.edf --param min_imi_s=15 --param onset_uv=10 --arousals detect
+  jerkdetect score shhs1-200001-nsrr.xml --from-scoring --out results
+"""
+BATCH_EXAMPLES = """  jerkdetect batch /data/cohort --out results --jobs 8
+  jerkdetect batch manifest.csv --out results --report
+  jerkdetect batch "/data/**/*.edf" --out results --dask-local 4 --quiet
+  jerkdetect batch /data/nsrr/xml --from-scoring --out results --rules aasm2012
+"""
+INFO_EXAMPLES = """  jerkdetect info night.edf                        # channels, roles, rates, units; its scoring file
+  jerkdetect info night.edf --annotations other.xml
+  jerkdetect info night.xml                        # a scoring file on its own
+"""
+SIMULATE_EXAMPLES = """  jerkdetect simulate --out sim --seed 3 --hours 2
+  jerkdetect simulate --out sim --fs-emg 256 --unit mV --scoring tsv --with-leg-movements
+"""
+PARAMS_EXAMPLES = """  jerkdetect params                                # every parameter, tab-separated
+  jerkdetect params | grep rules                   # the rule sets' parameters
+"""
+AGREE_EXAMPLES = """  jerkdetect agree /data/scored_cohort --out agreement
+  jerkdetect agree manifest.csv --out agreement --rules aasm2012 --match onset --tolerance 0.5
+  jerkdetect agree /data/cohort --out agreement --reported lab_indices.tsv --jobs 8
+"""
+MAIN_EXAMPLES = """  jerkdetect score sample_data/sample_night.edf --out results
+  jerkdetect info sample_data/sample_night.edf
+  jerkdetect batch /data/cohort --out results --report
+  jerkdetect params
+Run 'jerkdetect COMMAND --help' for a command's options.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jerkdetect", description="Score hypnic jerks and periodic limb "
-                                "movements in PSG recordings (AASM 2012 / WASM 2016).")
+                                "movements in PSG recordings (AASM 2012 / WASM 2016).",
+                                formatter_class=_HelpFormatter, epilog="examples:\n" + MAIN_EXAMPLES)
     from ..core.version import __version__
-    p.add_argument("--version", action="version", version=f"jerkdetect {__version__}")
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p.add_argument("--version", action="version", version=f"jerkdetect {__version__}",
+                   help="print the version and exit")
+    sub = p.add_subparsers(dest="cmd", metavar="COMMAND", title="commands")
 
-    i = sub.add_parser("info", help="show channels, roles, rates, units and the hypnogram of a recording")
-    i.add_argument("recording")
-    i.add_argument("--annotations")
-    i.add_argument("--channel", action="append", metavar="ROLE=LABEL")
+    i = _sub(sub, "info", "show a recording's channels, roles, rates and units and its scoring file, "
+                          "or a scoring file on its own", INFO_EXAMPLES)
+    i.add_argument("recording", help="EDF/BDF recording, or a scoring file (NSRR/Profusion XML, EDF+ "
+                                     "annotations, events table)")
+    i.add_argument("--annotations", help="scoring file (default: found next to the recording by stem)")
+    i.add_argument("--channel", action="append", metavar="ROLE=LABEL",
+                   help="name the channel of a role, e.g. --channel leg_left=EMG3 (repeatable)")
     i.set_defaults(func=cmd_info)
 
-    s = sub.add_parser("score", help="score one recording; writes X_events.tsv and X_summary.json")
+    s = _sub(sub, "score", "score one recording; writes X_events.tsv and X_summary.json", SCORE_EXAMPLES)
     s.add_argument("recording", help="EDF/BDF recording, or with --from-scoring a scoring file alone "
                                      "(NSRR/Profusion XML, EDF+ annotations)")
-    s.add_argument("--annotations", help="scoring file (default: found next to the recording by stem)")
-    s.add_argument("--rules", default="wasm2016", choices=["wasm2016", "aasm2012"])
-    s.add_argument("--channel", action="append", metavar="ROLE=LABEL",
-                   help="override a channel role, e.g. --channel leg_left='EMG Tib L'")
-    s.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a rule parameter")
-    _add_arousal_option(s)
+    s.add_argument("--annotations", help="scoring file (default: found next to the recording by stem, "
+                                         "else the EDF+'s own annotations)")
+    _add_common(s)
     s.add_argument("--auto-staging", action="store_true",
                    help="stage a recording without hypnogram automatically (YASA; extra jerkdetect[staging])")
     s.add_argument("--from-scoring", action="store_true",
                    help="score the leg movements marked in the scoring file instead of the EMG; "
                         "RECORDING may then be the scoring file itself (no EDF needed)")
-    s.add_argument("--out", required=True)
+    s.add_argument("--out", default=".", help="output folder (default: the current folder)")
+    s.add_argument("--force-annotations", action="store_true",
+                   help="use a scoring file that does not look like the recording's (another length, start or "
+                        "day), which is otherwise refused; the summary records why")
     s.add_argument("--export", action="store_true",
                    help="also write X_bids_events.tsv (+ .json sidecar) and X_scored.edf (EDF+ annotations)")
     s.add_argument("--report", action="store_true",
                    help="also write X_report.html, a self-contained report of the night (needs matplotlib)")
-    s.add_argument("--quiet", action="store_true")
-    s.add_argument("--verbose", action="store_true")
+    s.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
+    s.add_argument("--verbose", action="store_true",
+                   help="also log each step (reading, detection, rules) with its timing on stderr")
     s.set_defaults(func=cmd_score)
 
-    b = sub.add_parser("batch", help="score many recordings (process pool or Dask), resumable")
-    b.add_argument("inputs", nargs="+", help="folders, globs or a manifest CSV/TSV")
-    b.add_argument("--out", required=True)
-    b.add_argument("--rules", default="wasm2016", choices=["wasm2016", "aasm2012"])
-    b.add_argument("--jobs", type=int, default=None, help="worker processes (default: available cores)")
+    b = _sub(sub, "batch", "score many recordings (process pool or Dask), resumable", BATCH_EXAMPLES)
+    b.add_argument("inputs", nargs="+", help="folders (searched recursively), globs or a manifest CSV/TSV")
+    b.add_argument("--out", required=True, help="output folder (required: it also holds the batch's state)")
+    _add_common(b)
+    b.add_argument("--jobs", type=int, default=None,
+                   help="worker processes, never more than nights (default: the cores available)")
     b.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster")
     b.add_argument("--dask-local", type=int, metavar="N", help="run on a local Dask cluster of N workers")
-    b.add_argument("--channel", action="append", metavar="ROLE=LABEL")
-    b.add_argument("--param", action="append", metavar="NAME=VALUE")
-    _add_arousal_option(b)
     b.add_argument("--force", action="store_true", help="rescore nights whose outputs are complete")
-    b.add_argument("--quiet", action="store_true", help="no progress bar (for logs)")
+    b.add_argument("--quiet", action="store_true", help="one log line per night instead of a progress bar")
     b.add_argument("--no-export", action="store_true",
                    help="skip the BIDS events and EDF+ annotation exports of each night")
     b.add_argument("--from-scoring", action="store_true",
@@ -73,26 +139,70 @@ def build_parser() -> argparse.ArgumentParser:
                         "the cohort report only); needs matplotlib")
     b.set_defaults(func=cmd_batch)
 
-    m = sub.add_parser("simulate", help="write a simulated night (EDF+, scoring file, truth JSON)")
-    m.add_argument("--out", required=True)
-    m.add_argument("--seed", type=int, default=0)
-    m.add_argument("--hours", type=float, default=8.0)
-    m.add_argument("--fs-emg", type=float, default=512.0)
-    m.add_argument("--fs-eeg", type=float, default=256.0)
-    m.add_argument("--unit", default="uV", choices=["uV", "mV", "V"])
-    m.add_argument("--scoring", default="xml", choices=["xml", "tsv"])
-    m.add_argument("--stem")
+    g = _sub(sub, "agree", "agreement of the EMG scoring with the technicians' leg movements over a cohort "
+             "(events, indices, ICC, Bland-Altman), resumable", AGREE_EXAMPLES)
+    g.add_argument("inputs", nargs="+", help="folders, globs or a manifest CSV/TSV; each recording's scoring "
+                                             "file must hold the technician's limb movements")
+    g.add_argument("--out", required=True, help="output folder")
+    g.add_argument("--rules", default="wasm2016", choices=["wasm2016", "aasm2012"],
+                   help="the one rule set both scorings use")
+    g.add_argument("--arousals", default="scoring", choices=["scoring", "detect", "none"],
+                   help="arousals of the EMG scoring: the file's (default: only leg-movement detection "
+                        "differs), detected in the EEG and compared with the file's, or none")
+    g.add_argument("--match", default="overlap", choices=["overlap", "onset"],
+                   help="event matching, one to one: any overlap (default) or onsets within --tolerance")
+    g.add_argument("--tolerance", type=float, default=0.5, metavar="S", help="onset tolerance of --match onset (s)")
+    g.add_argument("--min-overlap", type=float, default=0.0, metavar="S",
+                   help="overlap a pair must exceed under --match overlap (s, default 0)")
+    g.add_argument("--reported", metavar="TABLE",
+                   help="CSV/TSV of the indices the lab's system reported per night (a 'night' column and "
+                        "plms_index, plmw_index, ... columns): also compared")
+    g.add_argument("--report", default="all", choices=["all", "cohort", "none"],
+                   help="agreement_report.html and each night's X_report.html (all, default), the agreement "
+                        "report only (cohort), or no HTML (none)")
+    g.add_argument("--strips", type=int, default=3, metavar="N",
+                   help="EMG strips of disputed events for the N most disagreeing nights (default 3)")
+    g.add_argument("--jobs", type=int, default=None, help="worker processes (default: available cores)")
+    g.add_argument("--dask-scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster")
+    g.add_argument("--dask-local", type=int, metavar="N", help="run on a local Dask cluster of N workers")
+    g.add_argument("--channel", action="append", metavar="ROLE=LABEL",
+                   help="override a channel role for every night, e.g. --channel leg_left='EMG Tib L'")
+    g.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="set a rule-set or EMG detection parameter (see 'jerkdetect params')")
+    g.add_argument("--force", action="store_true",
+                   help="compare again nights whose files are complete (default: read them back and resume)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar (for logs)")
+    g.set_defaults(func=cmd_agree)
+
+    m = _sub(sub, "simulate", "write a simulated night (EDF+, scoring file, truth JSON)", SIMULATE_EXAMPLES)
+    m.add_argument("--out", required=True, help="output folder")
+    m.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same night")
+    m.add_argument("--hours", type=float, default=8.0, help="length of the night in hours")
+    m.add_argument("--fs-emg", type=float, default=512.0, help="sampling rate of the leg and chin EMG (Hz)")
+    m.add_argument("--fs-eeg", type=float, default=256.0, help="sampling rate of EEG, EOG and ECG (Hz)")
+    m.add_argument("--unit", default="uV", choices=["uV", "mV", "V"], help="physical unit of the EMG channels")
+    m.add_argument("--scoring", default="xml", choices=["xml", "tsv"],
+                   help="scoring file format: NSRR XML or a BIDS-style events table")
+    m.add_argument("--stem", help="file name stem (default: sim_seedN)")
     m.add_argument("--with-leg-movements", action="store_true",
                    help="also write the true leg movements into the scoring file")
     m.set_defaults(func=cmd_simulate)
+
+    r = _sub(sub, "params", "list every parameter --param can set, with its default, unit and source",
+             PARAMS_EXAMPLES)
+    r.set_defaults(func=cmd_params)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; exit status 0 ok, 2 for every usage or input error, 1 when a batch
-    has failed nights, 130 on Ctrl-C. A closed output pipe (``| head``) ends quietly."""
+    or an agreement run has failed nights, 130 on Ctrl-C. A closed output pipe (``| head``) ends quietly."""
     from ..errors import JerkdetectError
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.cmd is None:  # the bare command: what it can do, and how
+        parser.print_help()
+        return 0
     warnings.simplefilter("default")
     warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
     try:

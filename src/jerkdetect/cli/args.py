@@ -1,13 +1,11 @@
-"""Command-line values shared by ``score`` and ``batch``: channel and rule-parameter overrides."""
+"""Command-line values shared by ``score`` and ``batch``: channel overrides, output stems
+(parameters: :mod:`.params`)."""
 from __future__ import annotations
 
-import math
 import os
 
-from ..core.names import check_names
 from ..errors import InputError
-from ..io.channels import ROLES
-from ..rules import rule_param_names
+from ..io.channels import check_role
 
 
 def channel_overrides(pairs: list[str] | None) -> dict[str, str]:
@@ -17,23 +15,8 @@ def channel_overrides(pairs: list[str] | None) -> dict[str, str]:
         k, eq, v = p.partition("=")
         if not eq or not k.strip() or not v.strip():
             raise InputError(f"--channel takes ROLE=LABEL (e.g. leg_left='EMG Tib L'), got '{p}'.")
-        check_names([k.strip()], ROLES, "channel role", "--channel")
+        check_role(k.strip(), "--channel")
         out[k.strip()] = v.strip()
-    return out
-
-
-def rule_param_overrides(pairs: list[str] | None, rules: str = "wasm2016") -> dict[str, float]:
-    """``--param NAME=VALUE`` overrides of rule parameters (numbers); unknown names raise."""
-    out = {}
-    for p in pairs or []:
-        k, _, v = p.partition("=")
-        try:
-            out[k.strip()] = float(v)
-        except ValueError:
-            raise InputError(f"--param takes NAME=NUMBER (e.g. max_imi_s=100), got '{p}'.") from None
-        if not math.isfinite(out[k.strip()]):
-            raise InputError(f"--param {k.strip()} must be a finite number, got '{v}'.")
-    check_names(out, rule_param_names(rules), "rule parameter", f"--param ({rules})")
     return out
 
 

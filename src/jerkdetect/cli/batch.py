@@ -5,10 +5,13 @@ import sys
 
 
 def run_batch_cli(a) -> int:
-    from .args import channel_overrides, rule_param_overrides
+    from .args import channel_overrides
+    from .params import route_params
     from ..batch.runner import score_many
+    params = route_params(a.param, a.rules)
     df = score_many(a.inputs, a.out, rules=a.rules, jobs=a.jobs, channels=channel_overrides(a.channel),
-                    rule_params=rule_param_overrides(a.param, a.rules), force=a.force, dask_scheduler=a.dask_scheduler,
+                    rule_params=params["rules"], detection=params["detection"], arousal_params=params["arousal"],
+                    hypnic=params["hypnic"], force=a.force, dask_scheduler=a.dask_scheduler,
                     dask_local=a.dask_local, progress="log" if a.quiet else "bar",
                     export=not a.no_export, leg_movements="scoring" if a.from_scoring else "emg",
                     report=a.report or False, arousals=a.arousals)

@@ -33,10 +33,14 @@ def fmt(v, digits: int = 2) -> str:
 
 
 def _cell(v, digits: int) -> str:
-    num = isinstance(v, (int, float)) and not isinstance(v, bool)
+    num = (isinstance(v, (int, float)) and not isinstance(v, bool)) or isinstance(v, Num)
     text = v.html if isinstance(v, Raw) else escape(fmt(v, digits))
     cls = ' class="null"' if v is None else ' class="num"' if num else ""
     return f"<td{cls}>{text}</td>"
+
+
+class Num(str):
+    """A number already written as text (with its unit): right-aligned like a number."""
 
 
 class Raw(str):

@@ -25,9 +25,10 @@ def tsv_value(v) -> str:
 
 
 def tsv_text(rows: Iterable[Mapping], columns: Sequence[str]) -> str:
-    """A header line of ``columns`` and one line per row (values through :func:`tsv_value`)."""
+    """A header line of ``columns`` and one line per row (values through :func:`tsv_value`; a
+    column a row does not have is n/a)."""
     lines = ["\t".join(columns)]
-    lines += ["\t".join(tsv_value(r[c]) for c in columns) for r in rows]
+    lines += ["\t".join(tsv_value(r.get(c)) for c in columns) for r in rows]
     return "\n".join(lines) + "\n"
 
 

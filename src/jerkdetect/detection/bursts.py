@@ -42,6 +42,12 @@ class ChannelBursts:
     raw_peaks: np.ndarray | None = field(default=None, repr=False)  # max |filtered EMG| per pool
     raw_peaks_fs: float = 0.0  # rate of ``raw_peaks`` (fs / a whole number of samples, ~RAW_PEAK_FS)
     sustained_s: np.ndarray | None = None  # longest uninterrupted stretch > 2 µV above rest per burst
+    # per-block features kept for the motor rules (rules/motor_features.py); blocks of ``block_s``
+    block_mean_uv: np.ndarray | None = field(default=None, repr=False)  # mean rectified EMG per block
+    rest_blocks_uv: np.ndarray | None = field(default=None, repr=False)  # resting level per block
+    block_s: float = 0.0
+    trace_max: np.ndarray | None = field(default=None, repr=False)  # max of filtered EMG per raw pool
+    trace_min: np.ndarray | None = field(default=None, repr=False)  # min of filtered EMG per raw pool
 
     def __post_init__(self) -> None:
         if self.rule_onset is None:
@@ -295,7 +301,7 @@ def _finish(rec: Recording, label: str, params: DetectionParams, plan: _Plan, y:
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
                          plan.mains, dur, timings, env_ds, fs / plan.pool,
                          rec.index_to_time(label, cross), [k for _, _, k in stretches], raw_pk, raw_ds,
-                         fs / rpool, sustained)
+                         fs / rpool, sustained, bm, base, block / fs, clean.env.raw_max, clean.env.raw_min)
 
 
 def _span_max(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -41,26 +41,27 @@ def _pool_max(x, i0, i1, pool, absolute, out, k0):
 
 
 @nb.njit(cache=True, nogil=True)
-def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, env_pooled, raw_pooled, per_bin,
-                      bin_max, st, acc):
+def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, env_pooled, raw_max, raw_min,
+                      per_bin, bin_max, st, acc):
     """Move the envelope of :func:`envelope_features` through every whole tile of ``x`` whose
     samples, and the ``w // 2`` after them, lie before ``upto`` (all tiles when ``upto`` reaches
     the end); the running state lives in ``st`` (integers) and ``acc`` (the window's sum and the
-    current raw run's maximum). ``bin_max`` gets the maximum of each ``per_bin`` pooled envelope
+    current raw run's largest and smallest sample). ``bin_max`` gets the maximum of each ``per_bin`` pooled envelope
     values as they complete.
 
-    Every sample ``j`` is read once, in order, as it enters the window, and its ``|x|`` goes into
-    the maximum of its run of ``rpool`` (the body is cut where a run ends: no test per sample).
+    Every sample ``j`` is read once, in order, as it enters the window, and goes into the largest
+    and smallest sample of its run of ``rpool`` (the body is cut where a run ends: no test per sample).
     Returns the first sample not yet overwritten by the envelope.
     """
     n = x.shape[0]
     h = w // 2
     mask = ring.shape[0] - 1
     inv_w = 1.0 / w
-    n_raw = raw_pooled.shape[0]
+    n_raw = raw_max.shape[0]
     head, tail, cnt, b, k_raw, k_env, t0, k_bin, rj = st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7], st[8]
     s = acc[0]
-    rm = x.dtype.type(acc[1])  # maximum of |x| in the current run of rpool samples (rj of them so far)
+    rmax = x.dtype.type(acc[1])  # largest and smallest sample of the current run of rpool (rj of them so far)
+    rmin = x.dtype.type(acc[2])
     body_lo = min(h + 1, n)          # [body_lo, body_hi): the window is whole
     body_hi = max(body_lo, n - h)
     while t0 < n:
@@ -69,18 +70,22 @@ def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, 
             break
         if t0 == 0:  # the first window: samples 0 .. h-1
             for j in range(min(h, n)):
-                v = abs(x[j])
+                y = x[j]
+                v = abs(y)
                 ring[j] = v
                 s += v
                 cnt += 1
-                rm = v if v > rm else rm
+                rmax = y if y > rmax else rmax
+                rmin = y if y < rmin else rmin
                 rj += 1
                 if rj == rpool:
                     if k_raw < n_raw:
-                        raw_pooled[k_raw] = rm
+                        raw_max[k_raw] = rmax
+                        raw_min[k_raw] = rmin
                     k_raw += 1
                     rj = 0
-                    rm = x.dtype.type(0)
+                    rmax = x.dtype.type(-np.inf)
+                    rmin = x.dtype.type(np.inf)
             head = min(h, n) & mask
         for b0 in range(t0, t1, block):
             b1 = min(b0 + block, t1)
@@ -95,7 +100,8 @@ def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, 
                     while i < r1:  # steady state, cut where sample i + h ends a raw run
                         seg = min(r1, i + rpool - rj)
                         for k in range(i, seg):
-                            v = abs(x[k + h])
+                            y = x[k + h]
+                            v = abs(y)
                             s += v - ring[tail]
                             ring[head] = v
                             head = (head + 1) & mask
@@ -104,32 +110,39 @@ def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, 
                             x[k] = e
                             acc_b += e
                             mx = max(mx, e)
-                            rm = v if v > rm else rm
+                            rmax = y if y > rmax else rmax
+                            rmin = y if y < rmin else rmin
                         rj += seg - i
                         if rj == rpool:
                             if k_raw < n_raw:
-                                raw_pooled[k_raw] = rm
+                                raw_max[k_raw] = rmax
+                                raw_min[k_raw] = rmin
                             k_raw += 1
                             rj = 0
-                            rm = x.dtype.type(0)
+                            rmax = x.dtype.type(-np.inf)
+                            rmin = x.dtype.type(np.inf)
                         i = seg
                     continue
                 for i in range(r0, r1):
                     j = i + h
                     if j < n:
-                        v = abs(x[j])
+                        y = x[j]
+                        v = abs(y)
                         ring[head] = v
                         head = (head + 1) & mask
                         s += v
                         cnt += 1
-                        rm = v if v > rm else rm
+                        rmax = y if y > rmax else rmax
+                        rmin = y if y < rmin else rmin
                         rj += 1
                         if rj == rpool:
                             if k_raw < n_raw:
-                                raw_pooled[k_raw] = rm
+                                raw_max[k_raw] = rmax
+                                raw_min[k_raw] = rmin
                             k_raw += 1
                             rj = 0
-                            rm = x.dtype.type(0)
+                            rmax = x.dtype.type(-np.inf)
+                            rmin = x.dtype.type(np.inf)
                     if i - h - 1 >= 0:
                         s -= ring[tail]
                         tail = (tail + 1) & mask
@@ -146,7 +159,8 @@ def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, 
         t0 = t1
     st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7], st[8] = head, tail, cnt, b, k_raw, k_env, t0, k_bin, rj
     acc[0] = s
-    acc[1] = rm
+    acc[1] = rmax
+    acc[2] = rmin
     return t0
 
 
@@ -169,26 +183,28 @@ class Envelope:
         self.means = np.zeros((n + block - 1) // block)
         self.maxes = np.zeros(self.means.shape[0], dtype=np.float32)
         self.env_pooled = np.empty(n // pool, dtype=x.dtype)
-        self.raw_pooled = np.empty(n // rpool, dtype=x.dtype)
+        self.raw_max = np.empty(n // rpool, dtype=x.dtype)  # largest and smallest sample per run of rpool
+        self.raw_min = np.empty(n // rpool, dtype=x.dtype)
         self.bin_max = np.empty(n // pool // per_bin, dtype=x.dtype)  # the envelope's maximum per bin of pools
         tile = math.lcm(block, pool, rpool)
         self.tile = tile * max(1, -(-16384 // tile))  # >= 16384 samples per tile
         # ring head and tail, samples in the window, block, raw slot, envelope slot, next tile, bin slot,
         # samples in the current raw run
         self.state = np.zeros(9, dtype=np.int64)
-        self.sum = np.zeros(2)  # the window's running sum, the current raw run's maximum
+        self.sum = np.array([0.0, -np.inf, np.inf])  # the window's running sum, the raw run's largest, smallest
         self.done = 0
 
     def advance(self, upto: int) -> int:
         """Compute what ``x[:upto]`` allows; returns the first sample not yet turned into envelope."""
         self.done = _envelope_advance(self.x, upto, self.w, self.block, self.pool, self.rpool, self.tile, self.ring,
-                                      self.means, self.maxes, self.env_pooled, self.raw_pooled, self.per_bin,
-                                      self.bin_max, self.state, self.sum)
+                                      self.means, self.maxes, self.env_pooled, self.raw_max, self.raw_min,
+                                      self.per_bin, self.bin_max, self.state, self.sum)
         return self.done
 
     def result(self):
-        """(means, maxes, env_pooled, raw_pooled) once the envelope is finished."""
-        return self.means, self.maxes, self.env_pooled, self.raw_pooled
+        """(means, maxes, env_pooled, raw_pooled) once the envelope is finished; ``raw_pooled`` is
+        the largest ``|x|`` per run (the signed extremes are ``raw_max``, ``raw_min``)."""
+        return self.means, self.maxes, self.env_pooled, np.maximum(self.raw_max, -self.raw_min)
 
 
 def envelope_features(x: np.ndarray, w: int, block: int, pool: int, rpool: int):
@@ -209,7 +225,8 @@ def envelope_features(x: np.ndarray, w: int, block: int, pool: int, rpool: int):
 
 
 def envelope_features_reference(x: np.ndarray, w: int, block: int, pool: int, rpool: int):
-    """NumPy reference of :func:`envelope_features`: (envelope, means, maxes, env_pooled, raw_pooled)."""
+    """NumPy reference of :func:`envelope_features`: (envelope, means, maxes, env_pooled, raw_pooled);
+    :func:`raw_extremes_reference` gives the signed extremes :class:`Envelope` keeps as well."""
     x = np.asarray(x, dtype=np.float32)
     env = envelope_reference(x, w)
     starts = np.arange(0, x.size, block)
@@ -218,6 +235,13 @@ def envelope_features_reference(x: np.ndarray, w: int, block: int, pool: int, rp
     env_pooled = env[:x.size // pool * pool].reshape(-1, pool).max(axis=1)
     raw_pooled = np.abs(x[:x.size // rpool * rpool]).reshape(-1, rpool).max(axis=1)
     return env, means, maxes, env_pooled, raw_pooled
+
+
+def raw_extremes_reference(x: np.ndarray, rpool: int) -> tuple[np.ndarray, np.ndarray]:
+    """NumPy reference of :class:`Envelope`'s ``raw_max`` and ``raw_min``: the largest and smallest
+    sample of each run of ``rpool`` (a trailing partial run dropped)."""
+    r = np.asarray(x[: x.shape[0] // rpool * rpool]).reshape(-1, rpool)
+    return r.max(axis=1), r.min(axis=1)
 
 
 def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:

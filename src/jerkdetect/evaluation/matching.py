@@ -6,15 +6,25 @@ import numpy as np
 
 def pair_onsets(detected: np.ndarray, reference: np.ndarray, tolerance: float = 0.5) -> list[tuple[int, int]]:
     """Greedy one-to-one pairs (detected index, reference index) of onsets within ``tolerance`` s,
-    each reference taking its nearest free detection; both arrays must be sorted."""
+    each reference taking its nearest free detection; both arrays must be sorted.
+
+    Every detection within the tolerance is a candidate, not only the neighbours of the
+    reference's position, so dense events are not left unpaired when their neighbours are taken.
+
+    Examples
+    --------
+    >>> [(int(i), j) for i, j in pair_onsets(np.array([0.0, 0.1, 0.2]), np.array([0.1, 0.11, 0.12]), 0.5)]
+    [(1, 0), (2, 1), (0, 2)]
+    """
     det, ref = np.asarray(detected, float), np.asarray(reference, float)
     used = np.zeros(det.size, bool)
     pairs = []
+    lo = np.searchsorted(det, ref - tolerance, side="left")
+    hi = np.searchsorted(det, ref + tolerance, side="right")
     for j, r in enumerate(ref):
-        k = np.searchsorted(det, r)
         best, bi = None, -1
-        for i in (k - 1, k, k + 1):
-            if 0 <= i < det.size and not used[i] and abs(det[i] - r) <= tolerance:
+        for i in range(lo[j], hi[j]):
+            if not used[i] and abs(det[i] - r) <= tolerance:
                 if best is None or abs(det[i] - r) < best:
                     best, bi = abs(det[i] - r), i
         if bi >= 0:
@@ -63,10 +73,12 @@ def match_intervals(detected: np.ndarray, reference: np.ndarray, min_overlap_s: 
     if det.size and ref.size:
         d0, d1 = det[:, 0], det[:, 0] + det[:, 1]
         order = np.argsort(d0)
+        d0s, longest = d0[order], float(np.max(d1 - d0))
         for j, (a, dur) in enumerate(ref):
             b = a + dur
-            k = np.searchsorted(d0[order], b)  # detections starting before the reference ends
-            for i in order[:k]:
+            k0 = np.searchsorted(d0s, a - longest)  # earlier detections end before the reference starts
+            k = np.searchsorted(d0s, b)  # detections starting before the reference ends
+            for i in order[k0:k]:
                 ov = min(b, d1[i]) - max(a, d0[i])
                 if ov > min_overlap_s:
                     cand.append((ov, int(i), j))

@@ -24,7 +24,7 @@ from ..core.log import logger
 from ..errors import RecordingError
 from .recording import Channel, Recording
 from .units import VOLTAGE_ROLES, infer_factor, unit_factor
-from .channels import role_of
+from .channels import resolve_overrides, role_of
 from ..core.limits import MAX_RECORDING_S
 from .edf_checks import (MAX_PHYSICAL, MAX_SIGNALS, HeaderError, check_layout,
                          check_ranges, check_record_onsets, float_field, int_field)
@@ -93,6 +93,15 @@ def _parse_start(date: str, time: str, recording_field: str, path: str) -> _dt.d
         return None
 
 
+def _looks_like_scoring(head: bytes) -> bool:
+    """XML (NSRR, Profusion) or a text event table where an EDF header should be."""
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<"):
+        return True
+    first = text.split(b"\n", 1)[0].lower()
+    return first.startswith((b"onset", b"stage", b"epoch")) and (b"\t" in first or b"," in first or b";" in first)
+
+
 def parse_header(path: str) -> EdfHeader:
     """Parse the fixed and per-signal EDF/BDF header; raise RecordingError on anything malformed.
 
@@ -103,6 +112,11 @@ def parse_header(path: str) -> EdfHeader:
         size = os.path.getsize(path)
         with open(path, "rb") as f:
             fixed = f.read(256)
+            if _looks_like_scoring(fixed):
+                raise RecordingError(
+                    f"{path} is a scoring file, not a recording: pass it with --annotations (annotations=) "
+                    "beside its EDF, or score the leg movements it holds alone with --from-scoring "
+                    "(jd.score_annotations).")
             if len(fixed) < 256:
                 raise RecordingError(f"{path}: file is {len(fixed)} bytes long, too short for an EDF/BDF header.")
             bdf = fixed[:1] == b"\xff" and fixed[1:8] == b"BIOSEMI"
@@ -406,7 +420,8 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
         Labels or roles (``"leg_left"``, ``"chin"``...) to keep; default all signals. Samples are
         read lazily, so only channels whose ``data`` is used are ever read from disk.
     roles : dict role -> label, optional
-        Explicit channel roles that override the label patterns.
+        Explicit channel roles that override the label patterns (``{"leg_left": "tib-l"}``; case
+        and separators of the label do not matter).
     annotations : bool
         Read the EDF+ annotations (via pyedflib).
 
@@ -439,7 +454,8 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
         ann = bound_events(_annotations(h, sub), path, -h.record_duration, span, " (the recording)")
     labels, renamed = distinct_labels([lab for i, lab in enumerate(h.labels)
                                        if i not in h.annotation_indices], path)
-    by_role = dict((v, k) for k, v in (roles or {}).items())
+    roles = resolve_overrides(roles, labels, path)  # 'tib-l' names 'Tib-L'
+    by_role = dict((v, k) for k, v in roles.items())
     chans: dict[str, Channel] = {}
     k = -1
     for i, _raw_lab in enumerate(h.labels):

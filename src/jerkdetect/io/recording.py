@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import ChannelError, InputError
 from .channel import Channel
-from .channels import ROLES, assign_roles, require_role
+from .channels import ROLES, assign_roles, require_role, resolve_overrides
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Recording:
     roles: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.role_overrides = resolve_overrides(self.role_overrides, self.channels.keys(), self.source) or None
         self.roles = assign_roles(self.channels.keys(), self.role_overrides,
                                   exclude=[k for k, c in self.channels.items() if not c.auto_role])
         for role, labs in self.roles.items():
@@ -105,7 +106,8 @@ class Recording:
         for c in self.channels.values():
             scale = f" (x{c.unit_factor:g} -> µV)" if c.unit_factor != 1 else ""
             lines.append(f"  {c.label:<22} role={c.role or '-':<9} fs={c.fs:g} Hz unit={c.unit or '?'}{scale}")
-        lines.append(f"  annotations: {len(self.annotations)}")
+        lines.append(f"  {len(self.annotations)} annotations embedded in the EDF+ itself (a scoring file beside it "
+                     "is read apart: jd.read_scoring, or jerkdetect info)")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

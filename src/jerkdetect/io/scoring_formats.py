@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import ScoringFileError
 from ..core.hypnogram import Hypnogram, parse_stage
-from .scoring_model import Scoring, scoring_from_events
+from .scoring_model import Scoring, is_respiratory, scoring_from_events
 
 _PROFUSION_STAGES = {0: 0, 1: 1, 2: 2, 3: 3, 4: 3, 5: 4}
 
@@ -37,11 +37,11 @@ def read_profusion(path: str, epoch_length=None) -> Scoring:
     for ev in root.iter("ScoredEvent"):
         events.append((float(_text(ev, "Start", "0")), float(_text(ev, "Duration", "0")),
                        _text(ev, "Name")))
-    settings = " ".join(_text(s, "Name") for s in root.iter("ScoredEventSetting"))
+    settings = [_text(s, "Name") for s in root.iter("ScoredEventSetting")]
     hyp = Hypnogram(stages, ep, 0.0, source=path) if len(stages) else None
     return scoring_from_events(events, path, "profusion", ep, hyp,
-                               arousal_scored="Arousal" in settings,
-                               resp_scored="pnea" in settings)
+                               arousal_scored=any("Arousal" in s for s in settings),
+                               resp_scored=any(is_respiratory(s) for s in settings))
 
 
 def read_nsrr(path: str, epoch_length=None) -> Scoring:
@@ -54,11 +54,7 @@ def read_nsrr(path: str, epoch_length=None) -> Scoring:
         concept = _text(ev, "EventConcept")
         onset, dur = float(_text(ev, "Start", "0")), float(_text(ev, "Duration", "0"))
         if concept.lower().startswith("recording start time"):
-            clock = _text(ev, "ClockTime")
-            try:
-                start = _dt.datetime.strptime(clock.split()[-1], "%H.%M.%S")
-            except (ValueError, IndexError):
-                start = None
+            start, clock_only = nsrr_clock_time(_text(ev, "ClockTime"))
             length = dur if dur > 0 else None  # NSRR: the whole recording's length
             continue
         cats.add(etype.split("|")[0].lower())
@@ -66,12 +62,39 @@ def read_nsrr(path: str, epoch_length=None) -> Scoring:
             code = parse_stage(concept)
             concept = f"Sleep stage {'W N1 N2 N3 R'.split()[code] if code is not None and code >= 0 else '?'}"
         events.append((onset, dur, concept))
+    # NSRR XMLs export whole PSG scorings: one that scores stages and arousals scored respiration
+    # too, so a night without a respiratory event had none (see Scoring.has_respiratory)
     sc = scoring_from_events(events, path, "nsrr", ep, arousal_scored="arousals" in cats,
-                             resp_scored="respiratory" in cats)
+                             resp_scored="respiratory" in cats or {"stages", "arousals"} <= cats)
     if start is not None:
-        sc.start = start
+        sc.start, sc.start_is_clock_time = start, clock_only
     sc.duration = length
     return sc
+
+
+def nsrr_clock_time(text: str) -> tuple[_dt.datetime | None, bool]:
+    """NSRR ``ClockTime`` (``"00.00.00 22.30.00"``): the start and whether it is a clock time only.
+
+    NSRR writes a placeholder date (``00.00.00``); the time then sits on 1900-01-01 until
+    :func:`jerkdetect.io.scoring.align_to_recording` gives it the recording's date.
+
+    Examples
+    --------
+    >>> nsrr_clock_time("00.00.00 23.05.00")
+    (datetime.datetime(1900, 1, 1, 23, 5), True)
+    >>> nsrr_clock_time("01.03.24 23.05.00")
+    (datetime.datetime(2024, 3, 1, 23, 5), False)
+    """
+    parts = text.split()
+    if len(parts) == 2 and parts[0] != "00.00.00":
+        try:
+            return _dt.datetime.strptime(text, "%d.%m.%y %H.%M.%S"), False
+        except ValueError:
+            pass
+    try:
+        return _dt.datetime.strptime(parts[-1], "%H.%M.%S"), True
+    except (ValueError, IndexError):
+        return None, False
 
 
 def read_utf8(path: str) -> str:

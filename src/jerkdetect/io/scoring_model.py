@@ -6,6 +6,7 @@ movement with its side); the format readers are in :mod:`.scoring_formats`, the 
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
@@ -43,9 +44,21 @@ class Scoring:
     leg_movements : (n, 2) array of onset, duration; ``leg_sides`` is 'left'/'right'/'bilateral'
     has_arousals, has_respiratory : bool
         Whether the file carries that scoring at all (a night with no arousal scored is not the
-        same as a night whose arousals were never scored).
+        same as a night whose arousals were never scored). Respiratory scoring is present when
+        the file holds an apnea, hypopnea or RERA, or says respiratory events were scored: a
+        Profusion ``ScoredEventSetting`` for one of them, an NSRR event of the ``Respiratory``
+        category (SpO2 desaturations included), or an NSRR file that scores sleep stages and
+        arousals (NSRR's XMLs export whole PSG scorings, respiration included). A file that says
+        nothing of respiration (a hypnogram alone, an event table without respiratory events) has
+        none: indices that need it are null, never computed as if the night had no events.
     duration : float or None
         Recording length the file declares (NSRR ``Recording Start Time`` duration), if any.
+    start_is_clock_time : bool
+        ``start`` came from a clock time without a date (NSRR XML); once aligned to a recording
+        it carries the recording's date.
+    forced : str or None
+        Why the file did not look like the recording's, when it was used anyway
+        (``score(..., force_annotations=True)``).
     """
 
     source: str = ""
@@ -63,12 +76,15 @@ class Scoring:
     has_arousals: bool = False
     has_respiratory: bool = False
     duration: float | None = None
+    start_is_clock_time: bool = False
+    forced: str | None = None
+    shifted_s: float = 0.0  # seconds added to every time since it was read (its clock -> the recording's)
 
     def shift(self, seconds: float) -> "Scoring":
-        """Move every time by ``seconds`` (scoring clock -> recording clock)."""
-        if seconds == 0:
-            return self
-        s = self
+        """A copy with every time moved by ``seconds`` (scoring clock -> recording clock); this
+        scoring is left as it is."""
+        s = copy.copy(self)
+        s.shifted_s = self.shifted_s + seconds
         s.arousals = s.arousals + [seconds, 0]
         s.respiratory = s.respiratory + [seconds, 0]
         s.leg_movements = s.leg_movements + [seconds, 0]
@@ -76,9 +92,10 @@ class Scoring:
         s.lights_off = None if s.lights_off is None else s.lights_off + seconds
         s.lights_on = None if s.lights_on is None else s.lights_on + seconds
         if s.hypnogram is not None:
-            h = s.hypnogram
+            h = s.hypnogram = copy.copy(s.hypnogram)
             h.offset += seconds
             h.lights_off, h.lights_on = s.lights_off, s.lights_on
+            h.notes = list(h.notes)
         return s
 
     def __repr__(self) -> str:
@@ -94,6 +111,17 @@ class Scoring:
                 + (f"{h.n_epochs} epochs of {h.epoch_length:g} s from {h.offset:g} s" if h else "no hypnogram")
                 + f", {len(self.arousals)} arousals, {len(self.respiratory)} respiratory events, "
                   f"{len(self.leg_movements)} leg movements")
+
+
+def is_respiratory(description: str) -> bool:
+    """An apnea, hypopnea or RERA (not a desaturation, snore or artefact).
+
+    Examples
+    --------
+    >>> is_respiratory("Obstructive Apnea"), is_respiratory("RERA"), is_respiratory("SpO2 desaturation")
+    (True, True, False)
+    """
+    return bool(_RESP.search(description)) and not _NOT_RESP.search(description)
 
 
 def scoring_from_events(events, source: str, fmt: str, epoch_length: float | None = None,
@@ -117,7 +145,7 @@ def scoring_from_events(events, source: str, fmt: str, epoch_length: float | Non
             lights_off = onset
         elif "lights on" in low:
             lights_on = onset
-        elif _RESP.search(d) and not _NOT_RESP.search(d):
+        elif is_respiratory(d):
             resp.append((onset, dur))
             kinds.append(d.split("|")[0])
         elif _AROUSAL.search(d):

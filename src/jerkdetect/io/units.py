@@ -10,7 +10,7 @@ _FACTORS = {
     "nv": 1e-3, "nanovolt": 1e-3,
 }
 # Roles whose signal is a voltage that must be in µV.
-VOLTAGE_ROLES = frozenset({"leg_left", "leg_right", "chin", "eeg", "eog", "ecg", "emg"})
+VOLTAGE_ROLES = frozenset({"leg_left", "leg_right", "chin", "eeg", "eog", "ecg", "emg", "arm_left", "arm_right"})
 
 
 def unit_factor(unit: str) -> float | None:

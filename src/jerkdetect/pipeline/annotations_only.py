@@ -86,7 +86,7 @@ def score_annotations(path: str | os.PathLike, rules="wasm2016", hypnic=None,
     path = os.fspath(path)
     sc = read_scoring(path)
     length, how = scoring_length(sc)
-    start = sc.start if sc.start is not None and sc.start.year > 1900 else None  # NSRR: clock time only
+    start = None if sc.start_is_clock_time else sc.start  # NSRR: clock time only
     rec = Recording(channels={}, start=start, source=path, file_type="annotations",
                     record_duration=length, record_onsets=np.zeros(1))  # one record spanning the night
     res = score(rec, annotations=sc, rules=rules, hypnic=hypnic, leg_movements="scoring",

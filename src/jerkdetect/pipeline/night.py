@@ -23,14 +23,18 @@ from ..errors import ScoringFileError
 from ..io.edf import read_psg
 from ..io.recording import Recording
 from ..io.scoring_model import Scoring
-from ..alignment.indices import indices_by_stage, night_indices, null_jerks_without_emg
+from ..alignment.indices import (add_event_rows, event_indices, indices_by_stage, night_indices,
+                                 null_jerks_without_emg)
 from ..rules import HypnicJerkRule, LegMovements, MonolateralLMs, RuleSet
+from ..rules.motor_events import MotorEvents, MotorRules, empty_motor, score_motor
+from ..rules.motor_features import EMGFeatures
 from .arousal_source import ArousalChoice, chin_envelope, choose_arousals
 from .preflight import prepare_emg
 from .result import ScoringResult
 from .scoring_file import scoring_for_recording
 
 LEGS = ("leg_left", "leg_right")
+ARMS = ("arm_left", "arm_right")  # flexor digitorum superficialis: read for the REM rules only
 MUSCLE = {"chin": "chin", "leg_left": "left", "leg_right": "right"}  # role -> hypnic-jerk muscle name
 
 
@@ -52,6 +56,8 @@ class Night:
     arousal_mode: str
     arousal_params: ArousalParams | None
     staging: str
+    force_annotations: bool = False
+    motor_rules: MotorRules | None = None  # None: no motor events (fragmentary myoclonus, REM, ALMA, HFT)
     # read_recording
     path: str | None = None
     rec: Recording | None = None
@@ -66,6 +72,7 @@ class Night:
     # detect_emg
     used: dict = field(default_factory=dict)
     bursts: dict = field(default_factory=dict)
+    arm_bursts: dict = field(default_factory=dict)
     # find_leg_movements
     unscorable_by: dict = field(default_factory=dict)
     unscorable: np.ndarray | None = None
@@ -81,6 +88,8 @@ class Night:
     # compute_indices
     indices: dict | None = None
     by_stage: list | None = None
+    # score_motor_events
+    motor: MotorEvents | None = None
     timings: dict = field(default_factory=dict)
 
     @property
@@ -94,7 +103,7 @@ def read_recording(n: Night) -> None:
     if not isinstance(n.recording, Recording):
         n.path = os.fspath(n.recording)
         want = ["leg_left", "leg_right", "chin", "ecg", "eeg"] + (["eog"] if n.staging == "yasa" else []) \
-            if n.leg_movements == "emg" else None
+            + (list(ARMS) if n.motor_rules is not None else []) if n.leg_movements == "emg" else None
         n.rec = read_psg(n.path, roles=n.channels)
         n.all_labels = n.rec.labels
         if want:
@@ -111,7 +120,7 @@ def read_recording(n: Night) -> None:
 
 def read_annotations(n: Night) -> None:
     """The scoring file: hypnogram (or automatic staging), scored arousals, respiratory events."""
-    n.scoring, n.annotation_source = scoring_for_recording(n.rec, n.path, n.annotations)
+    n.scoring, n.annotation_source = scoring_for_recording(n.rec, n.path, n.annotations, n.force_annotations)
     sc = n.scoring
     hyp = sc.hypnogram if sc is not None else None
     if hyp is None and n.staging == "yasa":
@@ -137,10 +146,12 @@ def detect_emg(n: Night) -> None:
     if ecg is not None:
         n.used["ecg"] = ecg
     emg_roles = ["leg_left", "leg_right"] + (["chin"] if rec.has_role("chin") else [])
-    labels = [rec.channel(role).label for role in emg_roles]
-    n.used.update(zip(emg_roles, labels))
+    arm_roles = [r for r in ARMS if rec.has_role(r)] if n.motor_rules is not None else []
+    labels = [rec.channel(role).label for role in emg_roles + arm_roles]
+    n.used.update(zip(emg_roles + arm_roles, labels))
     bursts, _, timings = detect_emg_channels(rec, labels, det, ecg)
     n.bursts = {role: bursts[lab] for role, lab in zip(emg_roles, labels)}
+    n.arm_bursts = {role: bursts[lab] for role, lab in zip(arm_roles, labels[len(emg_roles):])}
     # the filter passes run inside detection: book them apart from "detect"
     n.timings["filter"] = timings["filter"]
     n.timings["detect"] = n.timings.get("detect", 0.0) - timings["filter"]
@@ -210,9 +221,44 @@ def compute_indices(n: Night) -> None:
     idx["unscorable_min"] = {r: n.bursts[r].unscorable_min for r in LEGS if r in n.bursts}
     idx["unscorable_both_legs_min"] = float(sum(b - a for a, b in unsc) / 60) - idx["recording_gaps_min"]
     n.by_stage = indices_by_stage(n.lm, n.lm_stage, hyp, n.jerk_stage, unsc)
+    no_arousals = choice.reason or "no arousal scoring in the annotations"
+    no_resp = "no respiratory scoring in the annotations"
+    for events, count, rate, why, stage_rate in ((n.arousals, "n_arousals", "arousal_index", no_arousals,
+                                                  "arousal_per_h"),
+                                                 (n.respiratory, "n_respiratory_events", "respiratory_event_index",
+                                                  no_resp, None)):
+        values, reasons, per_stage = event_indices(events, hyp, count, rate, why)
+        idx.update(values)
+        idx["null_reasons"].update(reasons)
+        add_event_rows(n.by_stage, hyp, per_stage, count, stage_rate)
     if n.leg_movements == "scoring":
         null_jerks_without_emg(idx, n.by_stage)
     n.indices = idx
+
+
+def score_motor_events(n: Night) -> None:
+    """Fragmentary myoclonus, REM muscle activity, the REM atonia index, ALMA and HFT
+    (:mod:`jerkdetect.rules.motor_events`) from the EMG features of detection; their indices join
+    the night's (null with a reason where a channel, the hypnogram or the EMG is missing)."""
+    if n.motor_rules is None:
+        return
+    if n.leg_movements != "emg":
+        n.motor = empty_motor(n.motor_rules, "no EMG read: leg movements come from the scoring file")
+    elif n.rec.discontinuous:
+        n.motor = empty_motor(n.motor_rules, "discontinuous recording (EDF+D): the motor rules need one sample clock")
+    else:
+        env_s = n.detection.envelope_s
+        feats = {MUSCLE.get(r, r): EMGFeatures.from_bursts(b, env_s) for r, b in {**n.bursts, **n.arm_bursts}.items()}
+        mono = n.mono
+        lm_by_leg = {m: np.column_stack([mono.onset[mono.side == k], mono.offset[mono.side == k]])
+                     for k, m in enumerate(("left", "right"))}
+        j = n.jerks
+        jerks = np.column_stack([j["onset"], j["offset"]]) if len(j["onset"]) else np.zeros((0, 2))
+        n.motor = score_motor(feats, n.hypnogram, lm_by_leg, jerks, n.arousals, n.respiratory, n.motor_rules)
+    summary = n.motor.summary()
+    why = summary.pop("motor_null_reasons", {})
+    n.indices.update(summary)
+    n.indices["null_reasons"].update(why)
 
 
 # (timing key, stage) in the order they run; stages sharing a key add up
@@ -226,6 +272,7 @@ STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
     ("align", find_hypnic_jerks),
     ("align", align_events),
     ("report", compute_indices),
+    ("motor", score_motor_events),
 )
 
 
@@ -246,6 +293,8 @@ def night_info(n: Night) -> dict:
         "unscorable_stretches": {r: [[round(float(a), 3), round(float(e), 3), k] for (a, e), k in
                                      zip(b.unscorable, b.unscorable_kind)] for r, b in bursts.items()},
         "jerkdetect_version": __version__, "timings_s": n.timings, "input_notes": n.notes,
+        **({"annotations_forced": n.scoring.forced} if n.scoring is not None and n.scoring.forced else {}),
+        **({"motor_rules": n.motor_rules.to_dict()} if n.motor_rules is not None else {}),
     }
 
 
@@ -253,7 +302,7 @@ def to_result(n: Night) -> ScoringResult:
     """The :class:`ScoringResult` of a night whose stages have all run."""
     res = ScoringResult(n.lm, n.jerks, n.hypnogram, n.lm_stage, n.jerk_stage, n.indices, n.by_stage, night_info(n),
                         n.bursts, n.unscorable, detected_arousals=n.arousal_choice.detected,
-                        scored_arousals=n.arousal_choice.scored)
+                        scored_arousals=n.arousal_choice.scored, respiratory_events=n.respiratory, motor=n.motor)
     if n.path is None:
         res._source_recording = n.rec  # in-memory recording: kept for plot_event (files are re-read)
     return res

@@ -7,7 +7,7 @@ import os
 
 from ..core.atomic import atomic_write_text
 from ..core.tsv import json_default, tsv_text
-from .events import EVENT_COLUMNS
+from .events import EVENT_COLUMNS, annotation_text
 
 BIDS_SIDECAR = {
     "onset": {"Description": "Onset of the event in seconds from the first sample of the recording.",
@@ -19,7 +19,11 @@ BIDS_SIDECAR = {
                               "lm_long": "leg movement too long to be a candidate LM (WASM 2016)",
                               "hypnic_jerk": "hypnic jerk (jerkdetect operational definition)",
                               "arousal_detected": "EEG arousal found by jerkdetect's rule-based detector "
-                                                  "(AASM arousal rule), not scored by a person"}},
+                                                  "(AASM arousal rule), not scored by a person",
+                              "fragmentary_myoclonus": "fragmentary myoclonus potential (<= 150 ms, >= 50 uV "
+                                                       "peak to peak, NREM; AASM excessive fragmentary myoclonus)",
+                              "alma": "alternating leg muscle activation episode (AASM)",
+                              "hft": "hypnagogic foot tremor episode (AASM)"}},
     "side": {"Description": "left, right or bilateral leg movement; for a hypnic jerk the muscles involved; "
                             "for a detected arousal the EEG channels that showed it"},
     "stage": {"Description": "Sleep stage at onset (W, N1, N2, N3, R, unscored)."},
@@ -30,7 +34,11 @@ BIDS_SIDECAR = {
             "Units": "s"},
     "peak_uv": {"Description": "Largest deflection of the band-passed EMG trace during the event "
                                "(a clipped burst shows the rail).", "Units": "uV"},
+    "channel": {"Description": "EMG channel(s) of a fragmentary-myoclonus potential or an ALMA/HFT episode."},
+    "n_bursts": {"Description": "Number of bursts in an ALMA or HFT episode."},
+    "frequency_hz": {"Description": "Burst rate of an ALMA (per leg) or HFT episode.", "Units": "Hz"},
 }
+REM_EPOCH_COLUMNS = ("onset", "tonic", "phasic_minis", "any_minis", "scored", "reason", "scored_minis")
 
 
 def export_rows(result) -> list[dict]:
@@ -67,7 +75,7 @@ def write_edf_annotations(result, path: str, start=None) -> str:
 
     from ..io.edf_write import write_edf  # only for exports
     rows = export_rows(result)
-    ann = [(r["onset"], r["duration"], f"{r['label']} {r['side']}") for r in rows]
+    ann = [(r["onset"], r["duration"], annotation_text(r)) for r in rows]
     if start is None and result.info.get("recording_start"):
         start = _dt.datetime.fromisoformat(result.info["recording_start"])
     dur = result.info.get("duration_s") or (max((o + d for o, d, _ in ann), default=1.0))
@@ -89,7 +97,8 @@ def write_night(result, out_dir: str, stem: str, export: bool = False) -> dict[s
     """Write ``stem_events.tsv`` and ``stem_summary.json`` atomically; return their paths.
 
     With ``export`` also ``stem_bids_events.tsv`` (+ JSON sidecar) and ``stem_scored.edf``;
-    with detected arousals also ``stem_arousals.tsv``.
+    with detected arousals also ``stem_arousals.tsv``; with motor events ``stem_rem_epochs.tsv``
+    (one row per REM epoch).
     The summary is written last, so its presence means every file of the night is complete.
     """
     os.makedirs(out_dir, exist_ok=True)
@@ -101,6 +110,12 @@ def write_night(result, out_dir: str, stem: str, export: bool = False) -> dict[s
     if result.detected_arousals is not None:
         paths["arousals"] = f"{base}_arousals.tsv"
         atomic_write_text(paths["arousals"], result.detected_arousals.tsv())
+    if getattr(result, "motor", None) is not None:
+        paths["rem_epochs"] = f"{base}_rem_epochs.tsv"
+        rows = result.rem_epoch_rows()
+        extra = [c for c in (rows[0] if rows else {}) if c not in REM_EPOCH_COLUMNS]
+        atomic_write_text(paths["rem_epochs"], tsv_text(({**r, "reason": r["reason"] or None} for r in rows),
+                                                        list(REM_EPOCH_COLUMNS) + extra))
     atomic_write_text(paths["events"], tsv_text(result.event_rows(), EVENT_COLUMNS))
     atomic_write_text(paths["summary"], json.dumps(summary_dict(result), indent=2, default=json_default) + "\n")
     return paths

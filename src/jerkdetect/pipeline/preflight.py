@@ -12,6 +12,7 @@ import numpy as np
 
 from ..core.names import check_names
 from ..errors import ChannelError, InputError
+from ..io.channels import missing_role_message
 from ..io.checks import sanitize_samples
 from ..io.recording import Channel, Recording
 
@@ -19,7 +20,7 @@ MIN_EMG_FS = 200.0        # AASM Manual, technical specifications: EMG minimal s
 MIN_TYPICAL_UV = 0.05     # leg EMG at rest is ~1-10 µV; below this the samples are not µV
 MAX_TYPICAL_UV = 1e4      # 10 mV typical amplitude: not a leg EMG in µV (units or a lost lead)
 SCORE_ARGS = ("recording", "annotations", "rules", "channels", "detection", "hypnic", "leg_movements",
-              "verbose", "rule_params")
+              "verbose", "rule_params", "arousals", "arousal_params", "staging", "force_annotations")
 
 
 def rule_overrides(rules, rule_params: Mapping | None, extra: Mapping) -> dict:
@@ -109,8 +110,7 @@ def prepare_emg(rec: Recording, det, explicit: Mapping[str, str] | None, labels:
     min_fs = getattr(det, "min_emg_fs", MIN_EMG_FS)
     for role in ("leg_left", "leg_right"):
         if not rec.has_role(role):
-            raise ChannelError(f"{rec.source}: no channel found for role '{role}'; channels present: "
-                               f"{', '.join(labels)} (name one with --channel {role}=LABEL).")
+            raise ChannelError(missing_role_message(role, labels, rec.source))
     for role in ("leg_left", "leg_right", "chin"):
         if not rec.has_role(role):
             continue

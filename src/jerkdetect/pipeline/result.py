@@ -9,7 +9,7 @@ from ..core.hypnogram import Hypnogram
 from ..rules.base import LegMovements
 from . import outputs
 from ..core.tsv import tsv_text
-from .events import EVENT_COLUMNS, event_rows, label_rows
+from .events import EVENT_COLUMNS, annotation_text, event_rows, label_rows, motor_event_rows
 
 @dataclass
 class ScoringResult:
@@ -28,6 +28,12 @@ class ScoringResult:
         Arousals found in the EEG (``score(arousals="detect")``, or "auto" without scored ones).
     scored_arousals : (n, 2) array or None
         The scoring file's arousals, when it has arousal scoring.
+    respiratory_events : (n, 2) array or None
+        The scoring file's apneas, hypopneas and RERAs (onset, duration), when it has respiratory
+        scoring (see :attr:`jerkdetect.io.scoring.Scoring.has_respiratory`).
+    motor : MotorEvents or None
+        Fragmentary myoclonus, REM muscle activity, REM atonia index, ALMA and HFT
+        (:mod:`jerkdetect.rules.motor_events`); None with ``score(motor=False)``.
     """
 
     lm: LegMovements
@@ -42,6 +48,13 @@ class ScoringResult:
     unscorable: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     detected_arousals: object = None
     scored_arousals: np.ndarray | None = None
+    respiratory_events: np.ndarray | None = None
+    motor: object = None
+
+    def imis_in_sleep(self) -> np.ndarray:
+        """The inter-movement intervals (s) the ``imi_*`` indices describe: candidate LMs in sleep."""
+        from ..alignment.indices import sleep_imis
+        return sleep_imis(self.lm, self.lm_stage, self.hypnogram)
 
     def unscorable_by_leg(self) -> dict[str, np.ndarray]:
         """Each leg's own unscorable stretches (lead-off, noise), (n, 2) arrays in seconds."""
@@ -69,8 +82,24 @@ class ScoringResult:
 
     # ------------------------------------------------------------- tables
     def event_rows(self) -> list[dict]:
-        """Events as plain dicts sorted by onset (no pandas needed)."""
-        return event_rows(self.lm, self.lm_stage, self.jerks, self.jerk_stage)
+        """Events as plain dicts sorted by onset (no pandas needed): leg movements, hypnic jerks,
+        fragmentary-myoclonus potentials, ALMA and HFT episodes."""
+        rows = event_rows(self.lm, self.lm_stage, self.jerks, self.jerk_stage)
+        if self.motor is not None:
+            labels = {m: self.info.get("channels", {}).get(r, r) for r, m in
+                      (("leg_left", "left"), ("leg_right", "right"), ("chin", "chin"), ("arm_left", "arm_left"),
+                       ("arm_right", "arm_right"))}
+            rows += motor_event_rows(self.motor, labels)
+            rows.sort(key=lambda r: (r["onset"], r["label"]))
+        return rows
+
+    def rem_epoch_rows(self) -> list[dict]:
+        """``X_rem_epochs.tsv`` as plain dicts: one per REM epoch (onset, tonic, phasic_minis,
+        any_minis, scored, reason, ...); empty without motor scoring or REM sleep."""
+        if self.motor is None:
+            return []
+        cols = self.motor.rem_epoch_rows()
+        return [dict(zip(cols, vals)) for vals in zip(*cols.values())]
 
     @property
     def events(self):
@@ -100,7 +129,8 @@ class ScoringResult:
         return count_lm(self.lm)
 
     def _rows(self, label: str) -> list[dict]:
-        """Event rows of one kind: 'lm' (candidate LMs, periodic or not), 'plm', 'lm_long', 'hypnic_jerk'."""
+        """Event rows of one kind: 'lm' (candidate LMs, periodic or not), 'plm', 'lm_long', 'hypnic_jerk',
+        'fragmentary_myoclonus', 'alma', 'hft'."""
         kinds = label_rows(label)
         return [r for r in self.event_rows() if r["label"] in kinds]
 
@@ -125,11 +155,13 @@ class ScoringResult:
         return outputs.write_edf_annotations(self, path)
 
     def to_annotations(self):
-        """The scored events as ``mne.Annotations`` (onsets relative to the recording start)."""
+        """The scored events, and detected arousals, as ``mne.Annotations`` (onsets relative to the
+        recording start), spelt as in the EDF+ export (``plm bilateral``; see
+        :func:`~jerkdetect.pipeline.events.annotation_text`)."""
         import mne
-        rows = self.event_rows()
+        rows = outputs.export_rows(self)
         return mne.Annotations([r["onset"] for r in rows], [r["duration"] for r in rows],
-                               [f"{r['label']}_{r['side']}" for r in rows])
+                               [annotation_text(r) for r in rows])
 
     # ------------------------------------------------------------- files
     def events_tsv(self) -> str:

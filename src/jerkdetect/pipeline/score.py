@@ -9,8 +9,9 @@ from ..core.log import logger, set_log_level
 from ..detection import ArousalParams, DetectionParams
 from ..io.recording import Recording
 from ..rules import HypnicJerkRule, RuleSet, get_rules
+from ..rules.motor_events import MotorRules
 from .arousal_source import check_mode
-from .compile import announce_compilation
+from .compile import announce_compilation, compilation_done
 from .night import STAGES, Night, to_result
 from .preflight import check_leg_movements, rule_overrides
 from .result import ScoringResult
@@ -20,8 +21,9 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
           channels: Mapping[str, str] | None = None, detection: DetectionParams | None = None,
           hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg", arousals: str = "auto",
           arousal_params: ArousalParams | None = None, staging: str = "none",
-          verbose: bool | str | None = None, rule_params: Mapping | None = None, **params) -> ScoringResult:
-    """Score leg movements, PLM series and hypnic jerks in one night.
+          verbose: bool | str | None = None, rule_params: Mapping | None = None, force_annotations: bool = False,
+          motor: MotorRules | bool = True, **params) -> ScoringResult:
+    """Score leg movements, PLM series, hypnic jerks and the other motor events of one night.
 
     Parameters
     ----------
@@ -53,6 +55,17 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         "yasa" stages a recording that has no hypnogram with YASA's SleepStaging (extra
         ``jerkdetect[staging]``, runs offline); the hypnogram is then labelled automatic in
         every output (``hypnogram_source``, ``hypnogram_notes``).
+    force_annotations : bool
+        Use a scoring file that does not look like the recording's (another length, start or
+        day; see :func:`jerkdetect.io.scoring.scoring_mismatch`), which is otherwise refused. The
+        reason is kept in ``info["annotations_forced"]`` (the summary and the report show it).
+    motor : bool or MotorRules
+        Fragmentary myoclonus, REM muscle activity (AASM tonic/phasic, SINBAR, Montreal), the
+        REM atonia index, ALMA and HFT (:mod:`jerkdetect.rules.motor_events`): True (default)
+        with the published parameters, a :class:`~jerkdetect.rules.motor_events.MotorRules` to
+        change them, False to skip them. Arm EMG (flexor digitorum superficialis) is read when
+        present. Results: ``res.motor``, rows in the events table, indices in the summary and
+        ``X_rem_epochs.tsv``.
 
     Returns
     -------
@@ -63,17 +76,35 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     >>> import jerkdetect as jd
     >>> res = jd.score(jd.sample_path())
     >>> sorted(res.summary())[:3]
-    ['hypnic_jerks_per_transition', 'hypnic_jerks_with_arousal', 'imi_fraction_under_10s']
+    ['arousal_index', 'efm', 'fm_per_h_nrem']
     """
     set_log_level(verbose)
     t0 = time.perf_counter()
     night = Night(recording, annotations, get_rules(rules, **rule_overrides(rules, rule_params, params)), channels,
                   detection or DetectionParams(), hypnic or HypnicJerkRule(), check_leg_movements(leg_movements),
-                  check_mode(arousals), arousal_params, staging)
+                  check_mode(arousals), arousal_params, staging, bool(force_annotations), _motor_rules(motor))
     announce_compilation()
     for key, stage in STAGES:
         t = time.perf_counter()
         stage(night)
         night.timings[key] = night.timings.get(key, 0.0) + time.perf_counter() - t
-    logger.info("scored %s in %.2f s: %d LMs", night.rec.source, time.perf_counter() - t0, len(night.lm))
-    return to_result(night)
+    res = to_result(night)
+    compilation_done()
+    n_long = int(len(night.lm) - res.n_lm)
+    logger.info("scored %s in %.2f s: %d LMs (%d PLMs), %d long movements (not LMs), %s", night.rec.source,
+                time.perf_counter() - t0, res.n_lm, int(night.lm.plm.sum()), n_long,
+                "hypnic jerks not scored" if res.indices.get("n_hypnic_jerks") is None
+                else f"{res.indices['n_hypnic_jerks']} hypnic jerks")
+    return res
+
+
+def _motor_rules(motor) -> MotorRules | None:
+    """The motor rules a ``motor=`` argument asks for (None: skip them)."""
+    if isinstance(motor, MotorRules):
+        return motor
+    if motor is True:
+        return MotorRules()
+    if motor is False or motor is None:
+        return None
+    from ..errors import InputError
+    raise InputError(f"score(motor=...) must be True, False or a MotorRules, got {motor!r}.")

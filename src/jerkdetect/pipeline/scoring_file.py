@@ -38,23 +38,28 @@ def find_scoring_file(recording_path: str) -> str | None:
     return None
 
 
-def scoring_for_recording(rec: Recording, path: str | None, annotations) -> tuple[Scoring | None, str]:
+def scoring_for_recording(rec: Recording, path: str | None, annotations,
+                          force: bool = False) -> tuple[Scoring | None, str]:
     """The scoring of a night and where it came from: ``annotations`` (a path, :class:`Scoring`,
     :class:`Hypnogram` or ``yasa.Hypnogram``), else the file next to ``path`` by stem, else the
-    EDF+'s own annotations; ``(None, "none")`` when there is none."""
+    EDF+'s own annotations; ``(None, "none")`` when there is none.
+
+    Each is checked against the recording (:func:`jerkdetect.io.scoring.scoring_mismatch`): one
+    that is clearly another recording's is refused unless ``force``.
+    """
     if isinstance(annotations, Scoring):
-        return align_to_recording(annotations, rec), annotations.source or "Scoring object"
+        return align_to_recording(annotations, rec, force), annotations.source or "Scoring object"
     if is_yasa_hypnogram(annotations):
-        return scoring_from_yasa(annotations, rec), "yasa.Hypnogram object"
+        return scoring_from_yasa(annotations, rec, force), "yasa.Hypnogram object"
     if isinstance(annotations, Hypnogram):
-        return Scoring("hypnogram", "hypnogram", annotations.fit_to(rec.duration, rec.source)), "Hypnogram object"
+        return align_to_recording(Scoring("hypnogram", "hypnogram", annotations), rec, force), "Hypnogram object"
     if annotations is not None:
-        sc = read_scoring(annotations, rec)
+        sc = read_scoring(annotations, rec, force=force)
         return sc, os.fspath(annotations)
     if path is not None:
         p = find_scoring_file(path)
         if p is not None:
-            return read_scoring(p, rec), p
+            return read_scoring(p, rec, force=force), p
     if rec.annotations:
         sc = scoring_from_events(rec.annotations, rec.source, "edf+ embedded", 30.0, start=None)
         if sc.hypnogram is not None:

@@ -10,9 +10,10 @@ from ..core.atomic import atomic_write_text
 from ..core.html import Raw, img, page, table
 
 DIST_INDICES = ("plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index", "periodicity_index",
-                "lm_index", "tst_min", "imi_median_s", "hypnic_jerks_per_transition")
-TABLE_COLUMNS = ("plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index", "tst_min",
-                 "n_plm", "n_hypnic_jerks")
+                "lm_index", "arousal_index", "respiratory_event_index", "tst_min", "imi_median_s",
+                "hypnic_jerks_per_transition")
+TABLE_COLUMNS = ("plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index", "arousal_index",
+                 "respiratory_event_index", "tst_min", "n_plm", "n_hypnic_jerks")
 
 
 def _num(v) -> float:
@@ -27,7 +28,7 @@ def _cell(column: str, v):
     f = _num(v)
     if math.isnan(f):
         return None
-    return int(f) if column.startswith("n_") else f
+    return int(f) if column.startswith("n_") else round(f, 2 if column in ("periodicity_index",) else 1)
 
 
 def _night_warnings(out: str, stem: str) -> list[str]:

@@ -8,16 +8,15 @@ from .mpl import new_figure
 
 def night_figure(result):
     from .plots import plot_night
-    fig, (ax,) = new_figure(13, 3.9)
+    fig, (ax,) = new_figure(13, 4.6)
     plot_night(result, ax=ax)
     return fig
 
 
 def imi_figure(result):
     from .plots import plot_imi_histogram
-    fig, (ax,) = new_figure(6.5, 3.2)
+    fig, (ax,) = new_figure(7, 3.4)
     plot_imi_histogram(result, ax=ax)
-    ax.set_title("inter-movement intervals (log scale); dashed: rule-set IMI limits", fontsize=10)
     return fig
 
 
@@ -51,22 +50,33 @@ def emg_strip_figure(result, events: list[int], pad: float = 8.0):
 
 
 def histogram_figure(values: dict[str, np.ndarray], title: str = ""):
-    """Small multiples: one histogram per index of a cohort (NaN/None left out, counted in the title)."""
+    """Small multiples: one histogram per index of a cohort (NaN/None left out, counted in the title).
+
+    Readable for a cohort of two nights as for two thousand: whole-number night counts on the y
+    axis, the index and its unit on the x axis, text at 10 pt.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    from ..alignment.indices import INDEX_INFO
     names = list(values)
-    cols = 3
+    cols = 2
     rows = max(1, -(-len(names) // cols))
-    fig, _ = new_figure(13, 2.4 * rows)
+    fig, _ = new_figure(12, 3.0 * rows)
     fig.clear()
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, name in zip(axes, names):
         v = np.asarray(values[name], dtype=float)
         ok = v[np.isfinite(v)]
         ax.hist(ok, bins=min(20, max(5, ok.size)), color="tab:blue", alpha=0.85)
-        ax.set_title(f"{name} (n={ok.size}" + (f", {v.size - ok.size} null)" if v.size > ok.size else ")"),
-                     fontsize=9)
-        ax.tick_params(labelsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("nights", fontsize=10)
+        unit = INDEX_INFO.get(name, ("", ""))[0]
+        ax.set_xlabel(name + (f" ({unit})" if unit else ""), fontsize=10)
+        ax.set_title(f"{name}: {ok.size} night{'s' if ok.size != 1 else ''}"
+                     + (f", {v.size - ok.size} null" if v.size > ok.size else ""), fontsize=10)
+        ax.tick_params(labelsize=10)
     for ax in axes[len(names):]:
         ax.set_visible(False)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title, fontsize=11)
     return fig

@@ -71,19 +71,29 @@ def event_signals(result, onset: float, offset: float, pad: float = 10.0, filter
     rec = source_recording(result)
     if rec is None:
         return {}
+    band = (lambda role, fs, v: band_passed(result, role, fs, v)) if filtered else None
+    return emg_signals(rec, result.info.get("channels", {}), onset - pad, offset + pad, band)
+
+
+def emg_signals(rec, labels: dict, t0: float, t1: float, band=None) -> dict:
+    """role -> (label, times, µV) of the legs and chin of ``rec`` between ``t0`` and ``t1`` s.
+
+    ``labels`` (role -> channel label, e.g. a result's ``info["channels"]``) says which channel
+    plays each role; a role it lacks takes the recording's own. Raw µV with each trace's median
+    removed, or ``band(role, fs, values)`` applied after 2 s of lead-in that are then dropped.
+    """
     out = {}
-    labels = result.info.get("channels", {})
-    lead = 2.0 if filtered else 0.0
-    t0, t1 = max(onset - pad, 0.0), offset + pad
+    lead = 2.0 if band is not None else 0.0
+    t0 = max(t0, 0.0)
     for role in EMG_ROLES:
-        lab = labels.get(role)
+        lab = (labels or {}).get(role)
         if lab is None and rec.has_role(role):
             lab = rec.roles[role][0]
         if lab is None or lab not in rec.channels:
             continue
         t, v = channel_window(rec, lab, max(t0 - lead, 0.0), t1)
-        if filtered:
-            v = band_passed(result, role, rec.channels[lab].fs, v)
+        if band is not None:
+            v = band(role, rec.channels[lab].fs, v)
         elif v.size:
             v = v - np.median(v)
         keep = t >= t0

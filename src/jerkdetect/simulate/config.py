@@ -1,5 +1,6 @@
-"""What the simulator varies: channel labels, chin tone by stage, :class:`SimConfig` and the stress
-effects of :class:`StressConfig` (see :mod:`.stress_effects`)."""
+"""What the simulator varies: channel labels, chin tone by stage, :class:`SimConfig`, the stress
+effects of :class:`StressConfig` (see :mod:`.stress_effects`) and the motor patterns of
+:class:`MotorConfig` (see :mod:`.motor_effects`)."""
 from __future__ import annotations
 
 import dataclasses
@@ -43,6 +44,7 @@ class SimConfig:
     jerk_amplitude_uv: tuple[float, float] = (45.0, 150.0)
     start: str = "2024-03-01T22:30:00"
     stress: StressConfig | None = None  # stress family (simulate.stress); None: a plain night
+    motor: MotorConfig | None = None    # motor patterns (simulate.motor); None: a plain night
     # EEG (simulate/eeg.py): arousal appearance and the look-alikes a detector must ignore
     eeg_gain: tuple[float, float] = (0.5, 2.0)   # per-night amplitude factor (montage, amplifier, age)
     modest_arousal_fraction: float = 0.7          # arousals at 2-4x the band background (others 4-7x)
@@ -114,3 +116,52 @@ class StressConfig:
         on += [f.name for f in dataclasses.fields(self) if getattr(self, f.name) and
                (f.name.endswith(("_per_hour", "_per_min")) or f.name in counts)]
         return on + ([] if self.ecg_channel else ["no_ecg_channel"])
+
+
+@dataclass(frozen=True)
+class MotorConfig:
+    """The motor patterns of one night (all off by default).
+
+    Attributes
+    ----------
+    rem : None, "rbd" or "control"
+        REM sleep without atonia with tonic and phasic activity, or normal REM atonia.
+    fm : None, "dense" or "sparse"
+        Fragmentary myoclonus in NREM (dense: EFM).
+    alma_per_hour, hft_per_hour : float
+        Rhythmic leg trains per hour of recording.
+    arms : bool
+        Add flexor digitorum superficialis channels (``EMG Arm L``, ``EMG Arm R``).
+    renderer : "gauss" or "muap"
+        Which renderer draws the events (see the module notes).
+    rbd_tonic_epochs : (float, float)
+        Range of the night's fraction of tonic REM epochs (RBD).
+    rem_arousals_per_hour, rem_hypopneas : float, int
+        Scored arousals per hour of REM and hypopneas in REM (their mini-epochs are not scored).
+    fm_duration_s : (float, float)
+        Range of the potentials' durations (20-80 ms: clear of the 150-ms limit and of the 0.1-s
+        minimum of an ALMA burst; widen it to stress the rules).
+    """
+
+    rem: str | None = None
+    fm: str | None = None
+    alma_per_hour: float = 0.0
+    hft_per_hour: float = 0.0
+    arms: bool = False
+    renderer: str = "gauss"
+    rbd_tonic_epochs: tuple[float, float] = (0.3, 0.6)
+    rem_arousals_per_hour: float = 4.0
+    rem_hypopneas: int = 2
+    fm_dense_minutes: tuple[float, float] = (60.0, 120.0)
+    fm_dense_per_min: tuple[float, float] = (8.0, 20.0)
+    fm_sparse_per_min: float = 0.3
+    fm_duration_s: tuple[float, float] = (0.02, 0.08)
+    twitches_per_min: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.rem not in (None, "rbd", "control"):
+            raise ValueError(f"MotorConfig.rem must be None, 'rbd' or 'control', got {self.rem!r}.")
+        if self.fm not in (None, "dense", "sparse"):
+            raise ValueError(f"MotorConfig.fm must be None, 'dense' or 'sparse', got {self.fm!r}.")
+        if self.renderer not in ("gauss", "muap"):
+            raise ValueError(f"MotorConfig.renderer must be 'gauss' or 'muap', got {self.renderer!r}.")

@@ -171,6 +171,9 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
         from . import stress_effects
         spec = stress_effects.reserve(stages, plan, cfg, seed)
         stages = spec.stages
+    if cfg.motor is not None:  # then the motor patterns (REM periods, rhythmic trains), own generator
+        from . import motor_effects
+        mspec = motor_effects.reserve(stages, plan, cfg, seed)
     lms: list[dict] = []
     arousals: list[tuple[float, float]] = []
     resp: list[tuple[float, float, str]] = []
@@ -322,12 +325,16 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
                  fragmentary=fm, rem_twitches=twitches, transitions=[float(t) for t in trans])
     if cfg.stress is not None:
         stress_effects.plan_stress(truth, spec)
+    if cfg.motor is not None:
+        motor_effects.plan_motor(truth, mspec)
     rng_eeg = eeg_rng(seed)
     plan_eeg(stages, truth, cfg, rng_eeg)
     signals, fs = _render(cfg, rng, stages, truth, rng_eeg)
     if cfg.stress is not None:
         from .stress_render import apply_stress
         apply_stress(signals, fs, stages, truth, cfg, spec.rng)
+    if cfg.motor is not None:
+        motor_effects.apply_motor(signals, fs, stages, truth, cfg, mspec)
     return SimulatedNight(signals, fs, stages, truth, cfg, seed,
                           _dt.datetime.fromisoformat(cfg.start))
 

@@ -1,0 +1,165 @@
+"""All motor-event rules of one night in one call: ALMA, HFT, fragmentary myoclonus, REM activity
+and the REM atonia index, from the EMG features burst detection already produced.
+
+This is the body of the pipeline stage (``score()``): it takes the night's state (per-muscle
+:class:`~jerkdetect.rules.motor_features.EMGFeatures`, hypnogram, leg movements, hypnic jerks,
+scored arousals and respiratory events) and returns a :class:`MotorEvents` whose
+:meth:`~MotorEvents.summary` carries the issue's output names (``fm_per_h_nrem``, ``efm``,
+``rem_tonic_pct``, ``rem_phasic_pct``, ``rem_any_pct``, ``rai``, ``n_alma``, ``n_hft``, details
+under ``motor``) and whose :meth:`~MotorEvents.event_rows` and :meth:`~MotorEvents.rem_epoch_rows`
+are the rows of ``X_events.tsv`` and ``X_rem_epochs.tsv``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from .atonia_index import AtoniaIndex, AtoniaIndexRule
+from .fragmentary_myoclonus import FragmentaryMyoclonus, FragmentaryMyoclonusRule
+from .motor_features import EMGFeatures
+from .rem_activity import REMActivity, REMActivityRule
+from .rhythmic_leg import ALMARule, HFTRule, RhythmicEpisodes
+
+LEGS = ("left", "right")
+
+
+@dataclass(frozen=True)
+class MotorRules:
+    """The parameters of every motor rule (each a frozen dataclass with the published defaults)."""
+
+    fragmentary_myoclonus: FragmentaryMyoclonusRule = field(default_factory=FragmentaryMyoclonusRule)
+    rem: REMActivityRule = field(default_factory=REMActivityRule)
+    atonia_index: AtoniaIndexRule = field(default_factory=AtoniaIndexRule)
+    alma: ALMARule = field(default_factory=ALMARule)
+    hft: HFTRule = field(default_factory=HFTRule)
+    jerk_margin_s: float = 0.1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class MotorEvents:
+    """Fragmentary myoclonus, REM activity, RAI, ALMA and HFT of one night."""
+
+    fm: FragmentaryMyoclonus
+    rem: REMActivity
+    rai: AtoniaIndex
+    alma: RhythmicEpisodes
+    hft: RhythmicEpisodes
+    duration_s: float = 0.0
+
+    def summary(self) -> dict:
+        """Night indices under the issue's names, null with a reason, details under ``motor``."""
+        fm, rem = self.fm.summary(), self.rem.summary()
+        hours = self.duration_s / 3600
+        out = dict(fm_per_h_nrem=fm["fm_per_h_nrem"], efm=fm["efm"], rem_tonic_pct=rem["rem_tonic_pct"],
+                   rem_phasic_pct=rem["rem_phasic_pct"], rem_any_pct=rem["rem_any_pct"],
+                   rai=None if self.rai.value is None else round(self.rai.value, 4),
+                   n_alma=None if self.alma.reason else len(self.alma),
+                   n_hft=None if self.hft.reason else len(self.hft))
+        why = {}
+        if fm.get("fm_null_reason"):
+            why.update(fm_per_h_nrem=fm["fm_null_reason"], efm=fm["fm_null_reason"])
+        why.update({k: v for k, v in rem.get("rem_null_reasons", {}).items() if k in out})
+        if self.rai.reason:
+            why["rai"] = self.rai.reason
+        for k, ep in (("n_alma", self.alma), ("n_hft", self.hft)):
+            if ep.reason:
+                why[k] = ep.reason
+        motor = dict(
+            fragmentary_myoclonus=dict(n=fm["fm_n"], efm_minutes=fm["efm_minutes"], per_muscle=fm["fm_per_muscle"],
+                                       nrem_min=round(self.fm.nrem_min, 3)),
+            rem={k: v for k, v in rem.items() if k not in out},
+            rai=dict(category=self.rai.category, n_mini_epochs=self.rai.n_mini_epochs,
+                     fraction_atonic=self.rai.fraction_atonic,
+                     fraction_1_2_uv=self.rai.fraction_excluded_class),
+            alma=dict(per_h=round(len(self.alma) / hours, 4) if hours and not self.alma.reason else None,
+                      by_stage=self._by_stage(self.alma)),
+            hft=dict(per_h=round(len(self.hft) / hours, 4) if hours and not self.hft.reason else None,
+                     by_stage=self._by_stage(self.hft)))
+        out["motor"] = motor
+        if why:
+            out["motor_null_reasons"] = why
+        return out
+
+    def _by_stage(self, ep: RhythmicEpisodes) -> dict:
+        st = ep.extra.get("stage")
+        if st is None:
+            return {}
+        names = {-1: "unscored", 0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R"}
+        return {names[int(s)]: int(np.sum(st == s)) for s in np.unique(st)}
+
+    def event_rows(self) -> list[dict]:
+        """Rows for ``X_events.tsv``: one per fragmentary-myoclonus potential (``channel``), one
+        per ALMA and HFT episode."""
+        rows = [dict(onset=float(o), duration=float(d), label="fragmentary_myoclonus", channel=c,
+                     amplitude_uv=float(a), peak_uv=float(p), stage=int(s))
+                for o, d, c, a, p, s in zip(self.fm.onset, self.fm.duration, self.fm.channel, self.fm.amplitude_uv,
+                                            self.fm.peak_uv, self.fm.stage)]
+        for ep in (self.alma, self.hft):
+            st = ep.extra.get("stage")
+            for k in range(len(ep)):
+                rows.append(dict(onset=float(ep.onset[k]), duration=float(ep.offset[k] - ep.onset[k]), label=ep.kind,
+                                 channel=ep.legs[k], n_bursts=int(ep.n_bursts[k]),
+                                 frequency_hz=round(float(ep.frequency_hz[k]), 4),
+                                 stage=int(st[k]) if st is not None else None))
+        return sorted(rows, key=lambda r: (r["onset"], r["label"]))
+
+    def rem_epoch_rows(self) -> dict[str, list]:
+        """Columns of ``X_rem_epochs.tsv`` (onset, tonic, phasic_minis, any_minis, scored, reason...)."""
+        return self.rem.epoch_table()
+
+
+def empty_motor(rules: MotorRules, reason: str) -> MotorEvents:
+    """Motor events that could not be scored at all: every index null with ``reason``."""
+    fm = FragmentaryMyoclonus.empty(rules.fragmentary_myoclonus, [], reason)
+    return MotorEvents(fm, REMActivity.empty(rules.rem, reason), AtoniaIndex(None, None, 0, reason),
+                       RhythmicEpisodes.empty("alma", reason), RhythmicEpisodes.empty("hft", reason))
+
+
+def score_motor(channels: Mapping[str, EMGFeatures], hypnogram=None,
+                lm_by_leg: Mapping[str, np.ndarray] | None = None, jerks: np.ndarray | None = None,
+                arousals=None, respiratory=None, rules: MotorRules | None = None) -> MotorEvents:
+    """Score every motor event of a night.
+
+    Parameters
+    ----------
+    channels : dict muscle -> EMGFeatures
+        'left', 'right' (legs), 'chin', 'arm_left', 'arm_right' (any subset).
+    hypnogram : Hypnogram, optional
+    lm_by_leg : dict leg -> (n, 2) onset/offset of that leg's movements (all of them, long ones
+        included), optional
+        No fragmentary-myoclonus potential is counted inside one.
+    jerks : (n, 2) onset/offset of the hypnic jerks, optional
+        Nor inside a jerk (widened by ``rules.jerk_margin_s``) in any muscle.
+    arousals, respiratory : (n, 2) onset/duration, optional
+        Scored events; REM mini-epochs that overlap them are not scored.
+    rules : MotorRules, optional
+
+    Returns
+    -------
+    MotorEvents
+    """
+    r = rules or MotorRules()
+    legs = {m: channels[m] for m in LEGS if m in channels}
+    alma = r.alma.find(legs)
+    hft = r.hft.find(legs, alma, hypnogram)
+    for ep in (alma, hft):
+        if len(ep) and hypnogram is not None:
+            ep.extra["stage"] = hypnogram.stage_at(ep.onset)
+    exclude: dict[str, np.ndarray] = {}
+    rhythmic = np.concatenate([alma.intervals(), hft.intervals()])
+    for m in legs:
+        lm = np.asarray((lm_by_leg or {}).get(m, np.zeros((0, 2))), float).reshape(-1, 2)
+        exclude[m] = np.concatenate([lm, rhythmic])
+    if jerks is not None and len(jerks):
+        j = np.asarray(jerks, float).reshape(-1, 2)
+        exclude["*"] = np.column_stack([j[:, 0] - r.jerk_margin_s, j[:, 1] + r.jerk_margin_s])
+    fm = r.fragmentary_myoclonus.find(channels, hypnogram, exclude)
+    rem = r.rem.score(channels, hypnogram, arousals, respiratory)
+    rai = r.atonia_index.compute(channels.get("chin"), hypnogram)
+    dur = max((f.duration for f in channels.values()), default=0.0)
+    return MotorEvents(fm, rem, rai, alma, hft, dur)
