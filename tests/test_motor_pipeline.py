@@ -52,19 +52,34 @@ def test_events_summary_and_rem_epochs_files(written):
 
 
 def test_leg_movements_plms_and_jerks_do_not_change(written):
+    """Motor scoring changes nothing of the LMs, PLMs and jerks but what it must: with the ALMA/HFT
+    exclusion off they equal ``motor=False``; with it on, exactly the LMs within an episode go."""
+    from jerkdetect.rules.motor_events import MotorRules
     night, res, out = written
+    edf = out["events"].replace("out/m_events.tsv", "m.edf")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        off = jd.score(out["events"].replace("out/m_events.tsv", "m.edf"), arousals="scoring", motor=False)
-    keep = ("lm", "plm", "lm_long", "hypnic_jerk")
-    a = [r for r in res.event_rows() if r["label"] in keep]
+        off = jd.score(edf, arousals="scoring", motor=False)
+        keep = jd.score(edf, arousals="scoring", motor=MotorRules(exclude_rhythmic_lms=False))
+    labels = ("lm", "plm", "lm_long", "hypnic_jerk")
+    rows = lambda r: [x for x in r.event_rows() if x["label"] in labels]  # noqa: E731
     same = lambda x, y: json.dumps(x, sort_keys=True, default=str) == json.dumps(y, sort_keys=True, default=str)  # noqa: E731
-    assert len(a) > 20 and same(a, off.event_rows())                   # NaN-safe comparison
+    assert len(rows(keep)) > 20 and same(rows(keep), off.event_rows())           # NaN-safe comparison
     assert off.motor is None and not any(k in off.summary() for k in KEYS)
-    on = res.summary()
+    on = keep.summary()
     assert same({k: v for k, v in on.items() if k != "null_reasons"},
                 {**{k: v for k, v in off.summary().items() if k != "null_reasons"},
                  **{k: v for k, v in on.items() if k not in off.summary()}})
+    # the default: the LMs within ALMA/HFT episodes leave, every other LM and every jerk stays
+    ep = np.concatenate([res.motor.alma.intervals(), res.motor.hft.intervals()])
+    gone = [(x["onset"], x["side"]) for x in rows(off) if x["label"] != "hypnic_jerk"]
+    kept = [(x["onset"], x["side"]) for x in rows(res) if x["label"] != "hypnic_jerk"]
+    assert set(kept) < set(gone)
+    for t, _ in set(gone) - set(kept):
+        assert np.any((ep[:, 0] - 0.25 <= t) & (t <= ep[:, 1])), t
+    assert res.summary()["n_lm_in_rhythmic_episodes"] >= len(set(gone) - set(kept)) > 0
+    assert same([x for x in rows(res) if x["label"] == "hypnic_jerk"],
+                [x for x in rows(off) if x["label"] == "hypnic_jerk"])
 
 
 def test_nulls_with_reasons_without_hypnogram_or_emg():

@@ -59,6 +59,8 @@ INDEX_INFO: dict[str, tuple[str, str]] = {
     "rai": ("", "REM atonia index of the chin (Ferri; < 0.8 reduced, 0.8-0.9 borderline)"),
     "n_alma": ("", "alternating leg muscle activation episodes"),
     "n_hft": ("", "hypnagogic foot tremor episodes"),
+    "n_lm_in_rhythmic_episodes": ("", "monolateral leg movements within ALMA or HFT episodes: not LMs, left out "
+                                      "of the PLM rules (MotorRules.exclude_rhythmic_lms)"),
     "motor": ("", "motor-event details: per muscle and stage, SINBAR and Montreal indices, REM epochs not "
                   "scored and why (see X_rem_epochs.tsv)"),
     # the per-stage table

@@ -71,3 +71,22 @@ def inside_intervals(t: np.ndarray, intervals: np.ndarray) -> np.ndarray:
     """True where a time lies inside any (start, end) interval (unscorable stretches, gaps)."""
     t = np.asarray(t, float)
     return overlaps_window(t, t + 1e-9, np.asarray(intervals, float).reshape(-1, 2))
+
+
+def within_intervals(on: np.ndarray, off: np.ndarray, intervals) -> np.ndarray:
+    """True where [on, off] lies entirely inside one interval of the union of ``intervals``.
+
+    Examples
+    --------
+    >>> within_intervals(np.array([1.0, 4.0, 9.0]), np.array([2.0, 6.0, 12.0]), [(0, 5), (8, 10)]).tolist()
+    [True, False, False]
+    """
+    on, off = np.asarray(on, float), np.asarray(off, float)
+    win = merge_intervals(intervals)
+    if win.size == 0 or on.size == 0:
+        return np.zeros(on.size, bool)
+    k = np.searchsorted(win[:, 0], on, side="right") - 1
+    ok = k >= 0
+    out = np.zeros(on.size, bool)
+    out[ok] = win[k[ok], 1] >= off[ok]
+    return out

@@ -26,8 +26,10 @@ from ..io.scoring_model import Scoring
 from ..alignment.indices import (add_event_rows, event_indices, indices_by_stage, night_indices,
                                  null_jerks_without_emg)
 from ..rules import HypnicJerkRule, LegMovements, MonolateralLMs, RuleSet
-from ..rules.motor_events import MotorEvents, MotorRules, empty_motor, score_motor
+from ..rules.motor_events import (MotorEvents, MotorRules, count_lms_in_episodes, empty_motor, find_rhythmic,
+                                  score_motor)
 from ..rules.motor_features import EMGFeatures
+from ..rules.rhythmic_leg import RhythmicEpisodes
 from .arousal_source import ArousalChoice, chin_envelope, choose_arousals
 from .preflight import prepare_emg
 from .result import ScoringResult
@@ -77,6 +79,11 @@ class Night:
     unscorable_by: dict = field(default_factory=dict)
     unscorable: np.ndarray | None = None
     mono: MonolateralLMs | None = None
+    # find_rhythmic_leg_patterns
+    motor_features: dict = field(default_factory=dict)
+    rhythmic: tuple[RhythmicEpisodes, RhythmicEpisodes] | None = None
+    in_rhythmic: np.ndarray | None = None  # per monolateral LM: within an ALMA or HFT episode
+    lm_in_rhythmic: dict | None = None
     # find_arousals
     arousal_choice: ArousalChoice | None = None
     # apply_rules
@@ -174,6 +181,28 @@ def find_leg_movements(n: Night) -> None:
     n.used["leg_movements"] = n.annotation_source
 
 
+def motor_skip_reason(n: Night) -> str | None:
+    """Why the motor rules cannot run on this night (None: they can)."""
+    if n.leg_movements != "emg":
+        return "no EMG read: leg movements come from the scoring file"
+    if n.rec.discontinuous:
+        return "discontinuous recording (EDF+D): the motor rules need one sample clock"
+    return None
+
+
+def find_rhythmic_leg_patterns(n: Night) -> None:
+    """ALMA and HFT episodes (:func:`~jerkdetect.rules.motor_events.find_rhythmic`), before the
+    PLM rules: the monolateral LMs within them are marked (``in_rhythmic``) and, with
+    ``MotorRules.exclude_rhythmic_lms``, leave the PLM rules (not LMs: AASM Manual)."""
+    if n.motor_rules is None or motor_skip_reason(n):
+        return
+    env_s = n.detection.envelope_s
+    n.motor_features = {MUSCLE.get(r, r): EMGFeatures.from_bursts(b, env_s)
+                        for r, b in {**n.bursts, **n.arm_bursts}.items()}
+    n.rhythmic = find_rhythmic(n.motor_features, n.hypnogram, n.motor_rules)
+    n.in_rhythmic, n.lm_in_rhythmic = count_lms_in_episodes(n.mono, *n.rhythmic, n.motor_rules.rhythmic_lm_margin_s)
+
+
 def find_arousals(n: Night) -> None:
     """Arousals from the scoring file, or detected in the EEG (``arousals=`` mode)."""
     n.arousal_choice = choose_arousals(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram,
@@ -181,8 +210,12 @@ def find_arousals(n: Night) -> None:
 
 
 def apply_rules(n: Night) -> None:
-    """Candidate LMs, bilateral LMs, PLM series, respiratory and arousal links under the rule set."""
-    n.lm = n.rules.score(n.mono, n.respiratory, n.arousals)
+    """Candidate LMs, bilateral LMs, PLM series, respiratory and arousal links under the rule set,
+    over the monolateral LMs outside ALMA and HFT episodes (``MotorRules.exclude_rhythmic_lms``)."""
+    mono = n.mono
+    if n.in_rhythmic is not None and n.motor_rules.exclude_rhythmic_lms and n.in_rhythmic.any():
+        mono = mono.subset(~n.in_rhythmic)
+    n.lm = n.rules.score(mono, n.respiratory, n.arousals)
 
 
 def find_hypnic_jerks(n: Night) -> None:
@@ -237,24 +270,23 @@ def compute_indices(n: Night) -> None:
 
 
 def score_motor_events(n: Night) -> None:
-    """Fragmentary myoclonus, REM muscle activity, the REM atonia index, ALMA and HFT
-    (:mod:`jerkdetect.rules.motor_events`) from the EMG features of detection; their indices join
-    the night's (null with a reason where a channel, the hypnogram or the EMG is missing)."""
+    """Fragmentary myoclonus, REM muscle activity and the REM atonia index
+    (:mod:`jerkdetect.rules.motor_events`) from the EMG features of detection, with the ALMA and
+    HFT episodes found before the PLM rules; their indices join the night's (null with a reason
+    where a channel, the hypnogram or the EMG is missing)."""
     if n.motor_rules is None:
         return
-    if n.leg_movements != "emg":
-        n.motor = empty_motor(n.motor_rules, "no EMG read: leg movements come from the scoring file")
-    elif n.rec.discontinuous:
-        n.motor = empty_motor(n.motor_rules, "discontinuous recording (EDF+D): the motor rules need one sample clock")
+    why = motor_skip_reason(n)
+    if why:
+        n.motor = empty_motor(n.motor_rules, why)
     else:
-        env_s = n.detection.envelope_s
-        feats = {MUSCLE.get(r, r): EMGFeatures.from_bursts(b, env_s) for r, b in {**n.bursts, **n.arm_bursts}.items()}
-        mono = n.mono
+        mono = n.mono  # every leg movement, those within ALMA/HFT episodes too
         lm_by_leg = {m: np.column_stack([mono.onset[mono.side == k], mono.offset[mono.side == k]])
                      for k, m in enumerate(("left", "right"))}
         j = n.jerks
         jerks = np.column_stack([j["onset"], j["offset"]]) if len(j["onset"]) else np.zeros((0, 2))
-        n.motor = score_motor(feats, n.hypnogram, lm_by_leg, jerks, n.arousals, n.respiratory, n.motor_rules)
+        n.motor = score_motor(n.motor_features, n.hypnogram, lm_by_leg, jerks, n.arousals, n.respiratory,
+                              n.motor_rules, n.rhythmic, n.lm_in_rhythmic)
     summary = n.motor.summary()
     why = summary.pop("motor_null_reasons", {})
     n.indices.update(summary)
@@ -267,6 +299,7 @@ STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
     ("annotations", read_annotations),
     ("detect", detect_emg),
     ("rules", find_leg_movements),
+    ("motor", find_rhythmic_leg_patterns),  # ALMA, HFT: their leg movements leave the PLM rules
     ("arousals", find_arousals),
     ("rules", apply_rules),
     ("align", find_hypnic_jerks),

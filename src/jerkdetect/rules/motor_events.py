@@ -20,14 +20,33 @@ from .atonia_index import AtoniaIndex, AtoniaIndexRule
 from .fragmentary_myoclonus import FragmentaryMyoclonus, FragmentaryMyoclonusRule
 from .motor_features import EMGFeatures
 from .rem_activity import REMActivity, REMActivityRule
-from .rhythmic_leg import ALMARule, HFTRule, RhythmicEpisodes
+from .rhythmic_leg import ALMARule, HFTRule, RhythmicEpisodes, lms_in_episodes
 
 LEGS = ("left", "right")
 
 
 @dataclass(frozen=True)
 class MotorRules:
-    """The parameters of every motor rule (each a frozen dataclass with the published defaults)."""
+    """The parameters of every motor rule (each a frozen dataclass with the published defaults).
+
+    Attributes
+    ----------
+    fragmentary_myoclonus, rem, atonia_index, alma, hft : the rules' own parameters
+    jerk_margin_s : float
+        No fragmentary-myoclonus potential is counted within this much of a hypnic jerk
+        (jerkdetect's, 0.1 s).
+    exclude_rhythmic_lms : bool
+        ALMA and HFT are not leg movements: the AASM Manual scores them as events of their own,
+        under their own rules, and the issue asks that they never count as LMs. True (default):
+        the monolateral leg movements lying within an ALMA or HFT episode of their own leg leave
+        the PLM rules (they are not LMs, candidate LMs, PLMs or long movements, and do not end a
+        PLM series); the episodes stay visible as ``alma`` / ``hft`` rows and the movements are
+        counted apart (``n_lm_in_rhythmic_episodes``). False scores them as the PLM rules alone
+        read them. jerkdetect's reading (the published PLM rules do not say it).
+    rhythmic_lm_margin_s : float
+        How far (s) a leg movement may reach past an episode's edges and still lie within it
+        (jerkdetect's, 0.25 s: see :func:`~jerkdetect.rules.rhythmic_leg.lms_in_episodes`).
+    """
 
     fragmentary_myoclonus: FragmentaryMyoclonusRule = field(default_factory=FragmentaryMyoclonusRule)
     rem: REMActivityRule = field(default_factory=REMActivityRule)
@@ -35,6 +54,17 @@ class MotorRules:
     alma: ALMARule = field(default_factory=ALMARule)
     hft: HFTRule = field(default_factory=HFTRule)
     jerk_margin_s: float = 0.1
+    exclude_rhythmic_lms: bool = True
+    rhythmic_lm_margin_s: float = 0.25
+
+    def __post_init__(self) -> None:
+        for name in ("jerk_margin_s", "rhythmic_lm_margin_s"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (np.isfinite(v) and v >= 0):
+                raise ValueError(f"MotorRules.{name} must be a number >= 0, got {v!r}.")
+        if not isinstance(self.exclude_rhythmic_lms, (bool, np.bool_)):
+            raise ValueError("MotorRules.exclude_rhythmic_lms must be True or False, "
+                             f"got {self.exclude_rhythmic_lms!r}.")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -50,6 +80,7 @@ class MotorEvents:
     alma: RhythmicEpisodes
     hft: RhythmicEpisodes
     duration_s: float = 0.0
+    lm_in_episodes: dict | None = None  # kind -> monolateral LMs within its episodes; None: not known
 
     def summary(self) -> dict:
         """Night indices under the issue's names, null with a reason, details under ``motor``."""
@@ -69,6 +100,11 @@ class MotorEvents:
         for k, ep in (("n_alma", self.alma), ("n_hft", self.hft)):
             if ep.reason:
                 why[k] = ep.reason
+        inside = self.lm_in_episodes
+        out["n_lm_in_rhythmic_episodes"] = None if inside is None else int(sum(inside.values()))
+        if inside is None:
+            why["n_lm_in_rhythmic_episodes"] = self.alma.reason or self.hft.reason or \
+                "leg movements not counted (score_motor was given no count; jerkdetect.score counts them)"
         motor = dict(
             fragmentary_myoclonus=dict(n=fm["fm_n"], efm_minutes=fm["efm_minutes"], per_muscle=fm["fm_per_muscle"],
                                        nrem_min=round(self.fm.nrem_min, 3)),
@@ -76,14 +112,18 @@ class MotorEvents:
             rai=dict(category=self.rai.category, n_mini_epochs=self.rai.n_mini_epochs,
                      fraction_atonic=self.rai.fraction_atonic,
                      fraction_1_2_uv=self.rai.fraction_excluded_class),
-            alma=dict(per_h=round(len(self.alma) / hours, 4) if hours and not self.alma.reason else None,
-                      by_stage=self._by_stage(self.alma)),
-            hft=dict(per_h=round(len(self.hft) / hours, 4) if hours and not self.hft.reason else None,
-                     by_stage=self._by_stage(self.hft)))
+            alma=self._episode_summary(self.alma, hours),
+            hft=self._episode_summary(self.hft, hours))
         out["motor"] = motor
         if why:
             out["motor_null_reasons"] = why
         return out
+
+    def _episode_summary(self, ep: RhythmicEpisodes, hours: float) -> dict:
+        inside = self.lm_in_episodes
+        return dict(per_h=round(len(ep) / hours, 4) if hours and not ep.reason else None,
+                    by_stage=self._by_stage(ep),
+                    n_lm_within=None if inside is None else int(inside.get(ep.kind, 0)))
 
     def _by_stage(self, ep: RhythmicEpisodes) -> dict:
         st = ep.extra.get("stage")
@@ -120,9 +160,37 @@ def empty_motor(rules: MotorRules, reason: str) -> MotorEvents:
                        RhythmicEpisodes.empty("alma", reason), RhythmicEpisodes.empty("hft", reason))
 
 
+def find_rhythmic(channels: Mapping[str, EMGFeatures], hypnogram=None,
+                  rules: MotorRules | None = None) -> tuple[RhythmicEpisodes, RhythmicEpisodes]:
+    """ALMA and HFT episodes of a night from the leg channels of ``channels`` (the stage at each
+    episode's onset in ``extra["stage"]`` with a hypnogram). The pipeline runs this before the
+    PLM rules, which leave out the leg movements inside the episodes
+    (``MotorRules.exclude_rhythmic_lms``)."""
+    r = rules or MotorRules()
+    legs = {m: channels[m] for m in LEGS if m in channels}
+    alma = r.alma.find(legs)
+    hft = r.hft.find(legs, alma, hypnogram)
+    for ep in (alma, hft):
+        if len(ep) and hypnogram is not None:
+            ep.extra["stage"] = hypnogram.stage_at(ep.onset)
+    return alma, hft
+
+
+def count_lms_in_episodes(mono, alma: RhythmicEpisodes, hft: RhythmicEpisodes,
+                          margin_s: float = 0.25) -> tuple[np.ndarray, dict[str, int]]:
+    """Which monolateral LMs (``onset``, ``offset``, ``side`` 0/1, e.g. a
+    :class:`~jerkdetect.rules.base.MonolateralLMs`) lie within an ALMA or HFT episode of their
+    own leg, and how many per kind (an LM within both counts under ALMA)."""
+    in_alma = lms_in_episodes(mono.onset, mono.offset, mono.side, [alma], margin_s)
+    in_hft = lms_in_episodes(mono.onset, mono.offset, mono.side, [hft], margin_s) & ~in_alma
+    return in_alma | in_hft, {"alma": int(in_alma.sum()), "hft": int(in_hft.sum())}
+
+
 def score_motor(channels: Mapping[str, EMGFeatures], hypnogram=None,
                 lm_by_leg: Mapping[str, np.ndarray] | None = None, jerks: np.ndarray | None = None,
-                arousals=None, respiratory=None, rules: MotorRules | None = None) -> MotorEvents:
+                arousals=None, respiratory=None, rules: MotorRules | None = None,
+                rhythmic: tuple[RhythmicEpisodes, RhythmicEpisodes] | None = None,
+                lm_in_episodes: dict | None = None) -> MotorEvents:
     """Score every motor event of a night.
 
     Parameters
@@ -138,6 +206,10 @@ def score_motor(channels: Mapping[str, EMGFeatures], hypnogram=None,
     arousals, respiratory : (n, 2) onset/duration, optional
         Scored events; REM mini-epochs that overlap them are not scored.
     rules : MotorRules, optional
+    rhythmic : (ALMA, HFT) episodes, optional
+        Found already (:func:`find_rhythmic`); found here when not given.
+    lm_in_episodes : dict kind -> count, optional
+        The leg movements within them (:func:`count_lms_in_episodes`), for the summary.
 
     Returns
     -------
@@ -145,11 +217,7 @@ def score_motor(channels: Mapping[str, EMGFeatures], hypnogram=None,
     """
     r = rules or MotorRules()
     legs = {m: channels[m] for m in LEGS if m in channels}
-    alma = r.alma.find(legs)
-    hft = r.hft.find(legs, alma, hypnogram)
-    for ep in (alma, hft):
-        if len(ep) and hypnogram is not None:
-            ep.extra["stage"] = hypnogram.stage_at(ep.onset)
+    alma, hft = rhythmic if rhythmic is not None else find_rhythmic(channels, hypnogram, r)
     exclude: dict[str, np.ndarray] = {}
     rhythmic = np.concatenate([alma.intervals(), hft.intervals()])
     for m in legs:
@@ -162,4 +230,4 @@ def score_motor(channels: Mapping[str, EMGFeatures], hypnogram=None,
     rem = r.rem.score(channels, hypnogram, arousals, respiratory)
     rai = r.atonia_index.compute(channels.get("chin"), hypnogram)
     dur = max((f.duration for f in channels.values()), default=0.0)
-    return MotorEvents(fm, rem, rai, alma, hft, dur)
+    return MotorEvents(fm, rem, rai, alma, hft, dur, lm_in_episodes)

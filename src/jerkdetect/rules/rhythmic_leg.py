@@ -40,14 +40,26 @@ How jerkdetect reads them (every number a parameter)
 - ``max_period_change`` (1.5, jerkdetect): consecutive periods of a train differ by at most this
   factor. The published rules name a frequency band, i.e. a rhythm; without this, random twitches
   of dense fragmentary myoclonus chain into trains by chance.
+
+Leg movements inside an episode
+-------------------------------
+The AASM Manual scores ALMA and HFT as events of their own, under their own rules, beside the
+PLM rules; they are rhythmic leg patterns, not leg movements. Under the bare LM onset/offset rule
+(8 µV up, 0.5 s below 2 µV ends it) a fast ALMA train fuses into one "movement" per leg and HFT
+bursts of 0.5-1 s are each long enough to be one, so a scorer that runs the PLM rules over every
+burst counts them. :func:`lms_in_episodes` finds the monolateral leg movements that lie within
+an episode of their own leg (its extent widened by a small margin, because the LM rule and the
+episode measure edges differently); :func:`jerkdetect.score` leaves them out of the PLM rules
+(``MotorRules.exclude_rhythmic_lms``) and counts them apart (``n_lm_in_rhythmic_episodes``).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..core.intervals import within_intervals
 from .motor_features import EMGFeatures
 from .motor_kernels import burst_trains
 
@@ -263,3 +275,47 @@ class RhythmicEpisodes:
     def intervals(self) -> np.ndarray:
         """(onset, offset) of every episode as an (n, 2) array."""
         return np.column_stack([self.onset, self.offset]) if len(self) else np.zeros((0, 2))
+
+
+def lms_in_episodes(onset: np.ndarray, offset: np.ndarray, side: np.ndarray,
+                    episodes: Sequence[RhythmicEpisodes], margin_s: float = 0.25) -> np.ndarray:
+    """Which monolateral leg movements lie within an ALMA or HFT episode of their own leg.
+
+    A movement of leg ``side`` (0 left, 1 right) lies within an episode when the episode involves
+    that leg (ALMA: both; HFT: its ``legs``) and the movement starts no earlier than ``margin_s``
+    before the episode and ends no later than ``margin_s`` after it. The margin (jerkdetect's,
+    0.25 s) absorbs the different edges of the two readings: the LM rule starts a movement at its
+    8-µV rise and ends it where 0.5 s of quiet begins, an episode runs over the bursts' visible
+    extent; on simulated nights they lie within 0.05 s of each other. A leg movement that the train
+    merely touches (a real LM right after the last burst fuses with it and outlasts the episode)
+    is not within it.
+
+    Parameters
+    ----------
+    onset, offset : arrays (s)
+    side : array of 0 (left) / 1 (right)
+    episodes : RhythmicEpisodes (ALMA, HFT)
+    margin_s : float
+
+    Returns
+    -------
+    bool array, one per movement
+
+    Examples
+    --------
+    >>> ep = RhythmicEpisodes.from_rows("hft", [(10.0, 16.0, 6, 1.0, "left", False)])
+    >>> lms_in_episodes(np.array([10.0, 11.0, 15.5]), np.array([10.7, 11.7, 17.0]), np.array([0, 1, 0]), [ep]).tolist()
+    [True, False, False]
+    """
+    if not (np.isfinite(margin_s) and margin_s >= 0):
+        raise ValueError(f"margin_s must be a number >= 0, got {margin_s!r}.")
+    onset, offset = np.asarray(onset, float), np.asarray(offset, float)
+    side = np.asarray(side)
+    out = np.zeros(onset.size, bool)
+    for k, leg in enumerate(LEGS):
+        win = [(a - margin_s, b + margin_s) for ep in episodes for a, b, legs in zip(ep.onset, ep.offset, ep.legs)
+               if legs in (leg, "both")]
+        mine = side == k
+        if win and mine.any():
+            out[mine] = within_intervals(onset[mine], offset[mine], win)
+    return out
