@@ -234,20 +234,23 @@ def test_alma_alternates_at_its_frequency(nights):
         assert np.mean(diff) > 0.6 * np.mean(ex)
 
 
-def test_alma_truth_follows_the_onset_offset_rule(nights):
+def test_alma_trains_are_no_truth_lms_and_keep_the_bare_rule_reading(nights):
     fast = [dict(onset=k / 2.5, offset=k / 2.5 + 0.2, side="left") for k in range(6)]
     assert alma_movements(fast) == [(0.0, 2.2, "left")]  # quiet gaps 0.2 s: one movement
     slow = [dict(onset=k * 1.5, offset=k * 1.5 + 0.35, side="right") for k in range(6)]
     assert alma_movements(slow) == []  # 1.15-s gaps: six bursts < 0.5 s, no LM
     night = nights("alma", duration_h=1.5)
-    lms = [lm for lm in night.truth["leg_movements"] if lm["kind"] == "alma"]
-    for tr in night.truth["stress"]["alma"]:
-        mine = [lm for lm in lms if tr["bursts"][0]["onset"] <= lm["onset"] <= tr["bursts"][-1]["offset"]]
+    assert not [lm for lm in night.truth["leg_movements"] if lm["kind"] == "alma"]
+    trains = night.truth["stress"]["alma"]
+    assert any(tr["merged"] for tr in trains) and any(not tr["merged"] for tr in trains)
+    for tr in trains:
         gap = 1 / tr["hz"] - tr["burst_s"]
         assert abs(gap - 0.5) >= 0.1
-        assert len(mine) == (2 if tr["merged"] else 0) and tr["merged"] == (gap < 0.5)
+        assert len(tr["bare_rule_lms"]) == (2 if tr["merged"] else 0) and tr["merged"] == (gap < 0.5)
         if not tr["merged"]:
             assert max(x["offset"] - x["onset"] for x in tr["bursts"]) < 0.4
+        first, last = tr["bursts"][0]["onset"], max(b["offset"] for b in tr["bursts"])
+        assert not any(first - 2 <= lm["onset"] <= last + 2 for lm in night.truth["leg_movements"])
 
 
 def test_near_threshold_lms_rise_9_to_12_uv_above_rest(nights):

@@ -25,14 +25,21 @@ def truth_unscorable(truth: dict, leg: str | None = None, kind: str | None = Non
     return np.array(iv, float).reshape(-1, 2)
 
 
+RHYTHMIC_KINDS = ("alma", "hft")
+
+
 def truth_lms(truth: dict, exclude=None, per_leg: bool = False) -> MonolateralLMs:
     """Ground-truth monolateral LMs.
 
     ``exclude``: leave out those overlapping these intervals, an (n, 2) array for both legs or
     a dict ``{"left": ..., "right": ...}`` per leg. ``per_leg``: leave out those overlapping an
     unscorable stretch of their own leg in the truth; the other leg's movements stay.
+
+    ALMA and HFT trains are no LMs (AASM Manual: events of their own; jerkdetect's
+    ``MotorRules.exclude_rhythmic_lms``): truth files written before this reading listed the
+    movements of fused ALMA trains with ``kind`` "alma"; they are left out here too.
     """
-    lm = truth["leg_movements"]
+    lm = [x for x in truth["leg_movements"] if x.get("kind") not in RHYTHMIC_KINDS]
     on = np.array([x["onset"] for x in lm], float)
     off = np.array([x["offset"] for x in lm], float)
     side = np.array([0 if x["side"] == "left" else 1 for x in lm], int)

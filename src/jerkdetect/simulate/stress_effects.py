@@ -70,11 +70,13 @@ them under the same rule set as the result. Where the truth depends on a reading
   low duration). Consequences used here:
 
   - a ragged LM with dips shorter than 0.5 s is one LM from its first to its last sub-burst;
-  - an ALMA train whose per-leg quiet gaps are < 0.5 s is one movement per leg, from its first
-    burst to its last: an LM when 0.5-10 s (a WASM CLM when the bilateral span is <= 15 s),
-    a long movement when > 10 s. A train whose gaps are >= 0.5 s is a run of bursts shorter
-    than 0.5 s: no LM. Gaps within 0.15 s of 0.5 s are never drawn, so the reading is never
-    decided by a rounding;
+  - an ALMA train whose per-leg quiet gaps are < 0.5 s would be one movement per leg under the
+    bare onset/offset rule, from its first burst to its last; a train whose gaps are >= 0.5 s is
+    a run of bursts shorter than 0.5 s. Either way an ALMA train is no LM: the AASM Manual
+    scores ALMA as an event of its own, and jerkdetect leaves the leg movements within an ALMA
+    or HFT episode out of the PLM rules (``MotorRules.exclude_rhythmic_lms``). The truth lists no
+    LM for a train; what the bare rule would read is kept on the train (``bare_rule_lms``, see
+    :func:`alma_movements`). Gaps within 0.15 s of 0.5 s are never drawn;
   - fragmentary myoclonus and REM twitches are < 0.5 s and separated by >= 0.7 s of quiet on
     the same muscle: never an LM, whatever their amplitude.
 * Amplitudes "above rest" are of the rectified EMG (mean rectified value, the quantity the
@@ -502,7 +504,7 @@ def _irregular(c: _Ctx) -> int:
 
 
 def _plan_alma(c: _Ctx, st: dict) -> None:
-    """ALMA trains and the LMs they form under the onset/offset rule (see module notes)."""
+    """ALMA trains; no truth LM (see module notes), the bare rule's reading kept on the train."""
     sc = c.sc
     for _ in range(c.count(sc.alma_per_hour)):
         for _try in range(30):
@@ -531,16 +533,15 @@ def _plan_alma(c: _Ctx, st: dict) -> None:
                 dd = d * float(c.rng.uniform(0.9, 1.1))
                 bursts.append(dict(onset=round(on, 4), offset=round(on + dd, 4), side=leg,
                                    excess_uv=ex * float(c.rng.uniform(0.8, 1.2))))
-        train = dict(onset=round(a, 4), hz=hz, burst_s=d, n_per_leg=n, merged=bool(merged), bursts=bursts)
+        train = dict(onset=round(a, 4), hz=hz, burst_s=d, n_per_leg=n, merged=bool(merged), bursts=bursts,
+                     bare_rule_lms=[list(m) for m in alma_movements(bursts)])
         st["alma"].append(train)
-        for leg_lm in alma_movements(bursts):
-            g = c.new_group()
-            c.lm(leg_lm[0], leg_lm[1] - leg_lm[0], leg_lm[2], "alma", g, shape="none")
     st["counts"]["alma_trains"] = len(st["alma"])
 
 
 def alma_movements(bursts: list[dict], quiet_s: float = 0.5, min_s: float = 0.5) -> list[tuple]:
-    """Leg movements formed by bursts under the LM onset/offset rule (AASM 2012, WASM 2016).
+    """Leg movements that bursts would form under the bare LM onset/offset rule (AASM 2012,
+    WASM 2016), i.e. read by the PLM rules alone, without the ALMA/HFT exclusion.
 
     Bursts of one leg separated by less than ``quiet_s`` of quiet are one movement, from the
     first onset to the last offset; a movement is kept when it lasts >= ``min_s``.
