@@ -21,9 +21,10 @@ COHORT_COLUMNS = ("stem", "recording", "annotations", "status", "rules") + INDEX
 
 
 def check_settings(rules, rule_params: dict | None, detection: dict | None, arousal_params: dict | None = None,
-                   hypnic: dict | None = None) -> None:
-    """Check parameter names (rule set, EMG and arousal detectors, hypnic-jerk rule) once, before any
-    night: a typo fails the batch with one sentence (closest names first) rather than every night."""
+                   hypnic: dict | None = None, motor: bool | dict = True) -> None:
+    """Check parameter names (rule set, EMG and arousal detectors, hypnic-jerk rule, motor rules) once,
+    before any night: a typo fails the batch with one sentence (closest names first) rather than every
+    night."""
     from dataclasses import fields
 
     from ..core.names import check_names
@@ -34,6 +35,9 @@ def check_settings(rules, rule_params: dict | None, detection: dict | None, arou
                              (arousal_params, ArousalParams, "arousal-detector parameter"),
                              (hypnic, HypnicJerkRule, "hypnic-jerk rule parameter")):
         check_names(dict(given or {}), [f.name for f in fields(cls)], what, "score_many")
+    if not isinstance(motor, bool):
+        from ..rules.motor_events import MotorRules
+        MotorRules.from_flat(motor)
 
 
 def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm2016", jobs: int | None = None,
@@ -41,7 +45,7 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
                force: bool = False, export: bool = True, dask_scheduler: str | None = None,
                dask_local: int | None = None, client=None, progress: str | None = None,
                leg_movements: str = "emg", report: bool | str = False, arousals: str = "auto",
-               arousal_params: dict | None = None, hypnic: dict | None = None):
+               arousal_params: dict | None = None, hypnic: dict | None = None, motor: bool | dict = True):
     """Score many nights; write per-night files, ``cohort_summary.tsv`` (+ Parquet), ``errors.tsv``.
 
     Parameters
@@ -57,6 +61,10 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
     arousal_params, hypnic : dict, optional
         Fields of :class:`~jerkdetect.detection.ArousalParams` and
         :class:`~jerkdetect.rules.HypnicJerkRule` to change.
+    motor : bool or dict
+        The motor events beyond PLM, as ``score(motor=...)``: True (default), False to skip them,
+        or a dict of :meth:`MotorRules.flat <jerkdetect.rules.motor_events.MotorRules.flat>`
+        names to change (``{"alma.min_hz": 0.6}``).
     jobs : int, optional
         Worker processes (default: the cores available), never more than nights; a batch of up
         to ``IN_PROCESS_MAX_NIGHTS`` nights runs in this process. Ignored with Dask.
@@ -101,7 +109,9 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
         if not job_list:
             raise InputError("score_many: no recordings to score (inputs is empty).")
         check_unique_stems([j.stem for j in job_list], [j.recording for j in job_list])
-        check_settings(rules, rule_params, detection, arousal_params, hypnic)
+        if not isinstance(motor, bool):
+            motor = dict(motor)
+        check_settings(rules, rule_params, detection, arousal_params, hypnic, motor)
         announce_compilation()
         settings = {"rules": rules, "rule_params": dict(rule_params or {}), "detection": dict(detection or {})}
         if leg_movements != "emg":
@@ -112,6 +122,8 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
             settings["arousal_params"] = arousal_params
         if hypnic:
             settings["hypnic"] = hypnic
+        if motor is not True:
+            settings["motor"] = motor
         if report is True or report == "all":
             settings["report"] = True
         logger.info("batch: %d nights, rules %s, out %s", len(job_list), rules, out)
@@ -131,10 +143,13 @@ def score_many(inputs: Iterable[str] | list[Job], out: str, rules: str = "wasm20
             if c not in df:
                 df[c] = None
         df = df[list(COHORT_COLUMNS) + ["seconds"]]
+        df["efm"] = df["efm"].astype("boolean")  # yes/no, null where not scored
         cohort = df.drop(columns=["seconds"])
-        # 4 decimals at most, as every jerkdetect TSV (indices are not known to 16 digits)
-        atomic_write_text(os.path.join(out, "cohort_summary.tsv"),
-                          cohort.round(4).to_csv(sep="\t", index=False, na_rep="n/a"))
+        # 4 decimals at most, as every jerkdetect TSV (indices are not known to 16 digits); booleans as
+        # true/false, as in every jerkdetect TSV
+        text = cohort.round(4).astype({"efm": "object"})
+        text["efm"] = [None if v is pd.NA else str(bool(v)).lower() for v in cohort["efm"]]
+        atomic_write_text(os.path.join(out, "cohort_summary.tsv"), text.to_csv(sep="\t", index=False, na_rep="n/a"))
         if importlib.util.find_spec("pyarrow") is not None:  # Parquet only when pyarrow is there
             tmp = os.path.join(out, temp_prefix() + "cohort.parquet")
             cohort.astype({"annotations": "string", "error": "string"}).to_parquet(tmp, index=False)

@@ -14,7 +14,10 @@ from .state import file_fingerprint, outputs_complete, params_hash
 INDEX_KEYS = ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index",
               "periodicity_index", "lm_index", "n_lm", "n_plm", "n_plms", "n_plmw", "n_plm_series",
               "imi_median_s", "n_hypnic_jerks", "n_wake_to_sleep_transitions", "hypnic_jerks_per_transition",
-              "n_arousals", "arousal_index", "n_respiratory_events", "respiratory_event_index")
+              "n_arousals", "arousal_index", "n_respiratory_events", "respiratory_event_index",
+              # motor events beyond PLM (null with score(motor=False) or without EMG)
+              "fm_per_h_nrem", "efm", "rem_tonic_pct", "rem_phasic_pct", "rem_any_pct", "rai", "n_alma", "n_hft",
+              "n_lm_in_rhythmic_episodes")
 
 
 def _score(job: Job, settings: dict):
@@ -31,7 +34,8 @@ def _score(job: Job, settings: dict):
                  detection=DetectionParams(**settings.get("detection", {})),
                  arousal_params=ArousalParams(**settings["arousal_params"]) if settings.get("arousal_params") else None,
                  hypnic=HypnicJerkRule(**settings["hypnic"]) if settings.get("hypnic") else None,
-                 arousals=settings.get("arousals", "auto"), rule_params=settings.get("rule_params", {}))
+                 arousals=settings.get("arousals", "auto"), rule_params=settings.get("rule_params", {}),
+                 motor=settings.get("motor", True))
 
 
 def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, export: bool = True) -> dict:

@@ -38,9 +38,14 @@ def _add_common(p) -> None:
                    help="name the channel of a role (leg_left, leg_right, chin, ecg, eeg, arm_left ...); "
                         "repeat for more; case and separators of LABEL do not matter, e.g. --channel leg_left=tib-l")
     p.add_argument("--param", action="append", metavar="NAME=VALUE",
-                   help="set a parameter of the rule set, the EMG or arousal detector or the hypnic-jerk rule, "
-                        "e.g. --param max_imi_s=100 --param onset_uv=10 (GROUP.NAME where needed; "
+                   help="set a parameter of the rule set, the EMG or arousal detector, the hypnic-jerk rule or "
+                        "the motor rules, e.g. --param max_imi_s=100 --param onset_uv=10 --param alma.min_hz=0.6 "
+                        "--param exclude_rhythmic_lms=false (GROUP.NAME where needed, e.g. motor.hft.stages=0,1,2,3; "
                         "'jerkdetect params' lists them all)")
+    p.add_argument("--no-motor", action="store_true",
+                   help="skip the motor events beyond PLM (fragmentary myoclonus, REM muscle activity, REM atonia "
+                        "index, ALMA, HFT): no such rows, keys or X_rem_epochs.tsv, and leg movements within "
+                        "ALMA/HFT trains are then scored as the PLM rules alone read them")
     _add_arousal_option(p)
 
 
@@ -48,12 +53,15 @@ SCORE_EXAMPLES = """  jerkdetect score night.edf                       # scoring
   jerkdetect score night.edf --out results --rules aasm2012 --report
   jerkdetect score night.edf --annotations scoring.xml --channel leg_left='Tib L' --channel leg_right='Tib R'
   jerkdetect score night.edf --param min_imi_s=15 --param onset_uv=10 --arousals detect
+  jerkdetect score night.edf --param alma.min_hz=0.6 --param exclude_rhythmic_lms=false
+  jerkdetect score night.edf --no-motor                 # leg movements, PLM and jerks only
   jerkdetect score shhs1-200001-nsrr.xml --from-scoring --out results
 """
 BATCH_EXAMPLES = """  jerkdetect batch /data/cohort --out results --jobs 8
   jerkdetect batch manifest.csv --out results --report
   jerkdetect batch "/data/**/*.edf" --out results --dask-local 4 --quiet
   jerkdetect batch /data/nsrr/xml --from-scoring --out results --rules aasm2012
+  jerkdetect batch /data/cohort --out results --param rem.tonic_fraction=0.5 --no-motor
 """
 INFO_EXAMPLES = """  jerkdetect info night.edf                        # channels, roles, rates, units; its scoring file
   jerkdetect info night.edf --annotations other.xml
@@ -64,6 +72,7 @@ SIMULATE_EXAMPLES = """  jerkdetect simulate --out sim --seed 3 --hours 2
 """
 PARAMS_EXAMPLES = """  jerkdetect params                                # every parameter, tab-separated
   jerkdetect params | grep rules                   # the rule sets' parameters
+  jerkdetect params | grep ^motor                  # the motor rules' (FM, REM, RAI, ALMA, HFT)
 """
 AGREE_EXAMPLES = """  jerkdetect agree /data/scored_cohort --out agreement
   jerkdetect agree manifest.csv --out agreement --rules aasm2012 --match onset --tolerance 0.5

@@ -6,15 +6,17 @@ import sys
 
 def run_batch_cli(a) -> int:
     from .args import channel_overrides
-    from .params import route_params
+    from .params import motor_setting, route_params
     from ..batch.runner import score_many
     params = route_params(a.param, a.rules)
+    motor = motor_setting(a.no_motor, params["motor"])
     df = score_many(a.inputs, a.out, rules=a.rules, jobs=a.jobs, channels=channel_overrides(a.channel),
                     rule_params=params["rules"], detection=params["detection"], arousal_params=params["arousal"],
                     hypnic=params["hypnic"], force=a.force, dask_scheduler=a.dask_scheduler,
                     dask_local=a.dask_local, progress="log" if a.quiet else "bar",
                     export=not a.no_export, leg_movements="scoring" if a.from_scoring else "emg",
-                    report=a.report or False, arousals=a.arousals)
+                    report=a.report or False, arousals=a.arousals,
+                    motor=motor if isinstance(motor, bool) else params["motor"])
     n_fail = int((df["status"] == "failed").sum())
     counts = df["status"].value_counts().to_dict()
     print(f"{len(df)} nights: {counts.get('ok', 0)} scored, {counts.get('skipped', 0)} already complete, "

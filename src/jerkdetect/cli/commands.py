@@ -7,7 +7,7 @@ import os
 
 from ..alignment.indices import with_unit
 from .args import channel_overrides, file_stem
-from .params import route_params
+from .params import motor_setting, route_params
 
 
 def cmd_info(a) -> int:
@@ -58,7 +58,7 @@ def _score_one(a):
         if a.annotations or a.channel:
             raise InputError(f"{a.recording} is a scoring file scored on its own; "
                              "--annotations and --channel do not apply.")
-        extra = [f"{g}.{k}" for g in ("detection", "arousal") for k in params[g]]
+        extra = [f"{g}.{k}" for g in ("detection", "arousal", "motor") for k in params[g]]
         if extra:
             raise InputError(f"{a.recording} is a scoring file scored on its own (no signals): --param "
                              f"{', '.join(extra)} does not apply.")
@@ -69,7 +69,7 @@ def _score_one(a):
                  detection=DetectionParams(**params["detection"]) if params["detection"] else None,
                  arousal_params=ArousalParams(**params["arousal"]) if params["arousal"] else None,
                  hypnic=HypnicJerkRule(**params["hypnic"]) if params["hypnic"] else None,
-                 force_annotations=a.force_annotations)
+                 force_annotations=a.force_annotations, motor=motor_setting(a.no_motor, params["motor"]))
 
 
 def cmd_score(a) -> int:

@@ -1,12 +1,17 @@
 """Every parameter the command line can set: ``--param NAME=VALUE`` routing and ``jerkdetect params``.
 
-Four groups take parameters: ``detection`` (:class:`~jerkdetect.detection.DetectionParams`, the EMG
+Five groups take parameters: ``detection`` (:class:`~jerkdetect.detection.DetectionParams`, the EMG
 burst detector), ``arousal`` (:class:`~jerkdetect.detection.ArousalParams`, the EEG arousal
 detector), ``rules`` (the chosen rule set, :class:`~jerkdetect.rules.WASM2016` or
-:class:`~jerkdetect.rules.AASM2012`) and ``hypnic`` (:class:`~jerkdetect.rules.HypnicJerkRule`).
-A bare name goes to the one group that has it; ``GROUP.NAME`` names the group explicitly, and a
-bare name that two groups share is refused (no name is shared today; a test keeps it so). Values
-are parsed to the field's type here; the dataclasses check their ranges.
+:class:`~jerkdetect.rules.AASM2012`), ``hypnic`` (:class:`~jerkdetect.rules.HypnicJerkRule`) and
+``motor`` (:class:`~jerkdetect.rules.motor_events.MotorRules`: fragmentary myoclonus, REM
+activity, REM atonia index, ALMA, HFT). A motor rule's parameter is named after its rule
+(``alma.min_hz``, ``rem.tonic_fraction``, ``fragmentary_myoclonus.max_duration_s``); the
+motor rules' own are bare (``exclude_rhythmic_lms``).
+A bare name goes to the one group that has it; ``GROUP.NAME`` names the group explicitly
+(``motor.alma.min_hz``), and a bare name that two groups share is refused (no name is shared
+today; a test keeps it so). Values are parsed to the field's type here; the dataclasses check
+their ranges.
 """
 from __future__ import annotations
 
@@ -18,22 +23,40 @@ from dataclasses import MISSING, fields
 from ..core.names import closest_first
 from ..errors import InputError
 
-GROUP_NAMES = ("detection", "arousal", "rules", "hypnic")
+GROUP_NAMES = ("detection", "arousal", "rules", "hypnic", "motor")
 
 
 def _classes(rules: str) -> dict[str, type]:
     from ..detection import ArousalParams, DetectionParams
     from ..rules import RULESETS, HypnicJerkRule
+    from ..rules.motor_events import MotorRules
     return {"detection": DetectionParams, "arousal": ArousalParams, "rules": RULESETS[rules],
-            "hypnic": HypnicJerkRule}
+            "hypnic": HypnicJerkRule, "motor": MotorRules}
+
+
+def _names(cls: type) -> list[str]:
+    """A dataclass's parameter names; a nested rule's as ``rule.name`` (the motor rules)."""
+    if hasattr(cls, "from_flat"):
+        return list(cls().flat())
+    return [f.name for f in fields(cls) if f.name != "name"]
 
 
 def groups(rules: str = "wasm2016") -> dict[str, tuple[type, list[str]]]:
     """group -> (dataclass, its parameter names) for a rule set ("wasm2016" or "aasm2012")."""
-    return {g: (cls, [f.name for f in fields(cls) if f.name != "name"]) for g, cls in _classes(rules).items()}
+    return {g: (cls, _names(cls)) for g, cls in _classes(rules).items()}
+
+
+def _owner(cls: type, name: str) -> tuple[type, str]:
+    """The dataclass that holds parameter ``name`` of ``cls`` and its own name there
+    (``alma.min_hz`` of MotorRules: ALMARule, ``min_hz``)."""
+    if "." in name:
+        sub, _, rest = name.partition(".")
+        return type(getattr(cls(), sub)), rest
+    return cls, name
 
 
 def _field(cls: type, name: str):
+    cls, name = _owner(cls, name)
     return next(f for f in fields(cls) if f.name == name)
 
 
@@ -78,6 +101,10 @@ def parse_value(name: str, text: str, f):
         parts = [p.strip() for p in s.split(",") if p.strip()]
         if default and isinstance(default[0], str):
             return tuple(parts)
+        if "..." in typ:  # a tuple of any length (stages=1,2,3)
+            if not parts:
+                raise InputError(f"--param {name} takes numbers separated by commas, got '{text}'.")
+            return tuple(_number(name, p, type(default[0]) if default else float) for p in parts)
         if len(parts) != len(default):
             raise InputError(f"--param {name} takes {len(default)} numbers separated by commas "
                              f"(e.g. {name}={','.join(f'{x:g}' for x in default)}), got '{text}'.")
@@ -114,7 +141,9 @@ def route_params(pairs: list[str] | None, rules: str = "wasm2016") -> dict[str, 
         key = key.strip()
         if not eq or not key:
             raise InputError(f"--param takes NAME=VALUE (e.g. max_imi_s=100 or detection.onset_uv=10), got '{p}'.")
-        group, dot, name = key.rpartition(".")
+        group, dot, name = key.partition(".")
+        if key in owners or not dot:  # a bare name (a motor rule's ``alma.min_hz`` has a dot of its own)
+            dot, name = "", key
         if dot:
             if group not in table:
                 raise InputError(f"--param {key}: unknown group '{group}'; groups are (closest first) "
@@ -127,6 +156,10 @@ def route_params(pairs: list[str] | None, rules: str = "wasm2016") -> dict[str, 
             if len(found) > 1:
                 raise InputError(f"--param {key}: '{name}' is a parameter of {' and '.join(found)}: write "
                                  f"{' or '.join(f'{g}.{name}' for g in found)}.")
+            tails = [n for n in owners if n.endswith("." + name)]
+            if not found and tails:
+                raise InputError(f"--param {key}: '{name}' is a parameter of {len(tails)} motor rules: write "
+                                 f"{' or '.join(tails)}.")
             if not found:
                 other = _other_rules(rules)
                 if name in groups(other)["rules"][1]:
@@ -186,12 +219,19 @@ def _descriptions(cls: type) -> dict[str, tuple[str, str]]:
 
 
 _CITES = (("AASM", "AASM Manual"), ("WASM", "WASM 2016 (Ferri et al. 2016)"), ("Ferri et al. 2016", None),
-          ("Ferri et al.", "Ferri et al."), ("ICSD", "ICSD-3"), ("PLMScoRe", "PLMScoRe"), ("MATPLM", "MATPLM"))
-_OWN = re.compile(r"jerkdetect('s)? (default|own|computer-scoring)|jerkdetect defaults|not part of AASM|"
-                  r"in the spirit of", re.I)
+          ("Ferri et al.", "Ferri et al."), ("ICSD-2", "ICSD-2"), ("ICSD-3", "ICSD-3"), ("Lins et al.", "Lins et al."),
+          ("Frauscher", "Frauscher et al."), ("SINBAR", "SINBAR (Frauscher et al. 2012)"),
+          ("Montreal", "Montreal (Montplaisir et al. 2010)"), ("Chervin", "Chervin et al. 2003"),
+          ("Wichniak", "Wichniak et al. 2001"), ("RBDtector", "RBDtector"), ("SOMAS", "SOMAS"),
+          ("PLMScoRe", "PLMScoRe"), ("MATPLM", "MATPLM"))
+_OWN = re.compile(r"jerkdetect('s)? (default|own|computer-scoring|choice|reading)|jerkdetect defaults|"
+                  r"not part of AASM|in the spirit of|[(;] ?jerkdetect[,)]", re.I)
 CLASS_SOURCE = {"DetectionParams": "jerkdetect default", "ArousalParams": "jerkdetect default",
                 "HypnicJerkRule": "jerkdetect definition (no published rule)",
-                "AASM2012": "AASM Manual (2012, v2.0+)", "WASM2016": "WASM 2016 (Ferri et al. 2016)"}
+                "AASM2012": "AASM Manual (2012, v2.0+)", "WASM2016": "WASM 2016 (Ferri et al. 2016)",
+                "FragmentaryMyoclonusRule": "AASM Manual", "REMActivityRule": "AASM Manual",
+                "AtoniaIndexRule": "Ferri et al. (REM atonia index, 2010)", "ALMARule": "AASM Manual",
+                "HFTRule": "AASM Manual"}
 
 
 def _cite(text: str) -> str | None:
@@ -227,6 +267,8 @@ def unit_of(name: str, default) -> str:
         return "robust SD"
     if name == "notch_q":
         return "Q factor"
+    if name.endswith("_pct"):
+        return "%"
     if isinstance(default, int):
         return "count"
     if any(w in name for w in ("ratio", "fraction", "quantile", "weight", "discount", "margin")):
@@ -259,17 +301,18 @@ def catalogue() -> list[dict]:
             [_classes("wasm2016")[group]]
         names: list[str] = []
         for cls in classes:
-            names += [f.name for f in fields(cls) if f.name != "name" and f.name not in names]
+            names += [n for n in _names(cls) if n not in names]
         for n in names:
             defaults, sources, what = [], [], ""
             for cls in classes:
-                if n not in {f.name for f in fields(cls)}:
+                if n not in _names(cls):
                     continue
                 f = _field(cls, n)
                 d = f.default if f.default is not MISSING else f.default_factory()
-                desc, heading = _descriptions(cls).get(n, ("", ""))
+                owner, own = _owner(cls, n)
+                desc, heading = _descriptions(owner).get(own, ("", ""))
                 what = what or desc
-                src = _cite(desc) or _cite(heading) or CLASS_SOURCE.get(cls.__name__, "jerkdetect default")
+                src = _cite(desc) or _cite(heading) or CLASS_SOURCE.get(owner.__name__, "jerkdetect default")
                 label = cls().name if group == "rules" else None
                 defaults.append((label, _text(d)))
                 sources.append((label, src))
@@ -279,7 +322,7 @@ def catalogue() -> list[dict]:
                 source = sources[0][1] if len(src_set) == 1 else "; ".join(f"{r}: {s}" for r, s in sources)
             else:
                 default, source = defaults[0][1], sources[0][1]
-            f0 = _field(next(c for c in classes if n in {f.name for f in fields(c)}), n)
+            f0 = _field(next(c for c in classes if n in _names(c)), n)
             what = _first_sentence(what) or "-"
             if n.endswith("_band"):
                 what = f"the {n[:-5]} band: {what}"
@@ -293,3 +336,25 @@ def params_table() -> str:
     """``jerkdetect params`` output: tab-separated, a header line, one row per parameter."""
     cols = ("group", "name", "default", "unit", "source", "what")
     return "\n".join(["\t".join(cols)] + ["\t".join(r[c] for c in cols) for r in catalogue()])
+
+
+def motor_setting(no_motor: bool, params: dict):
+    """What ``score(motor=...)`` gets from ``--no-motor`` and the ``--param motor.*`` values:
+    False, True (the published defaults) or a :class:`~jerkdetect.rules.motor_events.MotorRules`.
+
+    Examples
+    --------
+    >>> motor_setting(False, {}), motor_setting(True, {})
+    (True, False)
+    >>> motor_setting(False, {"alma.min_hz": 0.6}).alma.min_hz
+    0.6
+    """
+    if no_motor and params:
+        raise InputError(f"--no-motor skips the motor rules, so --param {', '.join('motor.' + k for k in params)} "
+                         "does not apply.")
+    if no_motor:
+        return False
+    if not params:
+        return True
+    from ..rules.motor_events import MotorRules
+    return MotorRules.from_flat(params)

@@ -22,7 +22,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
           hypnic: HypnicJerkRule | None = None, leg_movements: str = "emg", arousals: str = "auto",
           arousal_params: ArousalParams | None = None, staging: str = "none",
           verbose: bool | str | None = None, rule_params: Mapping | None = None, force_annotations: bool = False,
-          motor: MotorRules | bool = True, **params) -> ScoringResult:
+          motor: MotorRules | Mapping | bool = True, **params) -> ScoringResult:
     """Score leg movements, PLM series, hypnic jerks and the other motor events of one night.
 
     Parameters
@@ -59,13 +59,16 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
         Use a scoring file that does not look like the recording's (another length, start or
         day; see :func:`jerkdetect.io.scoring.scoring_mismatch`), which is otherwise refused. The
         reason is kept in ``info["annotations_forced"]`` (the summary and the report show it).
-    motor : bool or MotorRules
+    motor : bool, MotorRules or dict
         Fragmentary myoclonus, REM muscle activity (AASM tonic/phasic, SINBAR, Montreal), the
         REM atonia index, ALMA and HFT (:mod:`jerkdetect.rules.motor_events`): True (default)
-        with the published parameters, a :class:`~jerkdetect.rules.motor_events.MotorRules` to
-        change them, False to skip them. Arm EMG (flexor digitorum superficialis) is read when
-        present. Results: ``res.motor``, rows in the events table, indices in the summary and
-        ``X_rem_epochs.tsv``.
+        with the published parameters, a :class:`~jerkdetect.rules.motor_events.MotorRules` (or
+        a dict of its flat names, ``{"alma.min_hz": 0.6}``) to change them, False to skip them.
+        Arm EMG (flexor digitorum superficialis) is read when present. Results: ``res.motor``,
+        rows in the events table, indices in the summary and ``X_rem_epochs.tsv``. ALMA and HFT
+        are found before the PLM rules, which leave out the leg movements within them
+        (``MotorRules.exclude_rhythmic_lms``, counted in ``n_lm_in_rhythmic_episodes``); with
+        False every leg movement goes to the PLM rules.
 
     Returns
     -------
@@ -106,5 +109,7 @@ def _motor_rules(motor) -> MotorRules | None:
         return MotorRules()
     if motor is False or motor is None:
         return None
+    if isinstance(motor, Mapping):
+        return MotorRules.from_flat(motor)
     from ..errors import InputError
-    raise InputError(f"score(motor=...) must be True, False or a MotorRules, got {motor!r}.")
+    raise InputError(f"score(motor=...) must be True, False, a MotorRules or a dict of its parameters, got {motor!r}.")

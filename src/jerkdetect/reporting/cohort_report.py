@@ -11,9 +11,13 @@ from ..core.html import Raw, img, page, table
 
 DIST_INDICES = ("plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index", "periodicity_index",
                 "lm_index", "arousal_index", "respiratory_event_index", "tst_min", "imi_median_s",
-                "hypnic_jerks_per_transition")
+                "hypnic_jerks_per_transition", "fm_per_h_nrem", "rem_tonic_pct", "rem_phasic_pct", "rem_any_pct",
+                "rai")
 TABLE_COLUMNS = ("plms_index", "plmw_index", "plms_arousal_index", "periodicity_index", "lm_index", "arousal_index",
                  "respiratory_event_index", "tst_min", "n_plm", "n_hypnic_jerks")
+# motor events beyond PLM (issue 16), a table of their own
+MOTOR_COLUMNS = ("fm_per_h_nrem", "efm", "rem_tonic_pct", "rem_phasic_pct", "rem_any_pct", "rai", "n_alma", "n_hft",
+                 "n_lm_in_rhythmic_episodes")
 
 
 def _num(v) -> float:
@@ -25,6 +29,12 @@ def _num(v) -> float:
 
 
 def _cell(column: str, v):
+    if column == "efm":  # a nullable boolean of the cohort table
+        import pandas as pd
+        return None if v is None or pd.isna(v) else ("yes" if v else "no")
+    if column == "rai":
+        f = _num(v)
+        return None if math.isnan(f) else round(f, 3)
     f = _num(v)
     if math.isnan(f):
         return None
@@ -73,6 +83,7 @@ def render_cohort_report(df, out: str) -> str:
                     + [len(warns)])
     body += ["<h2>Nights by PLMS index</h2>",
              table(rows, ["night", "status", *TABLE_COLUMNS, "warnings"]) if rows else "<p>No night was scored.</p>"]
+    body += _motor_section(order, out)
     failed = df[df["status"] == "failed"]
     body.append(f"<h2>Failures ({len(failed)})</h2>")
     body.append(table([[r["stem"], r["recording"], r["error"]] for _, r in failed.iterrows()],
@@ -83,6 +94,22 @@ def render_cohort_report(df, out: str) -> str:
     body.append('<p class="muted">A static file written by jerkdetect batch (no scripts, no network); the '
                 "same numbers are in cohort_summary.tsv.</p>")
     return page("jerkdetect cohort report", "\n".join(body))
+
+
+def _motor_section(order, out: str) -> list[str]:
+    """Fragmentary myoclonus, REM muscle activity, RAI, ALMA and HFT per night (same order as the
+    PLMS table); nothing when no night has motor scoring."""
+    cols = [c for c in MOTOR_COLUMNS if c in order]
+    if not len(order) or not cols or all(_cell(c, v) is None for c in cols for v in order[c]):
+        return []
+    from ..alignment.indices import INDEX_INFO
+    rows = [[_stem_cell(out, r["stem"])] + [_cell(c, r.get(c)) for c in cols] for _, r in order.iterrows()]
+    legend = "; ".join(f"<b>{escape(c)}</b>: {escape(INDEX_INFO[c][1])}" for c in cols if c in INDEX_INFO)
+    return ["<h2>Motor events beyond PLM</h2>",
+            "<p>Fragmentary myoclonus, REM sleep muscle activity (AASM, SINBAR), the REM atonia index and the "
+            "rhythmic leg patterns of each night; empty where the night was scored without them "
+            "(<code>--no-motor</code>), without EMG or without a hypnogram (each night's summary says why).</p>",
+            table(rows, ["night", *cols]), f'<p class="muted">{legend}.</p>']
 
 
 def write_cohort_report(df, out: str) -> str:

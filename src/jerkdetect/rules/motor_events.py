@@ -11,7 +11,7 @@ are the rows of ``X_events.tsv`` and ``X_rem_epochs.tsv``.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Mapping
 
 import numpy as np
@@ -36,16 +36,16 @@ class MotorRules:
         No fragmentary-myoclonus potential is counted within this much of a hypnic jerk
         (jerkdetect's, 0.1 s).
     exclude_rhythmic_lms : bool
-        ALMA and HFT are not leg movements: the AASM Manual scores them as events of their own,
-        under their own rules, and the issue asks that they never count as LMs. True (default):
-        the monolateral leg movements lying within an ALMA or HFT episode of their own leg leave
-        the PLM rules (they are not LMs, candidate LMs, PLMs or long movements, and do not end a
-        PLM series); the episodes stay visible as ``alma`` / ``hft`` rows and the movements are
+        Leave the leg movements within ALMA and HFT episodes out of the PLM rules (True, the
+        jerkdetect reading; the AASM Manual scores ALMA and HFT as events of their own, under
+        their own rules, not as leg movements). The monolateral leg movements lying within an
+        episode of their own leg are then no LMs, candidate LMs, PLMs or long movements and end
+        no PLM series; the episodes stay visible as ``alma`` / ``hft`` rows and the movements are
         counted apart (``n_lm_in_rhythmic_episodes``). False scores them as the PLM rules alone
-        read them. jerkdetect's reading (the published PLM rules do not say it).
+        read them.
     rhythmic_lm_margin_s : float
         How far (s) a leg movement may reach past an episode's edges and still lie within it
-        (jerkdetect's, 0.25 s: see :func:`~jerkdetect.rules.rhythmic_leg.lms_in_episodes`).
+        (jerkdetect's reading, 0.25 s; ``lms_in_episodes`` in ``rules.rhythmic_leg``).
     """
 
     fragmentary_myoclonus: FragmentaryMyoclonusRule = field(default_factory=FragmentaryMyoclonusRule)
@@ -68,6 +68,55 @@ class MotorRules:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def flat(self) -> dict[str, object]:
+        """Every parameter under one flat name: ``jerk_margin_s``, ``alma.min_hz``, ``rem.tonic_fraction``...
+        (the names of ``jerkdetect score --param motor.NAME=VALUE``).
+
+        Examples
+        --------
+        >>> MotorRules().flat()["alma.min_bursts"], MotorRules().flat()["exclude_rhythmic_lms"]
+        (4, True)
+        """
+        out: dict[str, object] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name in RULE_FIELDS:
+                out.update({f"{f.name}.{g.name}": getattr(v, g.name) for g in fields(v)})
+            else:
+                out[f.name] = v
+        return out
+
+    @classmethod
+    def from_flat(cls, params: Mapping[str, object] | None = None) -> "MotorRules":
+        """The default rules with the flat-named parameters of ``params`` changed; an unknown name
+        or a value a rule refuses raises :class:`~jerkdetect.errors.InputError`.
+
+        Examples
+        --------
+        >>> r = MotorRules.from_flat({"alma.min_hz": 0.6, "exclude_rhythmic_lms": False})
+        >>> r.alma.min_hz, r.hft.min_hz, r.exclude_rhythmic_lms
+        (0.6, 0.3, False)
+        """
+        from ..core.names import check_names
+        from ..errors import InputError
+        params = dict(params or {})
+        check_names(params, cls().flat(), "motor parameter")
+        top = {k: v for k, v in params.items() if "." not in k}
+        try:
+            subs = {}
+            for name in RULE_FIELDS:
+                mine = {k.split(".", 1)[1]: v for k, v in params.items() if k.startswith(name + ".")}
+                if mine:
+                    subs[name] = type(getattr(cls(), name))(**mine)
+            return cls(**subs, **top)
+        except InputError:
+            raise
+        except (TypeError, ValueError) as e:
+            raise InputError(f"motor parameters: {e}") from None
+
+
+RULE_FIELDS = ("fragmentary_myoclonus", "rem", "atonia_index", "alma", "hft")
 
 
 @dataclass

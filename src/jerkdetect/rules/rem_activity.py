@@ -76,11 +76,11 @@ class REMActivityRule:
         SINBAR: >= 2 x background; tonic also > 10 µV; phasic bursts 0.1-5 s ("any" activity has
         no upper duration: sustained activity counts).
     sinbar_any_cutoff_pct, sinbar_combined_cutoff_pct : float
-        18 % ("any" mentalis) and 32 % ("any" mentalis + phasic FDS, both arms).
+        SINBAR cut-offs: 18 % ("any" mentalis) and 32 % ("any" mentalis + phasic FDS, both arms).
     montreal_epoch_s, montreal_mini_s, montreal_phasic_max_s : float
-        20-s epochs (tonic), 2-s mini-epochs (phasic, bursts 0.1-10 s at > 4 x background).
+        Montreal: 20-s epochs (tonic), 2-s mini-epochs (phasic, bursts 0.1-10 s at > 4 x background).
     montreal_tonic_cutoff_pct, montreal_phasic_cutoff_pct : float
-        30 % and 15 %.
+        Montreal cut-offs: 30 % and 15 %.
     background_quantile, rem_background_quantile, smooth_s, bridge_s, edge_fraction : float
         jerkdetect's reading of "background" and of a burst (module notes).
     exclude_arousals, exclude_respiratory : bool

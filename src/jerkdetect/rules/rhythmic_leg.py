@@ -68,6 +68,26 @@ LEGS = ("left", "right")
 
 @dataclass(frozen=True)
 class _TrainRule:
+    """Parameters shared by the ALMA and HFT rules (see the module notes).
+
+    Attributes
+    ----------
+    min_bursts : int
+        Bursts in a train (AASM: at least 4).
+    min_hz, max_hz : float
+        Burst rate band of the train (AASM: ALMA 0.5-3.0 Hz, HFT 0.3-4.0 Hz).
+    min_burst_s, max_burst_s : float
+        Duration of each burst (ALMA 0.1-0.5 s, Chervin et al.; HFT 0.25-1.0 s, AASM Manual).
+    min_excess_uv : float
+        A burst's peak above rest (8 µV, the LM onset level: jerkdetect's reading of "burst").
+    activity_uv : float
+        Envelope level above rest that delimits a burst (2 µV, the LM offset level; jerkdetect's reading).
+    max_period_change : float
+        Consecutive periods of a train differ by at most this factor (jerkdetect's reading of a rhythm, 1.5).
+    edge_fraction : float
+        Where a burst's onset and offset are measured, as a fraction of its height (jerkdetect's reading, 0.1).
+    """
+
     min_bursts: int = 4
     min_hz: float = 0.5
     max_hz: float = 3.0
@@ -108,7 +128,17 @@ def leg_bursts(f: EMGFeatures, activity_uv: float = 2.0, min_excess_uv: float = 
 @dataclass(frozen=True)
 class ALMARule(_TrainRule):
     """Alternating leg muscle activation (AASM Manual v2.x; Chervin et al. 2003): >= 4 bursts of
-    0.1-0.5 s alternating between the legs at 0.5-3.0 Hz. See the module notes."""
+    0.1-0.5 s alternating between the legs at 0.5-3.0 Hz. See the module notes.
+
+    Attributes
+    ----------
+    frequency_basis : str
+        "leg": the rate of each leg's own bursts, one alternation cycle (jerkdetect's reading);
+        "sequence": the rate of consecutive bursts of either leg.
+    min_phase : float
+        Each leg's burst starts between this fraction and 1 minus it of the other leg's cycle
+        (alternating, not in step; jerkdetect's reading, 0.2).
+    """
 
     frequency_basis: str = "leg"
     min_phase: float = 0.2
@@ -172,7 +202,13 @@ def _sequence_trains(b, ok, min_p, max_p, max_change, min_count):
 @dataclass(frozen=True)
 class HFTRule(_TrainRule):
     """Hypnagogic foot tremor (AASM Manual v2.x; Wichniak et al. 2001): >= 4 bursts of
-    250-1000 ms at 0.3-4.0 Hz in one or both legs. See the module notes."""
+    250-1000 ms at 0.3-4.0 Hz in one or both legs. See the module notes.
+
+    Attributes
+    ----------
+    stages : tuple of int
+        A train must start in one of these stages (W, N1, N2: hypnagogic, Wichniak et al. 2001).
+    """
 
     min_hz: float = 0.3
     max_hz: float = 4.0
