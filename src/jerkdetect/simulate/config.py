@@ -87,8 +87,8 @@ class StressConfig:
     twitch_uv: tuple[float, float] = (5.0, 40.0)
     rem_leg_twitches_per_min: float = 0.0
     alma_per_hour: float = 0.0
-    alma_hz: tuple[float, float] = (0.5, 3.0)
-    alma_burst_s: tuple[float, float] = (0.1, 0.5)
+    alma_hz: tuple[float, float] = (0.55, 2.7)         # inside the ALMA rule's 0.5-3.0 Hz
+    alma_burst_s: tuple[float, float] = (0.15, 0.5)    # inside its 0.1-0.5 s
     alma_bursts: tuple[int, int] = (4, 16)
     near_threshold_per_hour: float = 0.0
     near_threshold_uv: tuple[float, float] = (9.0, 12.0)

@@ -39,7 +39,9 @@ alma_*
     Alternating leg muscle activation (AASM Manual: >= 4 alternating bursts, 0.5-3.0 Hz,
     0.1-0.5 s each). ``alma_hz`` is the burst rate of each leg; the other leg bursts half a
     period later. Bursts that stand alone (quiet gaps >= 0.5 s) are kept below 0.4 s, clear of
-    the 0.5-s LM minimum.
+    the 0.5-s LM minimum. Rates (0.55-2.7 Hz) and burst lengths (>= 0.15 s) stay inside the
+    ALMA rule's limits: a train is no LM because it is ALMA, so a train on the rule's edge
+    (0.1-s bursts at 3 Hz) would make the truth depend on a measurement jitter.
 near_threshold_*
     PLM trains whose LMs rise only 9-12 µV above rest (onset criterion 8 µV).
 ragged_*
