@@ -60,7 +60,8 @@ def test_night_report_content(sample_result, tmp_path):
     assert "wasm2016" in html and "min_imi_s" in html and "bilateral_gap_s" in html
     assert "<script" not in html and "http://" not in html and "https://" not in html  # static, offline
     pngs = _pngs(html)
-    assert len(pngs) == 3 and all(_not_blank(p) for p in pngs)  # raster, IMI histogram, EMG strips
+    assert len(pngs) == 4 and all(_not_blank(p) for p in pngs)  # raster, IMI histogram, EMG strips, REM raster
+    assert 'alt="REM mini-epoch raster"' in html and "<h2>Motor events beyond PLM</h2>" in html
     from jerkdetect.reporting.figures import night_figure
     legend = [t.get_text() for t in night_figure(sample_result).axes[0].get_legend().get_texts()]
     assert legend == ["respiratory event (scored)", "arousal (scored)", "LM (not PLM)", "PLM", "respiratory-related LM",

@@ -7,6 +7,7 @@ from html import escape
 from ..core.atomic import atomic_write_text
 from ..alignment.indices import INDEX_INFO, with_unit
 from ..core.html import Num, img, kv_table, page, table
+from .motor_report import motor_sections
 
 # the order a reader looks for them in; any other index follows as it comes
 INDEX_ORDER = (
@@ -140,6 +141,7 @@ def render_night_report(res, title: str | None = None) -> str:
              table(_index_rows(res), ["index", "what", "value", "null reason"]),
              "<h2>Per stage</h2>", table(*_stage_rows(res)), _stage_legend(_stage_rows(res)[1]),
              "<h2>Figures</h2>", _figures(res),
+             motor_sections(res),
              "<h2>Rule set and parameters</h2>", kv_table(sorted(rules.items()), digits=3),
              "<h3>Detection</h3>", kv_table(sorted(info.get("detection", {}).items()), digits=3),
              "<h3>Hypnic-jerk rule</h3>", kv_table(sorted(info.get("hypnic_jerk_rule", {}).items()), digits=3),
