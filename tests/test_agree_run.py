@@ -254,6 +254,8 @@ def test_bad_arguments_are_one_sentence(cohort, tmp_path, capsys):
     assert rc == 2 and "unknown parameter 'max_imi'" in err and "max_imi_s" in err
     rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--param", "hypnic.min_peak_uv=40")
     assert rc == 2 and "--param hypnic.min_peak_uv does not apply" in err
+    rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--param", "alma.min_hz=0.6")
+    assert rc == 2 and "--param motor.alma.min_hz does not apply" in err      # never silently ignored
     rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--match", "onset", "--tolerance", "-1")
     assert rc == 2 and "tolerance_s must be a positive number" in err
     with pytest.raises(jd.JerkdetectError, match="arousals must be one of"):

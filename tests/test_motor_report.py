@@ -48,6 +48,7 @@ def test_night_report_has_the_rem_panel_and_motor_sections(scored):
         assert why in html
     assert html.count("<td>ALMA</td>") == s["n_alma"] and html.count("<td>HFT</td>") == s["n_hft"]
     assert "not LMs: left out of the PLM rules" in html
+    assert "<h3>Motor rules</h3>" in html and "alma.min_hz" in html and "exclude_rhythmic_lms" in html
 
 
 def test_night_report_without_motor_says_so():

@@ -15,7 +15,7 @@ def run_agree_cli(a) -> int:
     from .args import channel_overrides
     from .params import route_params
     params = route_params(a.param, a.rules)
-    other = sorted(f"{g}.{n}" for g in ("arousal", "hypnic") for n in params[g])
+    other = sorted(f"{g}.{n}" for g in ("arousal", "hypnic", "motor") for n in params[g])
     if other:
         raise InputError(f"jerkdetect agree: --param {other[0]} does not apply (agree sets rule-set and "
                          "detection parameters only; arousals come from the scoring file or its own detector).")

@@ -120,6 +120,12 @@ def _figures(res) -> str:
     return "\n".join(parts)
 
 
+def _flat_rules(rules: dict) -> list[tuple[str, object]]:
+    """The motor rules' parameters under their ``--param`` names (``alma.min_hz``), sorted."""
+    return sorted((f"{k}.{n}" if isinstance(v, dict) else k, x) for k, v in rules.items()
+                  for n, x in (v.items() if isinstance(v, dict) else [(k, v)]))
+
+
 def render_night_report(res, title: str | None = None) -> str:
     """The HTML text of one night's report (figures inline; needs matplotlib)."""
     from .mpl import require_matplotlib
@@ -145,6 +151,8 @@ def render_night_report(res, title: str | None = None) -> str:
              "<h2>Rule set and parameters</h2>", kv_table(sorted(rules.items()), digits=3),
              "<h3>Detection</h3>", kv_table(sorted(info.get("detection", {}).items()), digits=3),
              "<h3>Hypnic-jerk rule</h3>", kv_table(sorted(info.get("hypnic_jerk_rule", {}).items()), digits=3),
+             *(["<h3>Motor rules</h3>", kv_table(_flat_rules(info["motor_rules"]), digits=3)]
+               if info.get("motor_rules") else []),
              f'<p class="muted">Written by jerkdetect {escape(str(info.get("jerkdetect_version")))}; '
              "a static file (no scripts, no network).</p>"]
     return page(f"jerkdetect: {name}", "\n".join(body))
