@@ -47,6 +47,8 @@ def test_fast_alma_train_of_4_bursts_is_no_lm_and_3_bursts_stay_one(fs):
     assert len(four.motor.alma) == 1 and _lms(four) == [] and four.summary()["n_lm_in_rhythmic_episodes"] == 2
     assert four.summary()["motor"]["alma"]["n_lm_within"] == 2
     assert _lms(_score(fs, _alma(100.0, 1.5, 4, 0.3), motor=KEEP)) == [(100.0, "bilateral")]  # the bare reading
+    assert _lms(_score(fs, _alma(100.0, 1.5, 4, 0.3), motor={"exclude_rhythmic_lms": False})) == [(100.0, "bilateral")]
+    assert _lms(_score(fs, _alma(100.0, 1.5, 4, 0.3), motor=False)) == [(100.0, "bilateral")]  # no motor: no episodes
     three = _score(fs, _alma(100.0, 1.5, 3, 0.3))    # L R L: no ALMA (>= 4 bursts); the left leg's LM stays
     assert len(three.motor.alma) == 0 and _lms(three) == [(100.0, "left")]
     assert three.summary()["n_lm_in_rhythmic_episodes"] == 0
