@@ -221,3 +221,25 @@ def test_a_million_scored_lms_on_a_24_h_night_are_combined():
     assert len(lm) == 1 and lm.n_members[0] == 333_334 and lm.side[0] == 2 and not lm.candidate[0]
     lm = AASM2012().score(lms)  # pairs of the two legs' long LMs, onsets 0.26 s apart: no series
     assert len(lm) == 166_667 and (lm.side == 2).all() and not lm.plm.any()
+
+
+def test_a_million_scored_events_through_score_on_a_24_h_night():
+    """A 24-h night of N2 whose scoring holds 1,000,000 leg-movement rows: 991,360 twitches of
+    60 ms (too short for an LM) alternating legs every 86.4 ms, and an unsided PLM series (1 s
+    every 20 s) listed twice. The copies are merged (main counted them: IMI 0, PLMS index 0) and
+    the index is the series' 180/h."""
+    n_series = 4320
+    n_fill = 1_000_000 - 2 * n_series
+    k = np.arange(n_fill)
+    fill = np.column_stack([k * (86400.0 / n_fill), np.full(n_fill, 0.06)])
+    series = np.column_stack([np.arange(n_series) * 20.0 + 5.0, np.ones(n_series)])
+    sides = np.where(k % 2 == 0, "left", "right").tolist() + ["bilateral"] * (2 * n_series)
+    sc = jd.io.scoring.Scoring("million.tsv", "table", jd.Hypnogram(np.full(2880, 2)),
+                               leg_movements=np.vstack([fill, series, series]), leg_sides=sides)
+    rec = jd.Recording(channels={}, source="million", file_type="annotations", record_duration=86400.0,
+                       record_onsets=np.zeros(1))
+    res, said = caught(lambda: jd.score(rec, annotations=sc, leg_movements="scoring"))
+    assert f"{n_series} scored leg movements are exact duplicates" in said
+    s = res.summary()
+    assert s["n_lm"] == n_series and s["plms_index"] == pytest.approx(180.0)
+    assert np.nanmedian(res.lm.imi) == 20.0

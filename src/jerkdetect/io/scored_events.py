@@ -55,13 +55,48 @@ def check_events(events, source: str) -> list[tuple[float, float, str]]:
 
     The first event outside is refused, naming its position and text (EDF+ annotations, events
     handed over in memory); the file readers check their own fields with their row names first.
+    One vectorised pass; the per-event loop runs only to name a bad event.
     """
+    events = list(events)
+    if not events:
+        return []
+    try:
+        a = np.array([(o, d) for o, d, _ in events], dtype=np.float64).reshape(-1, 2)
+        ok = bool((np.isfinite(a).all(axis=1) & (np.abs(a[:, 0]) <= ONSET_RANGE[1]) & (a[:, 1] >= 0)
+                   & (a[:, 1] <= DURATION_RANGE[1])).all())
+    except (TypeError, ValueError):
+        ok = False
+    if ok:
+        return list(zip(a[:, 0].tolist(), a[:, 1].tolist(), (t for _, _, t in events)))
     out = []
     for i, (o, d, t) in enumerate(events):
         where = f"{source}: event {i + 1} ({str(t)[:40]!r})"
         out.append((event_time(o, where, "onset", *ONSET_RANGE),
                     event_time(d, where, "duration", *DURATION_RANGE), t))
     return out
+
+
+def column_times(texts: list, where_row, field: str, lo: float, hi: float, empty: float | None = None) -> np.ndarray:
+    """One column of a table as seconds in [lo, hi]; ``where_row(i)`` names row i in an error.
+
+    Cells that are empty or ``n/a`` take ``empty`` when it is given (BIDS: no duration), else are
+    refused like any other bad cell (:func:`event_time`)."""
+    vals = np.empty(len(texts))
+    for i, t in enumerate(texts):
+        s = (t or "").strip()
+        if empty is not None and s in ("", "n/a"):
+            vals[i] = empty
+            continue
+        try:
+            vals[i] = float(s)
+        except ValueError:
+            event_time(t, where_row(i), field, lo, hi)  # raises, naming the row
+            raise
+    bad = ~(np.isfinite(vals) & (vals >= lo) & (vals <= hi))
+    if bad.any():
+        i = int(np.argmax(bad))
+        event_time(texts[i], where_row(i), field, lo, hi)
+    return vals
 
 
 def merge_duplicates(ev: np.ndarray, labels: list, source: str, what: str) -> tuple[np.ndarray, list]:

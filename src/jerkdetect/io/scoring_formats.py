@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import InputError, ScoringFileError
 from ..core.hypnogram import Hypnogram, check_epoch_length, parse_stage
 from ..core.stage_vocabulary import PROFUSION_CODES, UNSCORED, stage_codes, unknown_stages_message, unscored_note
-from .scored_events import DURATION_RANGE, ONSET_RANGE, event_time
+from .scored_events import DURATION_RANGE, ONSET_RANGE, column_times, event_time
 from .scoring_model import Scoring, is_respiratory, scoring_from_events
 
 
@@ -169,8 +169,7 @@ def read_utf8(path: str) -> str:
 def read_table(path: str, epoch_length=None) -> Scoring:
     """CSV/TSV event table (``onset``, ``duration``, ``description``/``trial_type``/``stage``), or a
     stage column with or without a header; tab, comma or semicolon separated."""
-    text = read_utf8(path)
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [ln for ln in read_utf8(path).splitlines() if ln.strip()]
     if not lines:
         raise ScoringFileError(f"{path}: the table is empty.")
     first = lines[0]
@@ -178,26 +177,36 @@ def read_table(path: str, epoch_length=None) -> Scoring:
     cells = [c.strip() for c in first.split(delim)]
     if len(cells) == 1 and parse_stage(cells[0]) is not None:  # one stage per line, no header
         return read_stage_list(path, epoch_length, [ln.strip().strip(delim) for ln in lines])
-    rows = list(csv.DictReader(lines, delimiter=delim))
-    if not rows:
-        raise ScoringFileError(f"{path}: the table has a header but no rows.")
-    cols = {c.lower().strip(): c for c in rows[0].keys() if c}
+    reader = csv.reader(lines, delimiter=delim)
+    header = next(reader)
+    cols = {c.lower().strip(): k for k, c in enumerate(header) if c}
+    names = {v: header[v] for v in cols.values()}
     desc_col = next((cols[c] for c in ("description", "trial_type", "event", "label", "type", "name",
                                        "annotation", "stage") if c in cols), None)
+    cell = lambda r, k: r[k] if k is not None and k < len(r) else None  # noqa: E731 - a short row has None
+    if len(lines) < 2:
+        raise ScoringFileError(f"{path}: the table has a header but no rows.")
     if "onset" not in cols and "stage" in cols:
-        return read_stage_list(path, epoch_length, [r[cols["stage"]] for r in rows])
+        return read_stage_list(path, epoch_length, [cell(r, cols["stage"]) or "" for r in reader])
     if "onset" not in cols or desc_col is None:
         raise ScoringFileError(f"{path}: an event table needs 'onset' and 'description' (or "
                                f"'trial_type'/'stage') columns, or one stage per line; its header is "
-                               f"{', '.join(cols.values())}.")
-    dcol = cols.get("duration")
-    events = []
-    for i, r in enumerate(rows):
-        where = f"{path}: row {i + 2}"
-        raw_dur = (r.get(dcol) or "").strip() if dcol else ""
-        dur = 0.0 if raw_dur in ("", "n/a") else event_time(raw_dur, where, f"'{dcol}'", *DURATION_RANGE)
-        events.append((event_time(r[cols["onset"]], where, f"'{cols['onset']}'", *ONSET_RANGE), dur,
-                       r[desc_col] or ""))
+                               f"{', '.join(names.values())}.")
+    ocol, dcol = cols["onset"], cols.get("duration")
+    onsets, durs, descs, same = [], [], [], {}
+    for r in reader:
+        onsets.append(cell(r, ocol))
+        durs.append(cell(r, dcol))
+        d = cell(r, desc_col) or ""
+        descs.append(same.setdefault(d, d))  # one string per distinct description (a million rows, few labels)
+    del lines, reader
+    where = lambda i: f"{path}: row {i + 2}"  # noqa: E731 - the header is row 1
+    on = column_times(onsets, where, f"'{names[ocol]}'", *ONSET_RANGE)
+    du = column_times(durs, where, f"'{names[dcol]}'", *DURATION_RANGE, empty=0.0) if dcol is not None \
+        else np.zeros(len(onsets))
+    del onsets, durs
+    events = list(zip(on.tolist(), du.tolist(), descs))
+    del on, du, descs
     return scoring_from_events(events, path, "table", epoch_length or 30.0)
 
 

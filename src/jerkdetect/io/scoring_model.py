@@ -147,30 +147,32 @@ def scoring_from_events(events, source: str, fmt: str, epoch_length: float | Non
     stages, ar, resp, kinds, lm, sides, plm_label = [], [], [], [], [], [], []
     unknown, unscored = collections.Counter(), collections.Counter()
     lights_off = lights_on = None
+    seen: dict[str, tuple] = {}  # a night has few distinct descriptions: each is classified once
     for onset, dur, desc in events:
         d = str(desc)
-        low = d.lower()
-        code = parse_stage(d) if ("stage" in low or len(low) <= 12) and not _LM.search(low) else None
-        if code is None and looks_like_stage(d) and not (_LM.search(d) or _AROUSAL.search(d) or is_respiratory(d)):
+        c = seen.get(d)
+        if c is None:
+            c = seen[d] = classify_description(d)
+        what = c[0]
+        if what == "unknown stage":
             unknown[d.strip()] += 1
-            continue
-        if code is not None and (dur > 0 or epoch_length):
-            stages.append((onset, dur if dur > 0 else epoch_length, code))
-            if code == UNSCORED:
+        elif what == "stage" and (dur > 0 or epoch_length):
+            stages.append((onset, dur if dur > 0 else epoch_length, c[1]))
+            if c[1] == UNSCORED:
                 unscored[d.strip()] += 1
-        elif "lights off" in low or "lights out" in low:
+        elif c[2] == "lights off":
             lights_off = onset
-        elif "lights on" in low:
+        elif c[2] == "lights on":
             lights_on = onset
-        elif is_respiratory(d):
+        elif c[2] == "respiratory":
             resp.append((onset, dur))
             kinds.append(d.split("|")[0])
-        elif _AROUSAL.search(d):
+        elif c[2] == "arousal":
             ar.append((onset, dur))
-        elif _LM.search(d):
+        elif c[2] == "lm":
             lm.append((onset, dur))
-            sides.append("left" if _LEFT.search(d) else "right" if _RIGHT.search(d) else "bilateral")
-            plm_label.append(bool(_PLM.search(d)))
+            sides.append(c[3])
+            plm_label.append(c[4])
     if unknown:
         raise ScoringFileError(unknown_stages_message(source, unknown, len(stages) + sum(unknown.values())))
     if warn_unscored and unscored:
@@ -197,6 +199,34 @@ def scoring_from_events(events, source: str, fmt: str, epoch_length: float | Non
                    lights_on, list(events), start,
                    bool(ar) if arousal_scored is None else arousal_scored or bool(ar),
                    bool(resp) if resp_scored is None else resp_scored or bool(resp))
+
+
+def classify_description(d: str) -> tuple:
+    """What an event description is: ``(kind, stage code, other kind, side, PLM label)``.
+
+    ``kind`` is "stage", "unknown stage" (given as a stage, not in the vocabulary) or "";
+    ``other kind`` (used when the event is not a stage, or a stage without a duration) is
+    "lights off", "lights on", "respiratory", "arousal", "lm" or "".
+    """
+    low = d.lower()
+    code = parse_stage(d) if ("stage" in low or len(low) <= 12) and not _LM.search(low) else None
+    if code is None and looks_like_stage(d) and not (_LM.search(d) or _AROUSAL.search(d) or is_respiratory(d)):
+        return ("unknown stage", None, "", "", False)
+    kind = "stage" if code is not None else ""
+    if "lights off" in low or "lights out" in low:
+        other = "lights off"
+    elif "lights on" in low:
+        other = "lights on"
+    elif is_respiratory(d):
+        other = "respiratory"
+    elif _AROUSAL.search(d):
+        other = "arousal"
+    elif _LM.search(d):
+        side = "left" if _LEFT.search(d) else "right" if _RIGHT.search(d) else "bilateral"
+        return (kind, code, "lm", side, bool(_PLM.search(d)))
+    else:
+        other = ""
+    return (kind, code, other, "", False)
 
 
 def drop_plm_markers(lm: list, sides: list, plm_label: list) -> tuple[list, list]:
