@@ -102,7 +102,10 @@ def parse_stage(text: str) -> int | None:
         return code
     for prefix in PREFIXES:
         if s.startswith(prefix):
-            code = _lookup(s[len(prefix):].strip())
+            rest = s[len(prefix):].strip()
+            if rest.removesuffix(" sleep") in ("5", "6"):  # NSRR's REM/movement codes are no R&K "stage 5/6"
+                return None
+            code = _lookup(rest)
             if code is not None:
                 return code
     return None
