@@ -243,3 +243,22 @@ def test_a_million_scored_events_through_score_on_a_24_h_night():
     s = res.summary()
     assert s["n_lm"] == n_series and s["plms_index"] == pytest.approx(180.0)
     assert np.nanmedian(res.lm.imi) == 20.0
+
+
+def test_leg_overlap_merge_equals_the_plain_loop():
+    from agreement_truth import merge_same_leg
+    from jerkdetect.io.scored_events import merge_leg_overlaps
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n = int(rng.integers(0, 25))
+        on = np.round(rng.uniform(0, 60, n), 1)
+        du = np.round(rng.choice([0.0, 0.5, 1.0, 3.0, 8.0], n) * rng.uniform(0.5, 1.5, n), 1)
+        side = rng.integers(0, 2, n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got, got_side = merge_leg_overlaps(np.column_stack([on, du]).reshape(-1, 2),
+                                               [("left", "right")[k] for k in side], "x")
+        ref, ref_side = merge_same_leg(np.column_stack([on, on + du]), side)
+        key = lambda a, s: sorted(zip(np.round(a[:, 0], 9), np.round(a[:, 1], 9), s))  # noqa: E731
+        assert key(np.column_stack([got[:, 0], got.sum(1)]), list(got_side)) == \
+            key(ref, [("left", "right")[k] for k in ref_side])

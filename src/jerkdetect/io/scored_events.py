@@ -152,7 +152,7 @@ def merge_leg_overlaps(ev: np.ndarray, sides: list, source: str) -> tuple[np.nda
         return ev, list(sides)
     side = np.asarray(sides, dtype=object).astype(str)
     names, code = np.unique(side, return_inverse=True)
-    o = np.lexsort((ev[:, 0], code))
+    o = np.lexsort((ev[:, 1], ev[:, 0], code))  # by leg, onset, then duration: deterministic on ties
     on, off, c = ev[o, 0], ev[o, 0] + ev[o, 1], code[o]
     new_leg = np.ones(len(c), bool)
     new_leg[1:] = c[1:] != c[:-1]
