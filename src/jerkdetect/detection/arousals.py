@@ -130,10 +130,10 @@ class ArousalParams:
     smooth_windows: int = 5
     edge_windows: int = 3
     background_epochs: int = 10
-    on_ratio: float = 2.5
-    z_on: float = 3.5
+    on_ratio: float = 2.0
+    z_on: float = 2.5
     off_ratio: float = 1.6
-    theta_weight: float = 0.8
+    theta_weight: float = 0.5
     slow_rise_discount: float = 1.0
     spindle_ratio: float = 2.0
     spindle_beta_margin: float = 2.0
@@ -146,6 +146,10 @@ class ArousalParams:
     max_channels: int = 2
     refine_edges: bool = True
     edge_search_s: float = 1.5
+    local_background_s: float = 20.0
+    local_gap_s: float = 1.0
+    z_event: float = 3.5
+    event_ratio: float = 1.8
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -264,7 +268,21 @@ def stage_background(logp: np.ndarray, times: np.ndarray, hyp, half: int) -> np.
     return out
 
 
-EVIDENCE_BANDS = ("theta", "alpha", "beta")
+def local_background(ls: np.ndarray, valid: np.ndarray, span_s: float, gap_s: float, hop_s: float) -> np.ndarray:
+    """Per-frame background of every band from the recent past: median of the smoothed log power
+    over the sleep frames from ``span_s + gap_s`` to ``gap_s`` before the frame."""
+    h = max(1, int(round(span_s / hop_s / 2)))
+    g = int(round(gap_s / hop_s))
+    out = np.empty_like(ls)
+    for b in range(ls.shape[1]):
+        rq = rolling_quantile(ls[:, b], h, 0.5, valid)
+        lag = h + g
+        out[lag:, b] = rq[:-lag] if lag < rq.size else rq[0]
+        out[:lag, b] = rq[0]
+    return out
+
+
+EVIDENCE_BANDS = ("theta", "alpha", "beta", "alpha+beta")
 
 
 def _dilate(mask: np.ndarray, k: int) -> np.ndarray:
@@ -298,12 +316,30 @@ def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: Arou
     return np.column_stack([et, ea, eb]) - slow[:, None]
 
 
+def with_combined(ev: np.ndarray) -> np.ndarray:
+    """Evidence columns (theta, alpha, beta) plus alpha+beta: the mean of the alpha and beta log
+    ratios (an arousal that raises both shows at a lower noise than either band alone)."""
+    return np.column_stack([ev, 0.5 * (ev[:, 1] + ev[:, 2])])
+
+
+def evidence_spread(ev: np.ndarray, sleep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and robust standard deviation (MAD x 1.4826) of each evidence band in sleep."""
+    x = ev[sleep] if sleep.sum() > 20 else ev
+    med = np.median(x, axis=0)
+    return med, 1.4826 * np.median(np.abs(x - med), axis=0)
+
+
+def event_score(mean_ev: float, med: float, sd: float, duration_s: float, span_s: float) -> float:
+    """Calibrated score of one event: how many standard errors its mean evidence lies above the
+    night's median, the noise of the smoothed evidence (``sd``, over ``span_s``) shrinking with
+    the square root of the event's length (independent stretches averaged)."""
+    return (mean_ev - med) / max(sd * np.sqrt(span_s / max(duration_s, span_s)), 1e-9)
+
+
 def band_thresholds(ev: np.ndarray, sleep: np.ndarray, p: ArousalParams) -> np.ndarray:
     """Onset threshold of each evidence band: ``ln(on_ratio)``, raised to ``z_on`` robust standard
     deviations of that band's evidence in sleep when the night's background is that noisy."""
-    x = ev[sleep] if sleep.sum() > 20 else ev
-    med = np.median(x, axis=0)
-    sd = 1.4826 * np.median(np.abs(x - med), axis=0)
+    med, sd = evidence_spread(ev, sleep)
     return np.maximum(np.log(p.on_ratio), med + p.z_on * sd)
 
 
@@ -444,6 +480,9 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         per = []
         ls = smooth_log_power(logp, p.smooth_windows)
         ref = stage_background(ls, tc, hypnogram, half)  # also serves the less smoothed series
+        if p.local_background_s > 0:  # and against the recent past: a rise must be abrupt
+            sl = np.isin(stage_at(tc, hypnogram.stages, hypnogram.offset, hypnogram.epoch_length), SLEEP_STAGES)
+            ref = np.maximum(ref, local_background(ls, sl, p.local_background_s, p.local_gap_s, p.hop_s))
         for w in (p.smooth_windows, p.edge_windows):
             ev = shift_evidence(smooth_log_power(logp, w) if w != p.smooth_windows else ls, ref, width, p,
                                 muscle_ok)
@@ -452,9 +491,12 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
             per.append(ev)
         ev_c.append(per[0])
         edge_c.append(per[1])
-    ev = np.mean(ev_c, axis=0)                  # frames x (theta, alpha, beta), channels averaged
-    ev_edge = np.mean(edge_c, axis=0)
+    ev_c = [with_combined(x) for x in ev_c]
+    ev = np.mean(ev_c, axis=0)                  # frames x (theta, alpha, beta, alpha+beta), channels averaged
+    ev_edge = with_combined(np.mean(edge_c, axis=0))
     thr = band_thresholds(ev, sleep, p)
+    med, sd = evidence_spread(ev, sleep)
+    span_s = p.window_s + (p.smooth_windows - 1) * p.hop_s   # the time one smoothed value covers
     scaled = ev / thr
     e = np.maximum(scaled.max(axis=1), 0.0)     # 1.0 = onset threshold of the strongest band
     on, off = 1.0, np.log(p.off_ratio) / np.log(p.on_ratio)
@@ -478,8 +520,15 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         level = 2.0 * np.log((1.0 + np.exp(plateau / 2.0)) / 2.0)  # half-way in amplitude
         onset = _half_crossing(t, eb, i0, i1, level, True)
         offset = _half_crossing(t, eb, i0, i1, level, False)
+        # second stage: the shift over the whole event, against the night's noise of that band
+        inside = (t >= onset) & (t <= offset)
+        mean_ev = float(np.mean(ev_edge[inside, bi])) if inside.any() else plateau
+        z = event_score(mean_ev, med[bi], sd[bi], offset - onset, span_s)
+        if z < p.z_event or mean_ev < np.log(p.event_ratio):
+            logger.debug("shift at %.2f s: event score %.2f, ratio %.2f: too weak", onset, z, np.exp(mean_ev))
+            continue
         if p.refine_edges and offset - onset > 1.0:
-            band = p.bands[EVIDENCE_BANDS[bi]]
+            band = p.bands[EVIDENCE_BANDS[bi].split("+")[0]]
             half = min(p.edge_search_s, (offset - onset) / 2)
             onset = refine_edge(rec, labels, feats, band, onset - p.edge_search_s, onset + half, onset)
             offset = refine_edge(rec, labels, feats, band, offset - half, offset + p.edge_search_s, offset)
