@@ -268,17 +268,23 @@ def stage_background(logp: np.ndarray, times: np.ndarray, hyp, half: int) -> np.
     return out
 
 
-def local_background(ls: np.ndarray, valid: np.ndarray, span_s: float, gap_s: float, hop_s: float) -> np.ndarray:
-    """Per-frame background of every band from the recent past: median of the smoothed log power
-    over the sleep frames from ``span_s + gap_s`` to ``gap_s`` before the frame."""
-    h = max(1, int(round(span_s / hop_s / 2)))
-    g = int(round(gap_s / hop_s))
-    out = np.empty_like(ls)
-    for b in range(ls.shape[1]):
-        rq = rolling_quantile(ls[:, b], h, 0.5, valid)
-        lag = h + g
-        out[lag:, b] = rq[:-lag] if lag < rq.size else rq[0]
-        out[:lag, b] = rq[0]
+LOCAL_BANDS = (1, 2, 4)  # theta, alpha, beta: the bands whose rise is the shift
+
+
+def local_background(ls: np.ndarray, valid: np.ndarray, span_s: float, gap_s: float, hop_s: float,
+                     stride: int = 2) -> np.ndarray:
+    """Per-frame background of the shift bands (theta, alpha, beta; the others NaN) from the
+    recent past: median of the smoothed log power over the sleep frames from ``span_s + gap_s``
+    to ``gap_s`` before the frame (computed every ``stride`` frames, held in between)."""
+    out = np.full_like(ls, np.nan)
+    n = ls.shape[0]
+    sub = ls[::stride]
+    h = max(1, int(round(span_s / hop_s / 2 / stride)))
+    lag = h + int(np.ceil(gap_s / hop_s / stride))
+    for b in LOCAL_BANDS:
+        rq = rolling_quantile(sub[:, b], h, 0.5, valid[::stride])
+        past = np.concatenate([np.full(min(lag, rq.size), rq[0]), rq[:max(rq.size - lag, 0)]])
+        out[:, b] = np.repeat(past, stride)[:n]
     return out
 
 
@@ -482,7 +488,7 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         ref = stage_background(ls, tc, hypnogram, half)  # also serves the less smoothed series
         if p.local_background_s > 0:  # and against the recent past: a rise must be abrupt
             sl = np.isin(stage_at(tc, hypnogram.stages, hypnogram.offset, hypnogram.epoch_length), SLEEP_STAGES)
-            ref = np.maximum(ref, local_background(ls, sl, p.local_background_s, p.local_gap_s, p.hop_s))
+            ref = np.fmax(ref, local_background(ls, sl, p.local_background_s, p.local_gap_s, p.hop_s))
         for w in (p.smooth_windows, p.edge_windows):
             ev = shift_evidence(smooth_log_power(logp, w) if w != p.smooth_windows else ls, ref, width, p,
                                 muscle_ok)
@@ -494,8 +500,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     ev_c = [with_combined(x) for x in ev_c]
     ev = np.mean(ev_c, axis=0)                  # frames x (theta, alpha, beta, alpha+beta), channels averaged
     ev_edge = with_combined(np.mean(edge_c, axis=0))
-    thr = band_thresholds(ev, sleep, p)
     med, sd = evidence_spread(ev, sleep)
+    thr = np.maximum(np.log(p.on_ratio), med + p.z_on * sd)  # band_thresholds, spread computed once
     span_s = p.window_s + (p.smooth_windows - 1) * p.hop_s   # the time one smoothed value covers
     scaled = ev / thr
     e = np.maximum(scaled.max(axis=1), 0.0)     # 1.0 = onset threshold of the strongest band
