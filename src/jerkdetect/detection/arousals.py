@@ -178,6 +178,12 @@ class Arousals:
         Chin EMG increase of >= 1 s found (None where no chin channel).
     notes : list of str
         What the detector could not do on this night (no chin, low rate, ...).
+    score : array
+        Calibrated event score: standard errors of the night's noise by which the event's mean
+        evidence exceeds the median (kept when >= ``ArousalParams.z_event``).
+    ratios : (n, 3) array
+        Theta, alpha and beta power over the event / their background (geometric mean over the
+        event; a rise a veto explained, e.g. a spindle, counts as 1): the audit trail.
     """
 
     onset: np.ndarray
@@ -190,6 +196,8 @@ class Arousals:
     notes: list[str] = field(default_factory=list)
     params: ArousalParams = field(default_factory=ArousalParams)
     labels: list[str] = field(default_factory=list)
+    score: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ratios: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
     def __len__(self) -> int:
         return int(self.onset.size)
@@ -203,12 +211,18 @@ class Arousals:
         return [dict(onset=float(self.onset[i]), duration=float(self.duration[i]),
                      stage=STAGE_NAMES[int(self.stage[i])], channels=self.channels[i],
                      strength=float(self.strength[i]), band=self.band[i],
-                     chin=self.chin[i], source="detected") for i in range(len(self))]
+                     chin=self.chin[i], score=float(self.score[i]) if self.score.size else None,
+                     theta_ratio=float(self.ratios[i, 0]) if self.ratios.size else None,
+                     alpha_ratio=float(self.ratios[i, 1]) if self.ratios.size else None,
+                     beta_ratio=float(self.ratios[i, 2]) if self.ratios.size else None,
+                     source="detected") for i in range(len(self))]
 
     def tsv(self) -> str:
-        """``X_arousals.tsv``: onset, duration, stage, channels, strength, band, chin, source."""
+        """``X_arousals.tsv``: onset, duration, stage, channels, strength, band, chin, score,
+        theta_ratio, alpha_ratio, beta_ratio, source."""
         from ..core.tsv import tsv_value as _fmt
-        cols = ("onset", "duration", "stage", "channels", "strength", "band", "chin", "source")
+        cols = ("onset", "duration", "stage", "channels", "strength", "band", "chin", "score", "theta_ratio",
+                "alpha_ratio", "beta_ratio", "source")
         lines = ["\t".join(cols)]
         lines += ["\t".join(_fmt(r[c]) for c in cols) for r in self.rows()]
         return "\n".join(lines) + "\n"
@@ -512,7 +526,7 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     if chin is None:
         notes.append("no chin EMG: arousals in R are scored on the EEG alone "
                      "(the AASM rule asks for a chin EMG increase)")
-    out = dict(onset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[])
+    out = dict(onset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[], score=[], ratios=[])
     last_end = -np.inf
     for i0, i1 in zip(s_idx, e_idx):
         seg = slice(i0, i1 + 1)
@@ -563,8 +577,13 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         out["strength"].append(float(np.exp(plateau)))
         out["band"].append(EVIDENCE_BANDS[bi])
         out["chin"].append(has_chin)
+        out["score"].append(z)
+        inside = (t >= onset) & (t <= offset)
+        m = ev_edge[inside, :3].mean(axis=0) if inside.any() else np.zeros(3)
+        out["ratios"].append(np.exp(m / np.array([max(p.theta_weight, 1e-9), 1.0, 1.0])))
     logger.info("arousal detection on %s: %d candidates, %d arousals", ", ".join(labels), s_idx.size,
                 len(out["onset"]))
     return Arousals(np.array(out["onset"], float), np.array(out["duration"], float),
                     np.array(out["stage"], np.int8), out["channels"], np.array(out["strength"], float),
-                    out["band"], out["chin"], notes, p, labels)
+                    out["band"], out["chin"], notes, p, labels, np.array(out["score"], float),
+                    np.array(out["ratios"], float).reshape(-1, 3))
