@@ -131,7 +131,7 @@ class ArousalParams:
     edge_windows: int = 3
     background_epochs: int = 10
     on_ratio: float = 2.0
-    z_on: float = 2.5
+    z_on: float = 3.0
     off_ratio: float = 1.6
     theta_weight: float = 0.5
     slow_rise_discount: float = 1.0
