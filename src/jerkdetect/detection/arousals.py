@@ -8,20 +8,31 @@ increase in submental (chin) EMG lasting at least 1 s.
 
 How the shift is measured (jerkdetect's operationalisation; every number is a parameter of
 :class:`ArousalParams`): each EEG channel is decimated to ~100 Hz and cut into 1-s Hann windows
-every 0.5 s; the power of each band is averaged over 3 windows and compared, as a log ratio, with
-the same band's background: the median over the neighbouring epochs of the same sleep stage. A
-window counts as shifted when alpha, beta (or, weighted down, theta) power rises above its
-background, unless the rise is better explained by
+every 0.5 s; the power of each band is averaged over 5 windows (3 s) and compared, as a log
+ratio, with the band's background. The background is the larger of two references: the median
+over the neighbouring epochs of the same sleep stage, and the median of the last 20 s (ending
+1 s before). The second makes the rule's *abrupt* shift explicit: alpha that climbs over a minute
+(drowsiness) or a slow change of the background level is no shift, while a 3-9 s rise stands out
+against a reference that its own frames cannot move (a median over 40 frames). A window counts as
+shifted when alpha, beta, their combination or (weighted down) theta rises above its background,
+unless the rise is better explained by
 
 * a spindle: more excess power in sigma (12-16 Hz) than in alpha, and beta not clearly above it;
 * a muscle artefact: beta rising no more (per Hz) than the 36-45 Hz band does (a flat EMG
   spectrum, not an EEG rhythm);
 * a K-complex or slow wave: theta rising no more (per Hz) than delta does.
 
-Shifted windows of all channels are averaged; an event opens where the average reaches
-``on_ratio`` in a sleep epoch and extends while it stays above ``off_ratio``; onset and offset
-are placed where the amplitude crosses half-way to the event's plateau. Then the AASM conditions
-(duration, 10 s of sleep before, 10 s since the last arousal, chin EMG in R) are applied.
+Two stages. (1) Candidates: shifted windows of all channels are averaged (evidence combined
+across channels, and alpha with beta: a modest arousal that raises both is seen at a lower noise
+than in either band); an event opens where a band's evidence reaches its onset threshold, the
+larger of ``on_ratio`` and ``z_on`` robust standard deviations of that band's evidence in sleep
+(a per-night adaptive threshold), and extends while it stays above the ``off_ratio`` fraction of
+it; onset and offset are placed where the amplitude crosses half-way to the event's plateau.
+(2) Checks: a calibrated event score, the event's mean evidence over its whole length in
+standard errors of the night's noise (which shrink with the square root of the event's length),
+must reach ``z_event``, and its mean power ratio ``event_ratio``; then the AASM conditions
+(duration, 10 s of sleep before, 10 s since the last arousal, chin EMG in R) are applied. Each
+arousal keeps its evidence: band, strength, score, theta/alpha/beta ratios, channels, chin rise.
 
 It is a rule-based detector, not an expert scorer: see the README for its measured agreement.
 """
@@ -80,17 +91,26 @@ class ArousalParams:
         Background of a band in an epoch: median of its per-epoch medians over this many
         epochs of the same stage on either side (a running, stage-specific reference).
     on_ratio, off_ratio : float
-        Band power / background that opens (2.5, i.e. amplitude x 1.6) and sustains (1.6) a shift
-        (the sustain level is the same fraction of the onset level in log units)...
+        Band power / background that opens (2.0, i.e. amplitude x 1.4) and sustains a candidate
+        (the sustain level is the fraction ln(off_ratio)/ln(on_ratio) of the onset level)...
     z_on : float
         ... or, when the night's background is noisier, ``z_on`` robust standard deviations of
         that band's evidence in sleep (MAD x 1.4826), so a noisy band needs a clearer rise.
+    local_background_s, local_gap_s : float
+        The recent-past background: median of the last ``local_background_s`` of sleep ending
+        ``local_gap_s`` before the window (theta, alpha, beta); 0 turns it off.
+    z_event, event_ratio : float
+        Second stage: the event's mean evidence must lie ``z_event`` standard errors above the
+        night's median (the 3-s noise scaled by sqrt(3 s / duration)) and its mean power ratio
+        reach ``event_ratio`` (amplitude x 1.34).
     slow_rise_discount : float
         A rise of delta power beyond ``off_ratio`` is taken off every band's evidence (times
         this factor): a shift of frequency, not a broadband rise in amplitude (movement,
         electrode artefact) or a K-complex.
     theta_weight : float
-        Theta's log ratio counts at this weight (theta is also the N1/R background).
+        Theta's log ratio counts at this weight (theta is also the N1/R background, and theta
+        bursts, K-complex tails and sawtooth waves are common; a theta-only shift needs ~4x the
+        power rise of an alpha one).
     spindle_ratio, spindle_beta_margin : float
         A window whose sigma power rises and exceeds its background by more than
         ``spindle_ratio`` x alpha's excess is a spindle: alpha does not count there, and beta
