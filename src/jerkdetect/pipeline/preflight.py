@@ -5,6 +5,7 @@ as µV, a misspelt keyword) into an error or a note stated in the summary (``inp
 """
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Mapping
 
@@ -132,6 +133,26 @@ def prepare_emg(rec: Recording, det, explicit: Mapping[str, str] | None, labels:
             notes.append(f"channel '{ch.label}' ({role}): {float(np.sum(np.diff(ch.bad_intervals, axis=1))):.1f} s "
                          "of NaN, infinite or absurd samples are unscorable")
     return notes
+
+
+def check_argument_types(recording, annotations, detection, hypnic, arousal_params) -> None:
+    """Refuse a ``score()`` argument of the wrong type in one sentence naming the accepted types
+    (before a bare TypeError deep inside the pipeline)."""
+    from ..core.hypnogram import Hypnogram, is_yasa_hypnogram
+    from ..detection import ArousalParams, DetectionParams
+    from ..io.scoring_model import Scoring
+    from ..rules import HypnicJerkRule
+    if not isinstance(recording, (str, os.PathLike, Recording)):
+        raise InputError(f"score(recording=...) takes a file path or a Recording, got {type(recording).__name__}.")
+    if not (annotations is None or isinstance(annotations, (str, os.PathLike, Scoring, Hypnogram))
+            or is_yasa_hypnogram(annotations)):
+        raise InputError(f"score(annotations=...) takes a scoring-file path, a Scoring, a Hypnogram, a "
+                         f"yasa.Hypnogram or None, got {type(annotations).__name__} ({annotations!r:.60}).")
+    for name, value, cls in (("detection", detection, DetectionParams), ("hypnic", hypnic, HypnicJerkRule),
+                             ("arousal_params", arousal_params, ArousalParams)):
+        if value is not None and not isinstance(value, cls):
+            raise InputError(f"score({name}=...) takes a {cls.__name__} or None, got {type(value).__name__} "
+                             f"({value!r:.60}).")
 
 
 def check_leg_movements(value: str) -> str:
