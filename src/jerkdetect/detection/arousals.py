@@ -33,6 +33,7 @@ import numpy as np
 
 from ..core.log import logger
 from ..core.params import Checked, flag, non_negative, number, pair, positive, whole
+from ..io.channels import present
 from ..core.epochs import stage_at
 from ..io.recording import Recording
 from ..core.intervals import inside_intervals
@@ -437,7 +438,7 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     labels = list(channels) if channels else pick_eeg_channels(rec, p.max_channels)
     if not labels:
         raise ChannelError(f"{rec.source}: arousal detection needs an EEG channel and there is none; "
-                           f"channels present: {', '.join(rec.labels)} (name one with --channel eeg=LABEL).")
+                           f"{present(rec.labels)} (name one with --channel eeg=LABEL).")
     notes: list[str] = []
     feats = [_channel_features(rec, lab, p, notes) for lab in labels]
     t = feats[0][0]

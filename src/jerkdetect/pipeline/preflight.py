@@ -99,6 +99,20 @@ def _finite(ch: Channel, source: str) -> None:
         ch._checked = True
 
 
+def _same_length(rec: Recording) -> None:
+    """The EMG channels must cover the same time: a shorter array's missing tail would otherwise
+    count as scorable sleep without movements. (An EDF's channels always do.)"""
+    roles = [r for r in ("leg_left", "leg_right", "chin", "arm_left", "arm_right") if rec.has_role(r)]
+    chans = [(r, rec.channel(r)) for r in roles]
+    ref_role, ref = chans[0]
+    for role, ch in chans[1:]:
+        if abs(ch.duration - ref.duration) > 1.0 / min(ch.fs, ref.fs) + 1e-9:
+            raise ChannelError(f"{rec.source}: channel '{ch.label}' ({role}) lasts {ch.duration:.2f} s but "
+                               f"'{ref.label}' ({ref_role}) lasts {ref.duration:.2f} s; the EMG channels of a night "
+                               "must cover the same time (pad the shorter one with NaN, which is unscorable, or "
+                               "trim the longer one).")
+
+
 def prepare_emg(rec: Recording, det, explicit: Mapping[str, str] | None, labels: list[str]) -> list[str]:
     """Check the EMG channels score() will use; drop an unusable auto-detected chin. Returns notes.
 
@@ -112,6 +126,7 @@ def prepare_emg(rec: Recording, det, explicit: Mapping[str, str] | None, labels:
     for role in ("leg_left", "leg_right"):
         if not rec.has_role(role):
             raise ChannelError(missing_role_message(role, labels, rec.source))
+    _same_length(rec)
     for role in ("leg_left", "leg_right", "chin"):
         if not rec.has_role(role):
             continue
