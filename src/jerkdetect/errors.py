@@ -28,3 +28,6 @@ class DependencyError(JerkdetectError, ImportError):
 class OutputError(JerkdetectError, OSError):
     """An output file cannot be written (disk full, no permission): the message names the file
     the user asked for (never a temporary) and the cause; ``errno`` is the system's."""
+
+    def __str__(self) -> str:  # the sentence alone (OSError would prefix "[Errno N]" once errno is set)
+        return str(self.args[0]) if self.args else ""

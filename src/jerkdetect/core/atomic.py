@@ -39,8 +39,11 @@ def atomic_open(path: str, mode: str = "w"):
     server can read the results.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=os.path.basename(path), dir=folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=os.path.basename(path), dir=folder)
+    except OSError as e:
+        raise output_error(path, e) from e
     try:
         os.fchmod(fd, 0o666 & ~current_umask())
         kw = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
@@ -49,10 +52,20 @@ def atomic_open(path: str, mode: str = "w"):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:
+        _discard(tmp)
+        if e.filename not in (None, tmp):  # another file's error inside the block: not this output's
+            raise
+        raise output_error(path, e) from e
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: str) -> None:
+    if os.path.exists(tmp):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def atomic_write_text(path: str, text: str) -> None:
@@ -74,8 +87,8 @@ def output_error(path: str, e: OSError) -> OutputError:
     >>> print(output_error("/out/n_summary.json", OSError(errno.ENOSPC, "No space left on device")))
     cannot write /out/n_summary.json: No space left on device (the disk is full).
     """
-    if isinstance(e, OutputError):
-        return e
+    if isinstance(e, OutputError) and isinstance(e.__cause__, OSError):
+        e = e.__cause__  # written through a temporary of its own (an EDF export): name this path
     why = e.strerror or str(e) or type(e).__name__
     hint = _CAUSES.get(e.errno)
     err = OutputError(f"cannot write {path}: {why}" + (f" ({hint})." if hint else "."))

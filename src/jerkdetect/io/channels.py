@@ -236,7 +236,7 @@ def missing_role_message(role: str, labels: Iterable[str], source: str) -> str:
     labels = list(labels)
     if not labels:
         return (f"{source}: no '{role}' channel: {NO_SIGNALS}; score the recording it belongs to, or the "
-                "scored leg movements alone (leg_movements='scoring', --leg-movements scoring).")
+                "scored leg movements alone (leg_movements='scoring', or --from-scoring).")
     return (f"{source}: no channel found for role '{role}'; channels present, closest first: "
             f"{describe_labels(role, labels) or 'none'} (name one with channels={{'{role}': 'LABEL'}} or "
             f"--channel {role}=LABEL).")

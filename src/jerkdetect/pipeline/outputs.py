@@ -137,6 +137,18 @@ def write_night(result, out_dir: str, stem: str, export: bool = False) -> dict[s
     return paths
 
 
+def write_with_report(result, out_dir: str, stem: str, export: bool, report: str | None) -> dict[str, str]:
+    """:func:`write_night` after a report already written at ``report`` (or None): when the night's
+    files fail, the report is removed too, so nothing of the night is left."""
+    try:
+        paths = write_night(result, out_dir, stem, export)
+    except BaseException:
+        if report is not None and os.path.exists(report):
+            os.unlink(report)
+        raise
+    return {**paths, "report": report} if report is not None else paths
+
+
 def _flat(prefix: str, v, out: dict) -> None:
     if isinstance(v, dict):
         for k, x in v.items():
