@@ -100,6 +100,7 @@ def cases() -> list[dict]:
         out.append({"kind": "names", "where": "score", "name": name, "value": 10.0})
     for name in ("plms", "PLM", "Lm", "lm_long", "jerk", "hypnic_jerk", "LM ", "all", "", "lms", "hypnic"):
         out.append({"kind": "names", "where": "label", "name": name})
+    out += __import__("mutation_families_params").cases()  # issue 20 B: parameters, disk
     return out
 
 

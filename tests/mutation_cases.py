@@ -506,6 +506,7 @@ def run_layout(case: dict) -> dict:
 RUNNERS = {"layout": run_layout, "edf_field": run_edf_field, "edf_bytes": run_edf_bytes, "tal": run_tal,
            "edfd_onsets": run_edfd_onsets,
            "scoring": run_scoring, "arrays": run_arrays, "manifest": run_manifest, "names": run_names}
+RUNNERS.update(__import__("mutation_families_params").RUNNERS)  # issue 20 B: parameters, disk
 
 
 def execute(case: dict) -> dict:

@@ -16,6 +16,8 @@ import numbers
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+import numpy as np
+
 from ..errors import InputError
 
 
@@ -55,19 +57,36 @@ class Limit:
         return ", ".join(extra) + " or " + text if extra else text
 
     def _in_range(self, v) -> bool:
-        if isinstance(v, (bool,)) or type(v).__name__ == "bool_" or not isinstance(v, numbers.Real):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
             return False
         if not math.isfinite(float(v)):
             return False
         above = v > self.lo if self.lo_open else v >= self.lo
         return bool(above and v <= self.hi)
 
+    def normal(self, v):
+        """An accepted value in its plain Python type (8 -> 8.0 for a number, NumPy scalars to
+        Python), so that equal values give identical results and summaries."""
+        if v is None or isinstance(v, str):
+            return v
+        if self.kind == "flag":
+            return bool(v)
+        if self.kind == "whole":
+            return int(v)
+        if self.kind == "number":
+            return float(v)
+        if self.kind == "pair":
+            return (float(v[0]), float(v[1]))
+        if self.kind == "members":
+            return tuple(x.item() if hasattr(x, "item") else x for x in v)
+        return v
+
     def accepts(self, v) -> bool:
         """True when ``v`` lies in the range."""
         if v is None:
             return self.none
         if self.kind == "flag":
-            return isinstance(v, bool) or type(v).__name__ == "bool_"
+            return isinstance(v, (bool, np.bool_))
         if self.kind == "words":
             return isinstance(v, str) and v in self.words
         if self.kind == "members":
@@ -152,7 +171,8 @@ def order_of(cls: type) -> list[tuple[str, str, str]]:
 
 
 def check_params(obj: Any) -> None:
-    """Raise :class:`InputError` for the first field of dataclass ``obj`` out of its declared range.
+    """Raise :class:`InputError` for the first field of dataclass ``obj`` out of its declared range;
+    store every accepted value in its plain Python type (:meth:`Limit.normal`).
 
     Examples
     --------
@@ -173,6 +193,9 @@ def check_params(obj: Any) -> None:
         if not lim[f.name].accepts(v):
             raise InputError(f"{cls.__name__}.{f.name} = {v!r} is invalid: it must be "
                              f"{lim[f.name].describe()}.")
+        w = lim[f.name].normal(v)
+        if w is not v:
+            object.__setattr__(obj, f.name, w)
     for a, op, b in order_of(cls):
         x, y = getattr(obj, a), getattr(obj, b)
         if x is None or y is None or isinstance(x, str) or isinstance(y, str):
