@@ -9,10 +9,10 @@ from ..core.hypnogram import STAGE_CODES, STAGE_NAMES, Hypnogram
 SLEEP = (1, 2, 3, 4)
 STAGE_CODES_BY_NAME = dict(STAGE_CODES)
 # jerkdetect default: a night's rate per hour needs at least this much scorable time of its
-# denominator (sleep for the PLMS/LM indices, wake for PLMW); under it the index is null with the
-# reason (a lost lead all night leaves seconds of scorable EMG, and one movement in them would
-# read as hundreds per hour). No published minimum exists.
-MIN_SCORABLE_MIN = 5.0
+# denominator (sleep for the PLMS/LM indices, wake for PLMW), two 30-s epochs; under it the index
+# is null with the reason (a lost lead all night leaves seconds of scorable EMG, where no movement
+# reads as 0.0 /h and one as hundreds per hour). No published minimum exists.
+MIN_SCORABLE_MIN = 1.0
 SLEEP_RATES = ("plms_index", "lm_index", "plms_arousal_index", "plms_nonresp_index")
 
 # Every value of a night's summary and of its per-stage table: (unit, what it is). The command

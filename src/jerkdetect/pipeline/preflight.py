@@ -102,8 +102,8 @@ def _finite(ch: Channel, source: str) -> None:
 def _same_length(rec: Recording) -> None:
     """The EMG channels must cover the same time: a shorter array's missing tail would otherwise
     count as scorable sleep without movements. (An EDF's channels always do.)"""
-    roles = [r for r in ("leg_left", "leg_right", "chin", "arm_left", "arm_right") if rec.has_role(r)]
-    chans = [(r, rec.channel(r)) for r in roles]
+    chans = [(r, rec.channels[rec.roles[r][0]]) for r in ("leg_left", "leg_right", "chin", "arm_left", "arm_right")
+             if rec.has_role(r) and rec.roles[r][0] in rec.channels]  # the channels this night reads
     ref_role, ref = chans[0]
     for role, ch in chans[1:]:
         if abs(ch.duration - ref.duration) > 1.0 / min(ch.fs, ref.fs) + 1e-9:
@@ -141,6 +141,11 @@ def prepare_emg(rec: Recording, det, explicit: Mapping[str, str] | None, labels:
                 rec.roles["chin"] = []
                 continue
             raise ChannelError(f"{rec.source}: {what}.")
+        band = getattr(det, "band", None)
+        if band is not None and band[0] >= 0.45 * ch.fs:
+            raise InputError(f"{rec.source}: DetectionParams.band = {band!r} starts at or above 0.45 x the "
+                             f"{ch.fs:g}-Hz rate of channel '{ch.label}' ({role}); its low edge must be below "
+                             f"{0.45 * ch.fs:g} Hz (the high edge is capped there).")
         _finite(ch, rec.source)
         if role != "chin":
             _check_units(ch, role, rec.source, notes)
