@@ -220,6 +220,22 @@ def test_a_failed_night_leaves_its_earlier_complete_files_untouched(sample_resul
     assert {f: open(tmp_path / f, "rb").read() for f in os.listdir(tmp_path)} == before
 
 
+def test_a_rename_failing_half_way_leaves_no_mixed_set(sample_result, tmp_path, monkeypatch):
+    """The folder turns read-only between renames: new events beside an old summary would read as
+    one complete night, so every file of the set goes."""
+    sample_result.write(str(tmp_path), "n", export=True)
+    real = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith("n_summary.json"):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), src, dst)
+        return real(src, dst)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OutputError, match=f"cannot write {tmp_path / 'n_summary.json'}: Read-only file system"):
+        sample_result.write(str(tmp_path), "n", export=True)
+    assert os.listdir(tmp_path) == []
+
+
 def test_no_permission_names_the_output_not_the_temporary(sample_result, tmp_path, monkeypatch):
     import tempfile
 

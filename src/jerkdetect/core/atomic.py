@@ -107,7 +107,9 @@ def write_together(files: Sequence[tuple[str, str | Callable[[str], None]]]) -> 
     """Write several files all or nothing: each goes to a temporary ``.tmp-*`` name beside it
     (text, or a function that writes the given path), and only when every one is complete are
     they renamed onto their names, in order (so the last one, a night's summary, marks the set
-    complete). On any failure no file of the set is left (neither temporary nor final), and
+    complete). A failure while writing leaves the files as they were (an earlier complete set
+    stays); a failure while renaming removes every file of the set. Either way no temporary and
+    no mixed set is left, and
     :class:`~jerkdetect.errors.OutputError` names the file that failed and the cause (disk full,
     no permission). Returns the paths.
     """
@@ -124,16 +126,15 @@ def write_together(files: Sequence[tuple[str, str | Callable[[str], None]]]) -> 
                 _write_text(tmp, content) if isinstance(content, str) else content(tmp)
             except OSError as e:
                 raise output_error(path, e) from e
-        done: list[str] = []
         for tmp, path in temps:
             try:
                 os.replace(tmp, path)
             except OSError as e:
-                for p in done:
+                # a rename failed half way: the set would mix new and earlier files, so none is kept
+                for _, p in temps:
                     with contextlib.suppress(OSError):
                         os.unlink(p)
                 raise output_error(path, e) from e
-            done.append(path)
         return [p for _, p in temps]
     finally:
         for tmp, _ in temps:
