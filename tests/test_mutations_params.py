@@ -5,23 +5,16 @@ file. The whole families run in ``benchmarks/mutation_sweep.py --kinds params,di
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from mutation_families_params import cases  # noqa: E402
-from sandbox import Sandbox  # noqa: E402
+from sandbox import hypothesis_settings  # noqa: E402
 
 ALL = cases()
 PARAMS = [c for c in ALL if c["kind"] == "params"]
 DISK = [c for c in ALL if c["kind"] == "disk"]
-SETTINGS = dict(derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = hypothesis_settings()
 
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    sb = Sandbox(str(tmp_path_factory.mktemp("mutations_params")), mem_gib=1.5, timeout_s=60)
-    yield sb
-    sb.close()
 
 
 def test_every_group_and_outcome_is_in_the_families():
