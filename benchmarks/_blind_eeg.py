@@ -8,10 +8,11 @@ nothing of jerkdetect, so the nights are as foreign to the detector as another g
 
 EEG model (not 1/f noise + sinusoids): a sum of band components, each white noise through a
 damped oscillator (an AR(2) resonator at the band's peak, the pole radius setting its width) or a
-band-pass, times a slowly wandering amplitude (per-epoch jitter, an Ornstein-Uhlenbeck walk of the
-log amplitude, eyes-open / eyes-closed stretches in wake), plus transient graphoelements: spindles
+band-pass, times a wandering amplitude (Ornstein-Uhlenbeck walks of the log amplitude over minutes and
+tens of seconds, eyes-open / eyes-closed stretches in wake), plus transient graphoelements: spindles
 (11-16 Hz, 0.5-2 s, some in trains), K-complexes, vertex sharp waves (N1), sawtooth trains (R).
-Two derivations share 75 % of each band's power (a common source) and have their own remainder.
+Band amplitudes change with the stage over ~10 s around an epoch boundary (no steps at epoch
+edges). Two derivations share 75 % of each band's power (a common source) and have their own remainder.
 
 Arousals multiply the alpha and/or beta amplitude (sometimes theta, sometimes with less delta) by
 a contrast over the local background for 3-12 s, with 0.2-0.5 s ramps; in R with a chin EMG rise.
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal as _sig
 
-GEN_VERSION = 1  # bump when the nights change, so cached nights are redrawn
+GEN_VERSION = 2  # bump when the nights change, so cached nights are redrawn
 EPOCH = 30.0
 GRID = 20.0  # Hz, the grid amplitude envelopes are built on before interpolation to samples
 STAGE_NAMES = ("W", "N1", "N2", "N3", "R")
@@ -362,11 +363,11 @@ def _band_envelopes(rng, stages, n_grid, arousals, distr, fs_eeg):
     env = {}
     for b in BANDS:
         per_epoch = np.array([BAND_RMS[s][b] for s in stages]) * scale[b]
-        per_epoch *= rng.lognormal(0.0, 0.15, len(stages))
         e = per_epoch[ep]
-        k = int(3 * GRID)  # stage changes ramp over ~3 s
+        k = int(10 * GRID)  # stage changes ramp over ~10 s around the epoch boundary
         e = np.convolve(np.pad(e, (k, k), mode="edge"), np.ones(k) / k, mode="same")[k:-k]
-        e *= np.exp(_ou(rng, n_grid, tau=15.0, sigma=0.2))
+        # continuous wander, slow (minutes) and faster (tens of seconds), not steps at epoch edges
+        e *= np.exp(_ou(rng, n_grid, tau=120.0, sigma=0.15) + _ou(rng, n_grid, tau=15.0, sigma=0.2))
         env[b] = e
     # eyes open / closed in wake: stretches of 10-60 s
     wake = np.array([s == "W" for s in stages])[ep]
