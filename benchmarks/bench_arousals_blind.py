@@ -278,7 +278,7 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
              f"`{child['jerkdetect']}`\n"]
     per, fpk, flagged, pooled = [], {}, {}, {}
     items = {k: [] for k in ("contrast", "power", "stage", "duration", "gap", "cause", "bands", "family")}
-    pw_cache = []
+    pw_cache, cross = [], []
     for (stem, tr), row in zip(ns, child["nights"]):
         pw_cache.append(band_power(stem + ".edf", tr["eeg_labels"]))
         ratios = power_ratios(tr, *pw_cache[-1])
@@ -305,6 +305,7 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
         prev_end = -1e9
         for a, h, pr in zip(tr["arousals"], st["hit"], ratios):
             items["contrast"].append((_bin(a["contrast"], CONTRAST_BINS), h))
+            cross.append((_bin(a["contrast"], CONTRAST_BINS), a["stage"], _bin(a["duration"], DUR_BINS), h))
             items["power"].append((_bin(pr, POWER_BINS), h))
             items["gap"].append((_bin(a["onset"] - prev_end, GAP_BINS), h))
             prev_end = a["onset"] + a["duration"]
@@ -374,6 +375,17 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
     for key in items:
         lines.append(f"by {key}" + (f" ({what[key]})" if key in what else "") + ":\n")
         lines.append(table(split_recall(items[key], order.get(key))))
+    for col, what_ in ((1, "stage"), (2, "duration")):
+        lines.append(f"hits / true arousals by contrast (rows) and {what_} (columns):\n")
+        keys = order[what_]
+        rows = []
+        for cb in order["contrast"]:
+            r_ = {"contrast": cb}
+            for k in keys:
+                h = [x[3] for x in cross if x[0] == cb and x[col] == k]
+                r_[k] = f"{sum(h)}/{len(h)}" if h else ""
+            rows.append(r_)
+        lines.append(table(rows))
     lines.append("### Detector false positives by what lies under them\n")
     lines.append(table([{"kind": k, "n": v} for k, v in sorted(fpk.items(), key=lambda x: -x[1])]))
     lines.append("Look-alikes (not arousals) overlapped by an unmatched detection:\n")
