@@ -76,9 +76,10 @@ def worker(job: dict) -> dict:
                 ev = r.events
                 ev = ev[ev["label"].isin(LM_LABELS)]
                 arr = (r.detected_arousals.to_array() if mode == "detect" else np.asarray(r.scored_arousals))
+                band = [str(b) for b in getattr(r.detected_arousals, "band", [])] if mode == "detect" else []
                 s = r.summary()
                 row[f"{rules}/{mode}"] = {
-                    "arousals": np.asarray(arr, float).reshape(-1, 2).tolist(),
+                    "arousals": np.asarray(arr, float).reshape(-1, 2).tolist(), "band": band,
                     "lm_onset": ev["onset"].astype(float).tolist(),
                     "lm_arousal": [bool(x) for x in ev["arousal"]],
                     "lm_plm": [x == "plm" for x in ev["label"]],
@@ -155,7 +156,7 @@ def fp_kind(d: np.ndarray, truth: dict, true_iv: np.ndarray, tol: float = 0.5) -
     return "background"
 
 
-def night_arousal_stats(truth: dict, det: np.ndarray) -> dict:
+def night_arousal_stats(truth: dict, det: np.ndarray, band: list[str] | None = None) -> dict:
     true = np.array([[a["onset"], a["duration"]] for a in truth["arousals"]]).reshape(-1, 2)
     det = np.asarray(det, float).reshape(-1, 2)
     pairs = match_overlap(true, det)
@@ -165,7 +166,8 @@ def night_arousal_stats(truth: dict, det: np.ndarray) -> dict:
     for i, j in pairs:
         hit[i], used[j] = True, True
         on_err.append(abs(det[j, 0] - true[i, 0]))
-    fps = [fp_kind(det[j], truth, true) for j in np.flatnonzero(~used)]
+    band = band if band and len(band) == len(det) else ["?"] * len(det)
+    fps = [(fp_kind(det[j], truth, true), band[j]) for j in np.flatnonzero(~used)]
     # look-alikes a detection overlaps (and no true arousal explains)
     flagged = {}
     unexpl = det[~used]
@@ -284,7 +286,7 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
         ratios = power_ratios(tr, *pw_cache[-1])
         det = np.array(row["aasm2012/detect"]["arousals"]).reshape(-1, 2)
         det_w = np.array(row["wasm2016/detect"]["arousals"]).reshape(-1, 2)
-        st = night_arousal_stats(tr, det)
+        st = night_arousal_stats(tr, det, row["aasm2012/detect"].get("band"))
         p, r, f = prf(st["tp"], st["fp"], st["fn"])
         la, nl, lp = link_agreement(row["aasm2012/detect"], row["aasm2012/scoring"])
         lw, _, lpw = link_agreement(row["wasm2016/detect"], row["wasm2016/scoring"])
@@ -314,8 +316,9 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
             items["cause"].append((a["cause"], h))
             items["family"].append((tr["family"], h))
             items["bands"].append((a["bands"] + ("+theta" if a["theta"] > 1 else ""), h))
-        for k in st["fp_kinds"]:
-            fpk[k] = fpk.get(k, 0) + 1
+        for k, b in st["fp_kinds"]:
+            fpk.setdefault(k, {})
+            fpk[k][b] = fpk[k].get(b, 0) + 1
         for k, (n, m) in st["flagged"].items():
             a0, b0 = flagged.get(k, (0, 0))
             flagged[k] = (a0 + n, b0 + m)
@@ -387,7 +390,10 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
             rows.append(r_)
         lines.append(table(rows))
     lines.append("### Detector false positives by what lies under them\n")
-    lines.append(table([{"kind": k, "n": v} for k, v in sorted(fpk.items(), key=lambda x: -x[1])]))
+    bands = sorted({b for v in fpk.values() for b in v})
+    lines.append("(columns: the band the detector reported for the detection)\n")
+    lines.append(table([{"kind": k, "n": sum(v.values()), **{b: v.get(b, 0) for b in bands}}
+                        for k, v in sorted(fpk.items(), key=lambda x: -sum(x[1].values()))]))
     lines.append("Look-alikes (not arousals) overlapped by an unmatched detection:\n")
     lines.append(table([{"kind": k, "n": n, "flagged": m, "fraction": m / n if n else None}
                         for k, (n, m) in sorted(flagged.items())]))
