@@ -141,12 +141,19 @@ def link_agreement(a: dict, b: dict, tol: float = 0.5) -> tuple[float, int, floa
 
 
 def fp_kind(d: np.ndarray, truth: dict, true_iv: np.ndarray, tol: float = 0.5) -> str:
-    """What lies under a detection no true arousal matched."""
-    a, b = d[0] - tol, d[0] + d[1] + tol
-    kinds = {e["kind"] for e in truth["distractors"] if e["onset"] < b and e["onset"] + e["duration"] > a}
+    """What a detection no true arousal matched starts on: a look-alike at its onset (-1, +1.5 s),
+    else one inside it ("... inside": long detections overlap spindles by chance), else a true
+    arousal within 2 s, wake within 15 s, or nothing (background)."""
+    def kinds_in(a, b):
+        return {e["kind"] for e in truth["distractors"] if e["onset"] < b and e["onset"] + e["duration"] > a}
+    at_onset, inside = kinds_in(d[0] - 1.0, d[0] + 1.5), kinds_in(d[0] - tol, d[0] + d[1] + tol)
     for k in FP_ORDER:
-        if k in kinds:
+        if k in at_onset:
             return k
+    for k in FP_ORDER:
+        if k in inside:
+            return k + " inside"
+    a, b = d[0] - tol, d[0] + d[1] + tol
     if len(true_iv) and np.any((true_iv[:, 0] < b + 2) & (true_iv[:, 0] + true_iv[:, 1] > a - 2)):
         return "next to a true arousal (split)"
     st = truth["stages"]
@@ -389,12 +396,12 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
                 r_[k] = f"{sum(h)}/{len(h)}" if h else ""
             rows.append(r_)
         lines.append(table(rows))
-    lines.append("### Detector false positives by what lies under them\n")
+    lines.append("### Detector false positives by the look-alike at their onset (or inside them)\n")
     bands = sorted({b for v in fpk.values() for b in v})
     lines.append("(columns: the band the detector reported for the detection)\n")
     lines.append(table([{"kind": k, "n": sum(v.values()), **{b: v.get(b, 0) for b in bands}}
                         for k, v in sorted(fpk.items(), key=lambda x: -sum(x[1].values()))]))
-    lines.append("Look-alikes (not arousals) overlapped by an unmatched detection:\n")
+    lines.append("Look-alikes (not arousals) that an unmatched detection overlaps anywhere:\n")
     lines.append(table([{"kind": k, "n": n, "flagged": m, "fraction": m / n if n else None}
                         for k, (n, m) in sorted(flagged.items())]))
     secs = [v["seconds"] for row in child["nights"] for v in row.values()]

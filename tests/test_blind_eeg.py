@@ -136,3 +136,17 @@ def test_runner_end_to_end(tmp_path):
     assert row["n_true"] == len(truth["arousals"]) == row["tp"] + row["fn"]
     assert row["n_det"] == row["tp"] + row["fp"]
     assert 0.0 <= row["links_aasm"] <= 1.0
+
+
+def test_false_positives_are_named_by_what_starts_them():
+    tr = {"stages": ["N2"] * 4 + ["W"], "arousals": [],
+          "distractors": [{"kind": "intrusion", "onset": 10.0, "duration": 2.0},
+                          {"kind": "spindle", "onset": 40.0, "duration": 1.0},
+                          {"kind": "spindle", "onset": 66.0, "duration": 1.0}]}
+    none = np.zeros((0, 2))
+    assert bench.fp_kind(np.array([10.5, 4.0]), tr, none) == "intrusion"
+    assert bench.fp_kind(np.array([35.0, 8.0]), tr, none) == "spindle inside"
+    assert bench.fp_kind(np.array([65.5, 4.0]), tr, none) == "spindle"
+    assert bench.fp_kind(np.array([80.0, 4.0]), tr, none) == "background"
+    assert bench.fp_kind(np.array([110.0, 4.0]), tr, none) == "within 15 s of wake"
+    assert bench.fp_kind(np.array([80.0, 4.0]), tr, np.array([[85.0, 5.0]])) == "next to a true arousal (split)"
