@@ -98,7 +98,9 @@ def test_cli_end_to_end_numbers_equal_independent_ones(cohort, tmp_path, capsys)
     assert round(s["plms_index_bias"], 2) == round(pooled["bias"], 2)
     assert round(s["plms_index_loa_low"], 2) == round(pooled["loa"][0], 2)
     assert round(s["plms_index_loa_high"], 2) == round(pooled["loa"][1], 2)
-    assert pooled["fn"] > 5 and pooled["fp"] > 0 and pooled["f1"] < 0.97  # the alterations show
+    # the alterations show (a mislabelled leg no longer adds misses: its overlapping "one-leg" movements
+    # are merged into one, issue 20)
+    assert pooled["fn"] > 0 and pooled["fp"] > 0 and pooled["f1"] < 0.97
     tsv = pd.read_csv(out / "agreement_nights.tsv", sep="\t", na_values="n/a").set_index("night")
     assert sorted(tsv.index) == sorted(per)
     for stem, x in per.items():
