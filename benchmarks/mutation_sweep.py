@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, os.path.join(ROOT, "src"))
 
 from mutation_cases import (FIXED, LAYOUTS, NASTY, PER_SIGNAL, TAL_DURATIONS, TAL_ONSETS,  # noqa: E402
-                            TEXT_NASTY)
+                            TEXT_NASTY, family_cases)
 from sandbox import Sandbox  # noqa: E402
 
 BAD = ("wrong", "crash", "oom", "timeout")
@@ -100,6 +100,7 @@ def cases() -> list[dict]:
         out.append({"kind": "names", "where": "score", "name": name, "value": 10.0})
     for name in ("plms", "PLM", "Lm", "lm_long", "jerk", "hypnic_jerk", "LM ", "all", "", "lms", "hypnic"):
         out.append({"kind": "names", "where": "label", "name": name})
+    out += family_cases()  # tests/mutation_families_*.py (vocabulary, duplicates, scale, parameters, disk)
     return out
 
 

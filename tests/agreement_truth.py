@@ -110,11 +110,30 @@ def category(v):
     return 0 if v < 5 else 1 if v < 15 else 2
 
 
+def merge_same_leg(ev, sides):
+    """(onset, offset) movements with those of one leg that overlap merged (issue 20: one leg's
+    overlapping movements are one LM), by a plain loop: the reference of the reader's merge."""
+    out = []
+    for s in sorted(set(int(x) for x in sides)):
+        cur = None
+        for a, b in sorted((float(a), float(b)) for (a, b), x in zip(ev, sides) if int(x) == s):
+            if cur is not None and a < cur[1]:
+                cur[1] = max(cur[1], b)
+            else:
+                if cur is not None:
+                    out.append((cur[0], cur[1], s))
+                cur = [a, b]
+        if cur is not None:
+            out.append((cur[0], cur[1], s))
+    out.sort()
+    return np.array([(a, b) for a, b, _ in out], float).reshape(-1, 2), np.array([s for _, _, s in out], int)
+
+
 def tech_plms_index(tech, night, rules):
     """The technician's PLMS index: its own movements scored by the rules, PLMs starting in a
     sleep epoch per hour of sleep (no unscorable time: the file has no EMG)."""
-    ev = tech.events()
-    mono = MonolateralLMs(ev[:, 0], ev[:, 1], tech.sides())
+    ev, sides = merge_same_leg(tech.events(), tech.sides())
+    mono = MonolateralLMs(ev[:, 0], ev[:, 1], sides)
     resp = np.array([(a, d) for a, d, _ in night.truth["respiratory"]], float).reshape(-1, 2)
     ar = np.array(night.truth["arousals"], float).reshape(-1, 2)
     lm = get_rules(rules).score(mono, resp if resp.size else None, ar if ar.size else None)

@@ -508,12 +508,30 @@ RUNNERS = {"layout": run_layout, "edf_field": run_edf_field, "edf_bytes": run_ed
            "scoring": run_scoring, "arrays": run_arrays, "manifest": run_manifest, "names": run_names}
 
 
+def families() -> list:
+    """The mutation families kept in their own modules (``tests/mutation_families_*.py``), each
+    with ``cases()`` and ``RUNNERS``."""
+    import glob
+    import importlib
+    here = os.path.dirname(os.path.abspath(__file__))
+    return [importlib.import_module(os.path.basename(p)[:-3])
+            for p in sorted(glob.glob(os.path.join(here, "mutation_families_*.py")))]
+
+
+def family_cases() -> list[dict]:
+    """Every case of the family modules (the sweep adds them to its own)."""
+    return [c for m in families() for c in m.cases()]
+
+
 def execute(case: dict) -> dict:
     """Run one case; never raises (see the module docstring for the outcomes)."""
     from jerkdetect.errors import JerkdetectError
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
+            if case["kind"] not in RUNNERS:
+                for m in families():
+                    RUNNERS.update(m.RUNNERS)
             return RUNNERS[case["kind"]](case)
         except JerkdetectError as e:
             return {"status": "error", "detail": str(e)[:400]}

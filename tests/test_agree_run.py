@@ -98,7 +98,9 @@ def test_cli_end_to_end_numbers_equal_independent_ones(cohort, tmp_path, capsys)
     assert round(s["plms_index_bias"], 2) == round(pooled["bias"], 2)
     assert round(s["plms_index_loa_low"], 2) == round(pooled["loa"][0], 2)
     assert round(s["plms_index_loa_high"], 2) == round(pooled["loa"][1], 2)
-    assert pooled["fn"] > 5 and pooled["fp"] > 0 and pooled["f1"] < 0.97  # the alterations show
+    # the alterations show (a mislabelled leg no longer adds misses: its overlapping "one-leg" movements
+    # are merged into one, issue 20)
+    assert pooled["fn"] > 0 and pooled["fp"] > 0 and pooled["f1"] < 0.97
     tsv = pd.read_csv(out / "agreement_nights.tsv", sep="\t", na_values="n/a").set_index("night")
     assert sorted(tsv.index) == sorted(per)
     for stem, x in per.items():
@@ -257,7 +259,7 @@ def test_bad_arguments_are_one_sentence(cohort, tmp_path, capsys):
     rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--param", "alma.min_hz=0.6")
     assert rc == 2 and "--param motor.alma.min_hz does not apply" in err      # never silently ignored
     rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--match", "onset", "--tolerance", "-1")
-    assert rc == 2 and "tolerance_s must be a positive number" in err
+    assert rc == 2 and "Matching.tolerance_s = -1.0 is invalid: it must be a number > 0" in err
     with pytest.raises(jd.JerkdetectError, match="arousals must be one of"):
         jd.agree([str(folder)], str(tmp_path / "o"), arousals="auto")
 

@@ -434,14 +434,18 @@ def test_empty_or_unrecognised_scoring_file_is_an_error(tmp_path, night, content
 def test_scored_events_after_the_recording_are_dropped_with_a_count(tmp_path, night):
     f = tmp_path / "lm.tsv"
     rows = [f"{k * 30}\t30\tN2" for k in range(6)] + [f"{t}\t1\tLimb movement - left" for t in LM_TIMES] + \
-        ["500\t1\tLimb movement - left", "1e12\t1\tLimb movement - left"]
+        ["500\t1\tLimb movement - left"]
     f.write_text("onset\tduration\tdescription\n" + "\n".join(rows) + "\n")
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         res = jd.score(str(night), annotations=str(f), leg_movements="scoring")
     text = " ".join(str(x.message) for x in w)
-    assert "dropped 1 annotations" in text and "1 scored events" in text and "were dropped" in text
+    assert "1 scored events" in text and "were dropped" in text
     assert res.n_lm == 6 and res.lm.onset.max() < 180
+    # an onset no recording reaches is not a time at all: refused, naming the row (issue 20)
+    f.write_text(f.read_text() + "1e12\t1\tLimb movement - left\n")
+    with pytest.raises(jd.ScoringFileError, match=r"lm.tsv: row 15: 'onset' is 1000000000000.0 s, outside"):
+        jd.score(str(night), annotations=str(f), leg_movements="scoring")
 
 
 def test_partly_recorded_last_epoch_counts_only_its_recorded_part(tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from .limits import MAX_EPOCH_S, MIN_EPOCH_S
+
 UNSCORED = -1  # stage code of unscored epochs and of times outside the hypnogram
 _US = 1_000_000
 
@@ -111,8 +113,8 @@ def epochs_from_intervals(intervals, epoch_length: float) -> tuple[np.ndarray, f
     iv = sorted(intervals)
     if not iv:
         return np.zeros(0, np.int8), 0.0
-    if not (np.isfinite(epoch_length) and epoch_length > 0):
-        raise ValueError(f"epoch length {epoch_length!r} s is not a positive number")
+    if not (np.isfinite(epoch_length) and MIN_EPOCH_S <= epoch_length <= MAX_EPOCH_S):  # before any allocation
+        raise ValueError(f"epoch length {epoch_length!r} s is outside {MIN_EPOCH_S:g}-{MAX_EPOCH_S:g} s")
     start = iv[0][0]
     end = max(o + d for o, d, _ in iv)
     if not np.isfinite(end - start) or end - start > 14 * 86400:  # never sized by an absurd time

@@ -9,65 +9,46 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import InputError
-from .limits import MAX_RECORDING_S
+from .limits import MAX_EPOCH_S, MAX_RECORDING_S, MIN_EPOCH_S, seconds_in_range
 from .epochs import UNSCORED, epoch_bounds, epoch_index, epochs_from_intervals, stage_at
 from .stages import sleep_transitions, stage_durations
+from .stage_vocabulary import parse_stage, stage_codes
 
 STAGE_CODES = {"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4}
 STAGE_NAMES = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R", UNSCORED: "unscored"}
 SLEEP_CODES = (1, 2, 3, 4)
-
-# R&K and AASM spellings seen in EDF+ (Sleep-EDF, HMC), NSRR and Profusion files.
-_STAGE_WORDS = {
-    "w": 0, "wake": 0, "0": 0, "awake": 0,
-    "1": 1, "n1": 1, "s1": 1, "stage 1": 1, "stage 1 sleep": 1,
-    "2": 2, "n2": 2, "s2": 2, "stage 2": 2, "stage 2 sleep": 2,
-    "3": 3, "4": 3, "n3": 3, "s3": 3, "s4": 3, "n4": 3, "stage 3": 3, "stage 4": 3,
-    "stage 3 sleep": 3, "stage 4 sleep": 3,
-    "r": 4, "rem": 4, "5": 4, "rem sleep": 4, "stage r": 4,
-}
-
 
 def is_yasa_hypnogram(obj) -> bool:
     """True for a ``yasa.Hypnogram`` (duck-typed: stage labels, epoch frequency and ``as_int``)."""
     return all(hasattr(obj, a) for a in ("hypno", "freq", "as_int", "n_stages"))
 
 
-def parse_stage(text: str) -> int | None:
-    """Map a stage label (``'Sleep stage 3'``, ``'Stage 2 sleep|2'``, ``'N1'``, ``'REM'``...) to a code.
+def check_epoch_length(value, where: str, field: str = "epoch length") -> float:
+    """An epoch length in [1, 60] s (``MIN_EPOCH_S``, ``MAX_EPOCH_S``), checked before anything is sized by it.
 
-    R&K stages 3 and 4 become N3; movement time, '?' and artefact become unscored (-1).
-    Returns None when the text is not a stage.
+    Scoring systems use 30-s epochs (AASM Manual; R&K also 20 s); 1-60 s covers every one (and
+    4-s or 1-s micro-epochs). A length outside is refused in one sentence naming ``where`` and
+    ``field``: 1e-6 s would give a TST of microseconds, 1e-9 s an allocation of terabytes.
+
+    Examples
+    --------
+    >>> check_epoch_length("30", "night.txt")
+    30.0
     """
-    s = text.strip().lower()
-    if "|" in s:
-        s = s.split("|")[0].strip()
-    for prefix in ("sleep stage ", "sleep_stage_", "stage "):
-        if s.startswith(prefix) and s[len(prefix):] in _STAGE_WORDS:
-            return _STAGE_WORDS[s[len(prefix):]]
-        if s.startswith(prefix) and s[len(prefix):] in ("?", "m", "mt", "movement", "unscored", "u"):
-            return UNSCORED
-    if s in _STAGE_WORDS:
-        return _STAGE_WORDS[s]
-    if s in ("?", "movement time", "unscored", "mt", "m", "artefact", "artifact", "-1", "-2",
-             "unsure", "u", "l", "9", "art", "uns"):
-        return UNSCORED
-    if s.endswith(" sleep") and s[:-6] in _STAGE_WORDS:
-        return _STAGE_WORDS[s[:-6]]
-    if s in ("wake|0", "wake stage"):
-        return 0
-    return None
+    return seconds_in_range(value, where, field, MIN_EPOCH_S, MAX_EPOCH_S,
+                            hint=f"; scoring epochs last {MIN_EPOCH_S:g}-{MAX_EPOCH_S:g} s (30 s under AASM, 20 or "
+                                 "30 s under R&K)")
 
 
 def check_hypnogram_layout(epoch_length, offset, n_epochs: int, source: str = "") -> tuple[float, float]:
-    """Epoch length in (0, 3600] s, offset finite, and the hypnogram spanning at most 14 days."""
+    """Epoch length in [1, 60] s (:func:`check_epoch_length`), offset finite, and the hypnogram
+    spanning at most 14 days."""
     where = source or "hypnogram"
+    ep = check_epoch_length(epoch_length, where)
     try:
-        ep, off = float(epoch_length), float(offset)
+        off = float(offset)
     except (TypeError, ValueError):
-        raise InputError(f"{where}: epoch length {epoch_length!r} and offset {offset!r} must be numbers.") from None
-    if not (math.isfinite(ep) and 0 < ep <= 3600):
-        raise InputError(f"{where}: epoch length is {ep!r} s; it must be a finite number in (0, 3600] s.")
+        raise InputError(f"{where}: the hypnogram offset {offset!r} must be a number of seconds.") from None
     if not (math.isfinite(off) and abs(off) <= MAX_RECORDING_S):
         raise InputError(f"{where}: the hypnogram starts at {off!r} s from the recording start, outside "
                          f"±{MAX_RECORDING_S:g} s.")
@@ -251,6 +232,9 @@ class Hypnogram:
                 if parse_stage(lab) is None:
                     raise InputError(f"yasa.Hypnogram: epoch {i} is '{lab}', not an AASM stage (a "
                                      f"{values.n_stages}-stage YASA hypnogram cannot be mapped to W/N1/N2/N3/R).")
+            if getattr(values, "n_stages", 5) != 5:  # 'DEEP' of a 4-stage YASA hypnogram is not read as N3 here
+                raise InputError(f"yasa.Hypnogram: a {values.n_stages}-stage hypnogram cannot be mapped to "
+                                 "W/N1/N2/N3/R; give a 5-stage one.")
             return cls.from_labels(labels, ep, offset, **{"source": "yasa.Hypnogram", **kw})
         try:
             v = np.asarray(list(values), dtype=np.float64)
@@ -267,13 +251,12 @@ class Hypnogram:
     def from_labels(cls, labels: Sequence[str], epoch_length: float = 30.0, offset: float = 0.0,
                     **kw) -> "Hypnogram":
         """From one stage label per epoch (``'W'``, ``'N2'``, ``'Stage 3'``, ``'?'``...)."""
-        codes = []
-        for i, lab in enumerate(labels):
-            c = parse_stage(str(lab))
-            if c is None:
-                raise InputError(f"{kw.get('source') or 'hypnogram'}: epoch {i}: '{lab}' is not a sleep stage.")
-            codes.append(c)
-        return cls(np.array(codes), epoch_length, offset, **kw)
+        check_epoch_length(epoch_length, kw.get("source") or "hypnogram")
+        try:
+            codes, _ = stage_codes(labels, kw.get("source") or "hypnogram")
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        return cls(np.array(codes, dtype=np.int8), epoch_length, offset, **kw)
 
     @classmethod
     def from_intervals(cls, intervals: Sequence[tuple[float, float, int]], epoch_length: float = 30.0,
@@ -283,6 +266,7 @@ class Hypnogram:
         Epochs are laid from the first onset; an epoch takes the stage covering its midpoint,
         gaps between annotations become unscored.
         """
+        epoch_length = check_epoch_length(epoch_length, kw.get("source") or "hypnogram")
         stages, start = epochs_from_intervals(intervals, epoch_length)
         return cls(stages, epoch_length, start, **kw)
 

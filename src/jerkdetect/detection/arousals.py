@@ -43,6 +43,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..core.log import logger
+from ..core.params import Checked, flag, non_negative, number, pair, positive, whole
+from ..io.channels import present
 from ..core.epochs import stage_at
 from ..io.recording import Recording
 from ..core.intervals import inside_intervals
@@ -56,7 +58,7 @@ BAND_NAMES = ("delta", "theta", "alpha", "sigma", "beta", "muscle")
 
 
 @dataclass(frozen=True)
-class ArousalParams:
+class ArousalParams(Checked):
     """Parameters of EEG arousal detection.
 
     AASM rule (AASM Manual, arousal rule; published values):
@@ -170,6 +172,21 @@ class ArousalParams:
     local_gap_s: float = 1.0
     z_event: float = 3.5
     event_ratio: float = 1.8
+
+    LIMITS = {"min_duration_s": positive(600.0), "min_sleep_before_s": non_negative(3600.0),
+              "rem_chin_min_s": non_negative(600.0), **{f"{b}_band": pair(0.0, 1e4) for b in BAND_NAMES},
+              "target_fs": positive(1e5), "window_s": positive(60.0), "hop_s": positive(60.0),
+              "smooth_windows": whole(1, 1000), "edge_windows": whole(1, 1000), "background_epochs": whole(1, 10000),
+              "on_ratio": number(1.0, 1e3, lo_open=True), "z_on": positive(1e3),
+              "off_ratio": number(1.0, 1e3, lo_open=True),
+              "theta_weight": non_negative(100.0), "slow_rise_discount": non_negative(100.0),
+              "spindle_ratio": positive(1e3), "spindle_beta_margin": positive(1e3), "muscle_ratio": positive(1e3),
+              "max_gap_s": non_negative(600.0), "veto_margin_windows": whole(0, 1000), "clip_log": pair(-1e3, 1e3),
+              "chin_ratio": positive(1e3), "chin_min_uv": non_negative(1e4), "max_channels": whole(1, 64),
+              "refine_edges": flag(), "edge_search_s": non_negative(60.0),
+              "local_background_s": non_negative(3600.0), "local_gap_s": non_negative(600.0),
+              "z_event": non_negative(1e3), "event_ratio": number(1.0, 1e3)}
+    ORDER = (("hop_s", "<=", "window_s"), ("off_ratio", "<=", "on_ratio"))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -499,7 +516,7 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     labels = list(channels) if channels else pick_eeg_channels(rec, p.max_channels)
     if not labels:
         raise ChannelError(f"{rec.source}: arousal detection needs an EEG channel and there is none; "
-                           f"channels present: {', '.join(rec.labels)} (name one with --channel eeg=LABEL).")
+                           f"{present(rec.labels)} (name one with --channel eeg=LABEL).")
     notes: list[str] = []
     feats = [_channel_features(rec, lab, p, notes) for lab in labels]
     t = feats[0][0]

@@ -68,6 +68,9 @@ def read_scoring(path: str | os.PathLike, recording=None, epoch_length: float | 
     if not os.path.exists(path):
         raise ScoringFileError(f"{path}: scoring file not found.")
     kind = _sniff(path)
+    if epoch_length is not None:
+        from .scoring_formats import epoch_length_of
+        epoch_length = epoch_length_of(epoch_length, path, "epoch_length (the argument)")
     try:
         sc = READERS[kind](path, epoch_length)
     except ScoringFileError:

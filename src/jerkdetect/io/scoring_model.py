@@ -6,15 +6,20 @@ movement with its side); the format readers are in :mod:`.scoring_formats`, the 
 """
 from __future__ import annotations
 
+import collections
 import copy
 import datetime as _dt
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.hypnogram import Hypnogram, parse_stage
+from ..core.hypnogram import Hypnogram, check_epoch_length, parse_stage
 from ..core.intervals import overlaps_window
+from ..core.stage_vocabulary import UNSCORED, looks_like_stage, unknown_stages_message, unscored_note
+from ..errors import InputError, ScoringFileError
+from .scored_events import check_events, clean_scored
 
 
 _RESP = re.compile(r"apn(o)?ea|hypopn(o)?ea|\brera\b|respiratory effort|effort.related", re.I)
@@ -126,47 +131,102 @@ def is_respiratory(description: str) -> bool:
 
 def scoring_from_events(events, source: str, fmt: str, epoch_length: float | None = None,
                         hypnogram: Hypnogram | None = None, start=None,
-                        arousal_scored: bool | None = None, resp_scored: bool | None = None) -> Scoring:
+                        arousal_scored: bool | None = None, resp_scored: bool | None = None,
+                        warn_unscored: bool = True) -> Scoring:
     """Classify (onset, duration, description) events into a :class:`Scoring`.
 
-    Events with a non-finite or absurd time are dropped with a counted warning first.
+    Every onset and duration is checked first (:func:`~jerkdetect.io.scored_events.check_events`:
+    a non-finite, negative or absurd one is an error naming the event). A description given as
+    a sleep stage that the vocabulary does not know (:mod:`jerkdetect.core.stage_vocabulary`) is
+    an error naming every such label and its count; stages scored as unscored or movement time
+    are stated in one warning (``warn_unscored``). Scored arousals, respiratory events and leg
+    movements that are exact duplicates are merged, and overlapping leg movements of one leg
+    merged (:func:`~jerkdetect.io.scored_events.merge_leg_overlaps`), each with a counted warning.
     """
-    from .checks import bound_events
-    events = bound_events(events, source)
+    events = check_events(events, source)
     stages, ar, resp, kinds, lm, sides, plm_label = [], [], [], [], [], [], []
+    unknown, unscored = collections.Counter(), collections.Counter()
     lights_off = lights_on = None
+    seen: dict[str, tuple] = {}  # a night has few distinct descriptions: each is classified once
     for onset, dur, desc in events:
         d = str(desc)
-        low = d.lower()
-        code = parse_stage(d) if ("stage" in low or len(low) <= 12) and not _LM.search(low) else None
-        if code is not None and (dur > 0 or epoch_length):
-            stages.append((onset, dur if dur > 0 else epoch_length, code))
-        elif "lights off" in low or "lights out" in low:
+        c = seen.get(d)
+        if c is None:
+            c = seen[d] = classify_description(d)
+        what = c[0]
+        if what == "unknown stage":
+            unknown[d.strip()] += 1
+        elif what == "stage" and (dur > 0 or epoch_length):
+            stages.append((onset, dur if dur > 0 else epoch_length, c[1]))
+            if c[1] == UNSCORED:
+                unscored[d.strip()] += 1
+        elif c[2] == "lights off":
             lights_off = onset
-        elif "lights on" in low:
+        elif c[2] == "lights on":
             lights_on = onset
-        elif is_respiratory(d):
+        elif c[2] == "respiratory":
             resp.append((onset, dur))
             kinds.append(d.split("|")[0])
-        elif _AROUSAL.search(d):
+        elif c[2] == "arousal":
             ar.append((onset, dur))
-        elif _LM.search(d):
+        elif c[2] == "lm":
             lm.append((onset, dur))
-            sides.append("left" if _LEFT.search(d) else "right" if _RIGHT.search(d) else "bilateral")
-            plm_label.append(bool(_PLM.search(d)))
+            sides.append(c[3])
+            plm_label.append(c[4])
+    if unknown:
+        raise ScoringFileError(unknown_stages_message(source, unknown, len(stages) + sum(unknown.values())))
+    if warn_unscored and unscored:
+        warnings.warn(f"{source}: {unscored_note(unscored)}.", UserWarning, stacklevel=3)
     lm, sides = drop_plm_markers(lm, sides, plm_label)
     if hypnogram is None and stages:
         lens = [s[1] for s in stages]
+        inferred = epoch_length is None
         ep = epoch_length or (30.0 if min(lens) >= 30 or 30 in lens else 20.0 if 20 in lens else min(lens))
-        hypnogram = Hypnogram.from_intervals(stages, ep, source=source)
+        try:
+            ep = check_epoch_length(ep, source, "the epoch length (the shortest stage annotation's duration)"
+                                    if inferred else "the epoch length")
+            hypnogram = Hypnogram.from_intervals(stages, ep, source=source)
+        except InputError as e:
+            raise ScoringFileError(str(e)) from None
     if hypnogram is not None:
         hypnogram.lights_off, hypnogram.lights_on = lights_off, lights_on
         hypnogram.source = source
     arr = lambda x: np.asarray(x, dtype=np.float64).reshape(-1, 2)  # noqa: E731
-    return Scoring(source, fmt, hypnogram, arr(ar), arr(resp), kinds, arr(lm), sides, lights_off,
+    ar_, _ = clean_scored(arr(ar), [], source, "scored arousals")
+    resp_, kinds = clean_scored(arr(resp), kinds, source, "scored respiratory events")
+    lm_, sides = clean_scored(arr(lm), sides, source, "scored leg movements", legs=True)
+    return Scoring(source, fmt, hypnogram, ar_, resp_, kinds, lm_, sides, lights_off,
                    lights_on, list(events), start,
                    bool(ar) if arousal_scored is None else arousal_scored or bool(ar),
                    bool(resp) if resp_scored is None else resp_scored or bool(resp))
+
+
+def classify_description(d: str) -> tuple:
+    """What an event description is: ``(kind, stage code, other kind, side, PLM label)``.
+
+    ``kind`` is "stage", "unknown stage" (given as a stage, not in the vocabulary) or "";
+    ``other kind`` (used when the event is not a stage, or a stage without a duration) is
+    "lights off", "lights on", "respiratory", "arousal", "lm" or "".
+    """
+    low = d.lower()
+    code = parse_stage(d) if ("stage" in low or len(low) <= 12) and not _LM.search(low) else None
+    if code is None and looks_like_stage(d) and not (_LM.search(d) or _AROUSAL.search(d) or is_respiratory(d)):
+        return ("unknown stage", None, "", "", False)
+    kind = "stage" if code is not None else ""
+    if "lights off" in low or "lights out" in low:
+        other = "lights off"
+    elif "lights on" in low:
+        other = "lights on"
+    elif is_respiratory(d):
+        other = "respiratory"
+    elif _AROUSAL.search(d):
+        other = "arousal"
+    elif _LM.search(d):
+        side = "left" if _LEFT.search(d) else "right" if _RIGHT.search(d) else "bilateral"
+        return (kind, code, "lm", side, bool(_PLM.search(d)))
+    else:
+        other = ""
+    return (kind, code, other, "", False)
 
 
 def drop_plm_markers(lm: list, sides: list, plm_label: list) -> tuple[list, list]:

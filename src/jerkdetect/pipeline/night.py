@@ -22,9 +22,10 @@ from ..detection.bursts import detect_emg_channels
 from ..errors import ScoringFileError
 from ..io.edf import read_psg
 from ..io.recording import Recording
+from ..io.scored_events import clean_scored
 from ..io.scoring_model import Scoring
 from ..alignment.indices import (add_event_rows, event_indices, indices_by_stage, night_indices,
-                                 null_jerks_without_emg)
+                                 null_jerks_without_emg, null_non_finite)
 from ..rules import HypnicJerkRule, LegMovements, MonolateralLMs, RuleSet
 from ..rules.motor_events import (MotorEvents, MotorRules, count_lms_in_episodes, empty_motor, find_rhythmic,
                                   score_motor)
@@ -140,8 +141,11 @@ def read_annotations(n: Night) -> None:
         warnings.warn(f"{n.rec.source}: no hypnogram found (annotation source: {n.annotation_source}); "
                       "sleep/wake indices will be null.", UserWarning, stacklevel=3)
     n.hypnogram = hyp
-    n.scored_arousals = sc.arousals if sc is not None and sc.has_arousals else None
-    n.respiratory = sc.respiratory if sc is not None and sc.has_respiratory else None
+    src = n.annotation_source
+    n.scored_arousals = clean_scored(sc.arousals, [], src, "scored arousals")[0] \
+        if sc is not None and sc.has_arousals else None
+    n.respiratory = clean_scored(sc.respiratory, sc.respiratory_kinds, src, "scored respiratory events")[0] \
+        if sc is not None and sc.has_respiratory else None
 
 
 def detect_emg(n: Night) -> None:
@@ -175,8 +179,10 @@ def find_leg_movements(n: Night) -> None:
         raise ScoringFileError(f"{n.annotation_source}: leg_movements='scoring' needs scored limb movements "
                                "in the annotations, and there are none.")
     n.unscorable = np.asarray(n.rec.gaps(), dtype=float).reshape(-1, 2)
-    lmv = sc.leg_movements
-    sides = np.array([0 if s == "left" else 1 for s in sc.leg_sides])
+    # a Scoring built in memory is checked as a file is: bad rows refused, duplicates and one leg's overlaps merged
+    lmv, side_names = clean_scored(sc.leg_movements, sc.leg_sides, n.annotation_source, "scored leg movements",
+                                   legs=True)
+    sides = np.array([0 if s == "left" else 1 for s in side_names])
     n.mono = MonolateralLMs(lmv[:, 0], lmv[:, 0] + lmv[:, 1], sides)
     n.used["leg_movements"] = n.annotation_source
 
@@ -332,7 +338,8 @@ def night_info(n: Night) -> dict:
 
 
 def to_result(n: Night) -> ScoringResult:
-    """The :class:`ScoringResult` of a night whose stages have all run."""
+    """The :class:`ScoringResult` of a night whose stages have all run (no value NaN or infinite)."""
+    null_non_finite(n.indices, n.by_stage)
     res = ScoringResult(n.lm, n.jerks, n.hypnogram, n.lm_stage, n.jerk_stage, n.indices, n.by_stage, night_info(n),
                         n.bursts, n.unscorable, detected_arousals=n.arousal_choice.detected,
                         scored_arousals=n.arousal_choice.scored, respiratory_events=n.respiratory, motor=n.motor)

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import LegMovements, MonolateralLMs, RuleSet, from_groups
+from .base import LegMovements, MonolateralLMs, RuleSet, from_starts
 from ..core.intervals import overlaps_window
+from ..core.params import non_negative
 
 
 @dataclass(frozen=True)
@@ -30,25 +31,16 @@ class AASM2012(RuleSet):
     respiratory_margin_s: float = 0.5
     use_morphology: bool = False
 
+    LIMITS = {"bilateral_onset_s": non_negative(3600.0), "respiratory_margin_s": non_negative(3600.0)}
+
     def combine(self, lms: MonolateralLMs) -> LegMovements:
         d = lms.duration
         keep = (d >= self.min_lm_s) & (d <= self.max_lm_s)
         if self.use_morphology:
             keep &= lms.morph_ok
         m = lms.subset(keep)
-        groups: list[list[int]] = []
-        i = 0
-        n = m.onset.size
-        while i < n:
-            g = [i]
-            j = i + 1
-            while j < n and m.onset[j] - m.onset[i] < self.bilateral_onset_s \
-                    and m.side[j] not in {m.side[k] for k in g}:
-                g.append(j)
-                j += 1
-            groups.append(g)
-            i = j
-        return from_groups(m, groups, np.ones(len(groups), bool))
+        starts = onset_pairs(m.onset, m.side, self.bilateral_onset_s)
+        return from_starts(m, starts, np.ones(starts.size, bool))
 
     def mark_respiratory(self, lm: LegMovements, resp: np.ndarray) -> LegMovements:
         """Remove LMs from ``respiratory_margin_s`` before to after a respiratory event (not scored)."""
@@ -59,3 +51,28 @@ class AASM2012(RuleSet):
         return LegMovements(lm.onset[keep], lm.offset[keep], lm.side[keep], lm.n_members[keep],
                             lm.peak_uv[keep], lm.candidate[keep])
 
+
+
+def onset_pairs(onset: np.ndarray, side: np.ndarray, window: float) -> np.ndarray:
+    """First index of each AASM 2012 group of monolateral LMs sorted by onset.
+
+    An LM joins the LM that opened the group when its onset is < ``window`` s after that onset
+    and no LM of its leg is in the group yet (two legs: at most one LM per leg). One pass, O(n).
+
+    Examples
+    --------
+    >>> onset_pairs(np.array([0.0, 1.0, 2.0, 9.0]), np.array([0, 1, 0, 1]), 5.0).tolist()
+    [0, 2, 3]
+    """
+    n = onset.size
+    starts = []
+    i = 0
+    while i < n:
+        starts.append(i)
+        legs = {int(side[i])}
+        j = i + 1
+        while j < n and onset[j] - onset[i] < window and int(side[j]) not in legs:
+            legs.add(int(side[j]))
+            j += 1
+        i = j
+    return np.asarray(starts, dtype=np.int64)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..core.intervals import overlaps_window
+from ..core.params import Checked, flag, non_negative, positive, whole
 
 SIDES = ("left", "right", "bilateral")
 
@@ -92,7 +93,7 @@ class LegMovements:
 
 
 @dataclass(frozen=True)
-class RuleSet:
+class RuleSet(Checked):
     """Common parameters of the published PLM rule sets (see :class:`AASM2012`, :class:`WASM2016`).
 
     Besides the published limits, two jerkdetect computer-scoring parameters apply to EMG
@@ -115,6 +116,12 @@ class RuleSet:
     short_imi_opens_series: bool = True
     min_sustained_s: float = 0.25
     sustained_below_s: float = 1.0
+
+    LIMITS = {"min_lm_s": non_negative(3600.0), "max_lm_s": positive(3600.0), "min_imi_s": non_negative(86400.0),
+              "max_imi_s": positive(86400.0), "min_series": whole(2, 10000), "arousal_gap_s": non_negative(3600.0),
+              "short_imi_opens_series": flag(), "min_sustained_s": non_negative(3600.0),
+              "sustained_below_s": non_negative(3600.0), "use_morphology": flag()}
+    ORDER = (("min_lm_s", "<", "max_lm_s"), ("min_imi_s", "<", "max_imi_s"))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -214,10 +221,36 @@ def associate(on: np.ndarray, off: np.ndarray, events: np.ndarray, gap: float) -
 
 
 def from_groups(m: MonolateralLMs, groups: list[list[int]], candidate: np.ndarray) -> LegMovements:
-    """One combined LM per group of monolateral LMs (bilateral when the group spans both legs)."""
+    """One combined LM per group of monolateral LMs (bilateral when the group spans both legs).
+
+    The plain per-group reference of :func:`from_starts` (groups given as index lists)."""
     on = np.array([m.onset[g].min() for g in groups]) if groups else np.zeros(0)
     off = np.array([m.offset[g].max() for g in groups]) if groups else np.zeros(0)
     side = np.array([2 if len(set(m.side[g])) > 1 else int(m.side[g[0]]) for g in groups], dtype=np.int8)
     nm = np.array([len(g) for g in groups], dtype=np.int64)
     pk = np.array([np.nanmax(m.peak_uv[g]) if np.isfinite(m.peak_uv[g]).any() else np.nan for g in groups])
     return LegMovements(on, off, side, nm, pk, np.asarray(candidate, bool))
+
+
+def from_starts(m: MonolateralLMs, starts: np.ndarray, candidate: np.ndarray) -> LegMovements:
+    """One combined LM per run of consecutive monolateral LMs, each run given by its first index.
+
+    The same table as :func:`from_groups` for contiguous groups, in a few vectorised passes
+    (O(n)), so a night of a million scored LMs is combined in seconds.
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    if starts.size == 0:
+        return from_groups(m, [], np.zeros(0, bool))
+    nm = np.diff(np.append(starts, m.onset.size))
+    on = np.minimum.reduceat(m.onset, starts)
+    off = np.maximum.reduceat(m.offset, starts)
+    lo, hi = np.minimum.reduceat(m.side, starts), np.maximum.reduceat(m.side, starts)
+    side = np.where(lo != hi, 2, lo).astype(np.int8)
+    pk = np.fmax.reduceat(m.peak_uv, starts)  # NaN only when every member's peak is NaN
+    return LegMovements(on, off, side, nm, pk, np.asarray(candidate, bool))
+
+
+def group_all(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per run of ``values`` (runs given by their first index): True when every value is True."""
+    bad = np.add.reduceat((~np.asarray(values, bool)).astype(np.int64), starts) if starts.size else starts
+    return np.asarray(bad == 0, bool)

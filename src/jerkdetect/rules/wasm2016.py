@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import LegMovements, MonolateralLMs, RuleSet, from_groups
+from .base import LegMovements, MonolateralLMs, RuleSet, from_starts, group_all
 from ..core.intervals import overlaps_window
+from ..core.params import non_negative, positive, whole
 
 
 @dataclass(frozen=True)
@@ -42,32 +43,22 @@ class WASM2016(RuleSet):
     resp_after_end_s: float = 10.25
     use_morphology: bool = True
 
+    LIMITS = {"bilateral_gap_s": non_negative(3600.0), "max_bilateral_s": positive(3600.0),
+              "max_bilateral_members": whole(2, 1000), "resp_before_end_s": non_negative(3600.0),
+              "resp_after_end_s": non_negative(3600.0)}
+
     def combine(self, lms: MonolateralLMs) -> LegMovements:
         keep = lms.duration >= self.min_lm_s
         if self.use_morphology:
             keep &= lms.morph_ok
         m = lms.subset(keep)
-        n = m.onset.size
-        groups: list[list[int]] = []
-        i = 0
-        while i < n:
-            g = [i]
-            end = m.offset[i]
-            j = i + 1
-            while j < n and m.onset[j] - end < self.bilateral_gap_s \
-                    and any(m.side[j] != m.side[k] for k in g):
-                g.append(j)
-                end = max(end, m.offset[j])
-                j += 1
-            groups.append(g)
-            i = j
-        cand = np.zeros(len(groups), bool)
-        for k, g in enumerate(groups):
-            members_ok = all(self.min_lm_s <= m.duration[x] <= self.max_lm_s for x in g)
-            span = m.offset[g].max() - m.onset[g].min()
-            limit = self.max_lm_s if len(g) == 1 else self.max_bilateral_s
-            cand[k] = members_ok and span <= limit and len(g) <= self.max_bilateral_members
-        return from_groups(m, groups, cand)
+        starts = bilateral_runs(m.onset, m.offset, m.side, self.bilateral_gap_s)
+        dur = m.duration  # computed once: a property re-read per group made this quadratic
+        members_ok = group_all((dur >= self.min_lm_s) & (dur <= self.max_lm_s), starts)
+        res = from_starts(m, starts, np.zeros(starts.size, bool))
+        limit = np.where(res.n_members == 1, self.max_lm_s, self.max_bilateral_s)
+        res.candidate = members_ok & (res.offset - res.onset <= limit) & (res.n_members <= self.max_bilateral_members)
+        return res
 
     def mark_respiratory(self, lm: LegMovements, resp: np.ndarray) -> LegMovements:
         if resp.size:
@@ -75,3 +66,32 @@ class WASM2016(RuleSet):
             win = np.column_stack([end - self.resp_before_end_s, end + self.resp_after_end_s])
             lm.respiratory = overlaps_window(lm.onset, lm.offset, win)
         return lm
+
+
+def bilateral_runs(onset: np.ndarray, offset: np.ndarray, side: np.ndarray, gap: float) -> np.ndarray:
+    """First index of each WASM 2016 bilateral group of monolateral LMs sorted by onset.
+
+    An LM joins the group before it when its onset is < ``gap`` s after the group's latest
+    offset (overlapping or < 0.5 s apart) and the group holds an LM of another leg. One pass,
+    O(n): the group's legs are kept as a set, never re-read member by member.
+
+    Examples
+    --------
+    >>> bilateral_runs(np.array([0.0, 0.2, 5.0, 5.1]), np.array([1.0, 1.2, 6.0, 6.1]),
+    ...                np.array([0, 1, 0, 0]), 0.5).tolist()
+    [0, 2, 3]
+    """
+    n = onset.size
+    starts = []
+    i = 0
+    while i < n:
+        starts.append(i)
+        end = offset[i]
+        legs = {int(side[i])}
+        j = i + 1
+        while j < n and onset[j] - end < gap and legs - {int(side[j])}:
+            legs.add(int(side[j]))
+            end = max(end, offset[j])
+            j += 1
+        i = j
+    return np.asarray(starts, dtype=np.int64)
