@@ -578,8 +578,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         onset = _half_crossing(t, eb, i0, i1, level, True)
         offset = _half_crossing(t, eb, i0, i1, level, False)
         # second stage: the shift over the whole event, against the night's noise of that band
-        inside = (t >= onset) & (t <= offset)
-        mean_ev = float(np.mean(ev_edge[inside, bi])) if inside.any() else plateau
+        inside = slice(int(np.searchsorted(t, onset)), int(np.searchsorted(t, offset, "right")))  # t is sorted
+        mean_ev = float(np.mean(ev_edge[inside, bi])) if inside.stop > inside.start else plateau
         z = event_score(mean_ev, med[bi], sd[bi], offset - onset, span_s)
         if z < p.z_event or mean_ev < np.log(p.event_ratio):
             logger.debug("shift at %.2f s: event score %.2f, ratio %.2f: too weak", onset, z, np.exp(mean_ev))
@@ -615,8 +615,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         out["band"].append(EVIDENCE_BANDS[bi])
         out["chin"].append(has_chin)
         out["score"].append(z)
-        inside = (t >= onset) & (t <= offset)
-        m = ev_edge[inside, :3].mean(axis=0) if inside.any() else np.zeros(3)
+        inside = slice(int(np.searchsorted(t, onset)), int(np.searchsorted(t, offset, "right")))
+        m = ev_edge[inside, :3].mean(axis=0) if inside.stop > inside.start else np.zeros(3)
         out["ratios"].append(np.exp(m / np.array([max(p.theta_weight, 1e-9), 1.0, 1.0])))
     logger.info("arousal detection on %s: %d candidates, %d arousals", ", ".join(labels), s_idx.size,
                 len(out["onset"]))
