@@ -35,10 +35,8 @@ True
 """
 from __future__ import annotations
 
-import dataclasses
-
 from .arousal_stress_effects import arousal_stress_rng, plan_arousal_stress
-from .config import ArousalStressConfig, SimConfig
+from .config import ArousalStressConfig, SimConfig, split_overrides
 from .night import simulate_night
 
 __all__ = ["AROUSAL_EFFECTS", "AROUSAL_PRESETS", "arousal_stress_config", "arousal_stress_night",
@@ -69,15 +67,7 @@ def arousal_stress_config(effect: str, **overrides) -> SimConfig:
     if effect not in AROUSAL_PRESETS:
         raise ValueError(f"unknown arousal stress effect '{effect}'; known: {', '.join(AROUSAL_EFFECTS)}")
     base, st = (dict(x) for x in AROUSAL_PRESETS[effect])
-    sim_fields = {f.name for f in dataclasses.fields(SimConfig)}
-    st_fields = {f.name for f in dataclasses.fields(ArousalStressConfig)}
-    for k, v in overrides.items():
-        if k in st_fields:
-            st[k] = v
-        elif k in sim_fields:
-            base[k] = v
-        else:
-            raise TypeError(f"unknown simulator or arousal stress option '{k}'")
+    split_overrides(overrides, base, st, ArousalStressConfig, "arousal stress")
     cfg = SimConfig(**base)
     cfg.arousal_stress = ArousalStressConfig(**st)
     return cfg

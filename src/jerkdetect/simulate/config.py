@@ -204,3 +204,18 @@ class MotorConfig:
             raise ValueError(f"MotorConfig.fm must be None, 'dense' or 'sparse', got {self.fm!r}.")
         if self.renderer not in ("gauss", "muap"):
             raise ValueError(f"MotorConfig.renderer must be 'gauss' or 'muap', got {self.renderer!r}.")
+
+
+def split_overrides(overrides: dict, base: dict, part: dict, part_cls: type, what: str) -> None:
+    """Route each keyword of a preset night to the :class:`SimConfig` fields (``base``) or to the
+    fields of ``part_cls`` (``part``, e.g. :class:`StressConfig`); a name SimConfig also has goes to
+    SimConfig. An unknown name is a ``TypeError`` naming ``what`` ("stress", "motor" ...)."""
+    sim_fields = {f.name for f in dataclasses.fields(SimConfig)}
+    part_fields = {f.name for f in dataclasses.fields(part_cls)}
+    for k, v in overrides.items():
+        if k in sim_fields:
+            base[k] = v
+        elif k in part_fields:
+            part[k] = v
+        else:
+            raise TypeError(f"unknown simulator or {what} option '{k}'")
