@@ -15,6 +15,11 @@ true arousals. Two baselines in the same run:
   shares none of the simulator's code: 1/f backgrounds, sinusoidal alpha, other spindles,
   K-complexes and muscle artefact; half with the arousal amplitude set against the alpha band.
 
+The arousal stress family (``jerkdetect.simulate.arousal_stress``: low-contrast arousals,
+intrusions next to arousals, arousals right after spindles/K-complexes, alpha- and beta-rich
+backgrounds, one channel, 100-200 Hz, pops and sweat, REM arousals with a small chin rise) is
+scored the same way, per effect and pooled, with the naive baseline beside each effect.
+
 The weakest night and the missed and false arousals by kind are named at the end.
 """
 from __future__ import annotations
@@ -85,6 +90,8 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=2.0)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="one seed, 1-h nights")
+    ap.add_argument("--stress-seeds", type=int, default=2, help="nights per arousal stress effect")
+    ap.add_argument("--no-stress", action="store_true", help="skip the arousal stress family")
     ap.add_argument("--param", action="append", metavar="NAME=VALUE", default=[],
                     help="ArousalParams override, e.g. --param on_ratio=3")
     a = ap.parse_args()
@@ -175,6 +182,8 @@ def main() -> None:
                        "max_plmsai_err", "max_plmsai_err_same_lms"]))
     print("plmsai_err: PLMS-arousal index against the truth (LM detection and arousals); _same_lms: on the "
           "same LMs, detected vs true arousals (the arousal detector alone)")
+    if not a.no_stress:
+        stress_family(params, hours, 1 if a.quick else a.stress_seeds, alt_rows)
     worst = min(rows + alt_rows, key=lambda r: r["f1"])
     print(f"\nweakest night: seed {worst['seed']}, {worst['fs']:g} Hz, {worst['eeg']} EEG channel(s)"
           f"{', second renderer' if 'amplitude_vs' in worst else ''}: F1 {worst['f1']:.3f} "
@@ -184,6 +193,67 @@ def main() -> None:
     print("false arousals by what they overlap:", dict(fp_kinds.most_common()))
     print(f"\narousal stage cost: median {np.median(cost) * 1e3:.1f} ms per hour of recording "
           f"(max {max(cost) * 1e3:.1f}), measured inside score() on a shared machine")
+
+
+STRESS_RATES = (200.0, 256.0, 512.0)
+LOW_RATES = (100.0, 128.0, 200.0)
+
+
+def stress_family(params, hours: float, seeds: int, alt_rows: list) -> None:
+    """Every arousal stress effect: pooled precision, recall, F1, LM link agreement and
+    PLMS-arousal index error (both rule sets), and the naive baseline on the same nights."""
+    import jerkdetect as jd
+    from jerkdetect.evaluation.matching import match_intervals
+    from jerkdetect.evaluation.truth import evaluate_arousals
+    from jerkdetect.simulate.arousal_stress import AROUSAL_EFFECTS, arousal_stress_night
+    per, naive = [], []
+    with tempfile.TemporaryDirectory() as d:
+        for ei, eff in enumerate(AROUSAL_EFFECTS):
+            for si in range(seeds):
+                seed = 700 + 10 * ei + si
+                fs = (LOW_RATES if eff == "low_rate" else STRESS_RATES)[(ei + si) % 3]
+                over = {} if eff == "one_channel" else dict(full_montage=si % 2 == 0)
+                night = arousal_stress_night(eff, seed=seed, duration_h=hours, fs_eeg=fs, **over)
+                paths = night.write(d, f"a{seed}", scoring="none")
+                sc = _no_arousal_scoring(night, os.path.join(d, f"a{seed}_no_arousals.tsv"))
+                truth = np.array(night.truth["arousals"], float).reshape(-1, 2)
+                for rules in ("wasm2016", "aasm2012"):
+                    res = jd.score(paths["recording"], annotations=sc, rules=rules, arousal_params=params)
+                    ev = evaluate_arousals(res, night.truth, night.hypnogram, rules)
+                    e = ev["events"]
+                    per.append(dict(effect=eff, seed=seed, fs=fs, rules=rules, tp=e["tp"], fp=e["fp"], fn=e["fn"],
+                                    links=ev["lm_link_agreement"], plmsai_err=ev["plms_arousal_index_error"]))
+                rec = jd.read_psg(paths["recording"])
+                labels = [lab for lab in ("EEG C4-M1", "EEG O2-M1") if lab in rec.channels]
+                for r, det in naive_arousals(rec, night.hypnogram, labels, NAIVE_RATIOS).items():
+                    m = match_intervals(det, truth)
+                    naive.append(dict(effect=eff, ratio=r, tp=m["tp"], fp=m["fp"], fn=m["fn"]))
+    best = max(NAIVE_RATIOS, key=lambda r: _pool([x for x in naive if x["ratio"] == r])[0])
+    out = []
+    for eff in AROUSAL_EFFECTS + ("second_renderer",):
+        rs = [r for r in per if r["effect"] == eff and r["rules"] == "aasm2012"] if eff != "second_renderer" \
+            else alt_rows
+        both = [r for r in per if r["effect"] == eff] if eff != "second_renderer" else alt_rows
+        f1, tp, fp, fn = _pool(rs)
+        nv = [x for x in naive if x["effect"] == eff and x["ratio"] == best]
+        links = [r["links"] for r in both if r.get("links") is not None]
+        errs = [r["plmsai_err"] for r in both if r.get("plmsai_err") is not None]
+        out.append(dict(effect=eff, nights=len(rs), tp=tp, fp=fp, fn=fn, precision=tp / max(tp + fp, 1),
+                        recall=tp / max(tp + fn, 1), f1=f1, naive_f1=_pool(nv)[0] if nv else "",
+                        min_links=min(links) if links else "", max_plmsai_err=max(errs) if errs else ""))
+    f1, tp, fp, fn = _pool([r for r in per if r["rules"] == "aasm2012"])
+    allinks = [r["links"] for r in per if r["links"] is not None]
+    allerr = [r["plmsai_err"] for r in per if r["plmsai_err"] is not None]
+    out.append(dict(effect="pooled (own simulator)", nights=len(per) // 2, tp=tp, fp=fp, fn=fn,
+                    precision=tp / max(tp + fp, 1), recall=tp / max(tp + fn, 1), f1=f1,
+                    naive_f1=_pool([x for x in naive if x["ratio"] == best])[0],
+                    min_links=min(allinks) if allinks else "", max_plmsai_err=max(allerr) if allerr else ""))
+    print(f"\n## Arousal stress family ({seeds} night(s) per effect, {hours:g} h; naive baseline x{best:g}, "
+          "tuned on these nights; links and PLMS-arousal index error over both rule sets)\n")
+    print(table(out, ["effect", "nights", "tp", "fp", "fn", "precision", "recall", "f1", "naive_f1", "min_links",
+                      "max_plmsai_err"]))
+    weakest = min(out[:-1], key=lambda r: r["f1"])
+    print(f"\nweakest stress effect: {weakest['effect']} (F1 {weakest['f1']:.3f}, naive {weakest['naive_f1']:.3f})")
 
 
 def _tally(res, night, fn_kinds: Counter, fp_kinds: Counter) -> None:

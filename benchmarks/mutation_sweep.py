@@ -100,7 +100,7 @@ def cases() -> list[dict]:
         out.append({"kind": "names", "where": "score", "name": name, "value": 10.0})
     for name in ("plms", "PLM", "Lm", "lm_long", "jerk", "hypnic_jerk", "LM ", "all", "", "lms", "hypnic"):
         out.append({"kind": "names", "where": "label", "name": name})
-    out += family_cases()  # tests/mutation_families_*.py (vocabulary, duplicates, scale, ...)
+    out += family_cases()  # tests/mutation_families_*.py (vocabulary, duplicates, scale, parameters, disk)
     return out
 
 

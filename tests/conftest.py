@@ -48,3 +48,13 @@ def sim_cache(tmp_path_factory):
             cache[key] = (paths, night)
         return cache[key]
     return get
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    """One warm zygote for every mutation test module (``tests/sandbox.py``): its kernels and base
+    files are built once per session, each case runs in a child forked from it."""
+    from sandbox import Sandbox
+    sb = Sandbox(str(tmp_path_factory.mktemp("mutations")), mem_gib=1.5, timeout_s=60)
+    yield sb
+    sb.close()

@@ -18,6 +18,14 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+OK = ("result", "error")  # the two acceptable outcomes of a mutated input
+
+
+def hypothesis_settings() -> dict:
+    """Settings of the property tests that draw mutation cases: reproducible, no deadline."""
+    from hypothesis import HealthCheck
+    return dict(derandomize=True, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def _vm_size() -> int:

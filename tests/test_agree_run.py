@@ -259,7 +259,7 @@ def test_bad_arguments_are_one_sentence(cohort, tmp_path, capsys):
     rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--param", "alma.min_hz=0.6")
     assert rc == 2 and "--param motor.alma.min_hz does not apply" in err      # never silently ignored
     rc, _, err = run_cli(capsys, folder, "--out", tmp_path / "o", "--match", "onset", "--tolerance", "-1")
-    assert rc == 2 and "tolerance_s must be a positive number" in err
+    assert rc == 2 and "Matching.tolerance_s = -1.0 is invalid: it must be a number > 0" in err
     with pytest.raises(jd.JerkdetectError, match="arousals must be one of"):
         jd.agree([str(folder)], str(tmp_path / "o"), arousals="auto")
 

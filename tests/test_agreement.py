@@ -336,7 +336,7 @@ def test_cohort_refuses_mixed_rules_and_duplicates(simulated):
         cohort_summary([a, b])
     with pytest.raises(InputError, match="unique"):
         cohort_summary([a, a])
-    with pytest.raises(InputError, match="matching rule"):
+    with pytest.raises(InputError, match="Matching.rule = .nearest. is invalid: it must be one of .overlap., .onset."):
         Matching("nearest")
 
 

@@ -269,7 +269,8 @@ def test_cli_writes_detected_arousals_and_exports(night, tmp_path):
     s = json.loads((tmp_path / f"{stem}_summary.json").read_text())
     assert s["arousal_source"] == "detected" and s["arousal_detection"]["channels"] == ["EEG C4-M1", "EEG O2-M1"]
     rows = (tmp_path / f"{stem}_arousals.tsv").read_text().splitlines()
-    assert rows[0].split("\t") == ["onset", "duration", "stage", "channels", "strength", "band", "chin", "source"]
+    assert rows[0].split("\t") == ["onset", "duration", "stage", "channels", "strength", "band", "chin", "score",
+                                    "theta_ratio", "alpha_ratio", "beta_ratio", "source"]
     assert len(rows) - 1 == s["arousal_detection"]["n"] and rows[1].endswith("\tdetected")
     ev = (tmp_path / f"{stem}_events.tsv").read_text().splitlines()[0].split("\t")
     assert ev[:6] == ["onset", "duration", "label", "side", "stage", "arousal"] and len(ev) == 13  # columns kept
@@ -312,3 +313,61 @@ def test_automatic_staging_when_there_is_no_hypnogram(tmp_path):
     assert np.mean(res.hypnogram.stages == n.stages) > 0.5  # it stages, roughly, even simulated EEG
     bids = json.loads(open(res.write_bids(str(tmp_path / "b_events.tsv"))[1]).read())
     assert bids["HypnogramSource"].startswith("automatic")
+
+
+# --------------------------------------------------------------------------- issue 15: abrupt shifts, event score
+def test_local_background_is_the_median_of_the_recent_past():
+    from jerkdetect.detection.arousals import local_background
+    ls = np.zeros((400, 6))
+    ls[200:, 2] = 2.0                       # alpha steps up at frame 200 (100 s) and stays
+    bg = local_background(ls, np.ones(400, bool), span_s=20.0, gap_s=1.0, hop_s=0.5)
+    assert np.isnan(bg[:, 0]).all() and np.isnan(bg[:, 3]).all()   # only theta, alpha, beta
+    assert np.all(bg[150:205, 2] == 0.0)    # just after the step: the past is still the old level
+    assert np.all(bg[260:, 2] == 2.0)       # > 20 s later: the new level is the background
+    masked = np.ones(400, bool)
+    masked[200:] = False                    # frames left out (wake, NaN) never enter the median
+    assert np.all(local_background(ls, masked, 20.0, 1.0, 0.5)[200:, 2] == 0.0)
+
+
+def test_a_slow_climb_of_alpha_is_not_an_arousal_but_an_abrupt_shift_is():
+    """AASM: an arousal is an *abrupt* shift; alpha that climbs over 90 s (drowsiness) is not."""
+    fs = 256.0
+    rec, hyp = _night(fs, stages=[2] * 30, seed=3, events=[("alpha", 600.0, 5.0, 3.0)])
+    x = rec.channels["EEG C4-M1"].data.copy()
+    t = np.arange(x.size) / fs
+    a = _band_rms(x[:int(200 * fs)], fs, 8, 12)
+    climb = np.clip((t - 200.0) / 90.0, 0, 1) * (t < 420) * 2.0  # alpha x1 -> x3 over 90 s, held to 420 s
+    x += np.sqrt(2) * a * climb * np.sin(2 * np.pi * 10.3 * t + 0.3)
+    rec = jd.Recording.from_arrays({"EEG C4-M1": x, "EMG Chin": rec.channels["EMG Chin"].data},
+                                   {"EEG C4-M1": fs, "EMG Chin": 200.0})
+    ar = detect_arousals(rec, hyp)
+    np.testing.assert_allclose(ar.onset, [600.0], atol=0.35)
+    # without the recent-past background, the plateau of the climb is scored as a long "arousal"
+    loose = detect_arousals(rec, hyp, ArousalParams(local_background_s=0.0, z_event=0.0, event_ratio=1.0))
+    assert len(loose) == 2 and loose.duration.max() > 30
+
+
+def test_event_score_and_event_ratio_thresholds_on_both_sides():
+    from jerkdetect.detection.arousals import event_score
+    assert event_score(1.0, 0.0, 0.4, 3.0, 3.0) == pytest.approx(2.5)
+    assert event_score(1.0, 0.0, 0.4, 12.0, 3.0) == pytest.approx(5.0)   # 4x longer: half the noise
+    assert event_score(1.0, 0.0, 0.4, 1.0, 3.0) == pytest.approx(2.5)    # never below one smoothing span
+    rec, hyp = _night(events=[("alpha", 200.0, 6.0, 2.5)])
+    base = detect_arousals(rec, hyp)
+    assert len(base) == 1
+    assert len(detect_arousals(rec, hyp, ArousalParams(z_event=1e3))) == 0
+    assert len(detect_arousals(rec, hyp, ArousalParams(event_ratio=50.0))) == 0
+    loose = detect_arousals(rec, hyp, ArousalParams(z_event=0.0, event_ratio=1.0))
+    extra = np.abs(loose.onset - 200.0) > 1.0   # what the second stage (event score) removes
+    assert (~extra).sum() == 1 and np.all(loose.score[extra] < ArousalParams().z_event)
+
+
+def test_detected_arousal_rows_carry_their_evidence():
+    rec, hyp = _night(events=[("alpha", 200.0, 6.0, 3.0)], channels=2)
+    ar = detect_arousals(rec, hyp, chin_envelope=_chin(rec))
+    row = ar.rows()[0]
+    assert row["band"] in ("alpha", "alpha+beta") and row["strength"] > 2
+    assert row["score"] >= ArousalParams().z_event
+    assert set(row["channels"].split("+")) <= {"EEG C4-M1", "EEG O2-M1"}
+    head = ar.tsv().splitlines()[0].split("\t")
+    assert {"score", "alpha_ratio", "beta_ratio", "theta_ratio"} <= set(head)

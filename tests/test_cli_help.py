@@ -131,7 +131,7 @@ def test_params_lists_every_parameter_with_default_unit_and_source():
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
     header = lines[0].split("\t")
-    assert header == ["group", "name", "default", "unit", "source", "what"]
+    assert header == ["group", "name", "default", "unit", "source", "what", "range"]
     rows = {tuple(r.split("\t")[:2]): r.split("\t") for r in lines[1:]}
     for group, cls in (("detection", DetectionParams), ("arousal", ArousalParams), ("hypnic", HypnicJerkRule),
                        ("rules", WASM2016), ("rules", AASM2012)):
@@ -144,3 +144,6 @@ def test_params_lists_every_parameter_with_default_unit_and_source():
     assert "WASM 2016" in rows[("rules", "bilateral_gap_s")][4]
     assert rows[("arousal", "on_ratio")][4] == "jerkdetect default"
     assert all(r[5] for r in rows.values())  # every parameter says what it is
+    assert all(r[6] != "-" for r in rows.values())  # and the range it accepts
+    assert rows[("detection", "block_s")][6] == "a number > 0 and <= 60"
+    assert rows[("motor", "alma.min_bursts")][6] == "a whole number >= 2 and <= 10000"

@@ -11,21 +11,13 @@ cases) is ``benchmarks/mutation_sweep.py``.
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from mutation_cases import FIXED, NASTY, PER_SIGNAL, TAL_DURATIONS, TAL_ONSETS, TEXT_NASTY  # noqa: E402
-from sandbox import Sandbox  # noqa: E402
+from sandbox import OK, hypothesis_settings  # noqa: E402
 
-OK = ("result", "error")
-SETTINGS = dict(derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = hypothesis_settings()
 
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    sb = Sandbox(str(tmp_path_factory.mktemp("mutations")), mem_gib=1.5, timeout_s=60)
-    yield sb
-    sb.close()
 
 
 def check(sandbox, case):

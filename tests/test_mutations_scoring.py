@@ -4,20 +4,13 @@ sandboxed process (``tests/mutation_families_scoring.py`` has the families and t
 import pytest
 
 from mutation_families_scoring import cases
-from sandbox import Sandbox
+from sandbox import OK
 
-OK = ("result", "error")
 ALL = cases()
 # every seventh vocabulary and duplicates case, and the smallest scale case: about 35 fast cases
 PICK = [c for c in ALL if c["kind"] == "vocabulary"][::7] + [c for c in ALL if c["kind"] == "duplicates"][::3] \
     + [c for c in ALL if c["kind"] == "scale"][:1]
 
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    sb = Sandbox(str(tmp_path_factory.mktemp("mutations_scoring")), mem_gib=1.5, timeout_s=60)
-    yield sb
-    sb.close()
 
 
 @pytest.mark.parametrize("case", PICK, ids=lambda c: "-".join(str(v)[:12] for v in c.values()))

@@ -87,8 +87,8 @@ def test_nsrr_epoch_length_outside_1_60_s_refused_before_any_allocation(tmp_path
 def test_text_hypnogram_epoch_length_header_checked(tmp_path):
     p = tmp_path / "hyp.txt"
     p.write_text("# epoch_length=1e-6\nW\nN2\nN2\nREM\n")
-    with pytest.raises(jd.ScoringFileError, match=r"hyp.txt: the '# epoch_length=' header is 1e-06 s; scoring "
-                                                  r"epochs last 1-60 s"):
+    with pytest.raises(jd.ScoringFileError, match=r"hyp.txt: the '# epoch_length=' header is 1e-06 s, outside the "
+                                                  r"allowed 1..60 s; scoring epochs last 1-60 s"):
         read_scoring(p)
     p.write_text("# epoch_length=20\nW\nN2\nDeep\nREM\n")
     assert read_scoring(p).hypnogram.stages.tolist() == [0, 2, 3, 4]

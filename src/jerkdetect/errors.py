@@ -23,3 +23,11 @@ class InputError(JerkdetectError, ValueError):
 
 class DependencyError(JerkdetectError, ImportError):
     """An optional dependency a feature needs is not installed (the message names the extra)."""
+
+
+class OutputError(JerkdetectError, OSError):
+    """An output file cannot be written (disk full, no permission): the message names the file
+    the user asked for (never a temporary) and the cause; ``errno`` is the system's."""
+
+    def __str__(self) -> str:  # the sentence alone (OSError would prefix "[Errno N]" once errno is set)
+        return str(self.args[0]) if self.args else ""

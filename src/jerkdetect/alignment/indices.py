@@ -8,6 +8,12 @@ from ..core.hypnogram import STAGE_CODES, STAGE_NAMES, Hypnogram
 
 SLEEP = (1, 2, 3, 4)
 STAGE_CODES_BY_NAME = dict(STAGE_CODES)
+# jerkdetect default: a night's rate per hour needs at least this much scorable time of its
+# denominator (sleep for the PLMS/LM indices, wake for PLMW), two 30-s epochs; under it the index
+# is null with the reason (a lost lead all night leaves seconds of scorable EMG, where no movement
+# reads as 0.0 /h and one as hundreds per hour). No published minimum exists.
+MIN_SCORABLE_MIN = 1.0
+SLEEP_RATES = ("plms_index", "lm_index", "plms_arousal_index", "plms_nonresp_index")
 
 # Every value of a night's summary and of its per-stage table: (unit, what it is). The command
 # line prints the unit beside each number, the reports show the text beside each row; a test
@@ -194,8 +200,10 @@ def _per_hour(n: int, seconds: float) -> float | None:
 
 
 def night_indices(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerks: dict,
-                  unscorable: np.ndarray, has_arousals: bool, has_respiratory: bool) -> dict:
-    """All summary indices of one night. Indices that need missing scoring are None with a reason."""
+                  unscorable: np.ndarray, has_arousals: bool, has_respiratory: bool,
+                  min_scorable_min: float = MIN_SCORABLE_MIN) -> dict:
+    """All summary indices of one night. Indices that need missing scoring are None with a reason;
+    so are the rates per hour whose scorable sleep (or wake, for PLMW) is under ``min_scorable_min``."""
     out: dict = {}
     reasons: dict = {}
     if hyp is None:
@@ -257,8 +265,22 @@ def night_indices(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerks: dic
     out["n_wake_to_sleep_transitions"] = ntr
     out["hypnic_jerks_per_transition"] = nj / ntr if ntr else None
     out["hypnic_jerks_with_arousal"] = int(np.sum(jerks["arousal"])) if has_arousals else None
+    if hyp is not None:
+        _null_short_rates(out, reasons, sleep_s, wake_s, min_scorable_min)
     out["null_reasons"] = {**reasons, **_null_reasons(out, reasons, hyp, sleep_s, wake_s, has_arousals)}
     return out
+
+
+def _null_short_rates(out: dict, reasons: dict, sleep_s: float, wake_s: float, min_min: float) -> None:
+    """Rates per hour over less than ``min_min`` minutes of scorable time become null with the reason."""
+    for keys, seconds, what in ((SLEEP_RATES, sleep_s, "sleep"), (("plmw_index",), wake_s, "wake")):
+        if 0 < seconds < min_min * 60:
+            for k in keys:
+                if out.get(k) is not None:
+                    out[k] = None
+                    amount = f"{seconds:.1f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+                    reasons[k] = (f"only {amount} of scorable {what} (the leg EMG is unscorable or the recording "
+                                  f"has gaps elsewhere): under the {min_min:g}-min minimum for a rate per hour")
 
 
 def _null_reasons(out: dict, known: dict, hyp, sleep_s: float, wake_s: float, has_arousals: bool) -> dict:
@@ -281,6 +303,50 @@ def _null_reasons(out: dict, known: dict, hyp, sleep_s: float, wake_s: float, ha
            "hypnic_jerks_with_arousal": "no arousal scoring in the annotations"}
     return {k: why.get(k, "not computable for this night") for k, v in out.items()
             if v is None and k not in known and k != "null_reasons"}
+
+
+NOT_FINITE = "could not be computed (the arithmetic gave NaN or infinity)"
+
+
+def _finite(v) -> tuple[object, bool]:
+    """``v`` with every NaN or infinite number (nested in dicts, lists and arrays too) made None,
+    and whether one was."""
+    if isinstance(v, (float, np.floating)):
+        return (float(v), False) if np.isfinite(v) else (None, True)
+    if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+        return _finite(v.tolist()) if not np.isfinite(v).all() else (v, False)
+    if isinstance(v, dict):
+        pairs = {k: _finite(x) for k, x in v.items()}
+        return {k: p[0] for k, p in pairs.items()}, any(p[1] for p in pairs.values())
+    if isinstance(v, (list, tuple)):
+        pairs = [_finite(x) for x in v]
+        return type(v)(p[0] for p in pairs), any(p[1] for p in pairs)
+    return v, False
+
+
+def null_non_finite(idx: dict, by_stage: list[dict] | None = None) -> None:
+    """The last guard of a night's results: a value that came out NaN or infinite becomes null
+    with a reason (:data:`NOT_FINITE`), so no result or file ever holds one.
+
+    Examples
+    --------
+    >>> d = {"plms_index": float("nan"), "imi_iqr_s": [1.0, float("inf")], "null_reasons": {}}
+    >>> null_non_finite(d); d["plms_index"], d["imi_iqr_s"], d["null_reasons"]["plms_index"] == NOT_FINITE
+    (None, [1.0, None], True)
+    """
+    reasons = idx.setdefault("null_reasons", {})
+    for k, v in list(idx.items()):
+        if k == "null_reasons":
+            continue
+        w, changed = _finite(v)
+        if changed:
+            idx[k] = w
+            reasons.setdefault(k, NOT_FINITE)
+    for row in by_stage or []:
+        for k, v in list(row.items()):
+            w, changed = _finite(v)
+            if changed:
+                row[k] = w
 
 
 def indices_by_stage(lm, stage_onset: np.ndarray, hyp: Hypnogram | None, jerk_stage: np.ndarray,

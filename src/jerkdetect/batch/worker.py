@@ -9,6 +9,7 @@ import warnings
 
 from ..errors import JerkdetectError, RecordingError
 from .inputs import Job
+from ..pipeline.outputs import write_with_report
 from .state import file_fingerprint, outputs_complete, params_hash
 
 INDEX_KEYS = ("tst_min", "plms_index", "plmw_index", "plms_arousal_index", "plms_nonresp_index",
@@ -67,9 +68,9 @@ def score_job(job: Job, out_dir: str, settings: dict, force: bool = False, expor
             res = _score(job, settings)
         res.info["warnings"] = sorted({str(w.message) for w in caught})
         res.info["batch"] = {"params_hash": p_hash, "input_hash": in_hash}
-        if report:
-            res.report(report_path)
-        res.write(out_dir, job.stem, export=export)  # the summary, the completion marker, comes last
+        # the report first, then the night's files all or nothing (the summary, the completion
+        # marker, last); if they fail the report goes too: nothing of a failed night is left
+        write_with_report(res, out_dir, job.stem, export, res.report(report_path) if report else None)
         s = res.summary()
         return {**row, **{k: s.get(k) for k in INDEX_KEYS}, "status": "ok", "error": "",
                 "seconds": time.perf_counter() - t0}

@@ -6,6 +6,7 @@ import json
 import os
 
 from ..alignment.indices import with_unit
+from ..pipeline.outputs import write_with_report
 from .args import channel_overrides, file_stem
 from .params import motor_setting, route_params
 
@@ -74,9 +75,8 @@ def _score_one(a):
 
 def cmd_score(a) -> int:
     res = _score_one(a)
-    paths = res.write(a.out, file_stem(a.recording), export=a.export)
-    if a.report:
-        paths["report"] = res.report(os.path.join(a.out, f"{file_stem(a.recording)}_report.html"))
+    report = res.report(os.path.join(a.out, f"{file_stem(a.recording)}_report.html")) if a.report else None
+    paths = write_with_report(res, a.out, file_stem(a.recording), a.export, report)
     s = res.summary()
     if not a.quiet:
         print(f"{a.recording}: {res.info['rules']['name']}, annotations from {res.info['annotation_source']}")

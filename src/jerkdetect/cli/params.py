@@ -21,6 +21,7 @@ import re
 from dataclasses import MISSING, fields
 
 from ..core.names import closest_first
+from ..core.params import limits_of
 from ..errors import InputError
 
 GROUP_NAMES = ("detection", "arousal", "rules", "hypnic", "motor")
@@ -293,7 +294,8 @@ def _first_sentence(text: str) -> str:
 
 
 def catalogue() -> list[dict]:
-    """One row per parameter: group, name, default (per rule set for rules), unit, source, what it is."""
+    """One row per parameter: group, name, default (per rule set for rules), unit, source, what it is,
+    the range it accepts."""
     from ..rules import RULESETS
     rows = []
     for group in GROUP_NAMES:
@@ -326,15 +328,18 @@ def catalogue() -> list[dict]:
             what = _first_sentence(what) or "-"
             if n.endswith("_band"):
                 what = f"the {n[:-5]} band: {what}"
+            owner, own = _owner(next(c for c in classes if n in _names(c)), n)
+            lim = limits_of(owner).get(own)
             rows.append({"group": group, "name": n, "default": default,
                          "unit": unit_of(n, f0.default if f0.default is not MISSING else f0.default_factory()),
-                         "source": source, "what": what})
+                         "source": source, "what": what, "range": lim.describe() if lim else "-"})
     return rows
 
 
 def params_table() -> str:
-    """``jerkdetect params`` output: tab-separated, a header line, one row per parameter."""
-    cols = ("group", "name", "default", "unit", "source", "what")
+    """``jerkdetect params`` output: tab-separated, a header line, one row per parameter (the last
+    column: the range it accepts, as the error for a value outside it says)."""
+    cols = ("group", "name", "default", "unit", "source", "what", "range")
     return "\n".join(["\t".join(cols)] + ["\t".join(r[c] for c in cols) for r in catalogue()])
 
 

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import InputError
-from .limits import MAX_EPOCH_S, MAX_RECORDING_S, MIN_EPOCH_S
+from .limits import MAX_EPOCH_S, MAX_RECORDING_S, MIN_EPOCH_S, seconds_in_range
 from .epochs import UNSCORED, epoch_bounds, epoch_index, epochs_from_intervals, stage_at
 from .stages import sleep_transitions, stage_durations
 from .stage_vocabulary import parse_stage, stage_codes
@@ -35,17 +35,9 @@ def check_epoch_length(value, where: str, field: str = "epoch length") -> float:
     >>> check_epoch_length("30", "night.txt")
     30.0
     """
-    try:
-        if isinstance(value, (bool, bytes)):
-            raise TypeError
-        ep = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: {field} is {value!r}, not a number of seconds (allowed {MIN_EPOCH_S:g}-"
-                         f"{MAX_EPOCH_S:g} s).") from None
-    if not (math.isfinite(ep) and MIN_EPOCH_S <= ep <= MAX_EPOCH_S):
-        raise InputError(f"{where}: {field} is {ep!r} s; scoring epochs last {MIN_EPOCH_S:g}-{MAX_EPOCH_S:g} s "
-                         "(30 s under AASM, 20 or 30 s under R&K).")
-    return ep
+    return seconds_in_range(value, where, field, MIN_EPOCH_S, MAX_EPOCH_S,
+                            hint=f"; scoring epochs last {MIN_EPOCH_S:g}-{MAX_EPOCH_S:g} s (30 s under AASM, 20 or "
+                                 "30 s under R&K)")
 
 
 def check_hypnogram_layout(epoch_length, offset, n_epochs: int, source: str = "") -> tuple[float, float]:

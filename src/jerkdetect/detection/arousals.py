@@ -8,20 +8,31 @@ increase in submental (chin) EMG lasting at least 1 s.
 
 How the shift is measured (jerkdetect's operationalisation; every number is a parameter of
 :class:`ArousalParams`): each EEG channel is decimated to ~100 Hz and cut into 1-s Hann windows
-every 0.5 s; the power of each band is averaged over 3 windows and compared, as a log ratio, with
-the same band's background: the median over the neighbouring epochs of the same sleep stage. A
-window counts as shifted when alpha, beta (or, weighted down, theta) power rises above its
-background, unless the rise is better explained by
+every 0.5 s; the power of each band is averaged over 5 windows (3 s) and compared, as a log
+ratio, with the band's background. The background is the larger of two references: the median
+over the neighbouring epochs of the same sleep stage, and the median of the last 20 s (ending
+1 s before). The second makes the rule's *abrupt* shift explicit: alpha that climbs over a minute
+(drowsiness) or a slow change of the background level is no shift, while a 3-9 s rise stands out
+against a reference that its own frames cannot move (a median over 40 frames). A window counts as
+shifted when alpha, beta, their combination or (weighted down) theta rises above its background,
+unless the rise is better explained by
 
 * a spindle: more excess power in sigma (12-16 Hz) than in alpha, and beta not clearly above it;
 * a muscle artefact: beta rising no more (per Hz) than the 36-45 Hz band does (a flat EMG
   spectrum, not an EEG rhythm);
 * a K-complex or slow wave: theta rising no more (per Hz) than delta does.
 
-Shifted windows of all channels are averaged; an event opens where the average reaches
-``on_ratio`` in a sleep epoch and extends while it stays above ``off_ratio``; onset and offset
-are placed where the amplitude crosses half-way to the event's plateau. Then the AASM conditions
-(duration, 10 s of sleep before, 10 s since the last arousal, chin EMG in R) are applied.
+Two stages. (1) Candidates: shifted windows of all channels are averaged (evidence combined
+across channels, and alpha with beta: a modest arousal that raises both is seen at a lower noise
+than in either band); an event opens where a band's evidence reaches its onset threshold, the
+larger of ``on_ratio`` and ``z_on`` robust standard deviations of that band's evidence in sleep
+(a per-night adaptive threshold), and extends while it stays above the ``off_ratio`` fraction of
+it; onset and offset are placed where the amplitude crosses half-way to the event's plateau.
+(2) Checks: a calibrated event score, the event's mean evidence over its whole length in
+standard errors of the night's noise (which shrink with the square root of the event's length),
+must reach ``z_event``, and its mean power ratio ``event_ratio``; then the AASM conditions
+(duration, 10 s of sleep before, 10 s since the last arousal, chin EMG in R) are applied. Each
+arousal keeps its evidence: band, strength, score, theta/alpha/beta ratios, channels, chin rise.
 
 It is a rule-based detector, not an expert scorer: see the README for its measured agreement.
 """
@@ -32,6 +43,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..core.log import logger
+from ..core.params import Checked, flag, non_negative, number, pair, positive, whole
+from ..io.channels import present
 from ..core.epochs import stage_at
 from ..io.recording import Recording
 from ..core.intervals import inside_intervals
@@ -45,7 +58,7 @@ BAND_NAMES = ("delta", "theta", "alpha", "sigma", "beta", "muscle")
 
 
 @dataclass(frozen=True)
-class ArousalParams:
+class ArousalParams(Checked):
     """Parameters of EEG arousal detection.
 
     AASM rule (AASM Manual, arousal rule; published values):
@@ -80,17 +93,26 @@ class ArousalParams:
         Background of a band in an epoch: median of its per-epoch medians over this many
         epochs of the same stage on either side (a running, stage-specific reference).
     on_ratio, off_ratio : float
-        Band power / background that opens (2.5, i.e. amplitude x 1.6) and sustains (1.6) a shift
-        (the sustain level is the same fraction of the onset level in log units)...
+        Band power / background that opens (2.0, i.e. amplitude x 1.4) and sustains a candidate
+        (the sustain level is the fraction ln(off_ratio)/ln(on_ratio) of the onset level)...
     z_on : float
         ... or, when the night's background is noisier, ``z_on`` robust standard deviations of
         that band's evidence in sleep (MAD x 1.4826), so a noisy band needs a clearer rise.
+    local_background_s, local_gap_s : float
+        The recent-past background: median of the last ``local_background_s`` of sleep ending
+        ``local_gap_s`` before the window (theta, alpha, beta); 0 turns it off.
+    z_event, event_ratio : float
+        Second stage: the event's mean evidence must lie ``z_event`` standard errors above the
+        night's median (the 3-s noise scaled by sqrt(3 s / duration)) and its mean power ratio
+        reach ``event_ratio`` (amplitude x 1.34).
     slow_rise_discount : float
         A rise of delta power beyond ``off_ratio`` is taken off every band's evidence (times
         this factor): a shift of frequency, not a broadband rise in amplitude (movement,
         electrode artefact) or a K-complex.
     theta_weight : float
-        Theta's log ratio counts at this weight (theta is also the N1/R background).
+        Theta's log ratio counts at this weight (theta is also the N1/R background, and theta
+        bursts, K-complex tails and sawtooth waves are common; a theta-only shift needs ~4x the
+        power rise of an alpha one).
     spindle_ratio, spindle_beta_margin : float
         A window whose sigma power rises and exceeds its background by more than
         ``spindle_ratio`` x alpha's excess is a spindle: alpha does not count there, and beta
@@ -130,10 +152,10 @@ class ArousalParams:
     smooth_windows: int = 5
     edge_windows: int = 3
     background_epochs: int = 10
-    on_ratio: float = 2.5
-    z_on: float = 3.5
+    on_ratio: float = 2.0
+    z_on: float = 3.0
     off_ratio: float = 1.6
-    theta_weight: float = 0.8
+    theta_weight: float = 0.5
     slow_rise_discount: float = 1.0
     spindle_ratio: float = 2.0
     spindle_beta_margin: float = 2.0
@@ -146,6 +168,25 @@ class ArousalParams:
     max_channels: int = 2
     refine_edges: bool = True
     edge_search_s: float = 1.5
+    local_background_s: float = 20.0
+    local_gap_s: float = 1.0
+    z_event: float = 3.5
+    event_ratio: float = 1.8
+
+    LIMITS = {"min_duration_s": positive(600.0), "min_sleep_before_s": non_negative(3600.0),
+              "rem_chin_min_s": non_negative(600.0), **{f"{b}_band": pair(0.0, 1e4) for b in BAND_NAMES},
+              "target_fs": positive(1e5), "window_s": positive(60.0), "hop_s": positive(60.0),
+              "smooth_windows": whole(1, 1000), "edge_windows": whole(1, 1000), "background_epochs": whole(1, 10000),
+              "on_ratio": number(1.0, 1e3, lo_open=True), "z_on": positive(1e3),
+              "off_ratio": number(1.0, 1e3, lo_open=True),
+              "theta_weight": non_negative(100.0), "slow_rise_discount": non_negative(100.0),
+              "spindle_ratio": positive(1e3), "spindle_beta_margin": positive(1e3), "muscle_ratio": positive(1e3),
+              "max_gap_s": non_negative(600.0), "veto_margin_windows": whole(0, 1000), "clip_log": pair(-1e3, 1e3),
+              "chin_ratio": positive(1e3), "chin_min_uv": non_negative(1e4), "max_channels": whole(1, 64),
+              "refine_edges": flag(), "edge_search_s": non_negative(60.0),
+              "local_background_s": non_negative(3600.0), "local_gap_s": non_negative(600.0),
+              "z_event": non_negative(1e3), "event_ratio": number(1.0, 1e3)}
+    ORDER = (("hop_s", "<=", "window_s"), ("off_ratio", "<=", "on_ratio"))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -174,6 +215,12 @@ class Arousals:
         Chin EMG increase of >= 1 s found (None where no chin channel).
     notes : list of str
         What the detector could not do on this night (no chin, low rate, ...).
+    score : array
+        Calibrated event score: standard errors of the night's noise by which the event's mean
+        evidence exceeds the median (kept when >= ``ArousalParams.z_event``).
+    ratios : (n, 3) array
+        Theta, alpha and beta power over the event / their background (geometric mean over the
+        event; a rise a veto explained, e.g. a spindle, counts as 1): the audit trail.
     """
 
     onset: np.ndarray
@@ -186,6 +233,8 @@ class Arousals:
     notes: list[str] = field(default_factory=list)
     params: ArousalParams = field(default_factory=ArousalParams)
     labels: list[str] = field(default_factory=list)
+    score: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ratios: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
     def __len__(self) -> int:
         return int(self.onset.size)
@@ -199,12 +248,18 @@ class Arousals:
         return [dict(onset=float(self.onset[i]), duration=float(self.duration[i]),
                      stage=STAGE_NAMES[int(self.stage[i])], channels=self.channels[i],
                      strength=float(self.strength[i]), band=self.band[i],
-                     chin=self.chin[i], source="detected") for i in range(len(self))]
+                     chin=self.chin[i], score=float(self.score[i]) if self.score.size else None,
+                     theta_ratio=float(self.ratios[i, 0]) if self.ratios.size else None,
+                     alpha_ratio=float(self.ratios[i, 1]) if self.ratios.size else None,
+                     beta_ratio=float(self.ratios[i, 2]) if self.ratios.size else None,
+                     source="detected") for i in range(len(self))]
 
     def tsv(self) -> str:
-        """``X_arousals.tsv``: onset, duration, stage, channels, strength, band, chin, source."""
+        """``X_arousals.tsv``: onset, duration, stage, channels, strength, band, chin, score,
+        theta_ratio, alpha_ratio, beta_ratio, source."""
         from ..core.tsv import tsv_value as _fmt
-        cols = ("onset", "duration", "stage", "channels", "strength", "band", "chin", "source")
+        cols = ("onset", "duration", "stage", "channels", "strength", "band", "chin", "score", "theta_ratio",
+                "alpha_ratio", "beta_ratio", "source")
         lines = ["\t".join(cols)]
         lines += ["\t".join(_fmt(r[c]) for c in cols) for r in self.rows()]
         return "\n".join(lines) + "\n"
@@ -264,7 +319,27 @@ def stage_background(logp: np.ndarray, times: np.ndarray, hyp, half: int) -> np.
     return out
 
 
-EVIDENCE_BANDS = ("theta", "alpha", "beta")
+LOCAL_BANDS = (1, 2, 4)  # theta, alpha, beta: the bands whose rise is the shift
+
+
+def local_background(ls: np.ndarray, valid: np.ndarray, span_s: float, gap_s: float, hop_s: float,
+                     stride: int = 2) -> np.ndarray:
+    """Per-frame background of the shift bands (theta, alpha, beta; the others NaN) from the
+    recent past: median of the smoothed log power over the sleep frames from ``span_s + gap_s``
+    to ``gap_s`` before the frame (computed every ``stride`` frames, held in between)."""
+    out = np.full_like(ls, np.nan)
+    n = ls.shape[0]
+    sub = ls[::stride]
+    h = max(1, int(round(span_s / hop_s / 2 / stride)))
+    lag = h + int(np.ceil(gap_s / hop_s / stride))
+    for b in LOCAL_BANDS:
+        rq = rolling_quantile(sub[:, b], h, 0.5, valid[::stride])
+        past = np.concatenate([np.full(min(lag, rq.size), rq[0]), rq[:max(rq.size - lag, 0)]])
+        out[:, b] = np.repeat(past, stride)[:n]
+    return out
+
+
+EVIDENCE_BANDS = ("theta", "alpha", "beta", "alpha+beta")
 
 
 def _dilate(mask: np.ndarray, k: int) -> np.ndarray:
@@ -298,12 +373,30 @@ def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: Arou
     return np.column_stack([et, ea, eb]) - slow[:, None]
 
 
+def with_combined(ev: np.ndarray) -> np.ndarray:
+    """Evidence columns (theta, alpha, beta) plus alpha+beta: the mean of the alpha and beta log
+    ratios (an arousal that raises both shows at a lower noise than either band alone)."""
+    return np.column_stack([ev, 0.5 * (ev[:, 1] + ev[:, 2])])
+
+
+def evidence_spread(ev: np.ndarray, sleep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and robust standard deviation (MAD x 1.4826) of each evidence band in sleep."""
+    x = ev[sleep] if sleep.sum() > 20 else ev
+    med = np.median(x, axis=0)
+    return med, 1.4826 * np.median(np.abs(x - med), axis=0)
+
+
+def event_score(mean_ev: float, med: float, sd: float, duration_s: float, span_s: float) -> float:
+    """Calibrated score of one event: how many standard errors its mean evidence lies above the
+    night's median, the noise of the smoothed evidence (``sd``, over ``span_s``) shrinking with
+    the square root of the event's length (independent stretches averaged)."""
+    return (mean_ev - med) / max(sd * np.sqrt(span_s / max(duration_s, span_s)), 1e-9)
+
+
 def band_thresholds(ev: np.ndarray, sleep: np.ndarray, p: ArousalParams) -> np.ndarray:
     """Onset threshold of each evidence band: ``ln(on_ratio)``, raised to ``z_on`` robust standard
     deviations of that band's evidence in sleep when the night's background is that noisy."""
-    x = ev[sleep] if sleep.sum() > 20 else ev
-    med = np.median(x, axis=0)
-    sd = 1.4826 * np.median(np.abs(x - med), axis=0)
+    med, sd = evidence_spread(ev, sleep)
     return np.maximum(np.log(p.on_ratio), med + p.z_on * sd)
 
 
@@ -423,7 +516,7 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     labels = list(channels) if channels else pick_eeg_channels(rec, p.max_channels)
     if not labels:
         raise ChannelError(f"{rec.source}: arousal detection needs an EEG channel and there is none; "
-                           f"channels present: {', '.join(rec.labels)} (name one with --channel eeg=LABEL).")
+                           f"{present(rec.labels)} (name one with --channel eeg=LABEL).")
     notes: list[str] = []
     feats = [_channel_features(rec, lab, p, notes) for lab in labels]
     t = feats[0][0]
@@ -444,6 +537,9 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         per = []
         ls = smooth_log_power(logp, p.smooth_windows)
         ref = stage_background(ls, tc, hypnogram, half)  # also serves the less smoothed series
+        if p.local_background_s > 0:  # and against the recent past: a rise must be abrupt
+            sl = np.isin(stage_at(tc, hypnogram.stages, hypnogram.offset, hypnogram.epoch_length), SLEEP_STAGES)
+            ref = np.fmax(ref, local_background(ls, sl, p.local_background_s, p.local_gap_s, p.hop_s))
         for w in (p.smooth_windows, p.edge_windows):
             ev = shift_evidence(smooth_log_power(logp, w) if w != p.smooth_windows else ls, ref, width, p,
                                 muscle_ok)
@@ -452,9 +548,12 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
             per.append(ev)
         ev_c.append(per[0])
         edge_c.append(per[1])
-    ev = np.mean(ev_c, axis=0)                  # frames x (theta, alpha, beta), channels averaged
-    ev_edge = np.mean(edge_c, axis=0)
-    thr = band_thresholds(ev, sleep, p)
+    ev_c = [with_combined(x) for x in ev_c]
+    ev = np.mean(ev_c, axis=0)                  # frames x (theta, alpha, beta, alpha+beta), channels averaged
+    ev_edge = with_combined(np.mean(edge_c, axis=0))
+    med, sd = evidence_spread(ev, sleep)
+    thr = np.maximum(np.log(p.on_ratio), med + p.z_on * sd)  # band_thresholds, spread computed once
+    span_s = p.window_s + (p.smooth_windows - 1) * p.hop_s   # the time one smoothed value covers
     scaled = ev / thr
     e = np.maximum(scaled.max(axis=1), 0.0)     # 1.0 = onset threshold of the strongest band
     on, off = 1.0, np.log(p.off_ratio) / np.log(p.on_ratio)
@@ -464,7 +563,7 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     if chin is None:
         notes.append("no chin EMG: arousals in R are scored on the EEG alone "
                      "(the AASM rule asks for a chin EMG increase)")
-    out = dict(onset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[])
+    out = dict(onset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[], score=[], ratios=[])
     last_end = -np.inf
     for i0, i1 in zip(s_idx, e_idx):
         seg = slice(i0, i1 + 1)
@@ -478,8 +577,15 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         level = 2.0 * np.log((1.0 + np.exp(plateau / 2.0)) / 2.0)  # half-way in amplitude
         onset = _half_crossing(t, eb, i0, i1, level, True)
         offset = _half_crossing(t, eb, i0, i1, level, False)
+        # second stage: the shift over the whole event, against the night's noise of that band
+        inside = slice(int(np.searchsorted(t, onset)), int(np.searchsorted(t, offset, "right")))  # t is sorted
+        mean_ev = float(np.mean(ev_edge[inside, bi])) if inside.stop > inside.start else plateau
+        z = event_score(mean_ev, med[bi], sd[bi], offset - onset, span_s)
+        if z < p.z_event or mean_ev < np.log(p.event_ratio):
+            logger.debug("shift at %.2f s: event score %.2f, ratio %.2f: too weak", onset, z, np.exp(mean_ev))
+            continue
         if p.refine_edges and offset - onset > 1.0:
-            band = p.bands[EVIDENCE_BANDS[bi]]
+            band = p.bands[EVIDENCE_BANDS[bi].split("+")[0]]
             half = min(p.edge_search_s, (offset - onset) / 2)
             onset = refine_edge(rec, labels, feats, band, onset - p.edge_search_s, onset + half, onset)
             offset = refine_edge(rec, labels, feats, band, offset - half, offset + p.edge_search_s, offset)
@@ -508,8 +614,13 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         out["strength"].append(float(np.exp(plateau)))
         out["band"].append(EVIDENCE_BANDS[bi])
         out["chin"].append(has_chin)
+        out["score"].append(z)
+        inside = slice(int(np.searchsorted(t, onset)), int(np.searchsorted(t, offset, "right")))
+        m = ev_edge[inside, :3].mean(axis=0) if inside.stop > inside.start else np.zeros(3)
+        out["ratios"].append(np.exp(m / np.array([max(p.theta_weight, 1e-9), 1.0, 1.0])))
     logger.info("arousal detection on %s: %d candidates, %d arousals", ", ".join(labels), s_idx.size,
                 len(out["onset"]))
     return Arousals(np.array(out["onset"], float), np.array(out["duration"], float),
                     np.array(out["stage"], np.int8), out["channels"], np.array(out["strength"], float),
-                    out["band"], out["chin"], notes, p, labels)
+                    out["band"], out["chin"], notes, p, labels, np.array(out["score"], float),
+                    np.array(out["ratios"], float).reshape(-1, 3))

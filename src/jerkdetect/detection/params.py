@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..core.params import Checked, flag, fraction, non_negative, number, pair, positive
+
 
 @dataclass(frozen=True)
-class DetectionParams:
+class DetectionParams(Checked):
     """Parameters of EMG burst detection.
 
     Attributes
@@ -80,6 +82,17 @@ class DetectionParams:
     ecg_removal: bool = True
     morph_window_s: float = 0.5
     morph_uv: float = 2.0
+
+    LIMITS = {"band": pair(0.0, 1e5, lo_open=True), "notch": number(0.0, 1e5, lo_open=True, words=("auto",), none=True),
+              "notch_q": positive(1e3), "envelope_s": positive(10.0), "block_s": positive(60.0),
+              "baseline_window_s": positive(86400.0), "baseline_quantile": fraction(), "onset_uv": positive(1e4),
+              "onset_backtrack_s": non_negative(10.0), "offset_uv": positive(1e4), "quiet_s": positive(60.0),
+              "quiet_tolerance_s": non_negative(60.0), "max_rest_uv": positive(1e4), "flat_uv": non_negative(1e4),
+              "flat_min_s": positive(86400.0), "saturation_fraction": number(0.0, 1.0, lo_open=True),
+              "saturation_min_s": positive(86400.0), "ecg_removal": flag(), "morph_window_s": positive(60.0),
+              "morph_uv": non_negative(1e4)}
+    ORDER = (("block_s", "<=", "baseline_window_s"), ("offset_uv", "<=", "onset_uv"),
+             ("quiet_tolerance_s", "<", "quiet_s"))
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -31,6 +31,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..core.params import Checked, choice, non_negative, positive
 from ..core.stages import SLEEP
 from ..errors import InputError
 from ..rules import MonolateralLMs
@@ -49,7 +50,7 @@ AROUSAL_MODES = ("scoring", "detect", "none")
 
 
 @dataclass(frozen=True)
-class Matching:
+class Matching(Checked):
     """How an EMG event and a technician event are paired: one to one, every event at most once.
 
     Parameters
@@ -74,13 +75,7 @@ class Matching:
     tolerance_s: float = 0.5
     min_overlap_s: float = 0.0
 
-    def __post_init__(self) -> None:
-        if self.rule not in MATCHING_RULES:
-            raise InputError(f"matching rule must be one of {', '.join(MATCHING_RULES)}; got '{self.rule}'.")
-        if not (np.isfinite(self.tolerance_s) and self.tolerance_s > 0):
-            raise InputError(f"matching tolerance_s must be a positive number of seconds; got {self.tolerance_s}.")
-        if not (np.isfinite(self.min_overlap_s) and self.min_overlap_s >= 0):
-            raise InputError(f"matching min_overlap_s must be >= 0 s; got {self.min_overlap_s}.")
+    LIMITS = {"rule": choice(*MATCHING_RULES), "tolerance_s": positive(3600.0), "min_overlap_s": non_negative(3600.0)}
 
     def describe(self) -> str:
         if self.rule == "onset":

@@ -152,9 +152,10 @@ def resolve_label(given: str, labels: Iterable[str], role: str, source: str = ""
         raise ChannelError(f"Channel '{given}' given for role '{role}' matches several channels of the "
                            f"recording{where} once case and separators are ignored ({', '.join(same)}); "
                            "name one exactly.")
+    if not labels:
+        raise ChannelError(f"Channel '{given}' given for role '{role}' is not in the recording{where}: {NO_SIGNALS}.")
     raise ChannelError(f"Channel '{given}' given for role '{role}' is not in the recording{where}; closest "
-                       f"labels: {', '.join(closest_labels(role, labels, given)[:5])}; channels present: "
-                       f"{', '.join(labels)}.")
+                       f"labels: {', '.join(closest_labels(role, labels, given)[:5])}; {present(labels)}.")
 
 
 def resolve_overrides(overrides: Mapping[str, str] | None, labels: Iterable[str], source: str = "") -> dict:
@@ -221,8 +222,21 @@ def describe_labels(role: str, labels: Iterable[str]) -> str:
     return ", ".join(parts)
 
 
+NO_SIGNALS = "the recording has no signal channels (it holds annotations only)"
+
+
+def present(labels: Iterable[str]) -> str:
+    """``channels present: A, B`` or, for a recording without signals, :data:`NO_SIGNALS`."""
+    labels = list(labels)
+    return f"channels present: {', '.join(labels)}" if labels else NO_SIGNALS
+
+
 def missing_role_message(role: str, labels: Iterable[str], source: str) -> str:
     """One sentence for a role no channel carries: the channels closest to it first, and how to name one."""
+    labels = list(labels)
+    if not labels:
+        return (f"{source}: no '{role}' channel: {NO_SIGNALS}; score the recording it belongs to, or the "
+                "scored leg movements alone (leg_movements='scoring', or --from-scoring).")
     return (f"{source}: no channel found for role '{role}'; channels present, closest first: "
             f"{describe_labels(role, labels) or 'none'} (name one with channels={{'{role}': 'LABEL'}} or "
             f"--channel {role}=LABEL).")

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import ChannelError, InputError
 from .channel import Channel
-from .channels import ROLES, assign_roles, require_role, resolve_overrides
+from .channels import ROLES, assign_roles, present, require_role, resolve_overrides
 
 
 @dataclass
@@ -79,7 +79,7 @@ class Recording:
         if role_or_label in ROLES:
             return self.channels[require_role(self.roles, role_or_label, self.labels, self.source)]
         raise ChannelError(f"{self.source}: no channel or role named '{role_or_label}'; "
-                           f"channels present: {', '.join(self.labels)}.")
+                           f"{present(self.labels)}.")
 
     def has_role(self, role: str) -> bool:
         return bool(self.roles.get(role))

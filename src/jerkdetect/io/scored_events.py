@@ -10,12 +10,11 @@ an index without a word). Scored leg movements, arousals and respiratory events 
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
-from ..core.limits import MAX_RECORDING_S
+from ..core.limits import MAX_RECORDING_S, seconds_in_range
 from ..errors import ScoringFileError
 
 ONSET_RANGE = (-MAX_RECORDING_S, MAX_RECORDING_S)   # seconds from the scoring's start
@@ -36,18 +35,7 @@ def event_time(text, where: str, field: str, lo: float, hi: float) -> float:
     ...
     jerkdetect.errors.ScoringFileError: x.xml: ScoredEvent 1: <Start> is empty; it must be a number ... 0..100.
     """
-    if text is None or (isinstance(text, str) and not text.strip()):
-        raise ScoringFileError(f"{where}: {field} is empty; it must be a number of seconds in {lo:g}..{hi:g}.")
-    try:
-        if isinstance(text, (bool, bytes)):
-            raise TypeError
-        v = float(text)
-    except (TypeError, ValueError):
-        raise ScoringFileError(f"{where}: {field} is {str(text)[:40]!r}, not a number of seconds "
-                               f"(allowed {lo:g}..{hi:g}).") from None
-    if not (math.isfinite(v) and lo <= v <= hi):
-        raise ScoringFileError(f"{where}: {field} is {v!r} s, outside the allowed {lo:g}..{hi:g} s.")
-    return v
+    return seconds_in_range(text, where, field, lo, hi, error=ScoringFileError)
 
 
 def check_events(events, source: str) -> list[tuple[float, float, str]]:

@@ -25,7 +25,7 @@ from ..io.recording import Recording
 from ..io.scored_events import clean_scored
 from ..io.scoring_model import Scoring
 from ..alignment.indices import (add_event_rows, event_indices, indices_by_stage, night_indices,
-                                 null_jerks_without_emg)
+                                 null_jerks_without_emg, null_non_finite)
 from ..rules import HypnicJerkRule, LegMovements, MonolateralLMs, RuleSet
 from ..rules.motor_events import (MotorEvents, MotorRules, count_lms_in_episodes, empty_motor, find_rhythmic,
                                   score_motor)
@@ -338,7 +338,8 @@ def night_info(n: Night) -> dict:
 
 
 def to_result(n: Night) -> ScoringResult:
-    """The :class:`ScoringResult` of a night whose stages have all run."""
+    """The :class:`ScoringResult` of a night whose stages have all run (no value NaN or infinite)."""
+    null_non_finite(n.indices, n.by_stage)
     res = ScoringResult(n.lm, n.jerks, n.hypnogram, n.lm_stage, n.jerk_stage, n.indices, n.by_stage, night_info(n),
                         n.bursts, n.unscorable, detected_arousals=n.arousal_choice.detected,
                         scored_arousals=n.arousal_choice.scored, respiratory_events=n.respiratory, motor=n.motor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from ..core.atomic import atomic_write_text
+from ..core.atomic import write_together
 from ..core.tsv import json_default, tsv_text
 from .events import EVENT_COLUMNS, annotation_text
 
@@ -53,17 +53,22 @@ def export_rows(result) -> list[dict]:
     return rows
 
 
-def write_bids_events(result, path: str) -> tuple[str, str]:
-    """Write a BIDS ``*_events.tsv`` (``trial_type`` column) and its JSON sidecar, atomically."""
+def bids_files(result, path: str) -> list[tuple[str, str]]:
+    """The BIDS ``*_events.tsv`` (``trial_type`` column) and its JSON sidecar: (path, text) each."""
     cols = ["onset", "duration", "trial_type"] + [c for c in EVENT_COLUMNS if c not in ("onset", "duration", "label")]
-    atomic_write_text(path, tsv_text(({**r, "trial_type": r["label"]} for r in export_rows(result)), cols))
+    tsv = tsv_text(({**r, "trial_type": r["label"]} for r in export_rows(result)), cols)
     side = path[:-4] + ".json" if path.endswith(".tsv") else path + ".json"
     meta = {**BIDS_SIDECAR, "GeneratedBy": [{"Name": "jerkdetect",
                                             "Version": result.info.get("jerkdetect_version"),
                                             "RuleSet": result.info.get("rules", {}).get("name")}],
             "HypnogramSource": result.info.get("hypnogram_source")}
-    atomic_write_text(side, json.dumps(meta, indent=2) + "\n")
-    return path, side
+    return [(path, tsv), (side, _json(meta))]
+
+
+def write_bids_events(result, path: str) -> tuple[str, str]:
+    """Write a BIDS ``*_events.tsv`` (``trial_type`` column) and its JSON sidecar, both or neither."""
+    tsv, side = write_together(bids_files(result, path))
+    return tsv, side
 
 
 def write_edf_annotations(result, path: str, start=None) -> str:
@@ -93,32 +98,55 @@ def summary_dict(result) -> dict:
     return {**result.indices, **info, "by_stage": result.by_stage}
 
 
+def _json(obj) -> str:
+    """Strict JSON text: a NaN or infinity raises (it would make the file unreadable to strict parsers)."""
+    return json.dumps(obj, indent=2, allow_nan=False, default=json_default) + "\n"
+
+
 def write_night(result, out_dir: str, stem: str, export: bool = False) -> dict[str, str]:
-    """Write ``stem_events.tsv`` and ``stem_summary.json`` atomically; return their paths.
+    """Write ``stem_events.tsv`` and ``stem_summary.json``, all or nothing; return their paths.
 
     With ``export`` also ``stem_bids_events.tsv`` (+ JSON sidecar) and ``stem_scored.edf``;
     with detected arousals also ``stem_arousals.tsv``; with motor events ``stem_rem_epochs.tsv``
-    (one row per REM epoch).
-    The summary is written last, so its presence means every file of the night is complete.
+    (one row per REM epoch). Every file is written to a temporary name first and renamed only
+    when all are complete, the summary last, so its presence means every file of the night is
+    complete; on a failure (disk full, no permission) no file of the night is left and
+    :class:`~jerkdetect.errors.OutputError` names the file and the cause
+    (:func:`~jerkdetect.core.atomic.write_together`).
     """
-    os.makedirs(out_dir, exist_ok=True)
     base = os.path.join(out_dir, stem)
     paths = {"events": f"{base}_events.tsv", "summary": f"{base}_summary.json"}
+    files: list[tuple[str, object]] = []
     if export:
-        paths["bids"], paths["bids_sidecar"] = write_bids_events(result, f"{base}_bids_events.tsv")
-        paths["edf"] = write_edf_annotations(result, f"{base}_scored.edf")
+        paths["bids"], paths["bids_sidecar"] = f"{base}_bids_events.tsv", f"{base}_bids_events.json"
+        files += bids_files(result, paths["bids"])
+        paths["edf"] = f"{base}_scored.edf"
+        files.append((paths["edf"], lambda tmp: write_edf_annotations(result, tmp)))
     if result.detected_arousals is not None:
         paths["arousals"] = f"{base}_arousals.tsv"
-        atomic_write_text(paths["arousals"], result.detected_arousals.tsv())
+        files.append((paths["arousals"], result.detected_arousals.tsv()))
     if getattr(result, "motor", None) is not None:
         paths["rem_epochs"] = f"{base}_rem_epochs.tsv"
         rows = result.rem_epoch_rows()
         extra = [c for c in (rows[0] if rows else {}) if c not in REM_EPOCH_COLUMNS]
-        atomic_write_text(paths["rem_epochs"], tsv_text(({**r, "reason": r["reason"] or None} for r in rows),
-                                                        list(REM_EPOCH_COLUMNS) + extra))
-    atomic_write_text(paths["events"], tsv_text(result.event_rows(), EVENT_COLUMNS))
-    atomic_write_text(paths["summary"], json.dumps(summary_dict(result), indent=2, default=json_default) + "\n")
+        files.append((paths["rem_epochs"], tsv_text(({**r, "reason": r["reason"] or None} for r in rows),
+                                                    list(REM_EPOCH_COLUMNS) + extra)))
+    files.append((paths["events"], tsv_text(result.event_rows(), EVENT_COLUMNS)))
+    files.append((paths["summary"], _json(summary_dict(result))))
+    write_together(files)
     return paths
+
+
+def write_with_report(result, out_dir: str, stem: str, export: bool, report: str | None) -> dict[str, str]:
+    """:func:`write_night` after a report already written at ``report`` (or None): when the night's
+    files fail, the report is removed too, so nothing of the night is left."""
+    try:
+        paths = write_night(result, out_dir, stem, export)
+    except BaseException:
+        if report is not None and os.path.exists(report):
+            os.unlink(report)
+        raise
+    return {**paths, "report": report} if report is not None else paths
 
 
 def _flat(prefix: str, v, out: dict) -> None:

@@ -5,6 +5,7 @@ as µV, a misspelt keyword) into an error or a note stated in the summary (``inp
 """
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Mapping
 
@@ -98,6 +99,20 @@ def _finite(ch: Channel, source: str) -> None:
         ch._checked = True
 
 
+def _same_length(rec: Recording) -> None:
+    """The EMG channels must cover the same time: a shorter array's missing tail would otherwise
+    count as scorable sleep without movements. (An EDF's channels always do.)"""
+    chans = [(r, rec.channels[rec.roles[r][0]]) for r in ("leg_left", "leg_right", "chin", "arm_left", "arm_right")
+             if rec.has_role(r) and rec.roles[r][0] in rec.channels]  # the channels this night reads
+    ref_role, ref = chans[0]
+    for role, ch in chans[1:]:
+        if abs(ch.duration - ref.duration) > 1.0 / min(ch.fs, ref.fs) + 1e-9:
+            raise ChannelError(f"{rec.source}: channel '{ch.label}' ({role}) lasts {ch.duration:.2f} s but "
+                               f"'{ref.label}' ({ref_role}) lasts {ref.duration:.2f} s; the EMG channels of a night "
+                               "must cover the same time (pad the shorter one with NaN, which is unscorable, or "
+                               "trim the longer one).")
+
+
 def prepare_emg(rec: Recording, det, explicit: Mapping[str, str] | None, labels: list[str]) -> list[str]:
     """Check the EMG channels score() will use; drop an unusable auto-detected chin. Returns notes.
 
@@ -111,6 +126,7 @@ def prepare_emg(rec: Recording, det, explicit: Mapping[str, str] | None, labels:
     for role in ("leg_left", "leg_right"):
         if not rec.has_role(role):
             raise ChannelError(missing_role_message(role, labels, rec.source))
+    _same_length(rec)
     for role in ("leg_left", "leg_right", "chin"):
         if not rec.has_role(role):
             continue
@@ -125,6 +141,11 @@ def prepare_emg(rec: Recording, det, explicit: Mapping[str, str] | None, labels:
                 rec.roles["chin"] = []
                 continue
             raise ChannelError(f"{rec.source}: {what}.")
+        band = getattr(det, "band", None)
+        if band is not None and band[0] >= 0.45 * ch.fs:
+            raise InputError(f"{rec.source}: DetectionParams.band = {band!r} starts at or above 0.45 x the "
+                             f"{ch.fs:g}-Hz rate of channel '{ch.label}' ({role}); its low edge must be below "
+                             f"{0.45 * ch.fs:g} Hz (the high edge is capped there).")
         _finite(ch, rec.source)
         if role != "chin":
             _check_units(ch, role, rec.source, notes)
@@ -132,6 +153,26 @@ def prepare_emg(rec: Recording, det, explicit: Mapping[str, str] | None, labels:
             notes.append(f"channel '{ch.label}' ({role}): {float(np.sum(np.diff(ch.bad_intervals, axis=1))):.1f} s "
                          "of NaN, infinite or absurd samples are unscorable")
     return notes
+
+
+def check_argument_types(recording, annotations, detection, hypnic, arousal_params) -> None:
+    """Refuse a ``score()`` argument of the wrong type in one sentence naming the accepted types
+    (before a bare TypeError deep inside the pipeline)."""
+    from ..core.hypnogram import Hypnogram, is_yasa_hypnogram
+    from ..detection import ArousalParams, DetectionParams
+    from ..io.scoring_model import Scoring
+    from ..rules import HypnicJerkRule
+    if not isinstance(recording, (str, os.PathLike, Recording)):
+        raise InputError(f"score(recording=...) takes a file path or a Recording, got {type(recording).__name__}.")
+    if not (annotations is None or isinstance(annotations, (str, os.PathLike, Scoring, Hypnogram))
+            or is_yasa_hypnogram(annotations)):
+        raise InputError(f"score(annotations=...) takes a scoring-file path, a Scoring, a Hypnogram, a "
+                         f"yasa.Hypnogram or None, got {type(annotations).__name__} ({annotations!r:.60}).")
+    for name, value, cls in (("detection", detection, DetectionParams), ("hypnic", hypnic, HypnicJerkRule),
+                             ("arousal_params", arousal_params, ArousalParams)):
+        if value is not None and not isinstance(value, cls):
+            raise InputError(f"score({name}=...) takes a {cls.__name__} or None, got {type(value).__name__} "
+                             f"({value!r:.60}).")
 
 
 def check_leg_movements(value: str) -> str:

@@ -13,7 +13,7 @@ from ..rules.motor_events import MotorRules
 from .arousal_source import check_mode
 from .compile import announce_compilation, compilation_done
 from .night import STAGES, Night, to_result
-from .preflight import check_leg_movements, rule_overrides
+from .preflight import check_argument_types, check_leg_movements, rule_overrides
 from .result import ScoringResult
 
 
@@ -83,6 +83,7 @@ def score(recording: str | os.PathLike | Recording, annotations=None, rules: str
     """
     set_log_level(verbose)
     t0 = time.perf_counter()
+    check_argument_types(recording, annotations, detection, hypnic, arousal_params)
     night = Night(recording, annotations, get_rules(rules, **rule_overrides(rules, rule_params, params)), channels,
                   detection or DetectionParams(), hypnic or HypnicJerkRule(), check_leg_movements(leg_movements),
                   check_mode(arousals), arousal_params, staging, bool(force_annotations), _motor_rules(motor))

@@ -13,6 +13,7 @@ import importlib.util
 import numpy as np
 
 from ..errors import ChannelError, JerkdetectError
+from ..io.channels import present
 from ..core.hypnogram import STAGE_CODES, Hypnogram
 
 AUTOMATIC = "automatic"
@@ -44,7 +45,7 @@ def stage_automatically(rec, epoch_length: float = 30.0) -> Hypnogram:
     eeg = pick_eeg_channels(rec, 1)
     if not eeg:
         raise ChannelError(f"{rec.source}: automatic staging needs an EEG channel and there is none; "
-                           f"channels present: {', '.join(rec.labels)}.")
+                           f"{present(rec.labels)}.")
     eog = rec.roles.get("eog", [])[:1]
     emg = rec.roles.get("chin", [])[:1]
     raw = rec.to_mne(eeg + eog + emg)

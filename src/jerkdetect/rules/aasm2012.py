@@ -7,6 +7,7 @@ import numpy as np
 
 from .base import LegMovements, MonolateralLMs, RuleSet, from_starts
 from ..core.intervals import overlaps_window
+from ..core.params import non_negative
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class AASM2012(RuleSet):
     bilateral_onset_s: float = 5.0
     respiratory_margin_s: float = 0.5
     use_morphology: bool = False
+
+    LIMITS = {"bilateral_onset_s": non_negative(3600.0), "respiratory_margin_s": non_negative(3600.0)}
 
     def combine(self, lms: MonolateralLMs) -> LegMovements:
         d = lms.duration

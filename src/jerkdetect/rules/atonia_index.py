@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..core.intervals import overlaps_window
+from ..core.params import Checked, fraction, non_negative, positive, whole
 from .motor_features import EMGFeatures
 from .motor_kernels import moving_min
 
@@ -33,7 +34,7 @@ REM = 4
 
 
 @dataclass(frozen=True)
-class AtoniaIndexRule:
+class AtoniaIndexRule(Checked):
     """Ferri's REM atonia index (Sleep Med 2010). See the module notes.
 
     Attributes
@@ -57,6 +58,11 @@ class AtoniaIndexRule:
     reduced_below: float = 0.8
     borderline_below: float = 0.9
     rectified_scale: float = 1.0
+
+    LIMITS = {"mini_s": positive(60.0), "window": whole(1, 100000), "atonia_uv": non_negative(1e4),
+              "exclusion_uv": non_negative(1e4), "reduced_below": fraction(), "borderline_below": fraction(),
+              "rectified_scale": positive(1e3)}
+    ORDER = (("atonia_uv", "<=", "exclusion_uv"), ("reduced_below", "<=", "borderline_below"))
 
     def to_dict(self) -> dict:
         return asdict(self)

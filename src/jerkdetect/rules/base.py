@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..core.intervals import overlaps_window
+from ..core.params import Checked, flag, non_negative, positive, whole
 
 SIDES = ("left", "right", "bilateral")
 
@@ -92,7 +93,7 @@ class LegMovements:
 
 
 @dataclass(frozen=True)
-class RuleSet:
+class RuleSet(Checked):
     """Common parameters of the published PLM rule sets (see :class:`AASM2012`, :class:`WASM2016`).
 
     Besides the published limits, two jerkdetect computer-scoring parameters apply to EMG
@@ -115,6 +116,12 @@ class RuleSet:
     short_imi_opens_series: bool = True
     min_sustained_s: float = 0.25
     sustained_below_s: float = 1.0
+
+    LIMITS = {"min_lm_s": non_negative(3600.0), "max_lm_s": positive(3600.0), "min_imi_s": non_negative(86400.0),
+              "max_imi_s": positive(86400.0), "min_series": whole(2, 10000), "arousal_gap_s": non_negative(3600.0),
+              "short_imi_opens_series": flag(), "min_sustained_s": non_negative(3600.0),
+              "sustained_below_s": non_negative(3600.0), "use_morphology": flag()}
+    ORDER = (("min_lm_s", "<", "max_lm_s"), ("min_imi_s", "<", "max_imi_s"))
 
     def to_dict(self) -> dict:
         return asdict(self)

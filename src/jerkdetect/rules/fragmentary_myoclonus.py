@@ -43,6 +43,7 @@ from typing import Mapping
 import numpy as np
 
 from ..core.intervals import inside_intervals, intersect_intervals, merge_intervals, overlaps_window
+from ..core.params import Checked, fraction, members, non_negative, positive
 from ..core.stages import stage_durations
 from .motor_features import EMGFeatures
 
@@ -50,7 +51,7 @@ NREM = (1, 2, 3)
 
 
 @dataclass(frozen=True)
-class FragmentaryMyoclonusRule:
+class FragmentaryMyoclonusRule(Checked):
     """Fragmentary myoclonus potentials and EFM (see the module notes for sources).
 
     Attributes
@@ -80,13 +81,10 @@ class FragmentaryMyoclonusRule:
     minute_s: float = 60.0
     edge_fraction: float = 0.1
 
-    def __post_init__(self) -> None:
-        for name in ("max_duration_s", "min_amplitude_uv", "efm_per_min", "minute_s"):
-            v = getattr(self, name)
-            if not (np.isfinite(v) and v > 0):
-                raise ValueError(f"FragmentaryMyoclonusRule.{name} must be a positive number, got {v!r}.")
-        if not (np.isfinite(self.activity_uv) and self.activity_uv >= 0):
-            raise ValueError(f"FragmentaryMyoclonusRule.activity_uv must be >= 0, got {self.activity_uv!r}.")
+    LIMITS = {"max_duration_s": positive(60.0), "min_amplitude_uv": positive(1e5), "activity_uv": non_negative(1e4),
+              "stages": members(0, 1, 2, 3, 4), "efm_per_min": positive(1e4),
+              "efm_min_minutes": non_negative(1440.0 * 14),
+              "minute_s": positive(3600.0), "edge_fraction": fraction()}
 
     def to_dict(self) -> dict:
         return asdict(self)

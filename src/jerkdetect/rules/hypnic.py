@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..core.intervals import overlaps_window
+from ..core.params import Checked, members, non_negative, positive, whole
 
 
 @dataclass(frozen=True)
-class HypnicJerkRule:
+class HypnicJerkRule(Checked):
     """Operational hypnic-jerk definition (all criteria are parameters).
 
     Attributes
@@ -83,6 +84,14 @@ class HypnicJerkRule:
     background_s: float = 1.5
     twitch_window_s: float = 30.0
     twitch_background: int = 4
+
+    LIMITS = {"max_burst_s": positive(60.0), "brief_muscles": members("left", "right", "chin"),
+              "min_peak_uv": non_negative(1e4), "min_muscles": whole(1, 16), "max_lag_s": non_negative(60.0),
+              "window_before_s": non_negative(86400.0), "window_after_s": non_negative(86400.0),
+              "isolation_s": non_negative(3600.0), "arousal_within_s": non_negative(3600.0), "rise_uv": positive(1e4),
+              "rise_reference_s": positive(3600.0), "rise_exclusion_s": non_negative(60.0),
+              "background_s": non_negative(3600.0), "twitch_window_s": positive(86400.0),
+              "twitch_background": whole(0, 100000)}
 
     def to_dict(self) -> dict:
         return asdict(self)

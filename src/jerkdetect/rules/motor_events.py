@@ -16,6 +16,7 @@ from typing import Mapping
 
 import numpy as np
 
+from ..core.params import Checked, flag, instance, non_negative
 from .atonia_index import AtoniaIndex, AtoniaIndexRule
 from .fragmentary_myoclonus import FragmentaryMyoclonus, FragmentaryMyoclonusRule
 from .motor_features import EMGFeatures
@@ -26,7 +27,7 @@ LEGS = ("left", "right")
 
 
 @dataclass(frozen=True)
-class MotorRules:
+class MotorRules(Checked):
     """The parameters of every motor rule (each a frozen dataclass with the published defaults).
 
     Attributes
@@ -57,14 +58,10 @@ class MotorRules:
     exclude_rhythmic_lms: bool = True
     rhythmic_lm_margin_s: float = 0.25
 
-    def __post_init__(self) -> None:
-        for name in ("jerk_margin_s", "rhythmic_lm_margin_s"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (np.isfinite(v) and v >= 0):
-                raise ValueError(f"MotorRules.{name} must be a number >= 0, got {v!r}.")
-        if not isinstance(self.exclude_rhythmic_lms, (bool, np.bool_)):
-            raise ValueError("MotorRules.exclude_rhythmic_lms must be True or False, "
-                             f"got {self.exclude_rhythmic_lms!r}.")
+    LIMITS = {"fragmentary_myoclonus": instance(FragmentaryMyoclonusRule), "rem": instance(REMActivityRule),
+              "atonia_index": instance(AtoniaIndexRule), "alma": instance(ALMARule), "hft": instance(HFTRule),
+              "jerk_margin_s": non_negative(3600.0), "exclude_rhythmic_lms": flag(),
+              "rhythmic_lm_margin_s": non_negative(3600.0)}
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -52,6 +52,8 @@ from typing import Mapping
 import numpy as np
 
 from ..core.intervals import overlaps_window
+from ..core.params import Checked, flag, fraction, non_negative, number, positive, whole
+from ..errors import InputError
 from .motor_features import EMGFeatures
 from .motor_kernels import burst_extent, epoch_rows, threshold_runs
 
@@ -61,7 +63,7 @@ LIMBS = ("left", "right", "arm_left", "arm_right")
 
 
 @dataclass(frozen=True)
-class REMActivityRule:
+class REMActivityRule(Checked):
     """REM sleep muscle activity under AASM, SINBAR and Montreal rules (see the module notes).
 
     Attributes
@@ -117,25 +119,27 @@ class REMActivityRule:
     exclude_respiratory: bool = True
     respiratory_margin_s: float = 0.5
 
-    def __post_init__(self) -> None:
-        for name in ("epoch_s", "mini_s", "phasic_ratio", "sinbar_ratio", "montreal_epoch_s", "montreal_mini_s",
-                     "phasic_max_s", "sinbar_max_s", "montreal_phasic_max_s"):
-            v = getattr(self, name)
-            if not (np.isfinite(v) and v > 0):
-                raise ValueError(f"REMActivityRule.{name} must be a positive number, got {v!r}.")
+    LIMITS = {"epoch_s": positive(3600.0), "mini_s": positive(3600.0), "tonic_fraction": fraction(),
+              "phasic_ratio": positive(1e3), "phasic_min_s": non_negative(600.0), "phasic_max_s": positive(600.0),
+              "phasic_min_minis": whole(1, 10000), "sinbar_ratio": positive(1e3), "sinbar_tonic_uv": non_negative(1e4),
+              "sinbar_min_s": non_negative(600.0), "sinbar_max_s": positive(600.0),
+              "sinbar_any_cutoff_pct": number(0.0, 100.0), "sinbar_combined_cutoff_pct": number(0.0, 100.0),
+              "montreal_epoch_s": positive(3600.0), "montreal_mini_s": positive(3600.0),
+              "montreal_phasic_max_s": positive(600.0), "montreal_tonic_cutoff_pct": number(0.0, 100.0),
+              "montreal_phasic_cutoff_pct": number(0.0, 100.0), "background_quantile": fraction(),
+              "rem_background_quantile": fraction(), "smooth_s": non_negative(60.0), "bridge_s": non_negative(60.0),
+              "edge_fraction": fraction(), "exclude_arousals": flag(), "exclude_respiratory": flag(),
+              "respiratory_margin_s": non_negative(3600.0)}
+    ORDER = (("phasic_min_s", "<", "phasic_max_s"), ("sinbar_min_s", "<", "sinbar_max_s"),
+             ("mini_s", "<=", "epoch_s"), ("montreal_mini_s", "<=", "montreal_epoch_s"))
+
+    def check_more(self) -> None:
+        """Epochs hold a whole number of mini-epochs."""
         for a, b in (("epoch_s", "mini_s"), ("epoch_s", "montreal_mini_s")):
             r = getattr(self, a) / getattr(self, b)
             if abs(r - round(r)) > 1e-9:
-                raise ValueError(f"REMActivityRule: {a} ({getattr(self, a)}) must be a whole number of {b} "
+                raise InputError(f"REMActivityRule: {a} ({getattr(self, a)}) must be a whole number of {b} "
                                  f"({getattr(self, b)}).")
-        for name in ("tonic_fraction", "background_quantile", "rem_background_quantile"):
-            v = getattr(self, name)
-            if not 0 <= v <= 1:
-                raise ValueError(f"REMActivityRule.{name} must lie in [0, 1], got {v!r}.")
-        for name in ("smooth_s", "bridge_s", "respiratory_margin_s", "phasic_min_s", "sinbar_min_s"):
-            v = getattr(self, name)
-            if not (np.isfinite(v) and v >= 0):
-                raise ValueError(f"REMActivityRule.{name} must be >= 0, got {v!r}.")
 
     @property
     def n_mini(self) -> int:

@@ -60,6 +60,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..core.intervals import within_intervals
+from ..core.params import Checked, choice, fraction, members, non_negative, number, positive, whole
 from .motor_features import EMGFeatures
 from .motor_kernels import burst_trains
 
@@ -67,7 +68,7 @@ LEGS = ("left", "right")
 
 
 @dataclass(frozen=True)
-class _TrainRule:
+class _TrainRule(Checked):
     """Parameters shared by the ALMA and HFT rules (see the module notes).
 
     Attributes
@@ -98,18 +99,12 @@ class _TrainRule:
     max_period_change: float = 1.5
     edge_fraction: float = 0.1
 
-    def __post_init__(self) -> None:
-        if not (isinstance(self.min_bursts, (int, np.integer)) and self.min_bursts >= 2):
-            raise ValueError(f"{type(self).__name__}.min_bursts must be an integer >= 2, got {self.min_bursts!r}.")
-        for name in ("min_hz", "max_hz", "max_burst_s", "min_excess_uv"):
-            v = getattr(self, name)
-            if not (np.isfinite(v) and v > 0):
-                raise ValueError(f"{type(self).__name__}.{name} must be a positive number, got {v!r}.")
-        if not self.min_hz < self.max_hz:
-            raise ValueError(f"{type(self).__name__}: min_hz ({self.min_hz}) must be below max_hz ({self.max_hz}).")
-        if not 0 <= self.min_burst_s < self.max_burst_s:
-            raise ValueError(f"{type(self).__name__}: min_burst_s ({self.min_burst_s}) must be >= 0 and below "
-                             f"max_burst_s ({self.max_burst_s}).")
+    LIMITS = {"min_bursts": whole(2, 10000), "min_hz": positive(100.0), "max_hz": positive(100.0),
+              "min_burst_s": non_negative(60.0), "max_burst_s": positive(60.0), "min_excess_uv": positive(1e4),
+              "activity_uv": non_negative(1e4), "max_period_change": number(1.0, 100.0), "edge_fraction": fraction(),
+              "frequency_basis": choice("leg", "sequence"), "min_phase": number(0.0, 0.5),
+              "stages": members(0, 1, 2, 3, 4)}
+    ORDER = (("min_hz", "<", "max_hz"), ("min_burst_s", "<", "max_burst_s"))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -142,11 +137,6 @@ class ALMARule(_TrainRule):
 
     frequency_basis: str = "leg"
     min_phase: float = 0.2
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.frequency_basis not in ("leg", "sequence"):
-            raise ValueError(f"ALMARule.frequency_basis must be 'leg' or 'sequence', got {self.frequency_basis!r}.")
 
     def find(self, legs: Mapping[str, EMGFeatures]) -> "RhythmicEpisodes":
         """ALMA episodes of a night from the two legs' features.

@@ -7,6 +7,7 @@ import numpy as np
 
 from .base import LegMovements, MonolateralLMs, RuleSet, from_starts, group_all
 from ..core.intervals import overlaps_window
+from ..core.params import non_negative, positive, whole
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class WASM2016(RuleSet):
     resp_before_end_s: float = 2.0
     resp_after_end_s: float = 10.25
     use_morphology: bool = True
+
+    LIMITS = {"bilateral_gap_s": non_negative(3600.0), "max_bilateral_s": positive(3600.0),
+              "max_bilateral_members": whole(2, 1000), "resp_before_end_s": non_negative(3600.0),
+              "resp_after_end_s": non_negative(3600.0)}
 
     def combine(self, lms: MonolateralLMs) -> LegMovements:
         keep = lms.duration >= self.min_lm_s

@@ -45,6 +45,7 @@ class SimConfig:
     start: str = "2024-03-01T22:30:00"
     stress: StressConfig | None = None  # stress family (simulate.stress); None: a plain night
     motor: MotorConfig | None = None    # motor patterns (simulate.motor); None: a plain night
+    arousal_stress: ArousalStressConfig | None = None  # arousal stress family (simulate.arousal_stress)
     # EEG (simulate/eeg.py): arousal appearance and the look-alikes a detector must ignore
     eeg_gain: tuple[float, float] = (0.5, 2.0)   # per-night amplitude factor (montage, amplifier, age)
     modest_arousal_fraction: float = 0.7          # arousals at 2-4x the band background (others 4-7x)
@@ -119,6 +120,44 @@ class StressConfig:
 
 
 @dataclass(frozen=True)
+class ArousalStressConfig:
+    """The arousal stress effects of one night (see :mod:`.arousal_stress`); all off by default.
+
+    Attributes
+    ----------
+    arousal_ratio : (float, float) or None
+        Every arousal's band amplitude rise drawn from this range (low contrast: 1.5-4).
+    arousal_s : (float, float) or None
+        Every arousal's duration drawn from this range (short arousals: 3-9 s).
+    neighbour_intrusions : float
+        Share of arousals given an alpha/beta intrusion of ``intrusion_s`` ending or starting
+        ``intrusion_gap_s`` from them.
+    after_graphoelement : float
+        Share of N2/N3 arousals that start right after a spindle or a K-complex.
+    alpha_background, beta_background : (float, float) or None
+        Amplitude factor range of the sleep stages' alpha (alpha-rich N1, alpha-delta sleep) or
+        beta and sigma (benzodiazepines).
+    pops_per_hour, sweat_per_hour : float
+        Electrode pops (a 50-300 µV step decaying over 0.1-0.8 s, one channel) and sweat sway
+        (0.1-0.6 Hz, 30-120 µV, 20-120 s, every channel) in sleep.
+    rem_chin_ratio : (float, float) or None
+        Chin EMG rise of the REM arousals (default 2-4 x).
+    """
+
+    arousal_ratio: tuple[float, float] | None = None
+    arousal_s: tuple[float, float] | None = None
+    neighbour_intrusions: float = 0.0
+    intrusion_s: tuple[float, float] = (1.0, 2.9)
+    intrusion_gap_s: tuple[float, float] = (1.0, 4.0)
+    after_graphoelement: float = 0.0
+    alpha_background: tuple[float, float] | None = None
+    beta_background: tuple[float, float] | None = None
+    pops_per_hour: float = 0.0
+    sweat_per_hour: float = 0.0
+    rem_chin_ratio: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
 class MotorConfig:
     """The motor patterns of one night (all off by default).
 
@@ -165,3 +204,18 @@ class MotorConfig:
             raise ValueError(f"MotorConfig.fm must be None, 'dense' or 'sparse', got {self.fm!r}.")
         if self.renderer not in ("gauss", "muap"):
             raise ValueError(f"MotorConfig.renderer must be 'gauss' or 'muap', got {self.renderer!r}.")
+
+
+def split_overrides(overrides: dict, base: dict, part: dict, part_cls: type, what: str) -> None:
+    """Route each keyword of a preset night to the :class:`SimConfig` fields (``base``) or to the
+    fields of ``part_cls`` (``part``, e.g. :class:`StressConfig`); a name SimConfig also has goes to
+    SimConfig. An unknown name is a ``TypeError`` naming ``what`` ("stress", "motor" ...)."""
+    sim_fields = {f.name for f in dataclasses.fields(SimConfig)}
+    part_fields = {f.name for f in dataclasses.fields(part_cls)}
+    for k, v in overrides.items():
+        if k in sim_fields:
+            base[k] = v
+        elif k in part_fields:
+            part[k] = v
+        else:
+            raise TypeError(f"unknown simulator or {what} option '{k}'")

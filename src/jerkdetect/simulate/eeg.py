@@ -236,9 +236,12 @@ def _span(fs: float, onset: float, duration: float, n: int) -> tuple[int, int]:
     return max(i, 0), min(i + max(int(round(duration * fs)), 1), n)
 
 
-def _stage_weights(stages: np.ndarray, fs: float, n: int, band: str, factor: float) -> np.ndarray:
-    """Per-sample RMS of one band: the stage table, cross-faded over 10 s at stage changes."""
-    per_ep = np.array([BACKGROUND[int(s)][band] for s in stages], float) * factor
+def _stage_weights(stages: np.ndarray, fs: float, n: int, band: str, factor: float,
+                   by_stage: dict | None = None) -> np.ndarray:
+    """Per-sample RMS of one band: the stage table (times ``by_stage[str(stage)]`` where given),
+    cross-faded over 10 s at stage changes."""
+    by_stage = by_stage or {}
+    per_ep = np.array([BACKGROUND[int(s)][band] * by_stage.get(str(int(s)), 1.0) for s in stages], float) * factor
     grid = np.repeat(per_ep, 30)  # 1-s grid
     k = np.ones(10) / 10
     smooth = np.convolve(np.concatenate([np.full(5, grid[0]), grid, np.full(4, grid[-1])]), k, mode="valid")
@@ -298,12 +301,13 @@ def render_eeg(stages: np.ndarray, fs: float, n: int, truth: dict, rng: np.rando
     mods = _modulations(truth)
     out = []
     drift = 1 + 0.15 * np.sin(2 * np.pi * np.arange(n) / fs / rng.uniform(7200, 18000) + rng.uniform(0, 6.3))
-    for der in derivations:
+    for c, der in enumerate(derivations):
         x = np.zeros(n)
         for band, (lo, hi) in BANDS.items():
             if lo >= 0.45 * fs:
                 continue
-            w = _stage_weights(stages, fs, n, band, DERIVATION[der].get(band, 1.0) * gain)
+            w = _stage_weights(stages, fs, n, band, DERIVATION[der].get(band, 1.0) * gain,
+                               truth.get("eeg_background_factor", {}).get(band))
             for on, dur, m, ramp in mods:
                 if m.get(band, 1.0) < 1.0:
                     i, j = _span(fs, on, dur, n)
@@ -339,6 +343,13 @@ def render_eeg(stages: np.ndarray, fs: float, n: int, truth: dict, rng: np.rando
                     x[i:j] += 25.0 * gain * np.hanning(j - i)
             elif k == "muscle":
                 _add_muscle(x, fs, e["onset"], e["duration"], e["uv"] * gain, rng)
+            elif k == "pop" and e["channel"] == min(c, len(derivations) - 1):
+                i, j = _span(fs, e["onset"], 5 * e["duration"], n)
+                x[i:j] += e["uv"] * gain * np.exp(-np.arange(j - i) / fs / e["duration"])
+            elif k == "sweat":
+                i, j = _span(fs, e["onset"], e["duration"], n)
+                tt = np.arange(j - i) / fs
+                x[i:j] += e["uv"] * gain * np.sin(2 * np.pi * e["freq"] * tt + e["phase"]) * _ramp(j - i, fs, 5.0)
         for a in truth["arousal_details"]:
             if a["muscle"]:
                 _add_muscle(x, fs, a["onset"] - 0.5, min(a["duration"], 3.0), a["muscle_uv"] * gain, rng)

@@ -49,9 +49,7 @@ not leg movements.
 """
 from __future__ import annotations
 
-import dataclasses
-
-from .config import MotorConfig, SimConfig
+from .config import MotorConfig, SimConfig, split_overrides
 from .night import SimulatedNight, simulate_night
 
 # preset -> MotorConfig fields; the plain night keeps its PLMs, jerks, arousals and apneas but
@@ -92,18 +90,10 @@ def motor_night(preset: str, seed: int = 0, duration_h: float = 8.0, fs_emg: flo
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown motor preset '{preset}'; known: {', '.join(PRESETS)}")
-    sim_fields = {f.name for f in dataclasses.fields(SimConfig)}
-    mot_fields = {f.name for f in dataclasses.fields(MotorConfig)}
     base = dict(PLAIN_OVERRIDES, duration_h=duration_h, fs_emg=fs_emg, fs_eeg=fs_eeg or min(fs_emg, 256.0) / 2,
                 full_montage=False)
     mot = dict(PRESETS[preset], renderer=renderer)
-    for k, v in overrides.items():
-        if k in sim_fields:
-            base[k] = v
-        elif k in mot_fields:
-            mot[k] = v
-        else:
-            raise TypeError(f"unknown simulator or motor option '{k}'")
+    split_overrides(overrides, base, mot, MotorConfig, "motor")
     cfg = SimConfig(**base)
     cfg.motor = MotorConfig(**mot)
     return simulate_night(seed=seed, config=cfg)

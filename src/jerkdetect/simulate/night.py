@@ -329,6 +329,9 @@ def simulate_night(seed: int = 0, config: SimConfig | None = None, **overrides) 
         motor_effects.plan_motor(truth, mspec)
     rng_eeg = eeg_rng(seed)
     plan_eeg(stages, truth, cfg, rng_eeg)
+    if cfg.arousal_stress is not None:
+        from .arousal_stress_effects import arousal_stress_rng, plan_arousal_stress
+        plan_arousal_stress(stages, truth, cfg.arousal_stress, cfg.duration_h * 3600, arousal_stress_rng(seed))
     signals, fs = _render(cfg, rng, stages, truth, rng_eeg)
     if cfg.stress is not None:
         from .stress_render import apply_stress

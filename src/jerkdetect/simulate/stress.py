@@ -20,10 +20,8 @@ True
 """
 from __future__ import annotations
 
-import dataclasses
-
 from .night import SimConfig, SimulatedNight, simulate_night
-from .config import StressConfig
+from .config import StressConfig, split_overrides
 from .stress_effects import alma_movements
 
 __all__ = ["EFFECTS", "PRESETS", "StressConfig", "alma_movements", "stress_config", "stress_night"]
@@ -73,16 +71,8 @@ def stress_config(effect: str, **overrides) -> SimConfig:
     if effect not in PRESETS:
         raise ValueError(f"unknown stress effect '{effect}'; known: {', '.join(EFFECTS)}")
     base, st = PRESETS[effect]
-    sim_fields = {f.name for f in dataclasses.fields(SimConfig)}
-    st_fields = {f.name for f in dataclasses.fields(StressConfig)}
     base, st = dict(base), dict(st)
-    for k, v in overrides.items():
-        if k in sim_fields:
-            base[k] = v
-        elif k in st_fields:
-            st[k] = v
-        else:
-            raise TypeError(f"unknown simulator or stress option '{k}'")
+    split_overrides(overrides, base, st, StressConfig, "stress")
     cfg = SimConfig(**base)
     if effect != "baseline" or st:
         cfg.stress = StressConfig(**st)

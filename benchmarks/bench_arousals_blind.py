@@ -1,0 +1,446 @@
+"""Blind EEG arousal benchmark: jerkdetect's detector as a black box on nights it was not built with.
+
+    python benchmarks/bench_arousals_blind.py --src PATH/TO/src [--nights 4 --hours 4 --seed 0]
+
+The nights come from ``_blind_eeg.py`` (NumPy/SciPy/pyedflib only; written without reading the
+detector or jerkdetect's simulators) and are cached under ``benchmarks/_data/blind/``. A child
+process with ``--src`` first on ``sys.path`` scores each night with the scoring file that has no
+arousals (``arousals="detect"``) and with the one that has the true arousals
+(``arousals="scoring"``), under AASM 2012 and WASM 2016. This process then reports, per night
+and pooled: arousal precision / recall / event F1 (one-to-one overlap matching), the LM
+arousal-link agreement (LMs of the two results matched by onset within 0.5 s), the PLMS-arousal
+index error, recall by contrast, stage, duration and cause, the detector's false positives by
+what lies under them, and a naive baseline (8-30 Hz power in 1-s windows >= k x the night's
+sleep median for >= 3 s, k tuned over a grid on the same nights).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import _blind_eeg as gen  # noqa: E402
+
+RULES = ("aasm2012", "wasm2016")
+LM_LABELS = ("plm", "lm", "lm_long")
+K_GRID = (1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+CONTRAST_BINS = ((1.5, 2.0), (2.0, 3.0), (3.0, 4.0), (4.0, 6.0), (6.0, 8.0))
+DUR_BINS = ((3.0, 4.5), (4.5, 6.0), (6.0, 9.0), (9.0, 12.0))
+GAP_BINS = ((10.0, 15.0), (15.0, 30.0), (30.0, 1e9))  # s from the previous true arousal's end
+POWER_BINS = ((0.0, 2.0), (2.0, 4.0), (4.0, 8.0), (8.0, 1e9))  # measured 8-30 Hz power ratio
+FP_ORDER = ("movement_artefact", "intrusion", "rem_alpha_no_chin", "k_complex", "spindle_train",
+            "spindle", "sawtooth", "vertex_wave")
+
+
+# ----------------------------------------------------------------------------- nights
+def nights(seed: int, n: int, hours: float, folder: str) -> list[tuple[str, dict]]:
+    """Generate (or reuse) the nights; night i is family modest for even i, ordinary for odd i."""
+    out = []
+    for i in range(n):
+        cfg = gen.BlindConfig(seed=seed * 1000 + i, hours=hours, family=gen.FAMILIES[i % 2])
+        stem = f"blind_s{seed}_n{i}_{hours:g}h"
+        tp = os.path.join(folder, stem + "_truth.json")
+        truth = None
+        if os.path.exists(tp) and os.path.exists(os.path.join(folder, stem + ".edf")):
+            with open(tp) as f:
+                truth = json.load(f)
+            if truth.get("gen_version") != gen.GEN_VERSION:
+                truth = None
+        if truth is None:
+            t0 = time.perf_counter()
+            truth = gen.make_night(cfg, folder, stem)
+            print(f"generated {stem} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        out.append((os.path.join(folder, stem), truth))
+    return out
+
+
+# ----------------------------------------------------------------------------- child process
+def worker(job: dict) -> dict:
+    """Runs in the child: score every night four ways with the jerkdetect on sys.path."""
+    import jerkdetect as jd
+    res = {"jerkdetect": os.path.dirname(jd.__file__), "nights": []}
+    for stem in job["stems"]:
+        row = {}
+        for rules in RULES:
+            for mode, ann in (("detect", stem + ".xml"), ("scoring", stem + "_arousals.xml")):
+                t0 = time.perf_counter()
+                r = jd.score(stem + ".edf", annotations=ann, arousals=mode, rules=rules)
+                dt = time.perf_counter() - t0
+                ev = r.events
+                ev = ev[ev["label"].isin(LM_LABELS)]
+                arr = (r.detected_arousals.to_array() if mode == "detect" else np.asarray(r.scored_arousals))
+                band = [str(b) for b in getattr(r.detected_arousals, "band", [])] if mode == "detect" else []
+                s = r.summary()
+                row[f"{rules}/{mode}"] = {
+                    "arousals": np.asarray(arr, float).reshape(-1, 2).tolist(), "band": band,
+                    "lm_onset": ev["onset"].astype(float).tolist(),
+                    "lm_arousal": [bool(x) for x in ev["arousal"]],
+                    "lm_plm": [x == "plm" for x in ev["label"]],
+                    "plms_arousal_index": s.get("plms_arousal_index"),
+                    "n_arousals": s.get("n_arousals"), "seconds": dt}
+        res["nights"].append(row)
+    return res
+
+
+def run_child(src: str, stems: list[str]) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.abspath(src)
+    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps({"stems": stems})],
+                       env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"child scoring failed with {src}:\n{p.stderr[-3000:]}")
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    if not os.path.abspath(out["jerkdetect"]).startswith(os.path.abspath(src)):
+        sys.exit(f"child imported jerkdetect from {out['jerkdetect']}, not from {src}")
+    return out
+
+
+# ----------------------------------------------------------------------------- metrics
+def match_overlap(true: np.ndarray, det: np.ndarray) -> list[tuple[int, int]]:
+    """One-to-one matching of intervals that overlap, maximising the total overlap (Hungarian)."""
+    from scipy.optimize import linear_sum_assignment
+    if len(true) == 0 or len(det) == 0:
+        return []
+    a0, a1 = true[:, 0][:, None], (true[:, 0] + true[:, 1])[:, None]
+    b0, b1 = det[:, 0][None, :], (det[:, 0] + det[:, 1])[None, :]
+    ov = np.clip(np.minimum(a1, b1) - np.maximum(a0, b0), 0, None)
+    r, c = linear_sum_assignment(-ov)
+    return [(int(i), int(j)) for i, j in zip(r, c) if ov[i, j] > 0]
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else float("nan")
+    r = tp / (tp + fn) if tp + fn else float("nan")
+    f = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")
+    return p, r, f
+
+
+def link_agreement(a: dict, b: dict, tol: float = 0.5) -> tuple[float, int, float]:
+    """LMs of two results matched by onset within ``tol`` s: fraction whose arousal link agrees
+    (all LMs, and PLMs only)."""
+    oa, ob = np.asarray(a["lm_onset"]), np.asarray(b["lm_onset"])
+    j, pairs = 0, []
+    for i, t in enumerate(oa):
+        while j < len(ob) and ob[j] < t - tol:
+            j += 1
+        if j < len(ob) and abs(ob[j] - t) <= tol:
+            pairs.append((i, j))
+            j += 1
+    if not pairs:
+        return float("nan"), 0, float("nan")
+    agree = [a["lm_arousal"][i] == b["lm_arousal"][k] for i, k in pairs]
+    plm = [agree[n] for n, (i, k) in enumerate(pairs) if b["lm_plm"][k]]
+    return float(np.mean(agree)), len(pairs), (float(np.mean(plm)) if plm else float("nan"))
+
+
+def fp_kind(d: np.ndarray, truth: dict, true_iv: np.ndarray, tol: float = 0.5) -> str:
+    """What a detection no true arousal matched starts on: a look-alike at its onset (-1, +1.5 s),
+    else one inside it ("... inside": long detections overlap spindles by chance), else a true
+    arousal within 2 s, wake within 15 s, or nothing (background)."""
+    def kinds_in(a, b):
+        return {e["kind"] for e in truth["distractors"] if e["onset"] < b and e["onset"] + e["duration"] > a}
+    at_onset, inside = kinds_in(d[0] - 1.0, d[0] + 1.5), kinds_in(d[0] - tol, d[0] + d[1] + tol)
+    for k in FP_ORDER:
+        if k in at_onset:
+            return k
+    for k in FP_ORDER:
+        if k in inside:
+            return k + " inside"
+    a, b = d[0] - tol, d[0] + d[1] + tol
+    if len(true_iv) and np.any((true_iv[:, 0] < b + 2) & (true_iv[:, 0] + true_iv[:, 1] > a - 2)):
+        return "next to a true arousal (split)"
+    st = truth["stages"]
+    e0, e1 = int(max(0, d[0] - 15) // 30), int(min(len(st) * 30 - 1, d[0] + d[1] + 15) // 30)
+    if "W" in st[e0:e1 + 1]:
+        return "within 15 s of wake"
+    return "background"
+
+
+def night_arousal_stats(truth: dict, det: np.ndarray, band: list[str] | None = None) -> dict:
+    true = np.array([[a["onset"], a["duration"]] for a in truth["arousals"]]).reshape(-1, 2)
+    det = np.asarray(det, float).reshape(-1, 2)
+    pairs = match_overlap(true, det)
+    hit = np.zeros(len(true), bool)
+    used = np.zeros(len(det), bool)
+    on_err = []
+    for i, j in pairs:
+        hit[i], used[j] = True, True
+        on_err.append(abs(det[j, 0] - true[i, 0]))
+    band = band if band and len(band) == len(det) else ["?"] * len(det)
+    fps = [(fp_kind(det[j], truth, true), band[j]) for j in np.flatnonzero(~used)]
+    # look-alikes a detection overlaps (and no true arousal explains)
+    flagged = {}
+    unexpl = det[~used]
+    for e in truth["distractors"]:
+        k = e["kind"]
+        n, m = flagged.get(k, (0, 0))
+        ov = bool(len(unexpl) and np.any((unexpl[:, 0] < e["onset"] + e["duration"])
+                                         & (unexpl[:, 0] + unexpl[:, 1] > e["onset"])))
+        flagged[k] = (n + 1, m + int(ov))
+    return {"n_true": len(true), "n_det": len(det), "tp": len(pairs), "fp": int((~used).sum()),
+            "fn": int((~hit).sum()), "hit": hit.tolist(), "onset_err": on_err, "fp_kinds": fps,
+            "flagged": flagged}
+
+
+# ----------------------------------------------------------------------------- naive baseline
+def band_power(path_edf: str, labels: list[str]) -> tuple[np.ndarray, float]:
+    """8-30 Hz power of 1-s Hann windows every 0.5 s, averaged over the EEG channels."""
+    import pyedflib
+    f = pyedflib.EdfReader(path_edf)
+    try:
+        names = f.getSignalLabels()
+        pw = None
+        for lab in labels:
+            k = names.index(lab)
+            fs = f.getSampleFrequency(k)
+            x = f.readSignal(k)
+            w = int(round(fs))
+            h = w // 2
+            n = (len(x) - w) // h + 1
+            idx = np.arange(w)[None, :] + h * np.arange(n)[:, None]
+            seg = x[idx] - x[idx].mean(axis=1, keepdims=True)
+            spec = np.abs(np.fft.rfft(seg * np.hanning(w), axis=1)) ** 2
+            fr = np.fft.rfftfreq(w, 1 / fs)
+            p = spec[:, (fr >= 8) & (fr <= 30)].sum(axis=1)
+            pw = p if pw is None else pw[: len(p)] + p[: len(pw)]
+        return pw / len(labels), 0.5
+    finally:
+        f.close()
+
+
+def power_ratios(truth: dict, pw: np.ndarray, step: float) -> list[float]:
+    """Per true arousal: median 8-30 Hz power inside it over the median of the 10 s before."""
+    out = []
+    for a in truth["arousals"]:
+        i0 = int(round(a["onset"] / step))
+        i1 = int(round((a["onset"] + a["duration"] - 1.0) / step))
+        pre = np.median(pw[max(0, i0 - int(10 / step)):max(1, i0 - 1)])
+        out.append(float(np.median(pw[i0:max(i1, i0 + 1)]) / pre) if pre > 0 else float("nan"))
+    return out
+
+
+def baseline_events(pw: np.ndarray, step: float, stages: list[str], k: float) -> np.ndarray:
+    t = np.arange(len(pw)) * step
+    ep = np.minimum((t // 30).astype(int), len(stages) - 1)
+    sleep = np.array([stages[e] in gen.SLEEP for e in ep])
+    med = np.median(pw[sleep])
+    on = (pw > k * med) & sleep
+    ev = []
+    i = 0
+    while i < len(on):
+        if on[i]:
+            j = i
+            while j < len(on) and on[j]:
+                j += 1
+            dur = (j - i - 1) * step + 1.0
+            if dur >= 3.0:
+                ev.append((t[i], dur))
+            i = j
+        else:
+            i += 1
+    return np.array(ev).reshape(-1, 2)
+
+
+# ----------------------------------------------------------------------------- report
+def _f(x, nd=3):
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return ""
+    return f"{x:.{nd}g}" if isinstance(x, float) else str(x)
+
+
+def table(rows: list[dict]) -> str:
+    if not rows:
+        return "(none)\n"
+    cols = list(rows[0])
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    out += ["| " + " | ".join(_f(r[c]) for c in cols) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def split_recall(items: list[tuple[str, bool]], order: list[str] | None = None) -> list[dict]:
+    keys = order or sorted({k for k, _ in items})
+    rows = []
+    for k in keys:
+        h = [x for kk, x in items if kk == k]
+        if h:
+            rows.append({"bin": k, "n": len(h), "hit": int(sum(h)), "recall": float(np.mean(h))})
+    return rows
+
+
+def _bin(x, bins):
+    for lo, hi in bins:
+        if lo <= x < hi:
+            return f"{lo:g}-{hi:.3g}" if hi < 1e8 else f">={lo:g}"
+    return "other"
+
+
+def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
+    lines = [f"## Blind arousal nights: jerkdetect from `{src}`\n",
+             f"{len(ns)} nights x {args.hours:g} h, seed {args.seed}; jerkdetect imported from "
+             f"`{child['jerkdetect']}`\n"]
+    per, fpk, flagged, pooled = [], {}, {}, {}
+    items = {k: [] for k in ("contrast", "power", "stage", "duration", "gap", "cause", "bands", "family")}
+    pw_cache, cross = [], []
+    for (stem, tr), row in zip(ns, child["nights"]):
+        pw_cache.append(band_power(stem + ".edf", tr["eeg_labels"]))
+        ratios = power_ratios(tr, *pw_cache[-1])
+        det = np.array(row["aasm2012/detect"]["arousals"]).reshape(-1, 2)
+        det_w = np.array(row["wasm2016/detect"]["arousals"]).reshape(-1, 2)
+        st = night_arousal_stats(tr, det, row["aasm2012/detect"].get("band"))
+        p, r, f = prf(st["tp"], st["fp"], st["fn"])
+        la, nl, lp = link_agreement(row["aasm2012/detect"], row["aasm2012/scoring"])
+        lw, _, lpw = link_agreement(row["wasm2016/detect"], row["wasm2016/scoring"])
+
+        def err(rules):
+            a, b = row[f"{rules}/detect"]["plms_arousal_index"], row[f"{rules}/scoring"]["plms_arousal_index"]
+            return None if a is None or b is None else float(a - b)
+        per.append({"night": os.path.basename(stem), "family": tr["family"], "fs": tr["fs_eeg"],
+                    "eeg": len(tr["eeg_labels"]), "n_true": st["n_true"], "n_det": st["n_det"],
+                    "tp": st["tp"], "fp": st["fp"], "fn": st["fn"], "precision": p, "recall": r, "f1": f,
+                    "onset_med_s": float(np.median(st["onset_err"])) if st["onset_err"] else None,
+                    "links_aasm": la, "links_wasm": lw, "plm_links_aasm": lp, "n_lm": nl,
+                    "plmsai_err_aasm": err("aasm2012"), "plmsai_err_wasm": err("wasm2016"),
+                    "plmsai_true_aasm": row["aasm2012/scoring"]["plms_arousal_index"],
+                    "same_det_both_rules": bool(det.shape == det_w.shape and np.allclose(det, det_w))})
+        for k in ("tp", "fp", "fn"):
+            pooled[k] = pooled.get(k, 0) + st[k]
+        prev_end = -1e9
+        for a, h, pr in zip(tr["arousals"], st["hit"], ratios):
+            items["contrast"].append((_bin(a["contrast"], CONTRAST_BINS), h))
+            cross.append((_bin(a["contrast"], CONTRAST_BINS), a["stage"], _bin(a["duration"], DUR_BINS), h))
+            items["power"].append((_bin(pr, POWER_BINS), h))
+            items["gap"].append((_bin(a["onset"] - prev_end, GAP_BINS), h))
+            prev_end = a["onset"] + a["duration"]
+            items["stage"].append((a["stage"], h))
+            items["duration"].append((_bin(a["duration"], DUR_BINS), h))
+            items["cause"].append((a["cause"], h))
+            items["family"].append((tr["family"], h))
+            items["bands"].append((a["bands"] + ("+theta" if a["theta"] > 1 else ""), h))
+        for k, b in st["fp_kinds"]:
+            fpk.setdefault(k, {})
+            fpk[k][b] = fpk[k].get(b, 0) + 1
+        for k, (n, m) in st["flagged"].items():
+            a0, b0 = flagged.get(k, (0, 0))
+            flagged[k] = (a0 + n, b0 + m)
+    lines.append("### jerkdetect detector, per night (arousals from AASM 2012 run; links and PLMS-arousal "
+                 "index error = detect - scoring, both rule sets)\n")
+    lines.append(table(per))
+    P, R, F = prf(pooled["tp"], pooled["fp"], pooled["fn"])
+    # naive baseline, k tuned on the same nights
+    best = None
+    for k in K_GRID:
+        tp = fp = fn = 0
+        per_b = []
+        for (stem, tr), (pw, step) in zip(ns, pw_cache):
+            ev = baseline_events(pw, step, tr["stages"], k)
+            st = night_arousal_stats(tr, ev)
+            tp, fp, fn = tp + st["tp"], fp + st["fp"], fn + st["fn"]
+            per_b.append({"night": os.path.basename(stem), "n_true": st["n_true"], "tp": st["tp"], "fp": st["fp"],
+                          "fn": st["fn"], "f1": prf(st["tp"], st["fp"], st["fn"])[2]})
+        f1 = prf(tp, fp, fn)[2]
+        if best is None or f1 > best[1]:
+            best = (k, f1, tp, fp, fn, per_b)
+    k, bf1, btp, bfp, bfn, per_b = best
+    bp, br, _ = prf(btp, bfp, bfn)
+    lines.append(f"### Naive baseline (8-30 Hz power of 1-s windows >= {k:g} x the night's sleep median, "
+                 f">= 3 s; k tuned over {list(K_GRID)} on these nights)\n")
+    lines.append(table(per_b))
+    lines.append("### Pooled\n")
+    summ = [{"set": "jerkdetect", "tp": pooled["tp"], "fp": pooled["fp"], "fn": pooled["fn"], "precision": P,
+             "recall": R, "f1": F, "min_night_f1": min(r["f1"] for r in per),
+             "min_links": min(min(r["links_aasm"], r["links_wasm"]) for r in per),
+             "max_abs_plmsai_err": max(abs(r[c]) for r in per for c in ("plmsai_err_aasm", "plmsai_err_wasm")
+                                       if r[c] is not None)},
+            {"set": f"naive baseline (k={k:g})", "tp": btp, "fp": bfp, "fn": bfn, "precision": bp,
+             "recall": br, "f1": bf1, "min_night_f1": min(r["f1"] for r in per_b), "min_links": None,
+             "max_abs_plmsai_err": None}]
+    for fam in gen.FAMILIES:
+        rows = [r for r in per if r["family"] == fam]
+        if rows:
+            tp, fp, fn = (sum(r[c] for r in rows) for c in ("tp", "fp", "fn"))
+            p, r_, f = prf(tp, fp, fn)
+            summ.append({"set": f"jerkdetect, {fam} nights", "tp": tp, "fp": fp, "fn": fn, "precision": p,
+                         "recall": r_, "f1": f, "min_night_f1": min(x["f1"] for x in rows),
+                         "min_links": min(min(x["links_aasm"], x["links_wasm"]) for x in rows),
+                         "max_abs_plmsai_err": max(abs(x[c]) for x in rows
+                                                   for c in ("plmsai_err_aasm", "plmsai_err_wasm")
+                                                   if x[c] is not None)})
+    lines.append(table(summ))
+    lines.append("### Where the misses are (recall of true arousals, all nights)\n")
+    order = {"contrast": [_bin(lo, CONTRAST_BINS) for lo, _ in CONTRAST_BINS],
+             "power": [_bin(lo, POWER_BINS) for lo, _ in POWER_BINS],
+             "gap": [_bin(lo, GAP_BINS) for lo, _ in GAP_BINS],
+             "duration": [_bin(lo, DUR_BINS) for lo, _ in DUR_BINS], "stage": list(gen.SLEEP)}
+    what = {"contrast": "the drawn band amplitude over the local background",
+            "power": "measured 8-30 Hz power in the arousal over the 10 s before, medians of 1-s windows",
+            "gap": "s from the end of the previous true arousal",
+            "bands": "the bands that rose"}
+    for key in items:
+        lines.append(f"by {key}" + (f" ({what[key]})" if key in what else "") + ":\n")
+        lines.append(table(split_recall(items[key], order.get(key))))
+    for col, what_ in ((1, "stage"), (2, "duration")):
+        lines.append(f"hits / true arousals by contrast (rows) and {what_} (columns):\n")
+        keys = order[what_]
+        rows = []
+        for cb in order["contrast"]:
+            r_ = {"contrast": cb}
+            for k in keys:
+                h = [x[3] for x in cross if x[0] == cb and x[col] == k]
+                r_[k] = f"{sum(h)}/{len(h)}" if h else ""
+            rows.append(r_)
+        lines.append(table(rows))
+    lines.append("### Detector false positives by the look-alike at their onset (or inside them)\n")
+    bands = sorted({b for v in fpk.values() for b in v})
+    lines.append("(columns: the band the detector reported for the detection)\n")
+    lines.append(table([{"kind": k, "n": sum(v.values()), **{b: v.get(b, 0) for b in bands}}
+                        for k, v in sorted(fpk.items(), key=lambda x: -sum(x[1].values()))]))
+    lines.append("Look-alikes (not arousals) that an unmatched detection overlaps anywhere:\n")
+    lines.append(table([{"kind": k, "n": n, "flagged": m, "fraction": m / n if n else None}
+                        for k, (n, m) in sorted(flagged.items())]))
+    secs = [v["seconds"] for row in child["nights"] for v in row.values()]
+    lines.append(f"scoring time per call: median {np.median(secs):.2f} s, max {max(secs):.2f} s\n")
+    text = "\n".join(lines)
+    print(text)
+    return {"per_night": per, "pooled": summ, "baseline_k": k, "fp_kinds": fpk,
+            "recall_by": {k: split_recall(v, order.get(k)) for k, v in items.items()}}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--src", default=os.path.join(os.path.dirname(HERE), "src"),
+                    help="the jerkdetect source tree to measure (its src/ folder)")
+    ap.add_argument("--nights", type=int, default=4)
+    ap.add_argument("--hours", type=float, default=4.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data", default=os.path.join(HERE, "_data", "blind"), help="where the nights are cached")
+    ap.add_argument("--json", help="also write the measured numbers to this JSON file")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.worker:
+        print(json.dumps(worker(json.loads(a.worker))))
+        return
+    if not os.path.isdir(os.path.join(a.src, "jerkdetect")):
+        sys.exit(f"--src {a.src}: no jerkdetect package there (give the src/ folder of a checkout)")
+    if not 1 <= a.nights <= 50 or not 0.5 <= a.hours <= 12:
+        sys.exit(f"--nights {a.nights} / --hours {a.hours}: allowed 1-50 nights of 0.5-12 h")
+    t0 = time.perf_counter()
+    ns = nights(a.seed, a.nights, a.hours, a.data)
+    t1 = time.perf_counter()
+    child = run_child(a.src, [s for s, _ in ns])
+    t2 = time.perf_counter()
+    out = report(a.src, ns, child, a)
+    print(f"wall: nights {t1 - t0:.0f} s, scoring {t2 - t1:.0f} s, report {time.perf_counter() - t2:.0f} s")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1, default=float)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Arousal stress family (simulate.arousal_stress): each effect does what it says, and a night
+without it is the plain night."""
+import numpy as np
+import pytest
+
+from jerkdetect.simulate import simulate_night
+from jerkdetect.simulate.arousal_stress import AROUSAL_EFFECTS, arousal_stress_config, arousal_stress_night
+from jerkdetect.simulate.config import ArousalStressConfig
+
+
+def test_the_family_draws_from_its_own_generator():
+    plain = simulate_night(seed=4, duration_h=0.5, fs_emg=200.0, fs_eeg=100.0)
+    off = simulate_night(seed=4, duration_h=0.5, fs_emg=200.0, fs_eeg=100.0, arousal_stress=ArousalStressConfig())
+    for k in plain.signals:
+        np.testing.assert_array_equal(plain.signals[k], off.signals[k])
+    assert plain.truth["arousals"] == off.truth["arousals"]
+
+
+def test_low_contrast_arousals_are_short_and_modest():
+    n = arousal_stress_night("low_contrast", seed=3, duration_h=1.0, fs_eeg=128.0)
+    d = n.truth["arousal_details"]
+    assert d and all(1.5 <= a["ratio"] <= 4.0 and 3.0 <= a["duration"] <= 9.0 for a in d)
+    assert [(a["onset"], a["duration"]) for a in d] == [tuple(x) for x in n.truth["arousals"]]
+
+
+def test_intrusions_sit_next_to_arousals_and_are_not_arousals():
+    n = arousal_stress_night("neighbour_intrusions", seed=2, duration_h=1.0, fs_eeg=128.0)
+    intr = [e for e in n.truth["eeg_events"] if e["kind"] == "neighbour_intrusion"]
+    ar = np.array(n.truth["arousals"], float)
+    assert intr
+    for e in intr:
+        assert 1.0 <= e["duration"] <= 2.9
+        gaps = np.minimum(np.abs(ar[:, 0] - (e["onset"] + e["duration"])), np.abs(e["onset"] - ar.sum(axis=1)))
+        assert 1.0 - 1e-3 <= gaps.min() <= 4.0 + 1e-3
+        assert not np.any((ar[:, 0] < e["onset"] + e["duration"]) & (ar.sum(axis=1) > e["onset"]))
+
+
+def test_arousals_after_spindles_and_k_complexes():
+    n = arousal_stress_night("after_spindle", seed=5, duration_h=1.5, fs_eeg=128.0)
+    pre = [e for e in n.truth["eeg_events"] if e.get("before_arousal")]
+    onsets = np.array(n.truth["arousals"], float)[:, 0]
+    assert pre and {e["kind"] for e in pre} <= {"spindle", "k_complex"}
+    for e in pre:
+        lead = onsets - (e["onset"] + e["duration"])
+        assert np.any((lead >= -1e-3) & (lead <= 0.5 + 1e-3))
+
+
+@pytest.mark.parametrize("effect, band", [("alpha_background", "alpha"), ("beta_background", "beta")])
+def test_rich_backgrounds_raise_the_band_in_sleep(effect, band):
+    n = arousal_stress_night(effect, seed=1, duration_h=0.5, fs_eeg=128.0)
+    f = n.truth["eeg_background_factor"][band]
+    assert all(2.5 <= v <= 4.0 for v in f.values()) and "0" not in f   # sleep only, not wake
+
+
+def test_artefacts_and_small_rem_chin_rises_and_presets():
+    n = arousal_stress_night("artefacts", seed=1, duration_h=1.0, fs_eeg=128.0)
+    kinds = {e["kind"] for e in n.truth["eeg_events"]}
+    assert "pop" in kinds
+    c = arousal_stress_config("rem_small_chin")
+    assert c.arousal_stress.rem_chin_ratio == (1.6, 2.0)
+    assert arousal_stress_config("one_channel").full_montage is False
+    assert len(AROUSAL_EFFECTS) >= 9
+    with pytest.raises(ValueError, match="unknown arousal stress effect"):
+        arousal_stress_config("nope")
+    with pytest.raises(TypeError, match="unknown simulator or arousal stress option"):
+        arousal_stress_config("low_contrast", not_a_field=1)

@@ -1,0 +1,152 @@
+"""The blind EEG arousal nights (benchmarks/_blind_eeg.py) and their runner's scoring.
+
+The nights are a benchmark's ground truth: their arousals must be the ones the AASM rule scores
+(>= 3 s, after >= 10 s of stable sleep, in R with a chin EMG rise >= 1 s), the look-alikes must not
+be, the files must say what the truth says, and the runner's matching must count as documented.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+pyedflib = pytest.importorskip("pyedflib")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+import _blind_eeg as gen  # noqa: E402
+import bench_arousals_blind as bench  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory):
+    d = tmp_path_factory.mktemp("blind")
+    truth = gen.make_night(gen.BlindConfig(seed=11, hours=1.0, family="ordinary"), str(d), "n")
+    return str(d / "n"), truth
+
+
+def test_same_seed_same_files_other_seed_other_night(tmp_path, night):
+    stem, truth = night
+    again = gen.make_night(gen.BlindConfig(seed=11, hours=1.0, family="ordinary"), str(tmp_path), "n")
+    for ext in (".edf", ".xml", "_arousals.xml"):
+        a = hashlib.sha256(open(stem + ext, "rb").read()).hexdigest()
+        b = hashlib.sha256(open(os.path.join(tmp_path, "n" + ext), "rb").read()).hexdigest()
+        assert a == b, ext
+    assert again["arousals"] == truth["arousals"]
+    other = gen.make_night(gen.BlindConfig(seed=12, hours=0.5), str(tmp_path), "o")
+    assert other["arousals"] != truth["arousals"][: len(other["arousals"])]
+
+
+def test_truth_arousals_are_what_the_aasm_rule_scores(night):
+    _, tr = night
+    st = tr["stages"]
+    assert len(tr["arousals"]) >= 5
+    prev_end = -1e9
+    for a in tr["arousals"]:
+        on, end = a["onset"], a["onset"] + a["duration"]
+        assert 3.0 <= a["duration"] <= 12.0
+        stages = {st[i] for i in range(int((on - 10) // 30), int(end // 30) + 1)}
+        assert stages == {a["stage"]} and a["stage"] in gen.SLEEP  # >= 10 s of stable sleep before
+        assert on - prev_end >= 10.0  # no other arousal in those 10 s
+        prev_end = end
+        if a["stage"] == "R":  # chin EMG increase >= 1 s within the arousal
+            assert a["chin"] and a["chin_dur"] >= 1.0
+            assert on <= a["chin_on"] and a["chin_on"] + a["chin_dur"] <= end + 1e-6
+
+
+def test_look_alikes_are_not_arousals(night):
+    _, tr = night
+    iv = np.array([[a["onset"] - 10, a["onset"] + a["duration"]] for a in tr["arousals"]])
+    kinds = {e["kind"] for e in tr["distractors"]}
+    assert {"intrusion", "spindle", "k_complex"} <= kinds
+    for e in tr["distractors"]:
+        if e["kind"] == "intrusion":
+            assert 1.0 <= e["duration"] < 3.0
+        if e["kind"] in ("intrusion", "rem_alpha_no_chin", "movement_artefact"):
+            a, b = e["onset"], e["onset"] + e["duration"]
+            assert not np.any((iv[:, 0] < b) & (iv[:, 1] > a)), e
+
+
+def test_files_carry_the_truth(night):
+    stem, tr = night
+    f = pyedflib.EdfReader(stem + ".edf")
+    try:
+        labels = f.getSignalLabels()
+        assert labels == tr["eeg_labels"] + [tr["chin_label"]] + tr["leg_labels"]
+        assert f.getFileDuration() == pytest.approx(tr["duration_s"])
+        assert f.getSampleFrequency(0) == tr["fs_eeg"] and f.getSampleFrequency(len(labels) - 1) == tr["fs_emg"]
+        assert all(f.getPhysicalDimension(k) == "uV" for k in range(len(labels)))
+    finally:
+        f.close()
+    plain = open(stem + ".xml").read()
+    scored = open(stem + "_arousals.xml").read()
+    assert "Arousal" not in plain
+    assert scored.count("<EventConcept>Arousal|Arousal ()</EventConcept>") == len(tr["arousals"])
+    assert plain.count("Recording Start Time") == 1
+
+
+def test_the_eeg_shows_the_arousals(night):
+    stem, tr = night
+    pw, step = bench.band_power(stem + ".edf", tr["eeg_labels"])
+    ratios = bench.power_ratios(tr, pw, step)
+    # ordinary family: alpha/beta amplitude 4-8x, so 8-30 Hz power rises several-fold
+    assert np.median(ratios) > 4.0
+
+
+def test_overlap_matching_is_one_to_one():
+    true = np.array([[10.0, 5.0], [30.0, 4.0], [60.0, 3.0]])
+    det = np.array([[11.0, 1.0], [13.0, 3.0], [50.0, 3.0], [59.0, 1.5]])
+    pairs = bench.match_overlap(true, det)
+    assert sorted(pairs) == [(0, 1), (2, 3)]  # the larger overlap wins; 30-34 is missed
+    st = bench.night_arousal_stats({"arousals": [{"onset": a, "duration": d} for a, d in true],
+                                    "distractors": [], "stages": ["N2"] * 4}, det)
+    assert (st["tp"], st["fp"], st["fn"]) == (2, 2, 1)
+    assert bench.prf(2, 2, 1) == pytest.approx((0.5, 2 / 3, 4 / 7))
+
+
+def test_link_agreement_matches_onsets_within_half_a_second():
+    a = {"lm_onset": [10.0, 50.0, 90.0, 130.0], "lm_arousal": [True, False, True, False],
+         "lm_plm": [True, True, False, False]}
+    b = {"lm_onset": [10.3, 50.0, 91.0, 130.4], "lm_arousal": [True, True, True, False],
+         "lm_plm": [True, True, False, False]}
+    frac, n, plm = bench.link_agreement(a, b)
+    assert n == 3 and frac == pytest.approx(2 / 3) and plm == pytest.approx(0.5)
+
+
+def test_baseline_keeps_runs_of_three_seconds_in_sleep_only():
+    stages = ["N2", "W"]
+    pw = np.ones(120)  # 0.5-s steps over 60 s
+    pw[10:15] = 10.0   # 5 windows: 3.0 s -> kept
+    pw[30:34] = 10.0   # 4 windows: 2.5 s -> dropped
+    pw[70:80] = 10.0   # in wake -> dropped
+    ev = bench.baseline_events(pw, 0.5, stages, 3.0)
+    assert ev.tolist() == [[5.0, 3.0]]
+
+
+def test_runner_end_to_end(tmp_path):
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    out = tmp_path / "r.json"
+    bench.main(["--src", src, "--nights", "1", "--hours", "0.5", "--seed", "3", "--data", str(tmp_path),
+                "--json", str(out)])
+    res = json.loads(out.read_text())
+    row = res["per_night"][0]
+    truth = json.load(open(tmp_path / "blind_s3_n0_0.5h_truth.json"))
+    assert row["n_true"] == len(truth["arousals"]) == row["tp"] + row["fn"]
+    assert row["n_det"] == row["tp"] + row["fp"]
+    assert 0.0 <= row["links_aasm"] <= 1.0
+
+
+def test_false_positives_are_named_by_what_starts_them():
+    tr = {"stages": ["N2"] * 4 + ["W"], "arousals": [],
+          "distractors": [{"kind": "intrusion", "onset": 10.0, "duration": 2.0},
+                          {"kind": "spindle", "onset": 40.0, "duration": 1.0},
+                          {"kind": "spindle", "onset": 66.0, "duration": 1.0}]}
+    none = np.zeros((0, 2))
+    assert bench.fp_kind(np.array([10.5, 4.0]), tr, none) == "intrusion"
+    assert bench.fp_kind(np.array([35.0, 8.0]), tr, none) == "spindle inside"
+    assert bench.fp_kind(np.array([65.5, 4.0]), tr, none) == "spindle"
+    assert bench.fp_kind(np.array([80.0, 4.0]), tr, none) == "background"
+    assert bench.fp_kind(np.array([110.0, 4.0]), tr, none) == "within 15 s of wake"
+    assert bench.fp_kind(np.array([80.0, 4.0]), tr, np.array([[85.0, 5.0]])) == "next to a true arousal (split)"
