@@ -1,6 +1,8 @@
 """`jerkdetect agree` against `jerkdetect batch` on the same cohort: cost per night, reports included.
 
 Run: python benchmarks/bench_agree.py [--nights 100] [--hours 1] [--jobs 2] [--repeat 2]
+     python benchmarks/bench_agree.py --accuracy     # agreement figures only, no timing
+
 
 The cohort: N simulated nights (full montage, 3 EMG at 512 Hz, EEG/EOG/ECG at 256 Hz), each with
 a simulated technician's scoring next to it (misses, onset shifts, a mislabelled leg, extra
@@ -17,6 +19,10 @@ Runs alternate (batch, agree, batch, agree...) so the machine's load hits both a
 costs per run: wall time, and CPU time (user + system of the run and all its workers, from
 ``getrusage(RUSAGE_CHILDREN)``), which other jobs on a shared machine disturb far less. The
 numbers to read are the ratios agree / batch of each pair, and their medians.
+
+``--accuracy`` times nothing: one ``agree(report=False)`` per rule set (WASM 2016, AASM 2012) on
+the same cohort, in this process, printing the pooled figures and a table by kind of technician
+(the README's "Is it right on my data?" table), most disagreeing nights last.
 """
 from __future__ import annotations
 
@@ -28,11 +34,15 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import DATA, machine, run_child, table  # noqa: E402
 
-KINDS = [  # technician imperfections, cycled over the cohort
+KINDS = [  # technician imperfections, cycled over the cohort (night k has KINDS[k % 6])
     dict(), dict(miss_fraction=0.1), dict(onset_jitter_s=0.4), dict(miss_fraction=0.2, extra_per_hour=6),
     dict(mislabel_leg="left"), dict(miss_fraction=0.05, onset_jitter_s=1.0, extra_per_hour=2),
 ]
+KIND_NAMES = ["the exact truth", "misses 10 %", "onsets shifted by up to 0.4 s", "misses 20 %, 6 extra/h",
+              "every left-leg movement labelled right", "misses 5 %, shifts up to 1 s, 2 extra/h"]
 FORMATS = ["nsrr", "profusion", "csv", "tsv"]
+POOLED = ("lm_f1", "lm_sensitivity", "lm_ppv", "plms_index_icc21", "plms_index_icc21_ci95", "plms_index_icc31",
+          "plms_index_bias", "plms_index_loa_low", "plms_index_loa_high", "plms_index_kappa")
 
 CODE = """
 import tempfile, time
@@ -65,15 +75,59 @@ def cohort(n: int, hours: float) -> str:
     return folder
 
 
+def by_kind(table_) -> list[dict]:
+    """Per kind of technician: nights, TP/FP/FN summed, pooled F1, the weakest night's F1, the mean
+    PLMS-index difference (EMG minus technician) and the largest one with its night."""
+    t = table_.assign(kind=table_.night.str[5:].astype(int) % len(KINDS))
+    rows = []
+    for k, g in t.groupby("kind"):
+        tp, fp, fn = int(g.tp.sum()), int(g.fp.sum()), int(g.fn.sum())
+        worst = g.loc[g.plms_index_diff.abs().idxmax()]
+        rows.append(dict(technician=KIND_NAMES[k], nights=len(g), tp=tp, fp=fp, fn=fn,
+                         lm_f1=round(2 * tp / (2 * tp + fp + fn), 3), weakest_f1=round(float(g.f1.min()), 3),
+                         weakest_f1_night=g.loc[g.f1.idxmin(), "night"],
+                         plms_bias=round(float(g.plms_index_diff.mean()), 2),
+                         largest_plms_diff=round(float(worst.plms_index_diff), 1), night=worst.night,
+                         plms_emg=round(float(worst.plms_index_emg), 1),
+                         plms_tech=round(float(worst.plms_index_tech), 1)))
+    return sorted(rows, key=lambda r: -r["lm_f1"])
+
+
+def accuracy(folder: str, jobs: int) -> None:
+    """One agree run per rule set, no reports, no timing: pooled figures and the table by kind."""
+    import tempfile
+
+    import jerkdetect as jd
+    for rules in ("wasm2016", "aasm2012"):
+        with tempfile.TemporaryDirectory() as out:
+            res = jd.agree([folder], out, rules=rules, jobs=jobs, force=True, report=False)
+            assert not res.failed, res.failed
+            S, nights = res.summary(), res.table.reset_index()
+            S["plms_index_icc21_ci95"] = "[" + ", ".join(f"{v:.3f}" for v in S["plms_index_icc21_ci95"]) + "]"
+            print(f"## {rules}: {S['n_nights']} nights\n")
+            print(", ".join(f"{k} {S[k]:.3f}" if isinstance(S[k], float) else f"{k} {S[k]}" for k in POOLED), "\n")
+            print(table(by_kind(nights), ["technician", "nights", "tp", "fp", "fn", "lm_f1", "weakest_f1",
+                                             "weakest_f1_night", "plms_bias", "largest_plms_diff", "night",
+                                             "plms_emg", "plms_tech"]))
+            print("\nmost disagreeing nights (PLMS index):")
+            top = nights.loc[nights.plms_index_diff.abs().sort_values(ascending=False).index].head(5)
+            cols = ["night", "tp", "fp", "fn", "f1", "plms_index_emg", "plms_index_tech"]
+            print(top[cols].to_string(index=False), "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--nights", type=int, default=100)
     ap.add_argument("--hours", type=float, default=1.0)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=2, help="pairs of runs (batch, agree)")
+    ap.add_argument("--accuracy", action="store_true", help="agreement figures only (one run per rule set), no timing")
     a = ap.parse_args()
     print(f"machine: {machine()}\n")
     folder = cohort(a.nights, a.hours)
+    if a.accuracy:
+        accuracy(folder, a.jobs)
+        return
     rows = []
     for rep in range(a.repeat):
         t = {}
