@@ -385,3 +385,22 @@ def test_one_full_result_at_a_time(simulated, monkeypatch):
     name, night, _, path = simulated[1]
     n = score_night(night.recording(), path, night=name)
     assert alive == [[], [False]] and n.events["lm"].tp > 0
+
+
+@pytest.mark.parametrize("a, b, why", [
+    ([1.0, 5.0, 9.0], [2.0, 4.0, 10.0], "at least 4 nights"),           # SE 1/sqrt(n - 3) is infinite
+    ([1.0, 5.0, 9.0, 20.0], [2.0, 6.0, 10.0, 21.0], "exactly linear"),  # r = 1: atanh(r) is infinite
+])
+def test_pearson_interval_null_with_reason_where_fisher_z_is_undefined(a, b, why):
+    import warnings
+
+    from jerkdetect.evaluation.agreement_stats import correlation
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from an infinite z either
+        r = correlation(np.array(a), np.array(b))
+    assert r["pearson_r"] is not None and r["pearson_r_ci95"] is None
+    assert why in r["null_reasons"]["pearson_r_ci95"]
+    # one more night, not exactly linear: the interval is there and holds r
+    r = correlation(np.array(a + [30.0]), np.array(b + [29.0]))
+    assert r["pearson_r_ci95"][0] < r["pearson_r"] < r["pearson_r_ci95"][1]
+    assert "pearson_r_ci95" not in r["null_reasons"]

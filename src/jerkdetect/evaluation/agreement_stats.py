@@ -142,11 +142,19 @@ def correlation(a: np.ndarray, b: np.ndarray) -> dict:
         out["null_reasons"] = dict.fromkeys(keys, why)
         return out
     p = stats.pearsonr(a, b)
-    ci = p.confidence_interval(CI_LEVEL)
     s = stats.spearmanr(a, b)
-    out.update(pearson_r=_finite(p.statistic), pearson_r_ci95=[float(ci.low), float(ci.high)],
-               pearson_p=_finite(p.pvalue), spearman_rho=_finite(s.statistic), spearman_p=_finite(s.pvalue))
-    out["null_reasons"] = {k: "not finite for these values" for k in keys if out[k] is None}
+    out.update(pearson_r=_finite(p.statistic), pearson_p=_finite(p.pvalue), spearman_rho=_finite(s.statistic),
+               spearman_p=_finite(s.pvalue))
+    reasons = {k: "not finite for these values" for k in keys if k != "pearson_r_ci95" and out[k] is None}
+    # Fisher z: SE 1/sqrt(n - 3), z = atanh(r), so the interval needs 4 nights and |r| < 1
+    if a.size < 4:
+        reasons["pearson_r_ci95"] = f"the Fisher-z interval needs at least 4 nights ({a.size})"
+    elif out["pearson_r"] is None or abs(out["pearson_r"]) >= 1.0 - 1e-12:
+        reasons["pearson_r_ci95"] = "r is +-1 (the scorings are exactly linear): the Fisher-z interval is undefined"
+    else:
+        ci = p.confidence_interval(CI_LEVEL)
+        out["pearson_r_ci95"] = [float(ci.low), float(ci.high)]
+    out["null_reasons"] = reasons
     return out
 
 
