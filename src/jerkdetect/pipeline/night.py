@@ -176,8 +176,9 @@ def find_leg_movements(n: Night) -> None:
         return
     sc = n.scoring
     if sc is None or not len(sc.leg_movements):
-        raise ScoringFileError(f"{n.annotation_source}: leg_movements='scoring' needs scored limb movements "
-                               "in the annotations, and there are none.")
+        raise ScoringFileError(f"{n.annotation_source}: scoring from the technician's leg movements "
+                               "(leg_movements='scoring', score_annotations, --from-scoring) needs scored limb "
+                               "movements in the annotations, and there are none.")
     n.unscorable = np.asarray(n.rec.gaps(), dtype=float).reshape(-1, 2)
     # a Scoring built in memory is checked as a file is: bad rows refused, duplicates and one leg's overlaps merged
     lmv, side_names = clean_scored(sc.leg_movements, sc.leg_sides, n.annotation_source, "scored leg movements",
