@@ -233,3 +233,16 @@ def test_a_scoring_object_is_shifted_once_and_left_unchanged(tmp_path, sample_ed
         assert res.scored_arousals[:, 0].tolist() == by_path.scored_arousals[:, 0].tolist() == [360.0, 960.0]
     assert (sc.hypnogram.offset, sc.arousals.tolist(), sc.start) == (before[0], before[1].tolist(), before[2])
     assert raw.hypnogram.offset == 0.0 and raw.arousals[:, 0].tolist() == [300.0, 900.0]
+
+
+def test_simulated_nights_declare_their_length_so_a_mispairing_is_caught(tmp_path):
+    # every simulated night starts at the same clock time: only the declared length tells them apart
+    from jerkdetect.simulate import simulate_night
+    short = simulate_night(seed=1, duration_h=0.25, fs_emg=200, fs_eeg=100).write(str(tmp_path / "a"), "short")
+    long = simulate_night(seed=2, duration_h=0.5, fs_emg=200, fs_eeg=100).write(str(tmp_path / "b"), "long")
+    assert read_scoring(long["scoring"]).duration == 1800
+    with pytest.raises(jd.ScoringFileError, match=r"short.xml does not belong to the recording .*long.edf"):
+        jd.score(long["recording"], annotations=short["scoring"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert jd.score(long["recording"], annotations=long["scoring"]).summary()["tst_min"] > 0

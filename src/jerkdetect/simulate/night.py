@@ -74,7 +74,7 @@ class SimulatedNight:
         write_edf(paths["recording"], specs, self.start, ann, bdf=bdf)
         if scoring == "xml":
             paths["scoring"] = os.path.join(folder, stem + ".xml")
-            write_nsrr_xml(paths["scoring"], self.scoring_events(include_leg_movements), self.start)
+            write_nsrr_xml(paths["scoring"], self.scoring_events(include_leg_movements), self.start, self.duration)
         elif scoring == "tsv":
             paths["scoring"] = os.path.join(folder, stem + ".tsv")
             with open(paths["scoring"], "w") as f:
@@ -87,14 +87,16 @@ class SimulatedNight:
         return paths
 
 
-def write_nsrr_xml(path: str, events, start: _dt.datetime) -> None:
-    """Write events as an NSRR ``PSGAnnotation`` XML (stages, arousals, respiratory, limb movements)."""
+def write_nsrr_xml(path: str, events, start: _dt.datetime, duration: float = 0.0) -> None:
+    """Write events as an NSRR ``PSGAnnotation`` XML (stages, arousals, respiratory, limb movements);
+    ``duration`` (s) is the recording length the file declares, as NSRR exports do (0: none)."""
     from xml.sax.saxutils import escape
     rows = ['<?xml version="1.0" encoding="UTF-8"?>', "<PSGAnnotation>",
             "<SoftwareVersion>jerkdetect</SoftwareVersion>",
             "<EpochLength>30</EpochLength>", "<ScoredEvents>",
             f"<ScoredEvent><EventType/><EventConcept>Recording Start Time</EventConcept><Start>0</Start>"
-            f"<Duration>{0}</Duration><ClockTime>00.00.00 {start.strftime('%H.%M.%S')}</ClockTime></ScoredEvent>"]
+            f"<Duration>{duration:g}</Duration><ClockTime>00.00.00 {start.strftime('%H.%M.%S')}</ClockTime>"
+            "</ScoredEvent>"]
     stage_concept = {"W": "Wake|0", "N1": "Stage 1 sleep|1", "N2": "Stage 2 sleep|2", "N3": "Stage 3 sleep|3",
                      "R": "REM sleep|5"}
     for o, d, t in events:

@@ -131,7 +131,7 @@ class TechnicianScoring:
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, exist_ok=True)
         if fmt == "nsrr":
-            write_nsrr_xml(path, self.scoring_events(), self.night.start)
+            write_nsrr_xml(path, self.scoring_events(), self.night.start, self.night.duration)
         elif fmt == "profusion":
             truth = {"arousals": self.night.truth["arousals"], "respiratory": self.night.truth["respiratory"],
                      # no "kind": every movement is a "Limb Movement (Side)" event, so none is read as a
