@@ -115,6 +115,78 @@ def decimated(rec: Recording, label: str, target_fs: float) -> tuple[np.ndarray,
     return out[:pos], ch.fs / k, k
 
 
+def decimated_length(n: int, k: int) -> int:
+    """Output samples of :func:`decimate_tri` over ``n`` input samples: every full window of 2k-1."""
+    nw = 2 * k - 1
+    return (n - nw) // k + 1 if n >= nw else 0
+
+
+class DecimatedSignal:
+    """One EEG channel reduced as :func:`decimated` does, read back a stretch at a time.
+
+    ``signal[i0:i1]`` decodes only the input samples behind output samples ``i0..i1`` and gives
+    the same values, bit for bit, as ``decimated(...)[0][i0:i1]`` (each output is its own
+    window's weighted sum): the full-length decimated signal is never held.
+    """
+
+    def __init__(self, rec: Recording, label: str, target_fs: float):
+        self.ch = rec.channels[label]
+        self.label, self.source = label, rec.source
+        self.k = decimation_factor(self.ch.fs, target_fs)
+        self.fs = self.ch.fs / self.k
+        self.w = triangle_weights(self.k)
+        self.size = decimated_length(self.ch.n_samples, self.k)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def blocks(self):
+        """Yield the decimated signal in consecutive blocks, straight from the file's records
+        (EDF) or the channel's float data (which must be finite), as :func:`decimated` reads it."""
+        ch, k, w = self.ch, self.k, self.w
+        if ch.dig_min is not None:
+            tail = np.zeros(0)
+            for blk in ch.digital_chunks():
+                y = np.empty(tail.size + blk.size)
+                y[:tail.size] = tail
+                y[tail.size:] = blk.reshape(-1)
+                out = np.empty(decimated_length(y.size, k))
+                pos, used = decimate_tri(y, k, w, ch.gain, ch.offset, out, 0)
+                tail = y[used:]
+                yield out[:pos]
+            return
+        x = self._finite_data()
+        step = 1 << 18
+        for a in range(0, self.size, step):  # output block [a, b) reads x[a*k : (b-1)*k + 2k-1]
+            b = min(a + step, self.size)
+            out = np.empty(b - a)
+            decimate_tri(x[a * k:(b - 1) * k + w.size], k, w, 1.0, 0.0, out, 0)
+            yield out
+
+    def _finite_data(self) -> np.ndarray:
+        x = self.ch.data
+        if not np.all(np.isfinite(x)):
+            from ..errors import RecordingError
+            raise RecordingError(f"{self.source}: EEG channel '{self.label}' holds NaN or infinite samples.")
+        return np.ascontiguousarray(x, dtype=np.float64)
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        i0, i1, step = sl.indices(self.size)
+        if step != 1:
+            raise ValueError("DecimatedSignal takes contiguous stretches only")
+        out = np.empty(max(i1 - i0, 0))
+        if out.size == 0:
+            return out
+        ch, k = self.ch, self.k
+        s0, s1 = i0 * k, (i1 - 1) * k + self.w.size
+        if ch.dig_min is not None:
+            y = np.asarray(ch.digital_span(s0, s1), dtype=np.float64)
+            decimate_tri(y, k, self.w, ch.gain, ch.offset, out, 0)
+        else:
+            decimate_tri(np.ascontiguousarray(ch.data[s0:s1], dtype=np.float64), k, self.w, 1.0, 0.0, out, 0)
+        return out
+
+
 # --------------------------------------------------------------------------- spectra
 def mains_aliases(fs_d: float, mains=(50.0, 60.0)) -> list[float]:
     """Where 50/60 Hz lands after sampling at ``fs_d`` (folded into 0..fs_d/2)."""
@@ -203,6 +275,34 @@ def band_log_power(x: np.ndarray, fs_d: float, starts: np.ndarray, n_win: int, b
         m = min(chunk, nf - a)
         windowed_frames(x, int(starts[a]), hop, win, buf[:m])
         band_power_accumulate(np.fft.rfft(buf[:m], axis=1), pair_bin, pair_band, out, a)
+    np.maximum(out, LOG_FLOOR, out=out)
+    return np.log(out)
+
+
+def streamed_band_log_power(sig: DecimatedSignal, starts: np.ndarray, n_win: int, bins: np.ndarray,
+                            chunk: int = 512) -> np.ndarray:
+    """:func:`band_log_power` of a :class:`DecimatedSignal` read block by block: the same frames
+    in the same batches, so the same values bit for bit, holding only the decimated samples that
+    the next batch of frames needs (not the whole channel)."""
+    win = np.hanning(n_win)
+    win /= np.sqrt(np.sum(win ** 2))
+    nf = starts.size
+    out = np.zeros((nf, bins.shape[1]))
+    hop = int(starts[1] - starts[0]) if nf > 1 else 1
+    pair_bin, pair_band = (a.astype(np.int64) for a in np.nonzero(bins))
+    buf = np.empty((min(chunk, nf), n_win))
+    pend, base, a = np.zeros(0), 0, 0  # decimated samples base.. not yet consumed
+    for blk in sig.blocks():
+        pend = np.concatenate([pend, blk]) if pend.size else blk
+        while a < nf and starts[min(a + chunk, nf) - 1] + n_win <= base + pend.size:
+            m = min(chunk, nf - a)
+            windowed_frames(pend, int(starts[a]) - base, hop, win, buf[:m])
+            band_power_accumulate(np.fft.rfft(buf[:m], axis=1), pair_bin, pair_band, out, a)
+            a += m
+            drop = int(starts[a]) - base if a < nf else pend.size
+            pend, base = pend[drop:], base + drop
+    if a != nf:  # pragma: no cover - the frames are planned from the decimated length
+        raise RuntimeError(f"EEG band power: {nf - a} of {nf} frames not computed")
     np.maximum(out, LOG_FLOOR, out=out)
     return np.log(out)
 

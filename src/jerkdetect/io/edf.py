@@ -228,7 +228,8 @@ def _decode(h: EdfHeader, block: np.ndarray, start: int, n: int) -> np.ndarray:
 
 
 def _digital_reader(h: EdfHeader, i: int):
-    """Callables giving channel i's digital samples: all at once (n_records x spr), or in chunks."""
+    """Callables giving channel i's digital samples: all at once (n_records x spr), in chunks, or
+    one stretch of samples (1-D, only the records that hold it decoded)."""
     start = h.signal_span(i)[0]
     n = int(h.spr[i])
 
@@ -241,7 +242,16 @@ def _digital_reader(h: EdfHeader, i: int):
             r1 = min(r0 + records, h.n_records)
             yield _decode(h, rm.array[r0:r1], start, n)
             rm.release(r0, r1)
-    return read, chunks
+
+    def span(s0: int, s1: int) -> np.ndarray:
+        # read, not mapped: a mapping's page faults would leave neighbouring pages resident
+        r0, r1 = s0 // n, max(min(-(-s1 // n), h.n_records), s0 // n)
+        with open(h.path, "rb") as f:
+            f.seek(h.header_bytes + r0 * h.record_bytes)
+            raw = f.read((r1 - r0) * h.record_bytes)
+        block = np.frombuffer(raw, dtype=np.uint8).reshape(r1 - r0, h.record_bytes)
+        return np.array(_decode(h, block, start, n).reshape(-1)[s0 - r0 * n:s1 - r0 * n])
+    return read, chunks, span
 
 
 _TAL_ONSET = re.compile(r"^[+-]\d+(\.\d*)?$")  # EDF+: '+' or '-', digits, optional decimals
@@ -463,7 +473,7 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
             continue
         k += 1
         lab = labels[k]
-        read_all, read_chunks = _digital_reader(h, i)
+        read_all, read_chunks, read_span = _digital_reader(h, i)
         fs = h.spr[i] / h.record_duration
         role = by_role.get(lab) or (None if lab in renamed else role_of(lab))
         fac = unit_factor(h.units[i])
@@ -474,7 +484,7 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
                              phys_min=float(h.phys_min[i]), phys_max=float(h.phys_max[i]),
                              dig_min=int(h.dig_min[i]), dig_max=int(h.dig_max[i]),
                              transducer=h.transducers[i], prefilter=h.prefilters[i],
-                             _digital=read_all, _chunks=read_chunks,
+                             _digital=read_all, _chunks=read_chunks, _span=read_span,
                              n_samples=int(h.spr[i] * h.n_records), auto_role=lab not in renamed)
     chans = _select(chans, channels, roles, path)
     rec = Recording(channels=chans, start=start, source=path, file_type=h.file_type,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -17,7 +18,9 @@ from ..core.hypnogram import Hypnogram
 from ..core.intervals import intersect_intervals, merge_intervals, overlaps_window
 from ..core.log import logger
 from ..core.version import __version__
+from ..core.threads import in_thread, night_threads
 from ..detection import ArousalParams, DetectionParams
+from ..detection.arousals import arousal_features
 from ..detection.bursts import detect_emg_channels
 from ..errors import ScoringFileError
 from ..io.edf import read_psg
@@ -31,7 +34,7 @@ from ..rules.motor_events import (MotorEvents, MotorRules, count_lms_in_episodes
                                   score_motor)
 from ..rules.motor_features import EMGFeatures
 from ..rules.rhythmic_leg import RhythmicEpisodes
-from .arousal_source import ArousalChoice, chin_envelope, choose_arousals
+from .arousal_source import ArousalChoice, chin_envelope, choose_arousals, detection_channels
 from .preflight import prepare_emg
 from .result import ScoringResult
 from .scoring_file import scoring_for_recording
@@ -85,7 +88,8 @@ class Night:
     rhythmic: tuple[RhythmicEpisodes, RhythmicEpisodes] | None = None
     in_rhythmic: np.ndarray | None = None  # per monolateral LM: within an ALMA or HFT episode
     lm_in_rhythmic: dict | None = None
-    # find_arousals
+    # start_arousal_features (a future of ArousalFeatures, on its own thread), find_arousals
+    eeg_features: Future | None = None
     arousal_choice: ArousalChoice | None = None
     # apply_rules
     lm: LegMovements | None = None
@@ -146,6 +150,16 @@ def read_annotations(n: Night) -> None:
         if sc is not None and sc.has_arousals else None
     n.respiratory = clean_scored(sc.respiratory, sc.respiratory_kinds, src, "scored respiratory events")[0] \
         if sc is not None and sc.has_respiratory else None
+
+
+def start_arousal_features(n: Night) -> None:
+    """When the night will detect arousals and may use a second thread, start the EEG features
+    (decode, decimate, band power: :func:`~jerkdetect.detection.arousals.arousal_features`) on
+    a thread of their own, beside the EMG stage; :func:`find_arousals` takes them. On one thread
+    :func:`find_arousals` computes them itself: the arousals are the same either way."""
+    eeg = detection_channels(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram, n.arousal_params)
+    if eeg is not None and night_threads(2) > 1:
+        n.eeg_features = in_thread("eeg", arousal_features, n.rec, n.arousal_params, eeg)
 
 
 def detect_emg(n: Night) -> None:
@@ -213,7 +227,8 @@ def find_rhythmic_leg_patterns(n: Night) -> None:
 def find_arousals(n: Night) -> None:
     """Arousals from the scoring file, or detected in the EEG (``arousals=`` mode)."""
     n.arousal_choice = choose_arousals(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram,
-                                       lambda: chin_envelope(n.rec, n.bursts, n.detection), n.arousal_params)
+                                       lambda: chin_envelope(n.rec, n.bursts, n.detection), n.arousal_params,
+                                       n.eeg_features.result if n.eeg_features is not None else None)
 
 
 def apply_rules(n: Night) -> None:
@@ -304,6 +319,7 @@ def score_motor_events(n: Night) -> None:
 STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
     ("read", read_recording),
     ("annotations", read_annotations),
+    ("arousals", start_arousal_features),  # on a second thread, beside the EMG stage
     ("detect", detect_emg),
     ("rules", find_leg_movements),
     ("motor", find_rhythmic_leg_patterns),  # ALMA, HFT: their leg movements leave the PLM rules
