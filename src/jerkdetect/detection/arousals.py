@@ -266,24 +266,29 @@ class Arousals:
 
 
 # --------------------------------------------------------------------------- features
-def _channel_features(rec: Recording, label: str, p: ArousalParams, notes: list[str]):
-    """Frame times, band log power (frames x bands), band widths (bins) and the decimated signal
-    (samples, rate, factor) of one EEG channel; the samples are a :class:`DecimatedSignal`,
-    which decodes a stretch when sliced (the whole channel is never held decimated)."""
-    x = DecimatedSignal(rec, label, p.target_fs)
-    fs_d, k = x.fs, x.k
-    ch = rec.channels[label]
-    bands = p.bands
-    starts, n_win = frame_starts(x.size, fs_d, p.window_s, p.hop_s)
-    bins = band_bins(fs_d, n_win, bands, mains_aliases(fs_d))
-    width = bins.sum(axis=0)
-    if width[BAND_NAMES.index("muscle")] < 3:
-        notes.append(f"{label}: {ch.fs:g} Hz is too low to see muscle artefact (36-45 Hz); beta is not checked for it")
-    if width[BAND_NAMES.index("beta")] < 3:
-        notes.append(f"{label}: {ch.fs:g} Hz is too low for the beta band")
-    logp = streamed_band_log_power(x, starts, n_win, bins)
-    centre = (starts + (n_win - 1) / 2.0) * k + (k - 1)
-    return rec.index_to_time(label, centre), logp, np.maximum(width, 1), (x, fs_d, k)
+def _channel_features(rec: Recording, labels: list[str], p: ArousalParams, notes: list[str]) -> list:
+    """Per EEG channel: frame times, band log power (frames x bands), band widths (bins) and the
+    decimated signal (samples, rate, factor). The samples are a :class:`DecimatedSignal`, which
+    decodes a stretch when sliced: the whole channel is never held decimated, and the channels
+    are decoded in one pass over the file's records."""
+    sigs, plans, out = [], [], []
+    for label in labels:
+        x = DecimatedSignal(rec, label, p.target_fs)
+        ch = rec.channels[label]
+        starts, n_win = frame_starts(x.size, x.fs, p.window_s, p.hop_s)
+        bins = band_bins(x.fs, n_win, p.bands, mains_aliases(x.fs))
+        width = bins.sum(axis=0)
+        if width[BAND_NAMES.index("muscle")] < 3:
+            notes.append(f"{label}: {ch.fs:g} Hz is too low to see muscle artefact (36-45 Hz); beta is not checked "
+                         "for it")
+        if width[BAND_NAMES.index("beta")] < 3:
+            notes.append(f"{label}: {ch.fs:g} Hz is too low for the beta band")
+        sigs.append(x)
+        plans.append((starts, n_win, bins))
+    for x, (starts, n_win, bins), logp in zip(sigs, plans, streamed_band_log_power(sigs, plans)):
+        centre = (starts + (n_win - 1) / 2.0) * x.k + (x.k - 1)
+        out.append((rec.index_to_time(x.label, centre), logp, np.maximum(bins.sum(axis=0), 1), (x, x.fs, x.k)))
+    return out
 
 
 def smooth_log_power(logp: np.ndarray, w: int) -> np.ndarray:
@@ -508,8 +513,7 @@ def arousal_features(rec: Recording, params: ArousalParams | None = None,
         raise ChannelError(f"{rec.source}: arousal detection needs an EEG channel and there is none; "
                            f"{present(rec.labels)} (name one with --channel eeg=LABEL).")
     notes: list[str] = []
-    feats = [_channel_features(rec, lab, p, notes) for lab in labels]
-    return ArousalFeatures(labels, feats, notes, p)
+    return ArousalFeatures(labels, _channel_features(rec, labels, p, notes), notes, p)
 
 
 def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = None,

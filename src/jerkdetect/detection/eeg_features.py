@@ -136,32 +136,40 @@ class DecimatedSignal:
         self.fs = self.ch.fs / self.k
         self.w = triangle_weights(self.k)
         self.size = decimated_length(self.ch.n_samples, self.k)
+        self._tail = np.zeros(0)  # input samples of an unfinished window (decimate_next)
 
     def __len__(self) -> int:
         return self.size
 
     def blocks(self):
-        """Yield the decimated signal in consecutive blocks, straight from the file's records
-        (EDF) or the channel's float data (which must be finite), as :func:`decimated` reads it."""
-        ch, k, w = self.ch, self.k, self.w
-        if ch.dig_min is not None:
-            tail = np.zeros(0)
-            for blk in ch.digital_chunks():
-                y = np.empty(tail.size + blk.size)
-                y[:tail.size] = tail
-                y[tail.size:] = blk.reshape(-1)
-                out = np.empty(decimated_length(y.size, k))
-                pos, used = decimate_tri(y, k, w, ch.gain, ch.offset, out, 0)
-                tail = y[used:]
-                yield out[:pos]
+        """Yield the decimated signal in consecutive blocks, as :func:`decimated` computes it:
+        from the EDF digital samples, record block by record block, or from the channel's float
+        data, which must be finite."""
+        if self.ch.dig_min is not None:
+            self._tail = np.zeros(0)
+            for blk in self.ch.digital_chunks():
+                yield self.decimate_next(blk)
             return
-        x = self._finite_data()
+        x, k, w = self._finite_data(), self.k, self.w
         step = 1 << 18
         for a in range(0, self.size, step):  # output block [a, b) reads x[a*k : (b-1)*k + 2k-1]
             b = min(a + step, self.size)
             out = np.empty(b - a)
             decimate_tri(x[a * k:(b - 1) * k + w.size], k, w, 1.0, 0.0, out, 0)
             yield out
+
+    def decimate_next(self, blk: np.ndarray) -> np.ndarray:
+        """The decimated samples that the next block of EDF digital samples completes (the
+        samples of a window it leaves unfinished are kept for the next block)."""
+        ch, k = self.ch, self.k
+        tail = self._tail
+        y = np.empty(tail.size + blk.size)
+        y[:tail.size] = tail
+        y[tail.size:] = blk.reshape(-1)
+        out = np.empty(decimated_length(y.size, k))
+        pos, used = decimate_tri(y, k, self.w, ch.gain, ch.offset, out, 0)
+        self._tail = y[used:]
+        return out[:pos]
 
     def _finite_data(self) -> np.ndarray:
         x = self.ch.data
@@ -279,32 +287,63 @@ def band_log_power(x: np.ndarray, fs_d: float, starts: np.ndarray, n_win: int, b
     return np.log(out)
 
 
-def streamed_band_log_power(sig: DecimatedSignal, starts: np.ndarray, n_win: int, bins: np.ndarray,
-                            chunk: int = 512) -> np.ndarray:
-    """:func:`band_log_power` of a :class:`DecimatedSignal` read block by block: the same frames
-    in the same batches, so the same values bit for bit, holding only the decimated samples that
-    the next batch of frames needs (not the whole channel)."""
-    win = np.hanning(n_win)
-    win /= np.sqrt(np.sum(win ** 2))
-    nf = starts.size
-    out = np.zeros((nf, bins.shape[1]))
-    hop = int(starts[1] - starts[0]) if nf > 1 else 1
-    pair_bin, pair_band = (a.astype(np.int64) for a in np.nonzero(bins))
-    buf = np.empty((min(chunk, nf), n_win))
-    pend, base, a = np.zeros(0), 0, 0  # decimated samples base.. not yet consumed
-    for blk in sig.blocks():
-        pend = np.concatenate([pend, blk]) if pend.size else blk
-        while a < nf and starts[min(a + chunk, nf) - 1] + n_win <= base + pend.size:
+class BandPowerStream:
+    """:func:`band_log_power` fed the decimated signal block by block (:meth:`push`): the same
+    frames in the same batches, so the same values bit for bit, holding only the samples that
+    the next batch of frames needs."""
+
+    def __init__(self, starts: np.ndarray, n_win: int, bins: np.ndarray, chunk: int = 512):
+        self.win = np.hanning(n_win)
+        self.win /= np.sqrt(np.sum(self.win ** 2))
+        self.starts, self.n_win, self.chunk = starts, n_win, chunk
+        self.nf = starts.size
+        self.out = np.zeros((self.nf, bins.shape[1]))
+        self.hop = int(starts[1] - starts[0]) if self.nf > 1 else 1
+        self.pair_bin, self.pair_band = (a.astype(np.int64) for a in np.nonzero(bins))
+        self.buf = np.empty((min(chunk, self.nf), n_win))
+        self.pend, self.base, self.done = np.zeros(0), 0, 0  # samples base.. not yet consumed
+
+    def push(self, blk: np.ndarray) -> None:
+        """Take the next decimated samples; compute every batch of frames they complete."""
+        st, nf, chunk = self.starts, self.nf, self.chunk
+        pend = np.concatenate([self.pend, blk]) if self.pend.size else blk
+        a, base = self.done, self.base
+        while a < nf and st[min(a + chunk, nf) - 1] + self.n_win <= base + pend.size:
             m = min(chunk, nf - a)
-            windowed_frames(pend, int(starts[a]) - base, hop, win, buf[:m])
-            band_power_accumulate(np.fft.rfft(buf[:m], axis=1), pair_bin, pair_band, out, a)
+            windowed_frames(pend, int(st[a]) - base, self.hop, self.win, self.buf[:m])
+            band_power_accumulate(np.fft.rfft(self.buf[:m], axis=1), self.pair_bin, self.pair_band, self.out, a)
             a += m
-            drop = int(starts[a]) - base if a < nf else pend.size
+            drop = int(st[a]) - base if a < nf else pend.size
             pend, base = pend[drop:], base + drop
-    if a != nf:  # pragma: no cover - the frames are planned from the decimated length
-        raise RuntimeError(f"EEG band power: {nf - a} of {nf} frames not computed")
-    np.maximum(out, LOG_FLOOR, out=out)
-    return np.log(out)
+        self.pend, self.base, self.done = pend, base, a
+
+    def result(self) -> np.ndarray:
+        """Natural log of each frame's band power (frames x bands), once every frame is in."""
+        if self.done != self.nf:  # pragma: no cover - the frames are planned from the decimated length
+            raise RuntimeError(f"EEG band power: {self.nf - self.done} of {self.nf} frames not computed")
+        np.maximum(self.out, LOG_FLOOR, out=self.out)
+        return np.log(self.out)
+
+
+def streamed_band_log_power(sigs: list[DecimatedSignal], plans: list[tuple[np.ndarray, int, np.ndarray]],
+                            chunk: int = 512) -> list[np.ndarray]:
+    """:func:`band_log_power` of each :class:`DecimatedSignal` (``plans``: its frame starts,
+    window length and band bins), never holding a whole channel: channels of one EDF file are
+    decoded in one pass over its records (:func:`~jerkdetect.io.edf.chunks_together`), others one
+    after another."""
+    streams = [BandPowerStream(st, n_win, bins, chunk) for st, n_win, bins in plans]
+    if len(sigs) > 1 and all(s.ch.dig_min is not None for s in sigs):
+        from ..io.edf import chunks_together
+        for s in sigs:
+            s._tail = np.zeros(0)
+        for blocks in chunks_together([s.ch for s in sigs]):
+            for s, stream, blk in zip(sigs, streams, blocks):
+                stream.push(s.decimate_next(blk))
+    else:
+        for s, stream in zip(sigs, streams):
+            for blk in s.blocks():
+                stream.push(blk)
+    return [stream.result() for stream in streams]
 
 
 def band_log_power_reference(x: np.ndarray, fs_d: float, starts: np.ndarray, n_win: int,
