@@ -168,7 +168,7 @@ class DecimatedSignal:
         y[tail.size:] = blk.reshape(-1)
         out = np.empty(decimated_length(y.size, k))
         pos, used = decimate_tri(y, k, self.w, ch.gain, ch.offset, out, 0)
-        self._tail = y[used:]
+        self._tail = y[used:].copy()  # not a view: it would keep the whole block
         return out[:pos]
 
     def _finite_data(self) -> np.ndarray:
@@ -322,7 +322,7 @@ class BandPowerStream:
         if self.done != self.nf:  # pragma: no cover - the frames are planned from the decimated length
             raise RuntimeError(f"EEG band power: {self.nf - self.done} of {self.nf} frames not computed")
         np.maximum(self.out, LOG_FLOOR, out=self.out)
-        return np.log(self.out)
+        return np.log(self.out, out=self.out)
 
 
 def streamed_band_log_power(sigs: list[DecimatedSignal], plans: list[tuple[np.ndarray, int, np.ndarray]],
@@ -336,9 +336,11 @@ def streamed_band_log_power(sigs: list[DecimatedSignal], plans: list[tuple[np.nd
         from ..io.edf import chunks_together
         for s in sigs:
             s._tail = np.zeros(0)
-        for blocks in chunks_together([s.ch for s in sigs]):
+        for blocks in chunks_together([s.ch for s in sigs], records=120):
             for s, stream, blk in zip(sigs, streams, blocks):
                 stream.push(s.decimate_next(blk))
+        for s in sigs:
+            s._tail = np.zeros(0)
     else:
         for s, stream in zip(sigs, streams):
             for blk in s.blocks():
