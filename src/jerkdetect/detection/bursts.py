@@ -129,14 +129,12 @@ def detect_emg_channels(rec: Recording, labels: list[str], params: DetectionPara
         r_times = _r_times(rec, ecg, buffer) if ecg is not None else None
         for lab in labels:
             out[lab] = detect_channel(rec, lab, params, r_times, buffer)
-            release_free_memory()
     else:
         with ThreadPoolExecutor(1, thread_name_prefix="jerkdetect-emg") as ex:
             r_future = ex.submit(_r_times, rec, ecg, _mapped_buffer(rec.channels[ecg].n_samples)) \
                 if ecg is not None else None
             for lab in labels:
                 out[lab] = _pipelined(rec, lab, params, buffer, r_future, ex)
-                release_free_memory()
             r_times = r_future.result() if r_future is not None else None
     buffer = None
     release_free_memory()  # the channels' temporaries, before the next stage allocates its own

@@ -17,7 +17,6 @@ import numpy as np
 from ..core.hypnogram import Hypnogram
 from ..core.intervals import intersect_intervals, merge_intervals, overlaps_window
 from ..core.log import logger
-from ..core.memory import release_free_memory
 from ..core.version import __version__
 from ..core.threads import in_thread, night_threads
 from ..detection import ArousalParams, DetectionParams
@@ -160,15 +159,7 @@ def start_arousal_features(n: Night) -> None:
     :func:`find_arousals` computes them itself: the arousals are the same either way."""
     eeg = detection_channels(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram, n.arousal_params)
     if eeg is not None and night_threads(2) > 1:
-        n.eeg_features = in_thread("eeg", _arousal_features, n.rec, n.arousal_params, eeg)
-
-
-def _arousal_features(rec: Recording, params: ArousalParams | None, eeg: list[str]):
-    """:func:`~jerkdetect.detection.arousals.arousal_features`, then the free pages of the
-    thread's own heap back to the system (they would sit under the EMG stage's peak)."""
-    out = arousal_features(rec, params, eeg)
-    release_free_memory()
-    return out
+        n.eeg_features = in_thread("eeg", arousal_features, n.rec, n.arousal_params, eeg)
 
 
 def detect_emg(n: Night) -> None:
