@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage, signal
 
-GEN_VERSION = "blind2-1"
+GEN_VERSION = "blind2-2"
 FAMILIES = ("modest", "ordinary")
 SLEEP = ("N1", "N2", "N3", "R")
 STAGES = ("W", "N1", "N2", "N3", "R")
@@ -117,11 +117,12 @@ def hypnogram(rng: np.random.Generator, hours: float) -> list[str]:
         return max(1, int(round(rng.gamma(4.0, mean_min * s / 4.0) * 2)))
 
     out = ["W"] * max(2, bout(12.0))
-    n3 = (30.0, 18.0, 8.0, 3.0, 0.0, 0.0)
-    rem = (9.0, 16.0, 22.0, 27.0, 30.0, 30.0)
+    # textbook adult night: N1 ~5 %, N2 ~50 %, N3 ~15-20 % (early), R ~20-25 % (late) of sleep
+    n3 = (35.0, 22.0, 10.0, 4.0, 0.0, 0.0)
+    rem = (7.0, 12.0, 16.0, 20.0, 22.0, 22.0)
     k = 0
     while len(out) < n:
-        seq = [("N1", 1.5), ("N2", 18.0), ("N3", n3[min(k, 5)]), ("N2", 9.0), ("R", rem[min(k, 5)])]
+        seq = [("N1", 2.5), ("N2", 20.0), ("N3", n3[min(k, 5)]), ("N2", 9.0), ("R", rem[min(k, 5)])]
         for st, m in seq:
             out += [st] * bout(m)
             if st in ("N2", "R") and rng.random() < 0.3:  # brief awakening, back through N1
