@@ -1,9 +1,12 @@
 """Blind EEG arousal benchmark: jerkdetect's detector as a black box on nights it was not built with.
 
     python benchmarks/bench_arousals_blind.py --src PATH/TO/src [--nights 4 --hours 4 --seed 0]
+    python benchmarks/bench_arousals_blind.py --generator 2 --src PATH/TO/src --data PATH/TO/blind2
 
 The nights come from ``_blind_eeg.py`` (NumPy/SciPy/pyedflib only; written without reading the
-detector or jerkdetect's simulators) and are cached under ``benchmarks/_data/blind/``. A child
+detector or jerkdetect's simulators) and are cached under ``benchmarks/_data/blind/``; with
+``--generator 2`` from ``_blind_eeg2.py``, a second generator built differently by someone who
+read neither (held-out check), cached under ``benchmarks/_data/blind2/`` by default. A child
 process with ``--src`` first on ``sys.path`` scores each night with the scoring file that has no
 arousals (``arousals="detect"``) and with the one that has the true arousals
 (``arousals="scoring"``), under AASM 2012 and WASM 2016. This process then reports, per night
@@ -27,12 +30,15 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _blind_eeg as gen  # noqa: E402
+import _blind_eeg2 as gen2  # noqa: E402
+
+GEN1 = gen  # ``gen`` is the generator of the run (main sets it); nights() of generator 1 use GEN1
 
 RULES = ("aasm2012", "wasm2016")
 LM_LABELS = ("plm", "lm", "lm_long")
 K_GRID = (1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 CONTRAST_BINS = ((1.5, 2.0), (2.0, 3.0), (3.0, 4.0), (4.0, 6.0), (6.0, 8.0))
-DUR_BINS = ((3.0, 4.5), (4.5, 6.0), (6.0, 9.0), (9.0, 12.0))
+DUR_BINS = ((3.0, 4.5), (4.5, 6.0), (6.0, 9.0), (9.0, 12.0), (12.0, 15.001))  # generator 2: up to 15 s
 GAP_BINS = ((10.0, 15.0), (15.0, 30.0), (30.0, 1e9))  # s from the previous true arousal's end
 POWER_BINS = ((0.0, 2.0), (2.0, 4.0), (4.0, 8.0), (8.0, 1e9))  # measured 8-30 Hz power ratio
 FP_ORDER = ("movement_artefact", "intrusion", "rem_alpha_no_chin", "k_complex", "spindle_train",
@@ -40,25 +46,52 @@ FP_ORDER = ("movement_artefact", "intrusion", "rem_alpha_no_chin", "k_complex", 
 
 
 # ----------------------------------------------------------------------------- nights
-def nights(seed: int, n: int, hours: float, folder: str) -> list[tuple[str, dict]]:
+def nights(seed: int, n: int, hours: float, folder: str, generator: int = 1) -> list[tuple[str, dict]]:
     """Generate (or reuse) the nights; night i is family modest for even i, ordinary for odd i."""
+    if generator == 2:
+        return nights2(seed, n, hours, folder)
     out = []
     for i in range(n):
-        cfg = gen.BlindConfig(seed=seed * 1000 + i, hours=hours, family=gen.FAMILIES[i % 2])
+        cfg = GEN1.BlindConfig(seed=seed * 1000 + i, hours=hours, family=GEN1.FAMILIES[i % 2])
         stem = f"blind_s{seed}_n{i}_{hours:g}h"
         tp = os.path.join(folder, stem + "_truth.json")
         truth = None
         if os.path.exists(tp) and os.path.exists(os.path.join(folder, stem + ".edf")):
             with open(tp) as f:
                 truth = json.load(f)
-            if truth.get("gen_version") != gen.GEN_VERSION:
+            if truth.get("gen_version") != GEN1.GEN_VERSION:
                 truth = None
         if truth is None:
             t0 = time.perf_counter()
-            truth = gen.make_night(cfg, folder, stem)
+            truth = GEN1.make_night(cfg, folder, stem)
             print(f"generated {stem} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         out.append((os.path.join(folder, stem), truth))
     return out
+
+
+def nights2(seed: int, n: int, hours: float, folder: str) -> list[tuple[str, dict]]:
+    """The same with the second generator (``_blind_eeg2``: its own file names and truth)."""
+    out = []
+    for i in range(n):
+        stem = f"blind2_s{seed}_n{i}_{hours:g}h"
+        tp = os.path.join(folder, stem + "_truth.json")
+        truth = None
+        if os.path.exists(tp) and os.path.exists(os.path.join(folder, stem + ".edf")):
+            with open(tp) as f:
+                truth = json.load(f)
+            if truth.get("gen_version") != gen2.GEN_VERSION:
+                truth = None
+        if truth is None:
+            t0 = time.perf_counter()
+            truth = gen2.make_night(seed * 1000 + i, hours, gen2.FAMILIES[i % 2], folder, stem)
+            print(f"generated {stem} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        out.append((os.path.join(folder, stem), truth))
+    return out
+
+
+def xml_suffixes(generator: int) -> tuple[str, str]:
+    """The scoring files of a night: (without arousals, with the true arousals)."""
+    return (gen2.XML_NOAR, gen2.XML_AR) if generator == 2 else (".xml", "_arousals.xml")
 
 
 # ----------------------------------------------------------------------------- child process
@@ -66,10 +99,11 @@ def worker(job: dict) -> dict:
     """Runs in the child: score every night four ways with the jerkdetect on sys.path."""
     import jerkdetect as jd
     res = {"jerkdetect": os.path.dirname(jd.__file__), "nights": []}
+    noar, ar = job.get("xml", (".xml", "_arousals.xml"))
     for stem in job["stems"]:
         row = {}
         for rules in RULES:
-            for mode, ann in (("detect", stem + ".xml"), ("scoring", stem + "_arousals.xml")):
+            for mode, ann in (("detect", stem + noar), ("scoring", stem + ar)):
                 t0 = time.perf_counter()
                 r = jd.score(stem + ".edf", annotations=ann, arousals=mode, rules=rules)
                 dt = time.perf_counter() - t0
@@ -89,10 +123,11 @@ def worker(job: dict) -> dict:
     return res
 
 
-def run_child(src: str, stems: list[str]) -> dict:
+def run_child(src: str, stems: list[str], generator: int = 1) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.abspath(src)
-    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps({"stems": stems})],
+    job = {"stems": stems, "xml": xml_suffixes(generator)}
+    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(job)],
                        env=env, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"child scoring failed with {src}:\n{p.stderr[-3000:]}")
@@ -283,6 +318,7 @@ def _bin(x, bins):
 
 def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
     lines = [f"## Blind arousal nights: jerkdetect from `{src}`\n",
+             f"generator {getattr(args, 'generator', 1)} (`{gen.__name__}` {gen.GEN_VERSION}); "
              f"{len(ns)} nights x {args.hours:g} h, seed {args.seed}; jerkdetect imported from "
              f"`{child['jerkdetect']}`\n"]
     per, fpk, flagged, pooled = [], {}, {}, {}
@@ -419,10 +455,16 @@ def main(argv=None):
     ap.add_argument("--nights", type=int, default=4)
     ap.add_argument("--hours", type=float, default=4.0)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--data", default=os.path.join(HERE, "_data", "blind"), help="where the nights are cached")
+    ap.add_argument("--generator", type=int, choices=(1, 2), default=1,
+                    help="1: _blind_eeg (default); 2: _blind_eeg2, the second, differently built generator")
+    ap.add_argument("--data", help="where the nights are cached (default benchmarks/_data/blind, or blind2 "
+                                   "with --generator 2)")
     ap.add_argument("--json", help="also write the measured numbers to this JSON file")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    global gen
+    gen = gen2 if a.generator == 2 else GEN1
+    a.data = a.data or os.path.join(HERE, "_data", "blind2" if a.generator == 2 else "blind")
     if a.worker:
         print(json.dumps(worker(json.loads(a.worker))))
         return
@@ -431,9 +473,9 @@ def main(argv=None):
     if not 1 <= a.nights <= 50 or not 0.5 <= a.hours <= 12:
         sys.exit(f"--nights {a.nights} / --hours {a.hours}: allowed 1-50 nights of 0.5-12 h")
     t0 = time.perf_counter()
-    ns = nights(a.seed, a.nights, a.hours, a.data)
+    ns = nights(a.seed, a.nights, a.hours, a.data, a.generator)
     t1 = time.perf_counter()
-    child = run_child(a.src, [s for s, _ in ns])
+    child = run_child(a.src, [s for s, _ in ns], a.generator)
     t2 = time.perf_counter()
     out = report(a.src, ns, child, a)
     print(f"wall: nights {t1 - t0:.0f} s, scoring {t2 - t1:.0f} s, report {time.perf_counter() - t2:.0f} s")

@@ -579,3 +579,16 @@ def test_sample_night_is_installed_inside_the_package(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(lib)}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert out.stdout.strip() == str(lib / "jerkdetect" / "_sample" / "sample_night.edf"), out.stderr
+
+
+def test_negative_annotation_duration_is_read_as_an_onset_and_said():
+    """An annotation with a negative duration (invalid in EDF+) becomes a 0-s onset, with a warning
+    that counts it: never a silently shortened or dropped scored event."""
+    x = np.zeros(2000)
+    with pytest.warns(UserWarning, match="1 annotations had a negative duration"):
+        rec = jd.Recording.from_arrays({"Leg L": x}, {"Leg L": 200.0},
+                                       annotations=[(1.0, -2.0, "LM"), (3.0, 1.5, "LM")])
+    assert rec.annotations == [(1.0, 0.0, "LM"), (3.0, 1.5, "LM")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # valid durations: no warning
+        jd.Recording.from_arrays({"Leg L": x}, {"Leg L": 200.0}, annotations=[(3.0, 1.5, "LM")])

@@ -99,15 +99,15 @@ def bound_events(events: Iterable[tuple[float, float, str]], source: str, lo: fl
                  hi: float = MAX_RECORDING_S, what: str = "") -> list[tuple[float, float, str]]:
     """Events (onset, duration, text) with finite times inside [lo, hi]; the others dropped, counted.
 
-    A negative duration becomes 0. One warning says how many were dropped and why, so a time of
-    1e12 s or NaN never sizes an allocation and never silently counts.
+    A negative duration becomes 0 and is counted. One warning says how many were dropped or
+    changed and why, so a time of 1e12 s or NaN never sizes an allocation and never silently counts.
 
     Examples
     --------
     >>> bound_events([(1.0, 2.0, "a"), (float("nan"), 1.0, "b")], "x.tsv", 0, 100)
     [(1.0, 2.0, 'a')]
     """
-    kept, bad, outside = [], 0, 0
+    kept, bad, outside, negative = [], 0, 0, 0
     for o, d, t in events:
         try:
             o, d = float(o), float(d)
@@ -120,11 +120,15 @@ def bound_events(events: Iterable[tuple[float, float, str]], source: str, lo: fl
         if o < lo or o > hi:
             outside += 1
             continue
+        negative += d < 0
         kept.append((o, max(d, 0.0), t))
     if bad or outside:
         parts = ([f"{bad} with a non-finite or absurd onset/duration"] if bad else []) + \
                 ([f"{outside} outside {lo:g}..{hi:g} s{what}"] if outside else [])
         warnings.warn(f"{source}: dropped {bad + outside} annotations ({'; '.join(parts)}).",
+                      UserWarning, stacklevel=3)
+    if negative:
+        warnings.warn(f"{source}: {negative} annotations had a negative duration; read as 0 s (an onset only).",
                       UserWarning, stacklevel=3)
     return kept
 

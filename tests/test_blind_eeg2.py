@@ -1,0 +1,127 @@
+"""The second blind EEG arousal generator (benchmarks/_blind_eeg2.py) and its hook in the runner.
+
+Its nights are a held-out benchmark's ground truth: the arousals must be what the AASM rule scores
+(>= 3 s, after >= 10 s of stable sleep, in R with a chin EMG rise >= 1 s), the look-alikes must not
+be, the files must say what the truth says and jerkdetect must read them as an NSRR night.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+pyedflib = pytest.importorskip("pyedflib")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+import _blind_eeg2 as gen  # noqa: E402
+import bench_arousals_blind as bench  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory):
+    d = tmp_path_factory.mktemp("blind2")
+    truth = gen.make_night(21, 1.0, "ordinary", str(d), "n")
+    return str(d / "n"), truth
+
+
+def test_same_seed_same_files_other_seed_other_night(tmp_path, night):
+    stem, truth = night
+    again = gen.make_night(21, 1.0, "ordinary", str(tmp_path), "n")
+    for ext in (".edf", gen.XML_NOAR, gen.XML_AR):
+        a = hashlib.sha256(open(stem + ext, "rb").read()).hexdigest()
+        b = hashlib.sha256(open(os.path.join(tmp_path, "n" + ext), "rb").read()).hexdigest()
+        assert a == b, ext
+    assert again["arousals"] == truth["arousals"]
+    other = gen.make_night(22, 0.5, "modest", str(tmp_path), "o")
+    assert other["arousals"] != truth["arousals"][: len(other["arousals"])]
+
+
+def test_truth_arousals_are_what_the_aasm_rule_scores(night):
+    _, tr = night
+    st = tr["stages"]
+    assert len(tr["arousals"]) >= 5
+    assert {"leg_movement", "spontaneous"} <= {a["cause"] for a in tr["arousals"]}
+    prev_end = -1e9
+    for a in tr["arousals"]:
+        on, end = a["onset"], a["onset"] + a["duration"]
+        assert 3.0 <= a["duration"] <= 15.0
+        stages = {st[i] for i in range(int((on - 10) // 30), int(end // 30) + 1)}
+        assert stages == {a["stage"]} and a["stage"] in gen.SLEEP  # >= 10 s of stable sleep before
+        assert on - prev_end >= 10.0
+        prev_end = end
+        assert 4.0 <= a["contrast"] <= 8.0  # ordinary family
+        if a["stage"] == "R":  # chin EMG increase >= 1 s within the arousal
+            assert a["chin"] and a["chin_dur"] >= 1.0
+            assert on <= a["chin_on"] and a["chin_on"] + a["chin_dur"] <= end + 1e-6
+    # an arousal caused by a leg movement overlaps it (AASM association); no other LM comes within 0.5 s
+    lms = np.array([[m["onset"], m["onset"] + m["duration"]] for m in tr["leg_movements"]])
+    for a in tr["arousals"]:
+        near = (lms[:, 0] < a["onset"] + a["duration"] + 0.5) & (lms[:, 1] > a["onset"] - 0.5)
+        assert near.any() == (a["cause"] == "leg_movement"), a
+
+
+def test_look_alikes_are_not_arousals(night):
+    _, tr = night
+    iv = np.array([[a["onset"] - 10, a["onset"] + a["duration"]] for a in tr["arousals"]])
+    kinds = {e["kind"] for e in tr["distractors"]}
+    assert {"intrusion", "spindle", "k_complex"} <= kinds
+    for e in tr["distractors"]:
+        if e["kind"] == "intrusion":
+            assert 1.0 <= e["duration"] < 3.0
+            assert tr["stages"][int(e["onset"] // 30)] in gen.SLEEP
+        a, b = e["onset"], e["onset"] + e["duration"]
+        if e["kind"] in ("intrusion", "rem_alpha_no_chin", "movement_artefact"):  # not in the 10 s before either
+            assert not np.any((iv[:, 0] < b) & (iv[:, 1] > a)), e
+        if e["kind"] in ("spindle", "spindle_train", "k_complex", "sawtooth"):  # may precede, never inside
+            assert not np.any((iv[:, 0] + 10 < b) & (iv[:, 1] > a)), e
+
+
+def test_files_carry_the_truth(night):
+    stem, tr = night
+    f = pyedflib.EdfReader(stem + ".edf")
+    try:
+        labels = f.getSignalLabels()
+        assert labels == tr["eeg_labels"] + [tr["chin_label"]] + tr["leg_labels"]
+        assert f.getFileDuration() == pytest.approx(tr["duration_s"])
+        assert f.getSampleFrequency(0) == tr["fs_eeg"] and f.getSampleFrequency(len(labels) - 1) == tr["fs_emg"]
+        assert all(f.getPhysicalDimension(k) == "uV" for k in range(len(labels)))
+    finally:
+        f.close()
+    plain = open(stem + gen.XML_NOAR).read()
+    scored = open(stem + gen.XML_AR).read()
+    assert "Arousal" not in plain
+    assert scored.count("<EventConcept>Arousal|Arousal ()</EventConcept>") == len(tr["arousals"])
+    assert plain.count("Recording Start Time") == 1
+
+
+def test_the_eeg_shows_the_arousals(night):
+    stem, tr = night
+    pw, step = bench.band_power(stem + ".edf", tr["eeg_labels"])
+    ratios = bench.power_ratios(tr, pw, step)
+    assert np.median(ratios) > 4.0  # ordinary: alpha/beta amplitude 4-8x, 8-30 Hz power several-fold
+
+
+def test_jerkdetect_reads_the_night(night):
+    import jerkdetect as jd
+    stem, tr = night
+    r = jd.score(stem + ".edf", annotations=stem + gen.XML_NOAR, arousals="detect", rules="aasm2012")
+    assert len(r.events) > 0  # the tibialis bursts are found as leg movements
+    s = jd.score(stem + ".edf", annotations=stem + gen.XML_AR, arousals="scoring", rules="aasm2012")
+    want = np.array([[a["onset"], a["duration"]] for a in tr["arousals"]])
+    assert np.allclose(np.asarray(s.scored_arousals, float).reshape(-1, 2), want, atol=1e-3)
+
+
+def test_runner_uses_the_second_generator(tmp_path):
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    out = tmp_path / "r.json"
+    bench.main(["--generator", "2", "--src", src, "--nights", "1", "--hours", "0.5", "--seed", "3",
+                "--data", str(tmp_path), "--json", str(out)])
+    res = json.loads(out.read_text())
+    row = res["per_night"][0]
+    truth = json.load(open(tmp_path / "blind2_s3_n0_0.5h_truth.json"))
+    assert truth["gen_version"] == gen.GEN_VERSION
+    assert row["n_true"] == len(truth["arousals"]) == row["tp"] + row["fn"]
+    assert row["n_det"] == row["tp"] + row["fp"]
