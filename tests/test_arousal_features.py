@@ -56,6 +56,11 @@ def test_streamed_features_equal_the_full_length_path(tmp_path, bdf):
             np.testing.assert_array_equal(lp, band_log_power(full, fs_d, starts, n_win, bins))
             for i0, i1 in ((0, 50), (1000, 1385), (s.size - 77, s.size), (5, 5), (s.size - 3, s.size + 10)):
                 np.testing.assert_array_equal(s[i0:i1], full[i0:i1])
+    from jerkdetect.io.edf import chunks_together, read_together
+    both = [rec.channels[lab] for lab in RATES]
+    assert read_together(both) and not read_together([both[0], mem.channels["EEG O2-M1"]])
+    with pytest.raises(ValueError, match="one EDF/BDF file"):
+        next(chunks_together([both[0], mem.channels["EEG O2-M1"]]))
     ch = rec.channels["EEG O2-M1"]
     flat = ch.digital.reshape(-1)
     for s0, s1 in ((0, 10), (199, 201), (120_000, 120_600), (flat.size - 5, flat.size + 5)):

@@ -146,9 +146,10 @@ class DecimatedSignal:
         from the EDF digital samples, record block by record block, or from the channel's float
         data, which must be finite."""
         if self.ch.dig_min is not None:
-            self._tail = np.zeros(0)
+            self.restart()
             for blk in self.ch.digital_chunks():
                 yield self.decimate_next(blk)
+            self.restart()
             return
         x, k, w = self._finite_data(), self.k, self.w
         step = 1 << 18
@@ -158,9 +159,14 @@ class DecimatedSignal:
             decimate_tri(x[a * k:(b - 1) * k + w.size], k, w, 1.0, 0.0, out, 0)
             yield out
 
+    def restart(self) -> None:
+        """Forget the samples of an unfinished window: the next block is the channel's first."""
+        self._tail = np.zeros(0)
+
     def decimate_next(self, blk: np.ndarray) -> np.ndarray:
         """The decimated samples that the next block of EDF digital samples completes (the
-        samples of a window it leaves unfinished are kept for the next block)."""
+        samples of a window it leaves unfinished are kept for the next block; :meth:`restart`
+        before the first)."""
         ch, k = self.ch, self.k
         tail = self._tail
         y = np.empty(tail.size + blk.size)
@@ -332,15 +338,16 @@ def streamed_band_log_power(sigs: list[DecimatedSignal], plans: list[tuple[np.nd
     decoded in one pass over its records (:func:`~jerkdetect.io.edf.chunks_together`), others one
     after another."""
     streams = [BandPowerStream(st, n_win, bins, chunk) for st, n_win, bins in plans]
-    if len(sigs) > 1 and all(s.ch.dig_min is not None for s in sigs):
-        from ..io.edf import chunks_together
+    from ..io.edf import chunks_together, read_together
+    chans = [s.ch for s in sigs]
+    if all(c.dig_min is not None for c in chans) and read_together(chans):
         for s in sigs:
-            s._tail = np.zeros(0)
-        for blocks in chunks_together([s.ch for s in sigs], records=120):
+            s.restart()
+        for blocks in chunks_together(chans, records=120):
             for s, stream, blk in zip(sigs, streams, blocks):
                 stream.push(s.decimate_next(blk))
         for s in sigs:
-            s._tail = np.zeros(0)
+            s.restart()
     else:
         for s, stream in zip(sigs, streams):
             for blk in s.blocks():

@@ -273,19 +273,31 @@ def _read_records(h: EdfHeader, r0: int, r1: int, buf: np.ndarray, f=None) -> np
     return buf[:need].reshape(r1 - r0, h.record_bytes)
 
 
+def _readers(channels: Sequence[Channel]) -> list[_SignalReader] | None:
+    """The channels' EDF/BDF readers when they all come from one file read by :func:`read_psg`."""
+    readers = [getattr(c._chunks, "__self__", None) for c in channels]
+    if channels and all(isinstance(r, _SignalReader) and r.h is readers[0].h for r in readers):
+        return readers
+    return None
+
+
+def read_together(channels: Sequence[Channel]) -> bool:
+    """Whether :func:`chunks_together` can read these channels in one pass (one EDF/BDF file)."""
+    return _readers(channels) is not None
+
+
 def chunks_together(channels: Sequence[Channel], records: int = 600):
     """Yield, block by block of ``records`` data records, a tuple of each channel's digital
-    samples (2-D blocks, as :meth:`Channel.digital_chunks` gives them).
+    samples (2-D blocks, as :meth:`Channel.digital_chunks` gives them) for channels of one
+    EDF/BDF file (:func:`read_together`).
 
-    Channels of one EDF/BDF file are read in one pass over its records, each record read once
-    (not mapped: a mapping pays a page fault per page per channel). The blocks are views of one
-    reused buffer: use each before taking the next. Channels of different files, or without
-    digital samples, are read one by one (``zip`` of their own chunks).
+    The file is read in one pass over its records, each record read once (not mapped: a mapping
+    pays a page fault per page per channel). The blocks are views of one reused buffer: use each
+    before taking the next.
     """
-    readers = [getattr(c._chunks, "__self__", None) for c in channels]
-    if not channels or not all(isinstance(r, _SignalReader) and r.h is readers[0].h for r in readers):
-        yield from zip(*(c.digital_chunks(records) for c in channels))
-        return
+    readers = _readers(channels)
+    if readers is None:
+        raise ValueError("chunks_together reads channels of one EDF/BDF file only")
     h = readers[0].h
     buf = np.empty(min(records, h.n_records) * h.record_bytes, np.uint8)
     with open(h.path, "rb", buffering=0) as f:
