@@ -48,44 +48,67 @@ FP_ORDER = ("movement_artefact", "intrusion", "rem_alpha_no_chin", "k_complex", 
 # ----------------------------------------------------------------------------- nights
 def nights(seed: int, n: int, hours: float, folder: str, generator: int = 1) -> list[tuple[str, dict]]:
     """Generate (or reuse) the nights; night i is family modest for even i, ordinary for odd i."""
-    if generator == 2:
-        return nights2(seed, n, hours, folder)
     out = []
     for i in range(n):
-        cfg = GEN1.BlindConfig(seed=seed * 1000 + i, hours=hours, family=GEN1.FAMILIES[i % 2])
-        stem = f"blind_s{seed}_n{i}_{hours:g}h"
-        tp = os.path.join(folder, stem + "_truth.json")
-        truth = None
-        if os.path.exists(tp) and os.path.exists(os.path.join(folder, stem + ".edf")):
-            with open(tp) as f:
-                truth = json.load(f)
-            if truth.get("gen_version") != GEN1.GEN_VERSION:
-                truth = None
-        if truth is None:
-            t0 = time.perf_counter()
-            truth = GEN1.make_night(cfg, folder, stem)
-            print(f"generated {stem} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        out.append((os.path.join(folder, stem), truth))
+        if generator == 2:  # the second generator: its own file names and truth
+            stem, version = f"blind2_s{seed}_n{i}_{hours:g}h", gen2.GEN_VERSION
+
+            def make(stem=stem, i=i):
+                return gen2.make_night(seed * 1000 + i, hours, gen2.FAMILIES[i % 2], folder, stem)
+        else:
+            stem, version = f"blind_s{seed}_n{i}_{hours:g}h", GEN1.GEN_VERSION
+            cfg = GEN1.BlindConfig(seed=seed * 1000 + i, hours=hours, family=GEN1.FAMILIES[i % 2])
+
+            def make(stem=stem, cfg=cfg):
+                return GEN1.make_night(cfg, folder, stem)
+        out.append((os.path.join(folder, stem), cached_night(folder, stem, version, make)))
     return out
 
 
-def nights2(seed: int, n: int, hours: float, folder: str) -> list[tuple[str, dict]]:
-    """The same with the second generator (``_blind_eeg2``: its own file names and truth)."""
+def cached_night(folder: str, stem: str, version, make) -> dict:
+    """The truth of a night cached in ``folder`` by the same generator version, else ``make()``."""
+    tp = os.path.join(folder, stem + "_truth.json")
+    if os.path.exists(tp) and os.path.exists(os.path.join(folder, stem + ".edf")):
+        with open(tp) as f:
+            truth = json.load(f)
+        if truth.get("gen_version") == version:
+            return truth
+    t0 = time.perf_counter()
+    truth = make()
+    print(f"generated {stem} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return truth
+
+
+def night_file_problems(stem: str, truth: dict, generator: int = 1) -> list[str]:
+    """What in a night's files disagrees with its truth (empty when nothing): channel labels and
+    order, length, rates, µV, no arousal in the plain scoring file, every true arousal in the other,
+    the recording's start declared once."""
+    import pyedflib
     out = []
-    for i in range(n):
-        stem = f"blind2_s{seed}_n{i}_{hours:g}h"
-        tp = os.path.join(folder, stem + "_truth.json")
-        truth = None
-        if os.path.exists(tp) and os.path.exists(os.path.join(folder, stem + ".edf")):
-            with open(tp) as f:
-                truth = json.load(f)
-            if truth.get("gen_version") != gen2.GEN_VERSION:
-                truth = None
-        if truth is None:
-            t0 = time.perf_counter()
-            truth = gen2.make_night(seed * 1000 + i, hours, gen2.FAMILIES[i % 2], folder, stem)
-            print(f"generated {stem} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        out.append((os.path.join(folder, stem), truth))
+    f = pyedflib.EdfReader(stem + ".edf")
+    try:
+        labels = f.getSignalLabels()
+        if labels != truth["eeg_labels"] + [truth["chin_label"]] + truth["leg_labels"]:
+            out.append(f"labels {labels}")
+        if abs(f.getFileDuration() - truth["duration_s"]) > 1e-6 * max(truth["duration_s"], 1.0):
+            out.append(f"duration {f.getFileDuration()} s, truth {truth['duration_s']} s")
+        if f.getSampleFrequency(0) != truth["fs_eeg"] or f.getSampleFrequency(len(labels) - 1) != truth["fs_emg"]:
+            out.append("rates")
+        if not all(f.getPhysicalDimension(k) == "uV" for k in range(len(labels))):
+            out.append("units")
+    finally:
+        f.close()
+    plain_sfx, scored_sfx = xml_suffixes(generator)
+    with open(stem + plain_sfx) as fh:
+        plain = fh.read()
+    with open(stem + scored_sfx) as fh:
+        scored = fh.read()
+    if "Arousal" in plain:
+        out.append(f"{plain_sfx} holds arousals")
+    if scored.count("<EventConcept>Arousal|Arousal ()</EventConcept>") != len(truth["arousals"]):
+        out.append(f"{scored_sfx} does not hold the {len(truth['arousals'])} true arousals")
+    if plain.count("Recording Start Time") != 1:
+        out.append(f"{plain_sfx} does not declare the recording's start once")
     return out
 
 
