@@ -120,3 +120,22 @@ def test_features_given_or_computed_give_the_same_arousals(sim_cache):
     assert a.tsv() == b.tsv() and a.notes == b.notes
     with pytest.raises(ValueError, match="other parameters"):
         detect_arousals(rec, night.hypnogram, ArousalParams(z_event=4.0), features=f)
+
+
+def test_an_emg_error_ends_the_eeg_thread(sim_cache, monkeypatch):
+    """The EEG thread waits for the EMG stage before deciding: when that stage fails, the night
+    raises its error and the EEG thread ends instead of waiting for ever."""
+    from jerkdetect.pipeline import night as stages
+    paths, _ = sim_cache(seed=5, duration_h=1.5, fs_emg=256.0, fs_eeg=256.0)
+
+    def broken(*a, **k):
+        raise RuntimeError("EMG stage failed")
+
+    monkeypatch.setattr(stages, "detect_emg_channels", broken)
+    monkeypatch.setenv(ENV, "2")
+    with pytest.raises(RuntimeError, match="EMG stage failed"):
+        jd.score(paths["recording"], arousals="detect")
+    for t in threading.enumerate():
+        if t.name.startswith("jerkdetect-eeg"):
+            t.join(timeout=60)
+            assert not t.is_alive()

@@ -7,6 +7,7 @@ A new stage is one function here and one line in :data:`STAGES`.
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -88,8 +89,10 @@ class Night:
     rhythmic: tuple[RhythmicEpisodes, RhythmicEpisodes] | None = None
     in_rhythmic: np.ndarray | None = None  # per monolateral LM: within an ALMA or HFT episode
     lm_in_rhythmic: dict | None = None
-    # start_arousal_features (a future of ArousalFeatures, on its own thread), find_arousals
-    eeg_features: Future | None = None
+    # start_arousal_detection (a future of the ArousalChoice, on its own thread), find_arousals
+    arousals_future: Future | None = None
+    emg_done: threading.Event | None = None  # set when detect_emg ends (emg_failed: by an error)
+    emg_failed: bool = False
     arousal_choice: ArousalChoice | None = None
     # apply_rules
     lm: LegMovements | None = None
@@ -152,18 +155,45 @@ def read_annotations(n: Night) -> None:
         if sc is not None and sc.has_respiratory else None
 
 
-def start_arousal_features(n: Night) -> None:
-    """When the night will detect arousals and may use a second thread, start the EEG features
-    (decode, decimate, band power: :func:`~jerkdetect.detection.arousals.arousal_features`) on
-    a thread of their own, beside the EMG stage; :func:`find_arousals` takes them. On one thread
-    :func:`find_arousals` computes them itself: the arousals are the same either way."""
+def start_arousal_detection(n: Night) -> None:
+    """When the night will detect arousals and may use a second thread, detect them on a thread
+    of their own: the EEG features (decode, decimate, band power:
+    :func:`~jerkdetect.detection.arousals.arousal_features`) beside the EMG stage, then, once that
+    stage has ended (the decision needs the chin envelope), the decision beside the next stages;
+    :func:`find_arousals` takes the result. On one thread :func:`find_arousals` does it all
+    itself: the arousals are the same either way."""
     eeg = detection_channels(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram, n.arousal_params)
     if eeg is not None and night_threads(2) > 1:
-        n.eeg_features = in_thread("eeg", arousal_features, n.rec, n.arousal_params, eeg)
+        n.emg_done = threading.Event()
+        n.arousals_future = in_thread("eeg", _arousals_beside, n, eeg)
+
+
+def _arousals_beside(n: Night, eeg: list[str]) -> ArousalChoice | None:
+    """On the EEG thread: the features, then, once the EMG stage is done (the chin envelope), the
+    decision, beside the main thread's next stages. None when the EMG stage failed (its error is
+    the night's)."""
+    feats = arousal_features(n.rec, n.arousal_params, eeg)
+    n.emg_done.wait()
+    if n.emg_failed:
+        return None
+    return choose_arousals(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram,
+                           lambda: chin_envelope(n.rec, n.bursts, n.detection), n.arousal_params, lambda: feats)
 
 
 def detect_emg(n: Night) -> None:
-    """R peaks of the ECG, then bursts, envelopes and unscorable stretches of legs and chin."""
+    """R peaks of the ECG, then bursts, envelopes and unscorable stretches of legs and chin; at
+    its end (error or not) the arousal thread, if any, is told (``emg_done``)."""
+    try:
+        _detect_emg(n)
+    except BaseException:
+        n.emg_failed = True
+        raise
+    finally:
+        if n.emg_done is not None:
+            n.emg_done.set()
+
+
+def _detect_emg(n: Night) -> None:
     if n.leg_movements != "emg":
         return
     rec, det = n.rec, n.detection
@@ -225,10 +255,13 @@ def find_rhythmic_leg_patterns(n: Night) -> None:
 
 
 def find_arousals(n: Night) -> None:
-    """Arousals from the scoring file, or detected in the EEG (``arousals=`` mode)."""
+    """Arousals from the scoring file, or detected in the EEG (``arousals=`` mode); those of
+    :func:`start_arousal_detection`'s thread when it ran."""
+    if n.arousals_future is not None:  # detected on their own thread (start_arousal_detection)
+        n.arousal_choice = n.arousals_future.result()
+        return
     n.arousal_choice = choose_arousals(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram,
-                                       lambda: chin_envelope(n.rec, n.bursts, n.detection), n.arousal_params,
-                                       n.eeg_features.result if n.eeg_features is not None else None)
+                                       lambda: chin_envelope(n.rec, n.bursts, n.detection), n.arousal_params)
 
 
 def apply_rules(n: Night) -> None:
@@ -319,7 +352,7 @@ def score_motor_events(n: Night) -> None:
 STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
     ("read", read_recording),
     ("annotations", read_annotations),
-    ("arousals", start_arousal_features),  # on a second thread, beside the EMG stage
+    ("arousals", start_arousal_detection),  # on a thread of its own, beside the EMG stage
     ("detect", detect_emg),
     ("rules", find_leg_movements),
     ("motor", find_rhythmic_leg_patterns),  # ALMA, HFT: their leg movements leave the PLM rules
