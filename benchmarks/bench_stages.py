@@ -60,10 +60,17 @@ PROBES = [
     ("EMG: lead-off, noise, times (rest of the channel)", "jerkdetect.detection.bursts", "_finish"),
     ("arousals: EEG decode + decimation", "jerkdetect.detection.arousals", "decimated"),
     ("arousals: band power", "jerkdetect.detection.arousals", "band_log_power"),
+    # since issue 18c: the channels read in one pass, decimated and band-powered block by block
+    ("arousals: EEG read of the records (one pass)", "jerkdetect.detection.arousals", "streamed_band_log_power"),
+    ("arousals: EEG decode + decimation", "jerkdetect.detection.eeg_features", "DecimatedSignal.decimate_next"),
+    ("arousals: band power", "jerkdetect.detection.eeg_features", "BandPowerStream.push"),
+    ("arousals: band power", "jerkdetect.detection.eeg_features", "BandPowerStream.result"),
+    ("arousals: edge refinement (EEG stretches read back)", "jerkdetect.detection.arousals", "refine_edge"),
 ]
 # a probe whose function calls other probed functions: their time is taken out of its row
 NESTED = {"EMG: lead-off, noise, times (rest of the channel)": ("EMG: resting level",
-                                                              "EMG: bursts (hysteresis, morphology, sustained)")}
+                                                              "EMG: bursts (hysteresis, morphology, sustained)"),
+          "arousals: EEG read of the records (one pass)": ("arousals: EEG decode + decimation", "arousals: band power")}
 STAGE_ROWS = {  # stage key of timings_s -> prefix of its probe rows
     "read": "read:", "annotations": None, "filter": None, "detect": ("ECG:", "EMG:"), "arousals": "arousals:",
     "rules": None, "align": None, "report": None,
@@ -262,8 +269,8 @@ def main() -> None:
         tot[f"{n}_ms"] = f"{w * 1e3:.0f} ({c * 1e3:.0f}), {cnt:g} loads"
     rows.append(tot)
     print(table(rows, ["kernel"] + [f"{n}_ms" for n in names]))
-    print("\nThe first load in a process also pays Numba's registry set-up (it imports numba.np.*, and "
-          "through numba.np.arraymath SciPy's linalg for BLAS).")
+    print("\nThe first load in a process also pays Numba's registry set-up (it imports numba.np.*, and, "
+          "before issue 18c's import hook, through numba.np.arraymath SciPy's linalg for BLAS).")
 
 
 def _stage_rows(res, names, kind) -> list[dict]:

@@ -8,7 +8,9 @@ import jerkdetect as jd
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 NOT_FOR_SCORING = ("pandas", "mne", "matplotlib", "dask", "tqdm", "pyedflib", "scipy.signal", "multiprocessing",
-                   "jerkdetect.batch", "jerkdetect.simulate", "jerkdetect.reporting", "jerkdetect.evaluation")
+                   "jerkdetect.batch", "jerkdetect.simulate", "jerkdetect.reporting", "jerkdetect.evaluation",
+                   "scipy.linalg")  # Numba's BLAS check at its first kernel load, deferred (core/numba_start.py)
+START_HOOK = {"jerkdetect.core", "jerkdetect.core.numba_start"}  # sys.meta_path hook, imports nothing
 
 
 def _modules_after(code: str) -> set[str]:
@@ -20,7 +22,7 @@ def _modules_after(code: str) -> set[str]:
 
 def test_import_jerkdetect_imports_nothing_else():
     mods = _modules_after("import jerkdetect")
-    assert not {m for m in mods if m.startswith("jerkdetect.")}
+    assert not {m for m in mods if m.startswith("jerkdetect.")} - START_HOOK
     assert "numpy" not in mods and "numba" not in mods
 
 
@@ -39,3 +41,18 @@ def test_score_command_imports_only_what_scoring_needs(tmp_path):
     mods = _modules_after(code)
     assert "jerkdetect.pipeline.score" in mods  # it did score
     assert not [m for m in NOT_FOR_SCORING if m in mods]
+
+
+def test_numba_blas_still_works_after_scoring(tmp_path):
+    """The deferred BLAS check changes nothing for a user's own kernels: after a scoring, a
+    Numba function using ``np.dot`` compiles (SciPy's BLAS imported then) and computes."""
+    code = ("import sys, numpy as np, numba\n"
+            "from jerkdetect.cli import main\n"
+            f"assert main(['score', {jd.sample_path()!r}, '--out', {str(tmp_path)!r}, '--quiet']) == 0\n"
+            "assert 'scipy.linalg' not in sys.modules\n"
+            "f = numba.njit(lambda a, b: np.dot(a, b))\n"
+            "assert f(np.arange(6.0).reshape(2, 3), np.ones(3)).tolist() == [3.0, 12.0]\n"
+            "import numba.np.arraymath as am, numba.np.linalg as la\n"
+            "assert am._HAVE_BLAS and am.ensure_blas is la.ensure_blas")
+    mods = _modules_after(code)
+    assert "scipy.linalg" in mods

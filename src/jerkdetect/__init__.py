@@ -8,6 +8,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from .core.numba_start import defer_blas_check
+
+defer_blas_check()  # Numba's first kernel load then skips importing scipy.linalg (no Numba import here)
+
 # public name -> module (relative to this package) that defines it
 _EXPORTS = {
     "Hypnogram": ".core.hypnogram", "set_log_level": ".core.log", "__version__": ".core.version",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from ..errors import InputError
 
@@ -51,3 +52,13 @@ def _in_pool_worker() -> bool:
     """True in a process started by :mod:`multiprocessing` (such a process has imported it)."""
     mp = sys.modules.get("multiprocessing")
     return mp is not None and mp.parent_process() is not None
+
+
+def in_thread(name: str, fn, *args) -> Future:
+    """Run ``fn(*args)`` on a thread of its own (named ``jerkdetect-<name>``); its result, or its
+    exception, comes from the returned future's ``result()``. The thread ends with the call."""
+    ex = ThreadPoolExecutor(1, thread_name_prefix=f"jerkdetect-{name}")
+    try:
+        return ex.submit(fn, *args)
+    finally:
+        ex.shutdown(wait=False)

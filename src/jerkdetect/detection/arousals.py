@@ -49,8 +49,8 @@ from ..core.epochs import stage_at
 from ..io.recording import Recording
 from ..core.intervals import inside_intervals
 from .arousal_kernels import arousal_candidates, epoch_medians, longest_run_above
-from .eeg_features import (band_bins, band_log_power, decimated, frame_starts,
-                           mains_aliases, pick_eeg_channels)
+from .eeg_features import (DecimatedSignal, band_bins, frame_starts, mains_aliases, pick_eeg_channels,
+                           streamed_band_log_power)
 from .kernels import rolling_quantile
 
 SLEEP_STAGES = (1, 2, 3, 4)
@@ -266,22 +266,29 @@ class Arousals:
 
 
 # --------------------------------------------------------------------------- features
-def _channel_features(rec: Recording, label: str, p: ArousalParams, notes: list[str]):
-    """Frame times, band log power (frames x bands), band widths (bins) and the decimated signal
-    (samples, rate, factor) of one EEG channel."""
-    x, fs_d, k = decimated(rec, label, p.target_fs)
-    ch = rec.channels[label]
-    bands = p.bands
-    starts, n_win = frame_starts(x.size, fs_d, p.window_s, p.hop_s)
-    bins = band_bins(fs_d, n_win, bands, mains_aliases(fs_d))
-    width = bins.sum(axis=0)
-    if width[BAND_NAMES.index("muscle")] < 3:
-        notes.append(f"{label}: {ch.fs:g} Hz is too low to see muscle artefact (36-45 Hz); beta is not checked for it")
-    if width[BAND_NAMES.index("beta")] < 3:
-        notes.append(f"{label}: {ch.fs:g} Hz is too low for the beta band")
-    logp = band_log_power(x, fs_d, starts, n_win, bins)
-    centre = (starts + (n_win - 1) / 2.0) * k + (k - 1)
-    return rec.index_to_time(label, centre), logp, np.maximum(width, 1), (x, fs_d, k)
+def _channel_features(rec: Recording, labels: list[str], p: ArousalParams, notes: list[str]) -> list:
+    """Per EEG channel: frame times, band log power (frames x bands), band widths (bins) and the
+    decimated signal (samples, rate, factor). The samples are a :class:`DecimatedSignal`, which
+    decodes a stretch when sliced: the whole channel is never held decimated, and the channels
+    are decoded in one pass over the file's records."""
+    sigs, plans, out = [], [], []
+    for label in labels:
+        x = DecimatedSignal(rec, label, p.target_fs)
+        ch = rec.channels[label]
+        starts, n_win = frame_starts(x.size, x.fs, p.window_s, p.hop_s)
+        bins = band_bins(x.fs, n_win, p.bands, mains_aliases(x.fs))
+        width = bins.sum(axis=0)
+        if width[BAND_NAMES.index("muscle")] < 3:
+            notes.append(f"{label}: {ch.fs:g} Hz is too low to see muscle artefact (36-45 Hz); beta is not checked "
+                         "for it")
+        if width[BAND_NAMES.index("beta")] < 3:
+            notes.append(f"{label}: {ch.fs:g} Hz is too low for the beta band")
+        sigs.append(x)
+        plans.append((starts, n_win, bins))
+    for x, (starts, n_win, bins), logp in zip(sigs, plans, streamed_band_log_power(sigs, plans)):
+        centre = (starts + (n_win - 1) / 2.0) * x.k + (x.k - 1)
+        out.append((rec.index_to_time(x.label, centre), logp, np.maximum(bins.sum(axis=0), 1), (x, x.fs, x.k)))
+    return out
 
 
 def smooth_log_power(logp: np.ndarray, w: int) -> np.ndarray:
@@ -441,7 +448,8 @@ def refine_edge(rec: Recording, labels: list[str], feats: list, band: tuple[floa
         i1 = min(int(np.ceil((t1 * ch.fs - (k - 1)) / k)), x.size)
         if i1 - i0 < 16:
             return default
-        seg = x[i0:i1] - x[i0:i1].mean()
+        seg = x[i0:i1]
+        seg = seg - seg.mean()
         f = np.fft.rfftfreq(seg.size, 1.0 / fs_d)
         y = np.fft.irfft(np.fft.rfft(seg) * ((f >= band[0]) & (f < band[1])), seg.size)
         c = np.concatenate([[0.0], np.cumsum(y * y)])
@@ -479,9 +487,39 @@ def chin_increase(chin: tuple[np.ndarray, float], onset: float, offset: float, p
     return run / cfs >= p.rem_chin_min_s - 1e-9
 
 
+@dataclass
+class ArousalFeatures:
+    """What arousal detection takes from the EEG alone (:func:`arousal_features`): per channel the
+    frame times, band log power, band widths and the decimated signal (read back by stretches);
+    the notes about the channels; the parameters they were computed with."""
+
+    labels: list[str]
+    feats: list
+    notes: list[str]
+    params: ArousalParams
+
+
+def arousal_features(rec: Recording, params: ArousalParams | None = None,
+                     channels: list[str] | None = None) -> ArousalFeatures:
+    """The EEG features of :func:`detect_arousals` (decode, decimate, band log power per channel).
+
+    They need neither the hypnogram nor the chin EMG, so a night can compute them on a second
+    thread while its EMG is filtered, then pass them to :func:`detect_arousals` (``features=``).
+    """
+    from ..errors import ChannelError
+    p = params or ArousalParams()
+    labels = list(channels) if channels else pick_eeg_channels(rec, p.max_channels)
+    if not labels:
+        raise ChannelError(f"{rec.source}: arousal detection needs an EEG channel and there is none; "
+                           f"{present(rec.labels)} (name one with --channel eeg=LABEL).")
+    notes: list[str] = []
+    return ArousalFeatures(labels, _channel_features(rec, labels, p, notes), notes, p)
+
+
 def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = None,
                     channels: list[str] | None = None,
-                    chin_envelope: tuple[np.ndarray, float] | None = None) -> Arousals:
+                    chin_envelope: tuple[np.ndarray, float] | None = None,
+                    features: ArousalFeatures | None = None) -> Arousals:
     """Detect EEG arousals (AASM rule) in one night.
 
     Parameters
@@ -497,6 +535,9 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     chin_envelope : (array, rate), optional
         Rectified, smoothed chin EMG (µV) and its rate, e.g. ``ChannelBursts.envelope``. Without
         it, arousals in R are scored on the EEG alone and a note says so.
+    features : ArousalFeatures, optional
+        The night's EEG features from :func:`arousal_features` (computed here when not given);
+        ``params`` and ``channels`` are then theirs.
 
     Returns
     -------
@@ -511,14 +552,10 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     >>> ar.to_array().shape[1]
     2
     """
-    from ..errors import ChannelError
-    p = params or ArousalParams()
-    labels = list(channels) if channels else pick_eeg_channels(rec, p.max_channels)
-    if not labels:
-        raise ChannelError(f"{rec.source}: arousal detection needs an EEG channel and there is none; "
-                           f"{present(rec.labels)} (name one with --channel eeg=LABEL).")
-    notes: list[str] = []
-    feats = [_channel_features(rec, lab, p, notes) for lab in labels]
+    f = features if features is not None else arousal_features(rec, params, channels)
+    if params is not None and f.params != params:
+        raise ValueError("detect_arousals: features= were computed with other parameters than params=")
+    p, labels, feats, notes = f.params, f.labels, f.feats, list(f.notes)
     t = feats[0][0]
     if t.size < 4 * p.smooth_windows:
         notes.append("recording too short for arousal detection")

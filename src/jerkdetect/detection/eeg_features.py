@@ -115,6 +115,92 @@ def decimated(rec: Recording, label: str, target_fs: float) -> tuple[np.ndarray,
     return out[:pos], ch.fs / k, k
 
 
+def decimated_length(n: int, k: int) -> int:
+    """Output samples of :func:`decimate_tri` over ``n`` input samples: every full window of 2k-1."""
+    nw = 2 * k - 1
+    return (n - nw) // k + 1 if n >= nw else 0
+
+
+class DecimatedSignal:
+    """One EEG channel reduced as :func:`decimated` does, read back a stretch at a time.
+
+    ``signal[i0:i1]`` decodes only the input samples behind output samples ``i0..i1`` and gives
+    the same values, bit for bit, as ``decimated(...)[0][i0:i1]`` (each output is its own
+    window's weighted sum): the full-length decimated signal is never held.
+    """
+
+    def __init__(self, rec: Recording, label: str, target_fs: float):
+        self.ch = rec.channels[label]
+        self.label, self.source = label, rec.source
+        self.k = decimation_factor(self.ch.fs, target_fs)
+        self.fs = self.ch.fs / self.k
+        self.w = triangle_weights(self.k)
+        self.size = decimated_length(self.ch.n_samples, self.k)
+        self._tail = np.zeros(0)  # input samples of an unfinished window (decimate_next)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def blocks(self):
+        """Yield the decimated signal in consecutive blocks, as :func:`decimated` computes it:
+        from the EDF digital samples, record block by record block, or from the channel's float
+        data, which must be finite."""
+        if self.ch.dig_min is not None:
+            self.restart()
+            for blk in self.ch.digital_chunks():
+                yield self.decimate_next(blk)
+            self.restart()
+            return
+        x, k, w = self._finite_data(), self.k, self.w
+        step = 1 << 18
+        for a in range(0, self.size, step):  # output block [a, b) reads x[a*k : (b-1)*k + 2k-1]
+            b = min(a + step, self.size)
+            out = np.empty(b - a)
+            decimate_tri(x[a * k:(b - 1) * k + w.size], k, w, 1.0, 0.0, out, 0)
+            yield out
+
+    def restart(self) -> None:
+        """Forget the samples of an unfinished window: the next block is the channel's first."""
+        self._tail = np.zeros(0)
+
+    def decimate_next(self, blk: np.ndarray) -> np.ndarray:
+        """The decimated samples that the next block of EDF digital samples completes (the
+        samples of a window it leaves unfinished are kept for the next block; :meth:`restart`
+        before the first)."""
+        ch, k = self.ch, self.k
+        tail = self._tail
+        y = np.empty(tail.size + blk.size)
+        y[:tail.size] = tail
+        y[tail.size:] = blk.reshape(-1)
+        out = np.empty(decimated_length(y.size, k))
+        pos, used = decimate_tri(y, k, self.w, ch.gain, ch.offset, out, 0)
+        self._tail = y[used:].copy()  # not a view: it would keep the whole block
+        return out[:pos]
+
+    def _finite_data(self) -> np.ndarray:
+        x = self.ch.data
+        if not np.all(np.isfinite(x)):
+            from ..errors import RecordingError
+            raise RecordingError(f"{self.source}: EEG channel '{self.label}' holds NaN or infinite samples.")
+        return np.ascontiguousarray(x, dtype=np.float64)
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        i0, i1, step = sl.indices(self.size)
+        if step != 1:
+            raise ValueError("DecimatedSignal takes contiguous stretches only")
+        out = np.empty(max(i1 - i0, 0))
+        if out.size == 0:
+            return out
+        ch, k = self.ch, self.k
+        s0, s1 = i0 * k, (i1 - 1) * k + self.w.size
+        if ch.dig_min is not None:
+            y = np.asarray(ch.digital_span(s0, s1), dtype=np.float64)
+            decimate_tri(y, k, self.w, ch.gain, ch.offset, out, 0)
+        else:
+            decimate_tri(np.ascontiguousarray(ch.data[s0:s1], dtype=np.float64), k, self.w, 1.0, 0.0, out, 0)
+        return out
+
+
 # --------------------------------------------------------------------------- spectra
 def mains_aliases(fs_d: float, mains=(50.0, 60.0)) -> list[float]:
     """Where 50/60 Hz lands after sampling at ``fs_d`` (folded into 0..fs_d/2)."""
@@ -205,6 +291,68 @@ def band_log_power(x: np.ndarray, fs_d: float, starts: np.ndarray, n_win: int, b
         band_power_accumulate(np.fft.rfft(buf[:m], axis=1), pair_bin, pair_band, out, a)
     np.maximum(out, LOG_FLOOR, out=out)
     return np.log(out)
+
+
+class BandPowerStream:
+    """:func:`band_log_power` fed the decimated signal block by block (:meth:`push`): the same
+    frames in the same batches, so the same values bit for bit, holding only the samples that
+    the next batch of frames needs."""
+
+    def __init__(self, starts: np.ndarray, n_win: int, bins: np.ndarray, chunk: int = 512):
+        self.win = np.hanning(n_win)
+        self.win /= np.sqrt(np.sum(self.win ** 2))
+        self.starts, self.n_win, self.chunk = starts, n_win, chunk
+        self.nf = starts.size
+        self.out = np.zeros((self.nf, bins.shape[1]))
+        self.hop = int(starts[1] - starts[0]) if self.nf > 1 else 1
+        self.pair_bin, self.pair_band = (a.astype(np.int64) for a in np.nonzero(bins))
+        self.buf = np.empty((min(chunk, self.nf), n_win))
+        self.pend, self.base, self.done = np.zeros(0), 0, 0  # samples base.. not yet consumed
+
+    def push(self, blk: np.ndarray) -> None:
+        """Take the next decimated samples; compute every batch of frames they complete."""
+        st, nf, chunk = self.starts, self.nf, self.chunk
+        pend = np.concatenate([self.pend, blk]) if self.pend.size else blk
+        a, base = self.done, self.base
+        while a < nf and st[min(a + chunk, nf) - 1] + self.n_win <= base + pend.size:
+            m = min(chunk, nf - a)
+            windowed_frames(pend, int(st[a]) - base, self.hop, self.win, self.buf[:m])
+            band_power_accumulate(np.fft.rfft(self.buf[:m], axis=1), self.pair_bin, self.pair_band, self.out, a)
+            a += m
+            drop = int(st[a]) - base if a < nf else pend.size
+            pend, base = pend[drop:], base + drop
+        self.pend, self.base, self.done = pend, base, a
+
+    def result(self) -> np.ndarray:
+        """Natural log of each frame's band power (frames x bands), once every frame is in."""
+        if self.done != self.nf:  # pragma: no cover - the frames are planned from the decimated length
+            raise RuntimeError(f"EEG band power: {self.nf - self.done} of {self.nf} frames not computed")
+        np.maximum(self.out, LOG_FLOOR, out=self.out)
+        return np.log(self.out, out=self.out)
+
+
+def streamed_band_log_power(sigs: list[DecimatedSignal], plans: list[tuple[np.ndarray, int, np.ndarray]],
+                            chunk: int = 512) -> list[np.ndarray]:
+    """:func:`band_log_power` of each :class:`DecimatedSignal` (``plans``: its frame starts,
+    window length and band bins), never holding a whole channel: channels of one EDF file are
+    decoded in one pass over its records (:func:`~jerkdetect.io.edf.chunks_together`), others one
+    after another."""
+    streams = [BandPowerStream(st, n_win, bins, chunk) for st, n_win, bins in plans]
+    from ..io.edf import chunks_together, read_together
+    chans = [s.ch for s in sigs]
+    if all(c.dig_min is not None for c in chans) and read_together(chans):
+        for s in sigs:
+            s.restart()
+        for blocks in chunks_together(chans, records=120):
+            for s, stream, blk in zip(sigs, streams, blocks):
+                stream.push(s.decimate_next(blk))
+        for s in sigs:
+            s.restart()
+    else:
+        for s, stream in zip(sigs, streams):
+            for blk in s.blocks():
+                stream.push(blk)
+    return [stream.result() for stream in streams]
 
 
 def band_log_power_reference(x: np.ndarray, fs_d: float, starts: np.ndarray, n_win: int,

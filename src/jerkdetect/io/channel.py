@@ -33,6 +33,7 @@ class Channel:
     _data: np.ndarray | None = field(default=None, repr=False)
     _digital: Callable[[], np.ndarray] | None = field(default=None, repr=False)
     _chunks: Callable | None = field(default=None, repr=False)
+    _span: Callable[[int, int], np.ndarray] | None = field(default=None, repr=False)
     n_samples: int = 0
     bad_intervals: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
     auto_role: bool = True  # False for a repeated label: its role must be named explicitly
@@ -66,6 +67,19 @@ class Channel:
             yield from self._chunks(records)
         elif self._digital is not None:
             yield self.digital
+
+    def digital_span(self, s0: int, s1: int) -> np.ndarray | None:
+        """Raw integer samples ``s0:s1`` (1-D), decoding only the data records that hold them
+        (a short stretch of a long BDF costs a short decode); None without digital samples."""
+        s0, s1 = max(int(s0), 0), min(int(s1), self.n_samples)
+        if self._span is not None:
+            return self._span(s0, s1)
+        d = self.digital
+        if d is None or d.ndim == 1:
+            return None if d is None else d[s0:s1]
+        spr = d.shape[1]
+        r0 = s0 // spr
+        return d[r0:-(-s1 // spr)].reshape(-1)[s0 - r0 * spr:s1 - r0 * spr]
 
     @property
     def data(self) -> np.ndarray:

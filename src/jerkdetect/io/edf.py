@@ -227,21 +227,84 @@ def _decode(h: EdfHeader, block: np.ndarray, start: int, n: int) -> np.ndarray:
     return np.where(v >= 1 << 23, v - (1 << 24), v)
 
 
-def _digital_reader(h: EdfHeader, i: int):
-    """Callables giving channel i's digital samples: all at once (n_records x spr), or in chunks."""
-    start = h.signal_span(i)[0]
-    n = int(h.spr[i])
+class _SignalReader:
+    """Channel i's digital samples: all at once (n_records x spr), in chunks of records, or one
+    stretch of samples (1-D, only the records that hold it decoded)."""
 
-    def read() -> np.ndarray:
-        return _decode(h, RecordMap(h).array, start, n)
+    def __init__(self, h: EdfHeader, i: int):
+        self.h, self.start, self.n = h, h.signal_span(i)[0], int(h.spr[i])
 
-    def chunks(records: int):
+    def read(self) -> np.ndarray:
+        return _decode(self.h, RecordMap(self.h).array, self.start, self.n)
+
+    def chunks(self, records: int):
+        h = self.h
         rm = RecordMap(h)
         for r0 in range(0, h.n_records, records):
             r1 = min(r0 + records, h.n_records)
-            yield _decode(h, rm.array[r0:r1], start, n)
+            yield _decode(h, rm.array[r0:r1], self.start, self.n)
             rm.release(r0, r1)
-    return read, chunks
+
+    def span(self, s0: int, s1: int) -> np.ndarray:
+        # read, not mapped: a mapping's page faults would leave neighbouring pages resident
+        h, n = self.h, self.n
+        r0 = s0 // n
+        r1 = max(min(-(-s1 // n), h.n_records), r0)
+        block = _read_records(h, r0, r1, np.empty((r1 - r0) * h.record_bytes, np.uint8))
+        return np.array(_decode(h, block, self.start, n).reshape(-1)[s0 - r0 * n:s1 - r0 * n])
+
+
+def _read_records(h: EdfHeader, r0: int, r1: int, buf: np.ndarray, f=None) -> np.ndarray:
+    """Data records r0..r1 read into ``buf`` (from ``f``, positioned at record r0, or opened here):
+    a (records x bytes) view of it."""
+    need = (r1 - r0) * h.record_bytes
+    view = memoryview(buf)[:need]
+    if f is None:
+        with open(h.path, "rb", buffering=0) as g:
+            g.seek(h.header_bytes + r0 * h.record_bytes)
+            return _read_records(h, r0, r1, buf, g)
+    got = 0
+    while got < need:
+        k = f.readinto(view[got:])
+        if not k:
+            raise RecordingError(f"{h.path}: the file ended inside data record {r0 + got // h.record_bytes} "
+                                 "while it was read (was it changed while being scored?).")
+        got += k
+    return buf[:need].reshape(r1 - r0, h.record_bytes)
+
+
+def _readers(channels: Sequence[Channel]) -> list[_SignalReader] | None:
+    """The channels' EDF/BDF readers when they all come from one file read by :func:`read_psg`."""
+    readers = [getattr(c._chunks, "__self__", None) for c in channels]
+    if channels and all(isinstance(r, _SignalReader) and r.h is readers[0].h for r in readers):
+        return readers
+    return None
+
+
+def read_together(channels: Sequence[Channel]) -> bool:
+    """Whether :func:`chunks_together` can read these channels in one pass (one EDF/BDF file)."""
+    return _readers(channels) is not None
+
+
+def chunks_together(channels: Sequence[Channel], records: int = 600):
+    """Yield, block by block of ``records`` data records, a tuple of each channel's digital
+    samples (2-D blocks, as :meth:`Channel.digital_chunks` gives them) for channels of one
+    EDF/BDF file (:func:`read_together`).
+
+    The file is read in one pass over its records, each record read once (not mapped: a mapping
+    pays a page fault per page per channel). The blocks are views of one reused buffer: use each
+    before taking the next.
+    """
+    readers = _readers(channels)
+    if readers is None:
+        raise ValueError("chunks_together reads channels of one EDF/BDF file only")
+    h = readers[0].h
+    buf = np.empty(min(records, h.n_records) * h.record_bytes, np.uint8)
+    with open(h.path, "rb", buffering=0) as f:
+        f.seek(h.header_bytes)
+        for r0 in range(0, h.n_records, records):
+            block = _read_records(h, r0, min(r0 + records, h.n_records), buf, f)
+            yield tuple(_decode(h, block, r.start, r.n) for r in readers)
 
 
 _TAL_ONSET = re.compile(r"^[+-]\d+(\.\d*)?$")  # EDF+: '+' or '-', digits, optional decimals
@@ -463,7 +526,7 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
             continue
         k += 1
         lab = labels[k]
-        read_all, read_chunks = _digital_reader(h, i)
+        reader = _SignalReader(h, i)
         fs = h.spr[i] / h.record_duration
         role = by_role.get(lab) or (None if lab in renamed else role_of(lab))
         fac = unit_factor(h.units[i])
@@ -474,7 +537,7 @@ def read_psg(path: str | os.PathLike, channels: Sequence[str] | None = None,
                              phys_min=float(h.phys_min[i]), phys_max=float(h.phys_max[i]),
                              dig_min=int(h.dig_min[i]), dig_max=int(h.dig_max[i]),
                              transducer=h.transducers[i], prefilter=h.prefilters[i],
-                             _digital=read_all, _chunks=read_chunks,
+                             _digital=reader.read, _chunks=reader.chunks, _span=reader.span,
                              n_samples=int(h.spr[i] * h.n_records), auto_role=lab not in renamed)
     chans = _select(chans, channels, roles, path)
     rec = Recording(channels=chans, start=start, source=path, file_type=h.file_type,

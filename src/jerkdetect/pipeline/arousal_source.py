@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..detection.arousals import ArousalParams, Arousals, detect_arousals
+from ..detection.arousals import ArousalFeatures, ArousalParams, Arousals, detect_arousals
 from ..detection.eeg_features import pick_eeg_channels
 from ..errors import ChannelError, ScoringFileError
 
@@ -41,12 +41,23 @@ def check_mode(mode: str) -> str:
     return mode
 
 
+def detection_channels(mode: str, scored: np.ndarray | None, rec, hypnogram,
+                       params: ArousalParams | None = None) -> list[str] | None:
+    """The EEG labels :func:`choose_arousals` will detect arousals on, or None when it will not
+    detect (arousals from the scoring file or none; a night it refuses)."""
+    if mode not in ("auto", "detect") or (mode == "auto" and scored is not None) or hypnogram is None:
+        return None
+    return pick_eeg_channels(rec, (params or ArousalParams()).max_channels) or None
+
+
 def choose_arousals(mode: str, scored: np.ndarray | None, rec, hypnogram, chin_envelope=None,
-                    params: ArousalParams | None = None) -> ArousalChoice:
+                    params: ArousalParams | None = None, features=None) -> ArousalChoice:
     """Pick the night's arousals by ``mode`` (see the module docstring); detect when needed.
 
     ``chin_envelope`` is a callable returning (envelope, rate) or None, so the chin is only
-    read when a detection needs it.
+    read when a detection needs it. ``features``, when given, is a callable returning the
+    night's :class:`~jerkdetect.detection.arousals.ArousalFeatures` (e.g. a future's
+    ``result``, computed on another thread), called only when a detection runs.
     """
     check_mode(mode)
     if mode == "none":
@@ -68,8 +79,9 @@ def choose_arousals(mode: str, scored: np.ndarray | None, rec, hypnogram, chin_e
                       f"{missing}.")
         return ArousalChoice(None, "none", mode, None,
                              reason=f"no arousal scoring in the annotations, and {missing} to detect them")
+    feats: ArousalFeatures | None = features() if features is not None else None
     chin = chin_envelope() if chin_envelope is not None else None
-    det = detect_arousals(rec, hypnogram, params, eeg, chin)
+    det = detect_arousals(rec, hypnogram, params, eeg, chin, features=feats)
     info = {"channels": det.labels, "n": len(det), "notes": list(det.notes),
             "params": det.params.to_dict(), "chin": chin is not None,
             "scored_arousals_in_file": None if scored is None else int(len(scored))}

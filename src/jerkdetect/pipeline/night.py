@@ -7,7 +7,9 @@ A new stage is one function here and one line in :data:`STAGES`.
 from __future__ import annotations
 
 import os
+import threading
 import warnings
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -17,7 +19,9 @@ from ..core.hypnogram import Hypnogram
 from ..core.intervals import intersect_intervals, merge_intervals, overlaps_window
 from ..core.log import logger
 from ..core.version import __version__
+from ..core.threads import in_thread, night_threads
 from ..detection import ArousalParams, DetectionParams
+from ..detection.arousals import arousal_features
 from ..detection.bursts import detect_emg_channels
 from ..errors import ScoringFileError
 from ..io.edf import read_psg
@@ -31,7 +35,7 @@ from ..rules.motor_events import (MotorEvents, MotorRules, count_lms_in_episodes
                                   score_motor)
 from ..rules.motor_features import EMGFeatures
 from ..rules.rhythmic_leg import RhythmicEpisodes
-from .arousal_source import ArousalChoice, chin_envelope, choose_arousals
+from .arousal_source import ArousalChoice, chin_envelope, choose_arousals, detection_channels
 from .preflight import prepare_emg
 from .result import ScoringResult
 from .scoring_file import scoring_for_recording
@@ -85,7 +89,10 @@ class Night:
     rhythmic: tuple[RhythmicEpisodes, RhythmicEpisodes] | None = None
     in_rhythmic: np.ndarray | None = None  # per monolateral LM: within an ALMA or HFT episode
     lm_in_rhythmic: dict | None = None
-    # find_arousals
+    # start_arousal_detection (a future of the ArousalChoice, on its own thread), find_arousals
+    arousals_future: Future | None = None
+    emg_done: threading.Event | None = None  # set when detect_emg ends (emg_failed: by an error)
+    emg_failed: bool = False
     arousal_choice: ArousalChoice | None = None
     # apply_rules
     lm: LegMovements | None = None
@@ -148,8 +155,45 @@ def read_annotations(n: Night) -> None:
         if sc is not None and sc.has_respiratory else None
 
 
+def start_arousal_detection(n: Night) -> None:
+    """When the night will detect arousals and may use a second thread, detect them on a thread
+    of their own: the EEG features (decode, decimate, band power:
+    :func:`~jerkdetect.detection.arousals.arousal_features`) beside the EMG stage, then, once that
+    stage has ended (the decision needs the chin envelope), the decision beside the next stages;
+    :func:`find_arousals` takes the result. On one thread :func:`find_arousals` does it all
+    itself: the arousals are the same either way."""
+    eeg = detection_channels(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram, n.arousal_params)
+    if eeg is not None and night_threads(2) > 1:
+        n.emg_done = threading.Event()
+        n.arousals_future = in_thread("eeg", _arousals_beside, n, eeg)
+
+
+def _arousals_beside(n: Night, eeg: list[str]) -> ArousalChoice | None:
+    """On the EEG thread: the features, then, once the EMG stage is done (the chin envelope), the
+    decision, beside the main thread's next stages. None when the EMG stage failed (its error is
+    the night's)."""
+    feats = arousal_features(n.rec, n.arousal_params, eeg)
+    n.emg_done.wait()
+    if n.emg_failed:
+        return None
+    return choose_arousals(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram,
+                           lambda: chin_envelope(n.rec, n.bursts, n.detection), n.arousal_params, lambda: feats)
+
+
 def detect_emg(n: Night) -> None:
-    """R peaks of the ECG, then bursts, envelopes and unscorable stretches of legs and chin."""
+    """R peaks of the ECG, then bursts, envelopes and unscorable stretches of legs and chin; at
+    its end (error or not) the arousal thread, if any, is told (``emg_done``)."""
+    try:
+        _detect_emg(n)
+    except BaseException:
+        n.emg_failed = True
+        raise
+    finally:
+        if n.emg_done is not None:
+            n.emg_done.set()
+
+
+def _detect_emg(n: Night) -> None:
     if n.leg_movements != "emg":
         return
     rec, det = n.rec, n.detection
@@ -211,7 +255,11 @@ def find_rhythmic_leg_patterns(n: Night) -> None:
 
 
 def find_arousals(n: Night) -> None:
-    """Arousals from the scoring file, or detected in the EEG (``arousals=`` mode)."""
+    """Arousals from the scoring file, or detected in the EEG (``arousals=`` mode); those of
+    :func:`start_arousal_detection`'s thread when it ran."""
+    if n.arousals_future is not None:  # detected on their own thread (start_arousal_detection)
+        n.arousal_choice = n.arousals_future.result()
+        return
     n.arousal_choice = choose_arousals(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram,
                                        lambda: chin_envelope(n.rec, n.bursts, n.detection), n.arousal_params)
 
@@ -304,6 +352,7 @@ def score_motor_events(n: Night) -> None:
 STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
     ("read", read_recording),
     ("annotations", read_annotations),
+    ("arousals", start_arousal_detection),  # on a thread of its own, beside the EMG stage
     ("detect", detect_emg),
     ("rules", find_leg_movements),
     ("motor", find_rhythmic_leg_patterns),  # ALMA, HFT: their leg movements leave the PLM rules

@@ -1,0 +1,141 @@
+"""Issue 18: the EEG features of arousal detection are streamed (the decimated channels are never
+held whole), computed on a second thread beside the EMG stage, and give the same arousals as the
+one-thread, full-length path, bit for bit."""
+import threading
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import jerkdetect as jd
+from jerkdetect.core.threads import ENV
+from jerkdetect.detection import ArousalParams
+from jerkdetect.detection.arousals import arousal_features, detect_arousals
+from jerkdetect.detection.eeg_features import (DecimatedSignal, band_bins, band_log_power, decimated, frame_starts,
+                                               mains_aliases, streamed_band_log_power)
+from jerkdetect.io.edf_write import SignalSpec, write_edf
+
+RATES = {"EEG C4-M1": 256.0, "EEG O2-M1": 200.0}  # decimated by 2 and by 1
+
+
+def _eeg_file(path, seconds: int, bdf: bool = False) -> str:
+    """Two EEG channels of 1/f-ish noise with alpha bursts, at two rates, 1-s records."""
+    rng = np.random.default_rng(7)
+    specs = []
+    for lab, fs in RATES.items():
+        n = int(seconds * fs)
+        x = np.cumsum(rng.standard_normal(n)) * 0.5
+        x -= np.convolve(x, np.ones(256) / 256, mode="same")
+        t = np.arange(n) / fs
+        x += 15 * np.sin(2 * np.pi * 10 * t) * (np.sin(2 * np.pi * t / 97) > 0.7)
+        specs.append(SignalSpec(lab, x, fs, phys_min=-400.0, phys_max=400.0))
+    write_edf(path, specs, bdf=bdf)
+    return str(path)
+
+
+def _plan(sig: DecimatedSignal, p: ArousalParams):
+    starts, n_win = frame_starts(sig.size, sig.fs, p.window_s, p.hop_s)
+    return starts, n_win, band_bins(sig.fs, n_win, p.bands, mains_aliases(sig.fs))
+
+
+@pytest.mark.parametrize("bdf", [False, True])
+def test_streamed_features_equal_the_full_length_path(tmp_path, bdf):
+    """EDF and BDF over several blocks of records, and the same channels in memory: the streamed
+    band power and every stretch read back equal the full-length decimated signal's, bit for bit."""
+    path = _eeg_file(tmp_path / ("e.bdf" if bdf else "e.edf"), 1500, bdf)  # > 2 blocks of 600 records
+    rec = jd.read_psg(path)
+    mem = jd.Recording.from_arrays({lab: rec.channels[lab].data for lab in RATES}, RATES)
+    p = ArousalParams()
+    for r in (rec, mem):
+        sigs = [DecimatedSignal(r, lab, p.target_fs) for lab in RATES]
+        plans = [_plan(s, p) for s in sigs]
+        got = streamed_band_log_power(sigs, plans)
+        for lab, s, (starts, n_win, bins), lp in zip(RATES, sigs, plans, got):
+            full, fs_d, k = decimated(r, lab, p.target_fs)
+            assert (s.size, s.fs, s.k) == (full.size, fs_d, k)
+            np.testing.assert_array_equal(lp, band_log_power(full, fs_d, starts, n_win, bins))
+            for i0, i1 in ((0, 50), (1000, 1385), (s.size - 77, s.size), (5, 5), (s.size - 3, s.size + 10)):
+                np.testing.assert_array_equal(s[i0:i1], full[i0:i1])
+    from jerkdetect.io.edf import chunks_together, read_together
+    both = [rec.channels[lab] for lab in RATES]
+    assert read_together(both) and not read_together([both[0], mem.channels["EEG O2-M1"]])
+    with pytest.raises(ValueError, match="one EDF/BDF file"):
+        next(chunks_together([both[0], mem.channels["EEG O2-M1"]]))
+    ch = rec.channels["EEG O2-M1"]
+    flat = ch.digital.reshape(-1)
+    for s0, s1 in ((0, 10), (199, 201), (120_000, 120_600), (flat.size - 5, flat.size + 5)):
+        np.testing.assert_array_equal(ch.digital_span(s0, s1), flat[s0:s1])
+
+
+def test_features_do_not_hold_the_decimated_channels(tmp_path):
+    """A 4-h, two-channel EEG: the features' memory stays well under the full-length decimated
+    signals (2 x ~15 MB of float64) that arousal detection used to hold."""
+    rec = jd.read_psg(_eeg_file(tmp_path / "long.edf", 4 * 3600))
+    full = sum(DecimatedSignal(rec, lab, 128.0).size for lab in RATES) * 8
+    tracemalloc.start()
+    try:
+        f = arousal_features(rec, channels=list(RATES))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(f.feats) == 2 and f.feats[0][1].shape[1] == 6
+    assert peak < 0.4 * full, (peak, full)
+
+
+def _run(monkeypatch, threads, night, **kw):
+    from jerkdetect.pipeline import night as stages
+    seen = []
+    orig = stages.arousal_features
+
+    def spy(*a):
+        seen.append(threading.current_thread().name)
+        return orig(*a)
+
+    monkeypatch.setattr(stages, "arousal_features", spy)
+    monkeypatch.setenv(ENV, threads)
+    return jd.score(night, arousals="detect", **kw), seen
+
+
+def test_threaded_night_equals_one_thread(sim_cache, monkeypatch):
+    """A simulated night scored with two threads (EEG features beside the EMG stage) and with
+    one: the same arousals and events, field for field; and the features did run on their own
+    thread."""
+    paths, _ = sim_cache(seed=5, duration_h=1.5, fs_emg=256.0, fs_eeg=256.0)
+    two, seen2 = _run(monkeypatch, "2", paths["recording"])
+    one, seen1 = _run(monkeypatch, "1", paths["recording"])
+    assert seen2 and all(name.startswith("jerkdetect-eeg") for name in seen2)
+    assert seen1 == []  # one thread: detect_arousals computes them itself, in line
+    assert len(two.detected_arousals) > 0
+    assert two.detected_arousals.tsv() == one.detected_arousals.tsv()
+    assert two.events_tsv() == one.events_tsv()
+    assert two.summary() == one.summary()
+
+
+def test_features_given_or_computed_give_the_same_arousals(sim_cache):
+    night = sim_cache(seed=5, duration_h=1.5, fs_emg=256.0, fs_eeg=256.0)[1]
+    rec = night.recording()
+    f = arousal_features(rec)
+    a = detect_arousals(rec, night.hypnogram, features=f)
+    b = detect_arousals(rec, night.hypnogram)
+    assert a.tsv() == b.tsv() and a.notes == b.notes
+    with pytest.raises(ValueError, match="other parameters"):
+        detect_arousals(rec, night.hypnogram, ArousalParams(z_event=4.0), features=f)
+
+
+def test_an_emg_error_ends_the_eeg_thread(sim_cache, monkeypatch):
+    """The EEG thread waits for the EMG stage before deciding: when that stage fails, the night
+    raises its error and the EEG thread ends instead of waiting for ever."""
+    from jerkdetect.pipeline import night as stages
+    paths, _ = sim_cache(seed=5, duration_h=1.5, fs_emg=256.0, fs_eeg=256.0)
+
+    def broken(*a, **k):
+        raise RuntimeError("EMG stage failed")
+
+    monkeypatch.setattr(stages, "detect_emg_channels", broken)
+    monkeypatch.setenv(ENV, "2")
+    with pytest.raises(RuntimeError, match="EMG stage failed"):
+        jd.score(paths["recording"], arousals="detect")
+    for t in threading.enumerate():
+        if t.name.startswith("jerkdetect-eeg"):
+            t.join(timeout=60)
+            assert not t.is_alive()
