@@ -600,7 +600,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     on, off = 1.0, np.log(p.off_ratio) / np.log(p.on_ratio)
     max_gap = int(round(p.max_gap_s / p.hop_s))
     s_idx, e_idx = arousal_candidates(e, sleep, on, off, max_gap)
-    out = dict(onset=[], offset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[], score=[], ratios=[])
+    out = dict(onset=[], offset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[],
+               score=[], ratios=[])
     last_end = -np.inf
     for i0, i1 in zip(s_idx, e_idx):
         seg = slice(i0, i1 + 1)
