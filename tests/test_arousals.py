@@ -172,6 +172,33 @@ def test_rem_arousal_needs_a_chin_emg_increase():
     assert len(ar) == 2 and ar.chin == [None, None] and "no chin EMG" in ar.notes[0]
 
 
+def test_chin_given_late_scores_the_same_and_the_spacing_counts_every_eeg_shift():
+    """The chin EMG test of R arousals comes after every EEG check (so the EEG part can run while the
+    chin envelope is still being computed): a callable chin is asked once, at the end, and gives the
+    arousals a ready one gives; an R shift without a chin rise is no arousal, yet a shift 8 s after it
+    is still not preceded by 10 s of stable sleep (AASM spacing counts the EEG shift)."""
+    stages = [4] * 20
+    ev = [("alpha", 150.0, 6.0), ("alpha", 300.0, 5.0), ("alpha", 313.0, 5.0)]
+    rec, hyp = _night(stages=stages, events=ev, chin_rises=[(150.5, 3.0), (313.5, 3.0)])
+    env = _chin(rec)
+    calls = []
+
+    def late():
+        calls.append(1)
+        return env
+    now = detect_arousals(rec, hyp, chin_envelope=env)
+    later = detect_arousals(rec, hyp, chin_envelope=late)
+    assert calls == [1] and later.chin_used and now.chin_used
+    np.testing.assert_array_equal(later.onset, now.onset)
+    assert later.chin == now.chin == [True]
+    np.testing.assert_allclose(now.onset, [150.0], atol=0.35)   # 300 s: no chin rise; 313 s: too close to it
+    spaced = detect_arousals(rec, hyp, ArousalParams(min_sleep_before_s=5.0), chin_envelope=late)
+    np.testing.assert_allclose(spaced.onset, [150.0, 313.0], atol=0.35)
+    none = detect_arousals(rec, hyp, chin_envelope=lambda: None)   # no chin after all: EEG alone, said
+    np.testing.assert_allclose(none.onset, [150.0, 300.0], atol=0.35)
+    assert none.chin_used is False and "no chin EMG" in none.notes[-1]
+
+
 def test_no_false_arousals_from_spindles_k_complexes_or_muscle():
     ev = []
     for k, t0 in enumerate(np.arange(30.0, 560.0, 22.0)):

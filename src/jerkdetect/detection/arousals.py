@@ -221,6 +221,8 @@ class Arousals:
     ratios : (n, 3) array
         Theta, alpha and beta power over the event / their background (geometric mean over the
         event; a rise a veto explained, e.g. a spindle, counts as 1): the audit trail.
+    chin_used : bool or None
+        Whether a chin EMG was there for the R test (None: detection did not run that far).
     """
 
     onset: np.ndarray
@@ -235,6 +237,7 @@ class Arousals:
     labels: list[str] = field(default_factory=list)
     score: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ratios: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    chin_used: bool | None = None
 
     def __len__(self) -> int:
         return int(self.onset.size)
@@ -518,8 +521,7 @@ def arousal_features(rec: Recording, params: ArousalParams | None = None,
 
 def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = None,
                     channels: list[str] | None = None,
-                    chin_envelope: tuple[np.ndarray, float] | None = None,
-                    features: ArousalFeatures | None = None) -> Arousals:
+                    chin_envelope=None, features: ArousalFeatures | None = None) -> Arousals:
     """Detect EEG arousals (AASM rule) in one night.
 
     Parameters
@@ -532,9 +534,11 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     params : ArousalParams, optional
     channels : list of str, optional
         EEG labels; default :func:`pick_eeg_channels` (central, then occipital, ...).
-    chin_envelope : (array, rate), optional
+    chin_envelope : (array, rate), or a callable returning one or None, optional
         Rectified, smoothed chin EMG (µV) and its rate, e.g. ``ChannelBursts.envelope``. Without
-        it, arousals in R are scored on the EEG alone and a note says so.
+        it, arousals in R are scored on the EEG alone and a note says so. A callable is called
+        once, after every EEG check (the chin test of R arousals comes last, so the EEG part
+        can run before the chin EMG is ready, e.g. on another thread).
     features : ArousalFeatures, optional
         The night's EEG features from :func:`arousal_features` (computed here when not given);
         ``params`` and ``channels`` are then theirs.
@@ -596,11 +600,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     on, off = 1.0, np.log(p.off_ratio) / np.log(p.on_ratio)
     max_gap = int(round(p.max_gap_s / p.hop_s))
     s_idx, e_idx = arousal_candidates(e, sleep, on, off, max_gap)
-    chin = _chin_blocks(*chin_envelope) if chin_envelope is not None and chin_envelope[0].size else None
-    if chin is None:
-        notes.append("no chin EMG: arousals in R are scored on the EEG alone "
-                     "(the AASM rule asks for a chin EMG increase)")
-    out = dict(onset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[], score=[], ratios=[])
+    out = dict(onset=[], offset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[],
+               score=[], ratios=[])
     last_end = -np.inf
     for i0, i1 in zip(s_idx, e_idx):
         seg = slice(i0, i1 + 1)
@@ -639,25 +640,34 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
             logger.debug("shift at %.2f s (%.2f s): not preceded by %g s of sleep (stage %d, %.1f s since "
                          "the last shift)", onset, dur, p.min_sleep_before_s, st, gap)
             continue
-        has_chin = chin_increase(chin, onset, offset, p) if chin is not None else None
-        if st == 4 and has_chin is False:
-            logger.debug("shift at %.2f s in R without a chin EMG increase", onset)
-            continue
         shown = [lab for lab, ec in zip(labels, ev_c) if (ec[seg] / thr).max(axis=1).mean() >= off]
         out["onset"].append(onset)
+        out["offset"].append(offset)
         out["duration"].append(dur)
         out["stage"].append(st)
         out["channels"].append("+".join(shown) if shown else labels[0])
         out["strength"].append(float(np.exp(plateau)))
         out["band"].append(EVIDENCE_BANDS[bi])
-        out["chin"].append(has_chin)
         out["score"].append(z)
         inside = slice(int(np.searchsorted(t, onset)), int(np.searchsorted(t, offset, "right")))
         m = ev_edge[inside, :3].mean(axis=0) if inside.stop > inside.start else np.zeros(3)
         out["ratios"].append(np.exp(m / np.array([max(p.theta_weight, 1e-9), 1.0, 1.0])))
+    # last, the chin: AASM R arousals need a chin EMG increase (the spacing above counts every
+    # EEG shift, R or not, so dropping R shifts without one here changes no other arousal)
+    env = chin_envelope() if callable(chin_envelope) else chin_envelope
+    chin = _chin_blocks(*env) if env is not None and env[0].size else None
+    if chin is None:
+        notes.append("no chin EMG: arousals in R are scored on the EEG alone "
+                     "(the AASM rule asks for a chin EMG increase)")
+    out["chin"] = [chin_increase(chin, o, e, p) if chin is not None else None
+                   for o, e in zip(out["onset"], out["offset"])]
+    keep = [i for i, (st, c) in enumerate(zip(out["stage"], out["chin"])) if not (st == 4 and c is False)]
+    for i in sorted(set(range(len(out["onset"]))) - set(keep)):
+        logger.debug("shift at %.2f s in R without a chin EMG increase", out["onset"][i])
+    out = {k: [v[i] for i in keep] for k, v in out.items()}
     logger.info("arousal detection on %s: %d candidates, %d arousals", ", ".join(labels), s_idx.size,
                 len(out["onset"]))
     return Arousals(np.array(out["onset"], float), np.array(out["duration"], float),
                     np.array(out["stage"], np.int8), out["channels"], np.array(out["strength"], float),
                     out["band"], out["chin"], notes, p, labels, np.array(out["score"], float),
-                    np.array(out["ratios"], float).reshape(-1, 3))
+                    np.array(out["ratios"], float).reshape(-1, 3), chin_used=chin is not None)

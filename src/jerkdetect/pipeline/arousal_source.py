@@ -55,7 +55,7 @@ def choose_arousals(mode: str, scored: np.ndarray | None, rec, hypnogram, chin_e
     """Pick the night's arousals by ``mode`` (see the module docstring); detect when needed.
 
     ``chin_envelope`` is a callable returning (envelope, rate) or None, so the chin is only
-    read when a detection needs it. ``features``, when given, is a callable returning the
+    read when a detection needs it, after the EEG checks. ``features``, when given, is a callable returning the
     night's :class:`~jerkdetect.detection.arousals.ArousalFeatures` (e.g. a future's
     ``result``, computed on another thread), called only when a detection runs.
     """
@@ -80,10 +80,9 @@ def choose_arousals(mode: str, scored: np.ndarray | None, rec, hypnogram, chin_e
         return ArousalChoice(None, "none", mode, None,
                              reason=f"no arousal scoring in the annotations, and {missing} to detect them")
     feats: ArousalFeatures | None = features() if features is not None else None
-    chin = chin_envelope() if chin_envelope is not None else None
-    det = detect_arousals(rec, hypnogram, params, eeg, chin, features=feats)
+    det = detect_arousals(rec, hypnogram, params, eeg, chin_envelope, features=feats)  # the chin last
     info = {"channels": det.labels, "n": len(det), "notes": list(det.notes),
-            "params": det.params.to_dict(), "chin": chin is not None,
+            "params": det.params.to_dict(), "chin": bool(det.chin_used),
             "scored_arousals_in_file": None if scored is None else int(len(scored))}
     return ArousalChoice(det.to_array(), "detected", mode, scored, det, info=info)
 

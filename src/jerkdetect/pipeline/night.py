@@ -157,9 +157,9 @@ def read_annotations(n: Night) -> None:
 
 def start_arousal_detection(n: Night) -> None:
     """When the night will detect arousals and may use a second thread, detect them on a thread
-    of their own: the EEG features (decode, decimate, band power:
-    :func:`~jerkdetect.detection.arousals.arousal_features`) beside the EMG stage, then, once that
-    stage has ended (the decision needs the chin envelope), the decision beside the next stages;
+    of their own, beside the EMG stage: the EEG features (decode, decimate, band power:
+    :func:`~jerkdetect.detection.arousals.arousal_features`) and every EEG check of the decision;
+    only its last step, the chin EMG test of R arousals, waits for the EMG stage's chin envelope.
     :func:`find_arousals` takes the result. On one thread :func:`find_arousals` does it all
     itself: the arousals are the same either way."""
     eeg = detection_channels(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram, n.arousal_params)
@@ -169,15 +169,16 @@ def start_arousal_detection(n: Night) -> None:
 
 
 def _arousals_beside(n: Night, eeg: list[str]) -> ArousalChoice | None:
-    """On the EEG thread: the features, then, once the EMG stage is done (the chin envelope), the
-    decision, beside the main thread's next stages. None when the EMG stage failed (its error is
-    the night's)."""
+    """On the EEG thread: the features and the decision; the chin test at its end waits for the
+    EMG stage (the chin envelope). None when the EMG stage failed (its error is the night's)."""
     feats = arousal_features(n.rec, n.arousal_params, eeg)
-    n.emg_done.wait()
-    if n.emg_failed:
-        return None
-    return choose_arousals(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram,
-                           lambda: chin_envelope(n.rec, n.bursts, n.detection), n.arousal_params, lambda: feats)
+
+    def chin():  # the decision asks for it after its EEG checks: wait for the EMG stage then
+        n.emg_done.wait()
+        return None if n.emg_failed else chin_envelope(n.rec, n.bursts, n.detection)
+    choice = choose_arousals(n.arousal_mode, n.scored_arousals, n.rec, n.hypnogram, chin, n.arousal_params,
+                             lambda: feats)
+    return None if n.emg_failed else choice
 
 
 def detect_emg(n: Night) -> None:
