@@ -139,3 +139,36 @@ def test_an_emg_error_ends_the_eeg_thread(sim_cache, monkeypatch):
         if t.name.startswith("jerkdetect-eeg"):
             t.join(timeout=60)
             assert not t.is_alive()
+
+
+def test_first_night_decides_after_the_emg_stage_later_nights_beside_it(sim_cache, monkeypatch):
+    """A process's first night keeps the arousal decision after the EMG stage (its memory is all
+    first touch); later nights run it beside that stage. The arousals and events are the same."""
+    from jerkdetect.pipeline import night as stages
+    paths, _ = sim_cache(seed=5, duration_h=1.5, fs_emg=256.0, fs_eeg=256.0)
+    monkeypatch.setenv(ENV, "2")
+    seen, deciding = [], threading.Event()
+    real_choose, real_emg = stages.choose_arousals, stages.detect_emg_channels
+
+    def spy(*a, **k):  # the decision starts: was the EMG stage over?
+        seen.append(stages._EMG_STAGES_DONE[0] > start[0])
+        deciding.set()
+        return real_choose(*a, **k)
+
+    def emg(*a, **k):  # later nights: the EMG stage holds until the decision has begun beside it
+        if start[0] > 0:
+            assert deciding.wait(timeout=120), "the decision did not start beside the EMG stage"
+        return real_emg(*a, **k)
+
+    monkeypatch.setattr(stages, "choose_arousals", spy)
+    monkeypatch.setattr(stages, "detect_emg_channels", emg)
+    out = {}
+    for done in (0, 7):
+        monkeypatch.setattr(stages, "_EMG_STAGES_DONE", [done])
+        start = [done]
+        deciding.clear()
+        assert stages.decide_beside_emg() is (done > 0)
+        out[done] = jd.score(paths["recording"], arousals="detect")
+    assert seen == [True, False]
+    assert out[0].detected_arousals.tsv() == out[7].detected_arousals.tsv()
+    assert out[0].events_tsv() == out[7].events_tsv() and out[0].summary() == out[7].summary()

@@ -298,11 +298,17 @@ def smooth_log_power(logp: np.ndarray, w: int) -> np.ndarray:
     """Log of the band power averaged over ``w`` consecutive windows (centred; shorter at the ends)."""
     if w <= 1 or logp.shape[0] < 2:
         return logp
-    c = np.cumsum(np.vstack([np.zeros((1, logp.shape[1])), np.exp(logp)]), axis=0)
+    c = np.empty((logp.shape[0] + 1, logp.shape[1]))
+    c[0] = 0.0
+    np.exp(logp, out=c[1:])
+    np.cumsum(c, axis=0, out=c)  # in place: the temporaries of one array, not five
     h = w // 2
     i = np.arange(logp.shape[0])
     lo, hi = np.maximum(i - h, 0), np.minimum(i + h + 1, logp.shape[0])
-    return np.log((c[hi] - c[lo]) / (hi - lo)[:, None])
+    out = c[hi]
+    out -= c[lo]
+    out /= (hi - lo)[:, None]
+    return np.log(out, out=out)
 
 
 def stage_background(logp: np.ndarray, times: np.ndarray, hyp, half: int) -> np.ndarray:
@@ -383,6 +389,20 @@ def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: Arou
     return np.column_stack([et, ea, eb]) - slow[:, None]
 
 
+def shift_evidence_by_blocks(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: ArousalParams,
+                             muscle_ok: bool = True, block: int = 4096) -> np.ndarray:
+    """:func:`shift_evidence` computed ``block`` frames at a time (each with the veto margin of its
+    neighbours): the same values to the last bit, with temporaries of one block instead of the night."""
+    n = logp.shape[0]
+    out = np.empty((n, 3))
+    m = int(p.veto_margin_windows) + 1
+    for a in range(0, n, block):
+        b = min(a + block, n)
+        lo, hi = max(a - m, 0), min(b + m, n)
+        out[a:b] = shift_evidence(logp[lo:hi], ref[lo:hi], width, p, muscle_ok)[a - lo:b - lo]
+    return out
+
+
 def with_combined(ev: np.ndarray) -> np.ndarray:
     """Evidence columns (theta, alpha, beta) plus alpha+beta: the mean of the alpha and beta log
     ratios (an arousal that raises both shows at a lower noise than either band alone)."""
@@ -391,9 +411,10 @@ def with_combined(ev: np.ndarray) -> np.ndarray:
 
 def evidence_spread(ev: np.ndarray, sleep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Median and robust standard deviation (MAD x 1.4826) of each evidence band in sleep."""
-    x = ev[sleep] if sleep.sum() > 20 else ev
+    x = ev[sleep] if sleep.sum() > 20 else ev.copy()
     med = np.median(x, axis=0)
-    return med, 1.4826 * np.median(np.abs(x - med), axis=0)
+    x -= med
+    return med, 1.4826 * np.median(np.abs(x, out=x), axis=0)
 
 
 def event_score(mean_ev: float, med: float, sd: float, duration_s: float, span_s: float) -> float:
@@ -582,7 +603,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
             sl = np.isin(stage_at(tc, hypnogram.stages, hypnogram.offset, hypnogram.epoch_length), SLEEP_STAGES)
             ref = np.fmax(ref, local_background(ls, sl, p.local_background_s, p.local_gap_s, p.hop_s))
         for w in (p.smooth_windows, p.edge_windows):
-            ev = shift_evidence(smooth_log_power(logp, w) if w != p.smooth_windows else ls, ref, width, p,
+            ev = shift_evidence_by_blocks(smooth_log_power(logp, w) if w != p.smooth_windows else ls, ref,
+                                          width, p,
                                 muscle_ok)
             if tc.size != t.size or not np.allclose(tc, t, atol=1e-3):
                 ev = np.column_stack([np.interp(t, tc, ev[:, j]) for j in range(ev.shape[1])])
