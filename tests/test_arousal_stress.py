@@ -64,3 +64,18 @@ def test_artefacts_and_small_rem_chin_rises_and_presets():
         arousal_stress_config("nope")
     with pytest.raises(TypeError, match="unknown simulator or arousal stress option"):
         arousal_stress_config("low_contrast", not_a_field=1)
+
+
+def test_broad_rise_arousals_raise_sigma_with_alpha_and_beta_in_spindle_rich_n2():
+    """The whole 8-30 Hz range rises in every arousal (sigma too, by the arousal's ratio), and N2/N3
+    sigma is 2-3x (spindle-rich): what a spindle test by absolute sigma power mistakes for spindles."""
+    from jerkdetect.simulate.eeg import _modulations
+    n = arousal_stress_night("broad_rise", seed=2, duration_h=1.0, fs_eeg=128.0)
+    d = n.truth["arousal_details"]
+    assert d and all(a["kind"] == "broad" for a in d)
+    f = n.truth["eeg_background_factor"]["sigma"]
+    assert set(f) == {"2", "3"} and all(2.0 <= v <= 3.0 for v in f.values())
+    mods = {on: m for on, _, m, _ in _modulations(n.truth)}
+    for a in d:
+        m = mods[a["onset"]]
+        assert m["alpha"] == m["sigma"] == m["beta"] == pytest.approx(a["ratio"]) and a["ratio"] >= 2.0

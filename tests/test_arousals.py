@@ -11,6 +11,7 @@ import pytest
 
 import jerkdetect as jd
 from jerkdetect.detection import ArousalParams, detect_arousals
+from jerkdetect.detection.arousals import shift_evidence
 from jerkdetect.detection.arousal_kernels import (arousal_candidates, arousal_candidates_reference, epoch_medians,
                                                   epoch_medians_reference, longest_run_above,
                                                   longest_run_above_reference)
@@ -72,10 +73,11 @@ def test_eeg_channel_choice():
 
 
 # --------------------------------------------------------------------------- hand-built nights
-def _one_over_f(n, fs, rng, slope=1.5, rms=30.0):
+def _one_over_f(n, fs, rng, slope=1.5, rms=30.0, sigma_hump=0.0):
     f = np.fft.rfftfreq(n, 1 / fs)
     f[0] = f[1]
     spec = (rng.standard_normal(f.size) + 1j * rng.standard_normal(f.size)) / f ** (slope / 2)
+    spec *= 1.0 + sigma_hump * np.exp(-0.5 * ((f - 13.0) / 1.0) ** 2)  # spindle-rich N2: a sigma peak
     spec[f < 0.3] = 0
     x = np.fft.irfft(spec, n)
     return x / x.std() * rms
@@ -87,7 +89,13 @@ def _band_rms(x, fs, lo, hi):
     return np.sqrt(2 * p[(f >= lo) & (f < hi)].sum()) / x.size
 
 
-def _night(fs=256.0, stages=None, seed=0, events=(), chin_rises=(), chin=True, gain=1.0, channels=1):
+def _band_part(x, fs, lo, hi):
+    f = np.fft.rfftfreq(x.size, 1 / fs)
+    return np.fft.irfft(np.fft.rfft(x) * ((f >= lo) & (f < hi)), x.size)
+
+
+def _night(fs=256.0, stages=None, seed=0, events=(), chin_rises=(), chin=True, gain=1.0, channels=1,
+           sigma_hump=0.0):
     """EEG (+ chin) for a hypnogram; ``events`` = (kind, onset, duration[, ratio])."""
     rng = np.random.default_rng(seed)
     stages = np.array([2] * 20 if stages is None else stages)
@@ -95,8 +103,9 @@ def _night(fs=256.0, stages=None, seed=0, events=(), chin_rises=(), chin=True, g
     t = np.arange(n) / fs
     sig, rates = {}, {}
     for lab in ["EEG C4-M1", "EEG O2-M1"][:channels]:
-        x = _one_over_f(n, fs, rng)
+        x = _one_over_f(n, fs, rng, sigma_hump=sigma_hump)
         bg = x.copy()
+        broad = _band_part(bg, fs, 8.0, 30.0) if any(e[0] == "broadband" for e in events) else None
         for kind, on, dur, *ratio in events:
             i, j = int(on * fs), int((on + dur) * fs)
             tt = t[i:j] - on
@@ -105,6 +114,8 @@ def _night(fs=256.0, stages=None, seed=0, events=(), chin_rises=(), chin=True, g
             if kind == "alpha":  # alpha-band amplitude x r against the 10 s before
                 a = _band_rms(bg[max(0, i - int(10 * fs)):i], fs, 8, 12) * np.sqrt(r ** 2 - 1)
                 x[i:j] += np.sqrt(2) * a * np.sin(2 * np.pi * 10.0 * tt) * ramp
+            elif kind == "broadband":  # the whole 8-30 Hz range (sigma too) x r in amplitude
+                x[i:j] += (r - 1.0) * broad[i:j] * ramp
             elif kind == "spindle":  # 13-Hz waxing-waning burst, 25 µV
                 x[i:j] += 25.0 * np.sin(np.pi * tt / dur) ** 2 * np.sin(2 * np.pi * 13.0 * tt)
             elif kind == "k_complex":  # 150 µV biphasic slow wave
@@ -212,6 +223,54 @@ def test_no_false_arousals_from_spindles_k_complexes_or_muscle():
         rec, hyp = _night(fs, events=ev, channels=2)
         ar = detect_arousals(rec, hyp, chin_envelope=_chin(rec))
         assert len(ar) == 0, list(zip(ar.onset, ar.duration, ar.band))
+
+
+def _frames(r_alpha, r_sigma, r_beta, n=21):
+    """Hand-built frames (n x 6 bands) of log power and its background: the background levels
+    (log µV²) make sigma's absolute excess more than ``spindle_ratio`` x alpha's, as in spindle-rich N2."""
+    ref = np.tile([5.0, 3.0, 2.0, 2.5, 1.0, 0.0], (n, 1))
+    logp = ref + np.array([0.0, 0.0, r_alpha, r_sigma, r_beta, 0.0])
+    return logp, ref, np.array([8, 8, 8, 8, 28, 18])
+
+
+@pytest.mark.parametrize("focus_ratio, is_spindle", [(1.8, False), (2.2, True)])
+def test_spindle_is_a_narrowband_sigma_rise_on_both_sides_of_spindle_focus(focus_ratio, is_spindle):
+    """A spindle raises sigma more than alpha relative to each band's background (``spindle_focus``,
+    2x in power): then alpha does not count. A rise of alpha and sigma together (the whole 8-30 Hz
+    range, as arousals often show) is no spindle, whatever sigma's absolute excess."""
+    p = ArousalParams()
+    logp, ref, width = _frames(1.0, 1.0 + np.log(focus_ratio), 1.0)
+    ev = shift_evidence(logp, ref, width, p, muscle_ok=False)
+    assert np.allclose(ev[:, 1], 0.0 if is_spindle else 1.0)
+
+
+@pytest.mark.parametrize("alpha_up", [True, False])
+def test_beta_counts_in_a_spindle_only_as_part_of_a_broad_rise(alpha_up):
+    """Within a spindle, beta counts when it rises within ``spindle_focus`` of sigma while alpha rises
+    too (a broad 8-30 Hz shift with sigma in it); a fast spindle's spill into 16-18 Hz, without alpha,
+    does not count."""
+    p = ArousalParams()
+    r_s = 2.0  # sigma stands out over alpha (by more than spindle_focus): a spindle
+    logp, ref, width = _frames(r_s - np.log(2.2) if alpha_up else 0.1, r_s, r_s - np.log(1.8))
+    ev = shift_evidence(logp, ref, width, p, muscle_ok=False)
+    assert np.allclose(ev[:, 1], 0.0)                  # alpha vetoed either way
+    assert np.allclose(ev[:, 2], r_s - np.log(1.8) if alpha_up else 0.0)
+    logp[:, 4] = ref[:, 4] + r_s - np.log(2.2)        # beta further below sigma than spindle_focus
+    assert np.allclose(shift_evidence(logp, ref, width, p, muscle_ok=False)[:, 2], 0.0)
+
+
+@pytest.mark.parametrize("fs", [200.0, 256.0, 512.0])
+def test_broad_8_30_hz_rise_in_spindle_rich_n2_is_an_arousal_and_spindles_are_not(fs):
+    """Arousals rendered as the whole 8-30 Hz range of the background x3 in amplitude (sigma with
+    it), in N2 with a sigma peak and a spindle every 14 s: every one is found at its time, no spindle
+    is (before spindle_focus, the spindle test vetoed most of these arousals)."""
+    ev = [("spindle", t0 + (k % 5) * 0.7, 1.0 + 0.1 * (k % 6)) for k, t0 in enumerate(np.arange(30.0, 560.0, 14.0))]
+    onsets = [100.3, 210.0, 330.7, 450.0]
+    ev += [("broadband", t, 5.0 + i, 3.0) for i, t in enumerate(onsets)]
+    rec, hyp = _night(fs, events=ev, channels=2, sigma_hump=1.5)
+    ar = detect_arousals(rec, hyp, chin_envelope=_chin(rec))
+    np.testing.assert_allclose(ar.onset, onsets, atol=0.5)
+    np.testing.assert_allclose(ar.duration, [5.0, 6.0, 7.0, 8.0], atol=0.6)
 
 
 def test_amplitude_scale_does_not_change_the_arousals():

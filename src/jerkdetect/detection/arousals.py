@@ -17,7 +17,11 @@ against a reference that its own frames cannot move (a median over 40 frames). A
 shifted when alpha, beta, their combination or (weighted down) theta rises above its background,
 unless the rise is better explained by
 
-* a spindle: more excess power in sigma (12-16 Hz) than in alpha, and beta not clearly above it;
+* a spindle: a *narrowband* sigma (12-16 Hz) rise, more excess power in sigma than in alpha and a
+  sigma rise clearly larger, relative to each band's background, than alpha's; beta then counts
+  only where it rises with sigma and alpha (an arousal often raises the whole 8-30 Hz range,
+  sigma included: that is a shift, not a spindle, even where sigma's background is large, as in
+  spindle-rich N2);
 * a muscle artefact: beta rising no more (per Hz) than the 36-45 Hz band does (a flat EMG
   spectrum, not an EEG rhythm);
 * a K-complex or slow wave: theta rising no more (per Hz) than delta does.
@@ -113,10 +117,15 @@ class ArousalParams(Checked):
         Theta's log ratio counts at this weight (theta is also the N1/R background, and theta
         bursts, K-complex tails and sawtooth waves are common; a theta-only shift needs ~4x the
         power rise of an alpha one).
-    spindle_ratio, spindle_beta_margin : float
-        A window whose sigma power rises and exceeds its background by more than
-        ``spindle_ratio`` x alpha's excess is a spindle: alpha does not count there, and beta
-        only when its excess exceeds sigma's by ``spindle_beta_margin``.
+    spindle_ratio, spindle_beta_margin, spindle_focus : float
+        A window whose sigma power rises, exceeds its background by more than ``spindle_ratio``
+        x alpha's excess (µV²) and whose power ratio (to its background) is more than
+        ``spindle_focus`` x alpha's is a spindle: alpha does not count there, and beta only when
+        its excess exceeds sigma's by ``spindle_beta_margin``, or when alpha rises too and beta's
+        power ratio is within ``spindle_focus`` of sigma's. ``spindle_focus`` separates a spindle
+        (a narrowband sigma burst) from an arousal that raises the whole 8-30 Hz range with sigma
+        in it: without it, in spindle-rich N2 (sigma's background above alpha's) such arousals
+        were vetoed as spindles.
     muscle_ratio : float
         Beta counts only when its excess power per Hz is at least this many times the muscle
         band's.
@@ -159,6 +168,7 @@ class ArousalParams(Checked):
     slow_rise_discount: float = 1.0
     spindle_ratio: float = 2.0
     spindle_beta_margin: float = 2.0
+    spindle_focus: float = 2.0
     muscle_ratio: float = 2.0
     max_gap_s: float = 0.5
     veto_margin_windows: int = 2
@@ -180,7 +190,8 @@ class ArousalParams(Checked):
               "on_ratio": number(1.0, 1e3, lo_open=True), "z_on": positive(1e3),
               "off_ratio": number(1.0, 1e3, lo_open=True),
               "theta_weight": non_negative(100.0), "slow_rise_discount": non_negative(100.0),
-              "spindle_ratio": positive(1e3), "spindle_beta_margin": positive(1e3), "muscle_ratio": positive(1e3),
+              "spindle_ratio": positive(1e3), "spindle_beta_margin": positive(1e3),
+              "spindle_focus": number(1.0, 1e3), "muscle_ratio": positive(1e3),
               "max_gap_s": non_negative(600.0), "veto_margin_windows": whole(0, 1000), "clip_log": pair(-1e3, 1e3),
               "chin_ratio": positive(1e3), "chin_min_uv": non_negative(1e4), "max_channels": whole(1, 64),
               "refine_edges": flag(), "edge_search_s": non_negative(60.0),
@@ -378,9 +389,12 @@ def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: Arou
     per_hz = excess / width
     d, t, a, s, b, m = range(len(BAND_NAMES))
     up = r > np.log(p.off_ratio)  # bands clearly above their background
-    spindle = _dilate(up[:, s] & (excess[:, s] > p.spindle_ratio * excess[:, a]), p.veto_margin_windows)
+    focus = np.log(p.spindle_focus)
+    narrow = r[:, s] - r[:, a] > focus  # sigma stands out over alpha: not a rise of the whole 8-30 Hz
+    spindle = _dilate(up[:, s] & (excess[:, s] > p.spindle_ratio * excess[:, a]) & narrow, p.veto_margin_windows)
     ea = np.where(spindle, np.minimum(r[:, a], 0.0), r[:, a])
-    beta_ok = ~spindle | (excess[:, b] > p.spindle_beta_margin * excess[:, s])
+    with_sigma = (r[:, s] - r[:, b] <= focus) & up[:, a]  # beta rises with sigma, and alpha too: a broad rise
+    beta_ok = ~spindle | (excess[:, b] > p.spindle_beta_margin * excess[:, s]) | with_sigma
     if muscle_ok:
         beta_ok &= ~_dilate(up[:, m] & (per_hz[:, b] < p.muscle_ratio * per_hz[:, m]), p.veto_margin_windows)
     eb = np.where(beta_ok, r[:, b], np.minimum(r[:, b], 0.0))

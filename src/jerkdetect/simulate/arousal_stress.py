@@ -22,7 +22,11 @@ an abrupt shift to alpha, theta or > 16 Hz, not spindles, for >= 3 s), not from 
 ``artefacts``
     electrode pops and sweat sway in sleep;
 ``rem_small_chin``
-    REM arousals with a chin EMG rise of only 1.6-2.0 x.
+    REM arousals with a chin EMG rise of only 1.6-2.0 x;
+``broad_rise``
+    arousals (and their neighbour intrusions) that raise the whole 8-30 Hz range, sigma with
+    it, in spindle-rich N2/N3 (sigma 2-3 x), where a spindle test by absolute sigma power
+    mistakes them for spindles.
 
 The second, differently built renderer (``benchmarks/_alt_eeg.py``) is run by the benchmark.
 
@@ -57,6 +61,8 @@ AROUSAL_PRESETS: dict[str, tuple[dict, dict]] = {
     "mixed": ({}, dict(arousal_ratio=(1.5, 4.0), neighbour_intrusions=0.3, after_graphoelement=0.3,
                        alpha_background=(1.5, 2.5), pops_per_hour=10.0, sweat_per_hour=1.0,
                        rem_chin_ratio=(1.6, 2.0))),
+    "broad_rise": (dict(modest_arousal_fraction=1.0),
+                   dict(broad_arousals=1.0, sigma_background=(2.0, 3.0), neighbour_intrusions=0.3)),
 }
 AROUSAL_EFFECTS = tuple(AROUSAL_PRESETS)
 

@@ -39,6 +39,10 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
         for a, k in zip(details, range(len(details))):
             a["duration"] = round(float(min(rng.uniform(*sc.arousal_s), a["duration"])), 4)
             truth["arousals"][k] = (a["onset"], a["duration"])
+    if sc.broad_arousals:
+        for a in details:
+            if rng.random() < sc.broad_arousals:
+                a["kind"] = "broad"
     if sc.rem_chin_ratio is not None:
         for a in details:
             if a["stage"] == 4:
@@ -59,7 +63,7 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
             gap = float(rng.uniform(*sc.intrusion_gap_s))
             lo = a["onset"] - gap - d if rng.random() < 0.5 else a["onset"] + a["duration"] + gap
             if sleep(lo, lo + d) and free(lo, lo + d):
-                band = a["kind"] if a["kind"] in ("alpha", "alpha+beta", "beta") else "alpha"
+                band = a["kind"] if a["kind"] in ("alpha", "alpha+beta", "beta", "broad") else "alpha"
                 ev = dict(kind="neighbour_intrusion", onset=round(lo, 4), duration=round(d, 4), stage=st(lo),
                           band=band, ratio=float(max(a["ratio"], rng.uniform(2.0, 4.0))))
                 added.append(ev)
@@ -99,6 +103,9 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
         f = float(rng.uniform(*sc.beta_background))
         factor["beta"] = {str(s): f for s in SLEEP}
         factor["sigma"] = {"2": 1.5, "3": 1.5}
+    if sc.sigma_background is not None:
+        f = float(rng.uniform(*sc.sigma_background))
+        factor["sigma"] = {s: factor.get("sigma", {}).get(s, 1.0) * f for s in ("2", "3")}
     if factor:
         truth["eeg_background_factor"] = factor
     for ev in added:

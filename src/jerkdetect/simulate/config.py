@@ -142,6 +142,11 @@ class ArousalStressConfig:
         (0.1-0.6 Hz, 30-120 µV, 20-120 s, every channel) in sleep.
     rem_chin_ratio : (float, float) or None
         Chin EMG rise of the REM arousals (default 2-4 x).
+    broad_arousals : float
+        Share of arousals that raise the whole 8-30 Hz range (alpha, sigma and beta together),
+        with their neighbour intrusions, instead of their own bands.
+    sigma_background : (float, float) or None
+        Amplitude factor range of N2/N3 sigma (spindle-rich N2: sigma's background above alpha's).
     """
 
     arousal_ratio: tuple[float, float] | None = None
@@ -155,6 +160,8 @@ class ArousalStressConfig:
     pops_per_hour: float = 0.0
     sweat_per_hour: float = 0.0
     rem_chin_ratio: tuple[float, float] | None = None
+    broad_arousals: float = 0.0
+    sigma_background: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,8 @@ BACKGROUND = {
 DERIVATION = {"central": dict(alpha=1.0, sigma=1.2, delta=1.1), "occipital": dict(alpha=1.6, sigma=0.8, delta=0.8)}
 AROUSAL_KINDS = {"alpha": dict(alpha=1.0, beta=0.3), "alpha+beta": dict(alpha=1.0, beta=1.0),
                  "beta": dict(beta=1.0, alpha=0.15), "theta+alpha": dict(theta=0.8, alpha=1.0)}
+# drawn only by the arousal stress family: the whole 8-30 Hz range, sigma with it
+SHIFT_KINDS = {**AROUSAL_KINDS, "broad": dict(alpha=1.0, sigma=1.0, beta=1.0)}
 SLEEP = (1, 2, 3, 4)
 ABRUPT_S = 0.1  # raised-cosine edges of an abrupt shift (arousals, intrusions)
 
@@ -266,14 +268,14 @@ def _modulations(truth: dict) -> list[tuple[float, float, dict, float]]:
     """(onset, duration, band -> amplitude ratio, ramp s) of every band-amplitude change."""
     out = []
     for a in truth["arousal_details"]:
-        m = {b: 1.0 + (a["ratio"] - 1.0) * w for b, w in AROUSAL_KINDS[a["kind"]].items()}
+        m = {b: 1.0 + (a["ratio"] - 1.0) * w for b, w in SHIFT_KINDS[a["kind"]].items()}
         m["delta"] = a["delta_factor"]
-        m["sigma"] = min(1.0, a["delta_factor"] + 0.3)
+        m.setdefault("sigma", min(1.0, a["delta_factor"] + 0.3))  # damped, unless the kind raises it
         out.append((a["onset"], a["duration"], m, ABRUPT_S))
     for e in truth["eeg_events"]:
         if "band" in e:
             ramp = ABRUPT_S if e["kind"] != "sleep_onset_alpha" else 1.0
-            m = {b: 1.0 + (e["ratio"] - 1.0) * w for b, w in AROUSAL_KINDS[e["band"]].items()}
+            m = {b: 1.0 + (e["ratio"] - 1.0) * w for b, w in SHIFT_KINDS[e["band"]].items()}
             out.append((e["onset"], e["duration"], m, min(ramp, e["duration"] / 3)))
         elif e["kind"] == "eyes_open":
             out.append((e["onset"], e["duration"], dict(alpha=0.3, beta=1.5), ABRUPT_S))
