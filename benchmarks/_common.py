@@ -81,6 +81,21 @@ def run_child(code: str, env: dict | None = None) -> dict:
     return {**json.loads(line[2:]), "wall_s": wall, "cpu_s": cpu}
 
 
+def run_worker(script: str, src: str, job: dict) -> dict:
+    """Run ``script --worker JOB`` in a child that imports jerkdetect from ``src``; the child
+    prints its result as a JSON line with the jerkdetect folder it used (``"jerkdetect"``), checked
+    here to lie inside ``src``."""
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+    p = subprocess.run([sys.executable, os.path.abspath(script), "--worker", json.dumps(job)], env=env,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"child scoring failed with {src}:\n{p.stderr[-3000:]}")
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    if not os.path.abspath(out["jerkdetect"]).startswith(os.path.abspath(src)):
+        sys.exit(f"child imported jerkdetect from {out['jerkdetect']}, not from {src}")
+    return out
+
+
 def table(rows: list[dict], cols: list[str]) -> str:
     def f(v):
         return f"{v:.3g}" if isinstance(v, float) else str(v)

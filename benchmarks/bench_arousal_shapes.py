@@ -22,12 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from _common import run_worker  # noqa: E402
 FS = 256.0
 SHAPES = {"alpha 8-12": [(8, 12)], "8-30 (sigma too)": [(8, 30)], "8-48 (muscle band too)": [(8, 48)],
           "4-30": [(4, 30)], "beta 16-30": [(16, 30)], "alpha + beta, sigma alone": [(8, 12), (16, 30)],
@@ -158,16 +159,7 @@ def worker(job: dict) -> dict:
 
 
 def run_tree(src: str, hours: float, seeds: int, naive: bool) -> dict:
-    env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
-    job = json.dumps({"hours": hours, "seeds": seeds, "naive": naive})
-    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", job], env=env,
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"scoring with {src} failed:\n{p.stderr[-3000:]}")
-    out = json.loads(p.stdout.strip().splitlines()[-1])
-    if not os.path.abspath(out["jerkdetect"]).startswith(os.path.abspath(src)):
-        sys.exit(f"the child imported jerkdetect from {out['jerkdetect']}, not from {src}")
-    return out
+    return run_worker(__file__, src, {"hours": hours, "seeds": seeds, "naive": naive})
 
 
 def table(trees: dict[str, dict]) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -31,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _blind_eeg as gen  # noqa: E402
 import _blind_eeg2 as gen2  # noqa: E402
+from _common import run_worker  # noqa: E402
 
 GEN1 = gen  # ``gen`` is the generator of the run (main sets it); nights() of generator 1 use GEN1
 
@@ -147,17 +147,7 @@ def worker(job: dict) -> dict:
 
 
 def run_child(src: str, stems: list[str], generator: int = 1) -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.abspath(src)
-    job = {"stems": stems, "xml": xml_suffixes(generator)}
-    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(job)],
-                       env=env, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"child scoring failed with {src}:\n{p.stderr[-3000:]}")
-    out = json.loads(p.stdout.strip().splitlines()[-1])
-    if not os.path.abspath(out["jerkdetect"]).startswith(os.path.abspath(src)):
-        sys.exit(f"child imported jerkdetect from {out['jerkdetect']}, not from {src}")
-    return out
+    return run_worker(__file__, src, {"stems": stems, "xml": xml_suffixes(generator)})
 
 
 # ----------------------------------------------------------------------------- metrics
