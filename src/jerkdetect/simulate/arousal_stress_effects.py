@@ -95,6 +95,7 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
             added.append(dict(kind="sweat", onset=round(t, 4), duration=round(float(rng.uniform(20, 120)), 4),
                               stage=st(t), uv=float(rng.uniform(30, 120)), freq=float(rng.uniform(0.1, 0.6)),
                               phase=float(rng.uniform(0, 2 * np.pi))))
+    added += _chin_bursts(sc, duration_s, st, free, busy, rng)
     factor: dict[str, dict[str, float]] = {}
     if sc.alpha_background is not None:
         f = float(rng.uniform(*sc.alpha_background))
@@ -113,3 +114,23 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
     events.extend(added)
     events.sort(key=lambda e: e["onset"])
     truth["arousal_stress"] = {"config": dataclasses.asdict(sc), "added": {k: len(v) for k, v in log.items()}}
+
+
+def _chin_bursts(sc: ArousalStressConfig, duration_s: float, st, free, busy: list, rng: np.random.Generator) -> list:
+    """Chin EMG rises without an arousal, >= 10 s from every arousal and look-alike, half of
+    them starting with a sub-3-s alpha/beta intrusion (drawn last: the other effects' draws
+    are unchanged)."""
+    out = []
+    for _ in range(rng.poisson(sc.chin_bursts_per_hour * duration_s / 3600)):
+        t, d = float(rng.uniform(30, duration_s - 30)), float(rng.uniform(1.0, 6.0))
+        ratio, with_intrusion = float(rng.uniform(2.0, 4.0)), bool(rng.random() < 0.5)
+        di, band = float(rng.uniform(1.5, 2.9)), str(rng.choice(["alpha", "alpha+beta", "beta"]))
+        ri = float(rng.uniform(2.0, 4.0))
+        if not all(st(x) in SLEEP for x in np.linspace(t - 10, t + d + 10, 9)) or not free(t - 10, t + d + 10):
+            continue
+        out.append(dict(kind="chin_burst", onset=round(t, 4), duration=round(d, 4), stage=st(t), chin_ratio=ratio))
+        if with_intrusion:
+            out.append(dict(kind="chin_intrusion", onset=round(t, 4), duration=round(di, 4), stage=st(t),
+                            band=band, ratio=ri))
+        busy.append((t, t + d))
+    return out
