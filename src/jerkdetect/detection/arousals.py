@@ -35,8 +35,17 @@ it; onset and offset are placed where the amplitude crosses half-way to the even
 (2) Checks: a calibrated event score, the event's mean evidence over its whole length in
 standard errors of the night's noise (which shrink with the square root of the event's length),
 must reach ``z_event``, and its mean power ratio ``event_ratio``; then the AASM conditions
-(duration, 10 s of sleep before, 10 s since the last arousal, chin EMG in R) are applied. Each
-arousal keeps its evidence: band, strength, score, theta/alpha/beta ratios, channels, chin rise.
+(duration, 10 s of sleep before, 10 s since the last arousal, chin EMG in R) are applied.
+(3) Chin support (``chin_support``): the same two stages run again at lower thresholds
+(``chin_on_ratio``, ``chin_z_on``, ``chin_z_event``, ``chin_event_ratio``), and a shift found
+only there is scored when the chin EMG rises with it for >= 1 s (the R test), when it keeps 10 s
+from every shift of the EEG-only pass and when sleep goes on ``chin_wake_gap_s`` after it. Why
+it works: the EEG measure of a 1.5-3 x rise over 3-9 s is close to the noise of the background
+itself, and a concurrent chin rise is independent evidence from another channel (arousals often
+raise the chin tone, in NREM too); the EEG shift the rule asks for is still required, so a chin
+burst alone, or with a sub-3-s intrusion, is not an arousal. Each arousal keeps its evidence:
+band, strength, score, theta/alpha/beta ratios, channels, chin rise, and ``support`` ("eeg" or
+"eeg+chin").
 
 It is a rule-based detector, not an expert scorer: see the README for its measured agreement.
 """
@@ -632,14 +641,12 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     ev_edge = with_combined(np.mean(edge_c, axis=0))
     med, sd = evidence_spread(ev, sleep)
     ctx = _Night(rec, labels, feats, hypnogram, p, t, sleep, ev, ev_edge, ev_c, med, sd)
-    shifts, n_cand = _shift_events(ctx, p.on_ratio, p.z_on, p.z_event, p.event_ratio)
+    strict = _scored_shifts(ctx, p.on_ratio, p.z_on, p.z_event, p.event_ratio)
+    shifts = _finished_shifts(ctx, strict)
     weak = []
     if p.chin_support:  # lower EEG thresholds; kept below only where the chin rises with the shift
-        weak, n_weak = _shift_events(ctx, max(min(p.chin_on_ratio, p.on_ratio), p.off_ratio),
-                                     min(p.chin_z_on, p.z_on), min(p.chin_z_event, p.z_event),
-                                     min(p.chin_event_ratio, p.event_ratio), shifts)
-        n_cand += n_weak
-        weak = [w for w in weak if _asleep(hypnogram, w["offset"], w["offset"] + p.chin_wake_gap_s)]
+        weak = _scored_shifts(ctx, max(min(p.chin_on_ratio, p.on_ratio), p.off_ratio), min(p.chin_z_on, p.z_on),
+                              min(p.chin_z_event, p.z_event), min(p.chin_event_ratio, p.event_ratio), shifts)
     # last, the chin: AASM R arousals need a chin EMG increase (the spacing above counts every
     # EEG shift, R or not, so dropping R shifts without one here changes no other arousal)
     env = chin_envelope() if callable(chin_envelope) else chin_envelope
@@ -647,6 +654,9 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     if chin is None:
         notes.append("no chin EMG: arousals in R are scored on the EEG alone "
                      "(the AASM rule asks for a chin EMG increase)")
+    elif weak:  # edges and AASM checks only for the weak shifts with a chin rise (their edges cost)
+        weak = _finished_shifts(ctx, weak, lambda on, off: chin_increase(chin, on, off, p))
+        weak = [w for w in weak if _asleep(hypnogram, w["offset"], w["offset"] + p.chin_wake_gap_s)]
     for x in shifts:
         x["chin"] = chin_increase(chin, x["onset"], x["offset"], p) if chin is not None else None
         x["support"] = "eeg"
@@ -660,7 +670,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
             logger.debug("shift at %.2f s in R without a chin EMG increase", x["onset"])
         else:
             out.append(x)
-    logger.info("arousal detection on %s: %d candidates, %d arousals", ", ".join(labels), n_cand, len(out))
+    logger.info("arousal detection on %s: %d EEG shifts scored, %d arousals (%d with chin support)", ", ".join(labels),
+                len(strict), len(out), sum(x["support"] == "eeg+chin" for x in out))
     col = lambda k: [x[k] for x in out]  # noqa: E731
     return Arousals(np.array(col("onset"), float), np.array(col("duration"), float),
                     np.array(col("stage"), np.int8), col("channels"), np.array(col("strength"), float),
@@ -696,14 +707,14 @@ class _Night:
     sd: np.ndarray
 
 
-def _shift_events(n: _Night, on_ratio: float, z_on: float, z_event: float, event_ratio: float,
-                  taken: list[dict] | None = None) -> tuple[list[dict], int]:
-    """EEG shifts at one set of thresholds: candidates (onset threshold the larger of ``on_ratio``
-    and ``z_on`` robust s.d.), then the event score (``z_event``, ``event_ratio``), the edges,
-    the AASM duration, prior sleep and 10-s spacing. With ``taken`` (the shifts found at the
-    EEG-only thresholds), candidates overlapping one of them are skipped (they still count for
-    the spacing). Returns (shifts as dicts, number of candidates)."""
-    p, t, ev, ev_edge, med, sd, hyp = n.p, n.t, n.ev, n.ev_edge, n.med, n.sd, n.hypnogram
+def _scored_shifts(n: _Night, on_ratio: float, z_on: float, z_event: float, event_ratio: float,
+                   taken: list[dict] | None = None) -> list[dict]:
+    """First stage and event score at one set of thresholds: candidates (onset threshold the larger
+    of ``on_ratio`` and ``z_on`` robust s.d., sustained at the ``off_ratio`` fraction), their band,
+    plateau and half-amplitude edges, kept when their event score reaches ``z_event`` and their mean
+    power ratio ``event_ratio``. With ``taken`` (the shifts of the EEG-only thresholds), a candidate
+    overlapping one of them is marked ``taken`` (it still counts for the spacing)."""
+    p, t, ev, ev_edge, med, sd = n.p, n.t, n.ev, n.ev_edge, n.med, n.sd
     thr = np.maximum(np.log(on_ratio), med + z_on * sd)  # band_thresholds, spread computed once
     span_s = p.window_s + (p.smooth_windows - 1) * p.hop_s   # the time one smoothed value covers
     scaled = ev / thr
@@ -713,7 +724,6 @@ def _shift_events(n: _Night, on_ratio: float, z_on: float, z_event: float, event
     s_idx, e_idx = arousal_candidates(e, n.sleep, 1.0, off, max_gap)
     taken_iv = np.array([(x["onset"], x["offset"]) for x in taken or []], float).reshape(-1, 2)
     out = []
-    last_end = -np.inf
     for i0, i1 in zip(s_idx, e_idx):
         seg = slice(i0, i1 + 1)
         bi = int(np.argmax(scaled[seg].mean(axis=0)))     # band that carries the event
@@ -726,8 +736,10 @@ def _shift_events(n: _Night, on_ratio: float, z_on: float, z_event: float, event
         level = 2.0 * np.log((1.0 + np.exp(plateau / 2.0)) / 2.0)  # half-way in amplitude
         onset = _half_crossing(t, eb, i0, i1, level, True)
         offset = _half_crossing(t, eb, i0, i1, level, False)
+        x = dict(onset=onset, offset=offset, seg=seg, band_index=bi, plateau=plateau, thr=thr, off=off, taken=False)
         if taken_iv.size and np.any((taken_iv[:, 0] < offset) & (onset < taken_iv[:, 1])):
-            last_end = max(last_end, offset)
+            x["taken"] = True
+            out.append(x)
             continue
         # second stage: the shift over the whole event, against the night's noise of that band
         inside = slice(int(np.searchsorted(t, onset)), int(np.searchsorted(t, offset, "right")))  # t is sorted
@@ -735,6 +747,26 @@ def _shift_events(n: _Night, on_ratio: float, z_on: float, z_event: float, event
         z = event_score(mean_ev, med[bi], sd[bi], offset - onset, span_s)
         if z < z_event or mean_ev < np.log(event_ratio):
             logger.debug("shift at %.2f s: event score %.2f, ratio %.2f: too weak", onset, z, np.exp(mean_ev))
+            continue
+        x["score"] = z
+        out.append(x)
+    return out
+
+
+def _finished_shifts(n: _Night, scored: list[dict], keep=None) -> list[dict]:
+    """The scored shifts (:func:`_scored_shifts`), in order, given their edges (maximum-likelihood
+    refinement) and the AASM checks: >= ``min_duration_s``, in sleep after ``min_sleep_before_s``
+    of sleep, that long since the last shift. ``keep(onset, offset)``, when given, is asked first
+    (a shift it refuses is no shift: it neither counts for the spacing nor costs its edges)."""
+    p, t, ev_edge, hyp = n.p, n.t, n.ev_edge, n.hypnogram
+    out = []
+    last_end = -np.inf
+    for x in scored:
+        onset, offset, bi, seg = x["onset"], x["offset"], x["band_index"], x["seg"]
+        if x["taken"]:
+            last_end = max(last_end, offset)
+            continue
+        if keep is not None and not keep(onset, offset):
             continue
         if p.refine_edges and offset - onset > 1.0:
             band = p.bands[EVIDENCE_BANDS[bi].split("+")[0]]
@@ -754,11 +786,12 @@ def _shift_events(n: _Night, on_ratio: float, z_on: float, z_event: float, event
             logger.debug("shift at %.2f s (%.2f s): not preceded by %g s of sleep (stage %d, %.1f s since "
                          "the last shift)", onset, dur, p.min_sleep_before_s, st, gap)
             continue
-        shown = [lab for lab, ec in zip(n.labels, n.ev_c) if (ec[seg] / thr).max(axis=1).mean() >= off]
+        thr = x["thr"]
+        shown = [lab for lab, ec in zip(n.labels, n.ev_c) if (ec[seg] / thr).max(axis=1).mean() >= x["off"]]
         inside = slice(int(np.searchsorted(t, onset)), int(np.searchsorted(t, offset, "right")))
         m = ev_edge[inside, :3].mean(axis=0) if inside.stop > inside.start else np.zeros(3)
         out.append(dict(onset=onset, offset=offset, duration=dur, stage=st,
-                        channels="+".join(shown) if shown else n.labels[0], strength=float(np.exp(plateau)),
-                        band=EVIDENCE_BANDS[bi], score=z,
+                        channels="+".join(shown) if shown else n.labels[0], strength=float(np.exp(x["plateau"])),
+                        band=EVIDENCE_BANDS[bi], score=x["score"],
                         ratios=np.exp(m / np.array([max(p.theta_weight, 1e-9), 1.0, 1.0]))))
-    return out, int(s_idx.size)
+    return out

@@ -122,11 +122,14 @@ def _chin_bursts(sc: ArousalStressConfig, duration_s: float, st, free, busy: lis
     are unchanged)."""
     out = []
     for _ in range(rng.poisson(sc.chin_bursts_per_hour * duration_s / 3600)):
-        t, d = float(rng.uniform(30, duration_s - 30)), float(rng.uniform(1.0, 6.0))
-        ratio, with_intrusion = float(rng.uniform(2.0, 4.0)), bool(rng.random() < 0.5)
+        d, ratio, with_intrusion = float(rng.uniform(1.0, 6.0)), float(rng.uniform(2.0, 4.0)), bool(rng.random() < 0.5)
         di, band = float(rng.uniform(1.5, 2.9)), str(rng.choice(["alpha", "alpha+beta", "beta"]))
         ri = float(rng.uniform(2.0, 4.0))
-        if not all(st(x) in SLEEP for x in np.linspace(t - 10, t + d + 10, 9)) or not free(t - 10, t + d + 10):
+        for t in rng.uniform(30, duration_s - 30, 40):  # the first free place in sleep, of 40 draws
+            t = float(t)
+            if all(st(x) in SLEEP for x in np.linspace(t - 10, t + d + 10, 9)) and free(t - 10, t + d + 10):
+                break
+        else:
             continue
         out.append(dict(kind="chin_burst", onset=round(t, 4), duration=round(d, 4), stage=st(t), chin_ratio=ratio))
         if with_intrusion:
