@@ -91,3 +91,40 @@ def test_a_sub_3_s_intrusion_with_a_chin_rise_is_not_an_arousal():
     rec, hyp = _night(256.0, events=[("alpha", 200.0, 2.0, 2.5), ("alpha", 300.0, 2.5, 2.0)],
                       chin_rises=[(200.2, 3.0), (300.2, 4.0)])
     assert len(detect_arousals(rec, hyp, chin_envelope=_chin(rec))) == 0
+
+
+def test_chin_support_never_overrules_a_shift_refused_for_its_spacing():
+    """Wake to 360 s; an alpha shift at 368 s (8 s after wake: no arousal) and a second at 379 s
+    with a chin rise: the second is refused on the EEG alone (6 s after the first shift), and the
+    chin does not overrule that: the spacing counts the first shift although it was not scored."""
+    stages = [2] * 10 + [0] * 2 + [2] * 10
+    ev = [("alpha", 368.0, 5.0, 4.0), ("alpha", 379.0, 5.0, 4.0)]
+    rec, hyp = _night(256.0, stages=stages, events=ev, chin_rises=[(379.5, 3.0)])
+    assert len(detect_arousals(rec, hyp, ArousalParams(chin_support=False), chin_envelope=_chin(rec))) == 0
+    assert len(detect_arousals(rec, hyp, chin_envelope=_chin(rec))) == 0
+
+
+def test_weak_rem_shift_is_scored_with_its_chin_rise_and_chin_thresholds_are_capped():
+    rec, hyp = _night(256.0, stages=[4] * 20, events=[("alpha", 200.0, 6.0, WEAK)], chin_rises=[(200.5, 3.0)])
+    ar = detect_arousals(rec, hyp, chin_envelope=_chin(rec))
+    assert ar.support == ["eeg+chin"] and ar.stage.tolist() == [4]
+    # chin thresholds above their EEG-only counterparts act as those (the chin never tightens the rule)
+    p = ArousalParams()
+    high = ArousalParams(chin_on_ratio=5.0, chin_z_on=9.0, chin_z_event=9.0, chin_event_ratio=5.0)
+    capped = ArousalParams(chin_on_ratio=p.on_ratio, chin_z_on=p.z_on, chin_z_event=p.z_event,
+                           chin_event_ratio=p.event_ratio)
+    for q in (high, capped):
+        assert len(detect_arousals(rec, hyp, q, chin_envelope=_chin(rec))) == 0
+    # chin_on_ratio below off_ratio is raised to it: still a valid (on >= sustain) candidate stage
+    low = detect_arousals(rec, hyp, ArousalParams(chin_on_ratio=1.01), chin_envelope=_chin(rec))
+    assert low.support == ["eeg+chin"]
+
+
+@pytest.mark.parametrize("loose, strict", [
+    (dict(chin_on_ratio=1.7, chin_z_on=0.5), dict(on_ratio=3.0, chin_on_ratio=3.0, chin_z_on=0.5)),  # ratio binds
+    (dict(chin_z_on=2.0), dict(chin_z_on=3.0))])                                                  # z binds
+def test_chin_candidate_thresholds_on_both_sides(loose, strict):
+    """The weak shift opens a candidate at the chin onset thresholds but not at higher ones."""
+    rec, hyp = _night(256.0, events=[("alpha", 200.0, 6.0, WEAK)], chin_rises=[(200.5, 3.0)])
+    assert len(detect_arousals(rec, hyp, ArousalParams(**loose), chin_envelope=_chin(rec))) == 1
+    assert len(detect_arousals(rec, hyp, ArousalParams(**strict), chin_envelope=_chin(rec))) == 0

@@ -47,10 +47,11 @@ def chin_increase(chin: tuple[np.ndarray, float], onset: float, offset: float, p
 
 def chin_supported(shifts: list[dict], weak: list[dict], chin, p) -> list[dict]:
     """The weak shifts (``weak``: passed the lower ``chin_*`` thresholds, not the EEG-only ones)
-    that a chin rise supports and that keep the AASM spacing with ``shifts`` (every EEG shift
-    that passed the EEG-only checks): ``p.min_sleep_before_s`` from the end of the shift before
-    and to the onset of the shift after, so no arousal found on the EEG alone loses its 10 s
-    of sleep. Each dict has ``onset`` and ``offset`` (s); ``chin`` is (blocks, rate) or None.
+    that a chin rise supports and that keep the AASM spacing with ``shifts`` (every EEG shift of
+    the EEG-only pass that the spacing counts, scored or not): ``p.min_sleep_before_s`` from the
+    end of the shift before and to the onset of the shift after, so no arousal found on the EEG
+    alone loses its 10 s of sleep and none refused for its spacing is overruled. Each dict has
+    ``onset`` and ``offset`` (s); ``chin`` is (blocks, rate) or None.
 
     Examples
     --------

@@ -39,7 +39,8 @@ must reach ``z_event``, and its mean power ratio ``event_ratio``; then the AASM 
 (3) Chin support (``chin_support``): the same two stages run again at lower thresholds
 (``chin_on_ratio``, ``chin_z_on``, ``chin_z_event``, ``chin_event_ratio``), and a shift found
 only there is scored when the chin EMG rises with it for >= 1 s (the R test), when it keeps 10 s
-from every shift of the EEG-only pass and when sleep goes on ``chin_wake_gap_s`` after it. Why
+from every EEG shift the EEG-only pass measured (scored or refused for its spacing) and when
+sleep goes on ``chin_wake_gap_s`` after it. Why
 it works: the EEG measure of a 1.5-3 x rise over 3-9 s is close to the noise of the background
 itself, and a concurrent chin rise is independent evidence from another channel (arousals often
 raise the chin tone, in NREM too); the EEG shift the rule asks for is still required, so a chin
@@ -152,13 +153,16 @@ class ArousalParams(Checked):
     chin_support, chin_on_ratio, chin_z_on, chin_z_event, chin_event_ratio : bool, float
         Also score an EEG shift that falls short of the thresholds above but passes the lower
         ``chin_on_ratio``, ``chin_z_on``, ``chin_z_event`` and ``chin_event_ratio`` when the chin
-        EMG rises with it (the R test, in any stage) and it keeps 10 s from every EEG-only
-        shift. The EEG shift is still required (AASM); the chin settles a borderline one, as a
-        scorer does. Such arousals have ``support`` "eeg+chin". No chin channel: off. A chin
+        EMG rises with it (the R test, in any stage) and it keeps ``min_sleep_before_s`` from
+        every EEG shift the EEG-only pass measured (scored or refused for its spacing). The rule's
+        EEG shift is still required; the chin settles a borderline one, as a scorer does (these
+        thresholds are jerkdetect's own). Such arousals have ``support`` "eeg+chin"; weak shifts
+        without a chin rise count for nothing, the spacing included. No chin channel: off. A chin
         threshold never exceeds its EEG-only counterpart (the lower applies), and
         ``chin_on_ratio`` is never below ``off_ratio``.
     chin_wake_gap_s : float
-        A chin-supported shift must be followed by this much sleep: alpha with a chin rise that
+        A chin-supported shift must be followed by this much scored sleep (wake, an unscored
+        epoch or the end of the hypnogram within it drop the shift): alpha with a chin rise that
         runs into a wake epoch is the awakening itself (chin tone and alpha rise as the sleeper
         wakes), not an arousal within sleep.
     max_channels : int
@@ -642,25 +646,25 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     med, sd = evidence_spread(ev, sleep)
     ctx = _Night(rec, labels, feats, hypnogram, p, t, sleep, ev, ev_edge, ev_c, med, sd)
     strict = _scored_shifts(ctx, p.on_ratio, p.z_on, p.z_event, p.event_ratio)
-    shifts = _finished_shifts(ctx, strict)
+    shifts, spaced = _finished_shifts(ctx, strict)  # spaced: every EEG shift the AASM spacing counts
     weak = []
     if p.chin_support:  # lower EEG thresholds; kept below only where the chin rises with the shift
         weak = _scored_shifts(ctx, max(min(p.chin_on_ratio, p.on_ratio), p.off_ratio), min(p.chin_z_on, p.z_on),
-                              min(p.chin_z_event, p.z_event), min(p.chin_event_ratio, p.event_ratio), shifts)
+                              min(p.chin_z_event, p.z_event), min(p.chin_event_ratio, p.event_ratio), spaced)
     # last, the chin: AASM R arousals need a chin EMG increase (the spacing above counts every
     # EEG shift, R or not, so dropping R shifts without one here changes no other arousal)
     env = chin_envelope() if callable(chin_envelope) else chin_envelope
     chin = chin_blocks(*env) if env is not None and env[0].size else None
     if chin is None:
         notes.append("no chin EMG: arousals in R are scored on the EEG alone "
-                     "(the AASM rule asks for a chin EMG increase)")
+                     "(the AASM rule asks for a chin EMG increase), and no weak EEG shift with chin support")
     elif weak:  # edges and AASM checks only for the weak shifts with a chin rise (their edges cost)
-        weak = _finished_shifts(ctx, weak, lambda on, off: chin_increase(chin, on, off, p))
+        weak, _ = _finished_shifts(ctx, weak, lambda on, off: chin_increase(chin, on, off, p))
         weak = [w for w in weak if _asleep(hypnogram, w["offset"], w["offset"] + p.chin_wake_gap_s)]
     for x in shifts:
         x["chin"] = chin_increase(chin, x["onset"], x["offset"], p) if chin is not None else None
         x["support"] = "eeg"
-    for x in chin_supported(shifts, weak, chin, p):
+    for x in chin_supported(spaced, weak, chin, p):
         x["chin"], x["support"] = True, "eeg+chin"
         shifts.append(x)
     shifts.sort(key=lambda x: x["onset"])
@@ -753,13 +757,16 @@ def _scored_shifts(n: _Night, on_ratio: float, z_on: float, z_event: float, even
     return out
 
 
-def _finished_shifts(n: _Night, scored: list[dict], keep=None) -> list[dict]:
+def _finished_shifts(n: _Night, scored: list[dict], keep=None) -> tuple[list[dict], list[dict]]:
     """The scored shifts (:func:`_scored_shifts`), in order, given their edges (maximum-likelihood
     refinement) and the AASM checks: >= ``min_duration_s``, in sleep after ``min_sleep_before_s``
     of sleep, that long since the last shift. ``keep(onset, offset)``, when given, is asked first
-    (a shift it refuses is no shift: it neither counts for the spacing nor costs its edges)."""
+    (a shift it refuses is no shift: it neither counts for the spacing nor costs its edges).
+
+    Returns (the shifts that pass, every shift that counts for the spacing: those that pass and
+    those of >= ``min_duration_s`` that lacked the sleep before them; onset and offset each)."""
     p, t, ev_edge, hyp = n.p, n.t, n.ev_edge, n.hypnogram
-    out = []
+    out, spaced = [], []
     last_end = -np.inf
     for x in scored:
         onset, offset, bi, seg = x["onset"], x["offset"], x["band_index"], x["seg"]
@@ -782,6 +789,7 @@ def _finished_shifts(n: _Night, scored: list[dict], keep=None) -> list[dict]:
                           hyp.offset, hyp.epoch_length)
         gap = onset - last_end
         last_end = max(last_end, offset)
+        spaced.append(dict(onset=onset, offset=offset))
         if st not in SLEEP_STAGES or not np.all(np.isin(before, SLEEP_STAGES)) or gap < p.min_sleep_before_s:
             logger.debug("shift at %.2f s (%.2f s): not preceded by %g s of sleep (stage %d, %.1f s since "
                          "the last shift)", onset, dur, p.min_sleep_before_s, st, gap)
@@ -794,4 +802,4 @@ def _finished_shifts(n: _Night, scored: list[dict], keep=None) -> list[dict]:
                         channels="+".join(shown) if shown else n.labels[0], strength=float(np.exp(x["plateau"])),
                         band=EVIDENCE_BANDS[bi], score=x["score"],
                         ratios=np.exp(m / np.array([max(p.theta_weight, 1e-9), 1.0, 1.0]))))
-    return out
+    return out, spaced

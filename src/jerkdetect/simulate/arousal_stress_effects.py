@@ -95,7 +95,6 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
             added.append(dict(kind="sweat", onset=round(t, 4), duration=round(float(rng.uniform(20, 120)), 4),
                               stage=st(t), uv=float(rng.uniform(30, 120)), freq=float(rng.uniform(0.1, 0.6)),
                               phase=float(rng.uniform(0, 2 * np.pi))))
-    added += _chin_bursts(sc, duration_s, st, free, busy, rng)
     factor: dict[str, dict[str, float]] = {}
     if sc.alpha_background is not None:
         f = float(rng.uniform(*sc.alpha_background))
@@ -109,6 +108,8 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
         factor["sigma"] = {s: factor.get("sigma", {}).get(s, 1.0) * f for s in ("2", "3")}
     if factor:
         truth["eeg_background_factor"] = factor
+    if sc.chin_bursts_per_hour > 0:  # drawn last: the other effects' draws are unchanged
+        added += _chin_bursts(sc, duration_s, st, free, busy, rng)
     for ev in added:
         log.setdefault(ev["kind"], []).append(ev["onset"])
     events.extend(added)
@@ -118,8 +119,7 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
 
 def _chin_bursts(sc: ArousalStressConfig, duration_s: float, st, free, busy: list, rng: np.random.Generator) -> list:
     """Chin EMG rises without an arousal, >= 10 s from every arousal and look-alike, half of
-    them starting with a sub-3-s alpha/beta intrusion (drawn last: the other effects' draws
-    are unchanged)."""
+    them starting with a sub-3-s alpha/beta intrusion."""
     out = []
     for _ in range(rng.poisson(sc.chin_bursts_per_hour * duration_s / 3600)):
         d, ratio, with_intrusion = float(rng.uniform(1.0, 6.0)), float(rng.uniform(2.0, 4.0)), bool(rng.random() < 0.5)
