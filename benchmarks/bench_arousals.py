@@ -80,6 +80,13 @@ def _pool(rows, key="f1"):
     return 2 * tp / (2 * tp + fp + fn), tp, fp, fn
 
 
+def _value(v: str):
+    """A --param value: true/false, an integer or a float."""
+    if v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    return float(v) if "." in v or "e" in v.lower() else int(v)
+
+
 def main() -> None:
     import jerkdetect as jd
     from jerkdetect.evaluation.matching import match_intervals
@@ -95,8 +102,7 @@ def main() -> None:
     ap.add_argument("--param", action="append", metavar="NAME=VALUE", default=[],
                     help="ArousalParams override, e.g. --param on_ratio=3")
     a = ap.parse_args()
-    params = jd.ArousalParams(**{k: float(v) if "." in v or "e" in v else int(v)
-                                 for k, v in (x.split("=", 1) for x in a.param)})
+    params = jd.ArousalParams(**{k: _value(v) for k, v in (x.split("=", 1) for x in a.param)})
     hours, seeds = (1.0, 1) if a.quick else (a.hours, a.seeds)
     print(f"machine: {machine()}\n")
     print(f"{seeds} seeds x rates {', '.join(f'{r:g}' for r in RATES)} Hz, {hours:g}-h nights, "

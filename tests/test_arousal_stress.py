@@ -79,3 +79,24 @@ def test_broad_rise_arousals_raise_sigma_with_alpha_and_beta_in_spindle_rich_n2(
     for a in d:
         m = mods[a["onset"]]
         assert m["alpha"] == m["sigma"] == m["beta"] == pytest.approx(a["ratio"]) and a["ratio"] >= 2.0
+
+
+def test_chin_bursts_raise_the_chin_away_from_arousals_some_on_a_short_intrusion():
+    """Chin EMG rises with no arousal (>= 10 s from every arousal, in sleep), half of them starting
+    with a sub-3-s alpha/beta intrusion: what a detector letting the chin settle a weak shift must
+    not score. Drawn last, so the arousals are those of the same night without them."""
+    from jerkdetect.pipeline.arousal_source import chin_envelope
+    from jerkdetect.detection import DetectionParams
+    n = arousal_stress_night("chin_bursts", seed=5, duration_h=1.0, fs_eeg=128.0)
+    off = arousal_stress_night("chin_bursts", seed=5, duration_h=1.0, fs_eeg=128.0, chin_bursts_per_hour=0.0)
+    assert n.truth["arousal_details"] == off.truth["arousal_details"]
+    bursts = [e for e in n.truth["eeg_events"] if e["kind"] == "chin_burst"]
+    intr = [e for e in n.truth["eeg_events"] if e["kind"] == "chin_intrusion"]
+    assert len(bursts) >= 8 and 0 < len(intr) < len(bursts)
+    assert all(e["duration"] < 3.0 and e["band"] in ("alpha", "alpha+beta", "beta") for e in intr)
+    assert all(abs(b["onset"] - a) >= 10.0 for b in bursts for a, _ in n.truth["arousals"])
+    rec = n.recording()
+    env, rate = chin_envelope(rec, {}, DetectionParams())
+    for b in bursts:   # the chin's envelope rises over the burst against the 10 s before
+        i, j = int(b["onset"] * rate), int((b["onset"] + b["duration"]) * rate)
+        assert np.median(env[i + int(0.3 * rate):j]) > 1.5 * np.median(env[i - int(10 * rate):i])

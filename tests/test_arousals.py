@@ -356,7 +356,7 @@ def test_cli_writes_detected_arousals_and_exports(night, tmp_path):
     assert s["arousal_source"] == "detected" and s["arousal_detection"]["channels"] == ["EEG C4-M1", "EEG O2-M1"]
     rows = (tmp_path / f"{stem}_arousals.tsv").read_text().splitlines()
     assert rows[0].split("\t") == ["onset", "duration", "stage", "channels", "strength", "band", "chin", "score",
-                                    "theta_ratio", "alpha_ratio", "beta_ratio", "source"]
+                                    "theta_ratio", "alpha_ratio", "beta_ratio", "support", "source"]
     assert len(rows) - 1 == s["arousal_detection"]["n"] and rows[1].endswith("\tdetected")
     ev = (tmp_path / f"{stem}_events.tsv").read_text().splitlines()[0].split("\t")
     assert ev[:6] == ["onset", "duration", "label", "side", "stage", "arousal"] and len(ev) == 13  # columns kept

@@ -264,7 +264,7 @@ def unit_of(name: str, default) -> str:
         return "Hz"
     if name == "clip_log":
         return "log ratio"
-    if name == "z_on":
+    if name in ("z_on", "chin_z_on"):
         return "robust SD"
     if name == "notch_q":
         return "Q factor"

@@ -35,8 +35,18 @@ it; onset and offset are placed where the amplitude crosses half-way to the even
 (2) Checks: a calibrated event score, the event's mean evidence over its whole length in
 standard errors of the night's noise (which shrink with the square root of the event's length),
 must reach ``z_event``, and its mean power ratio ``event_ratio``; then the AASM conditions
-(duration, 10 s of sleep before, 10 s since the last arousal, chin EMG in R) are applied. Each
-arousal keeps its evidence: band, strength, score, theta/alpha/beta ratios, channels, chin rise.
+(duration, 10 s of sleep before, 10 s since the last arousal, chin EMG in R) are applied.
+(3) Chin support (``chin_support``): the same two stages run again at lower thresholds
+(``chin_on_ratio``, ``chin_z_on``, ``chin_z_event``, ``chin_event_ratio``), and a shift found
+only there is scored when the chin EMG rises with it for >= 1 s (the R test), when it keeps 10 s
+from every EEG shift the EEG-only pass measured (scored or refused for its spacing) and when
+sleep goes on ``chin_wake_gap_s`` after it. Why
+it works: the EEG measure of a 1.5-3 x rise over 3-9 s is close to the noise of the background
+itself, and a concurrent chin rise is independent evidence from another channel (arousals often
+raise the chin tone, in NREM too); the EEG shift the rule asks for is still required, so a chin
+burst alone, or with a sub-3-s intrusion, is not an arousal. Each arousal keeps its evidence:
+band, strength, score, theta/alpha/beta ratios, channels, chin rise, and ``support`` ("eeg" or
+"eeg+chin").
 
 It is a rule-based detector, not an expert scorer: see the README for its measured agreement.
 """
@@ -52,7 +62,8 @@ from ..io.channels import present
 from ..core.epochs import stage_at
 from ..io.recording import Recording
 from ..core.intervals import inside_intervals
-from .arousal_kernels import arousal_candidates, epoch_medians, longest_run_above
+from .arousal_chin import chin_blocks, chin_increase, chin_supported
+from .arousal_kernels import arousal_candidates, epoch_medians
 from .eeg_features import (DecimatedSignal, band_bins, frame_starts, mains_aliases, pick_eeg_channels,
                            streamed_band_log_power)
 from .kernels import rolling_quantile
@@ -139,6 +150,21 @@ class ArousalParams(Checked):
     chin_ratio, chin_min_uv : float
         Chin EMG increase in R: mean rectified chin EMG (0.1-s blocks, 3-block median) at least
         ``chin_ratio`` x the median of the 10 s before the arousal and ``chin_min_uv`` above it.
+    chin_support, chin_on_ratio, chin_z_on, chin_z_event, chin_event_ratio : bool, float
+        Also score an EEG shift that falls short of the thresholds above but passes the lower
+        ``chin_on_ratio``, ``chin_z_on``, ``chin_z_event`` and ``chin_event_ratio`` when the chin
+        EMG rises with it (the R test, in any stage) and it keeps ``min_sleep_before_s`` from
+        every EEG shift the EEG-only pass measured (scored or refused for its spacing). The rule's
+        EEG shift is still required; the chin settles a borderline one, as a scorer does (these
+        thresholds are jerkdetect's own). Such arousals have ``support`` "eeg+chin"; weak shifts
+        without a chin rise count for nothing, the spacing included. No chin channel: off. A chin
+        threshold never exceeds its EEG-only counterpart (the lower applies), and
+        ``chin_on_ratio`` is never below ``off_ratio``.
+    chin_wake_gap_s : float
+        A chin-supported shift must be followed by this much scored sleep (wake, an unscored
+        epoch or the end of the hypnogram within it drop the shift): alpha with a chin rise that
+        runs into a wake epoch is the awakening itself (chin tone and alpha rise as the sleeper
+        wakes), not an arousal within sleep.
     max_channels : int
         EEG channels used (central, then occipital, then other derivations).
     refine_edges, edge_search_s : bool, float
@@ -175,6 +201,12 @@ class ArousalParams(Checked):
     clip_log: tuple[float, float] = (-1.5, 6.0)
     chin_ratio: float = 1.5
     chin_min_uv: float = 0.3
+    chin_support: bool = True
+    chin_on_ratio: float = 1.7
+    chin_z_on: float = 2.0
+    chin_z_event: float = 2.0
+    chin_event_ratio: float = 1.4
+    chin_wake_gap_s: float = 5.0
     max_channels: int = 2
     refine_edges: bool = True
     edge_search_s: float = 1.5
@@ -194,6 +226,9 @@ class ArousalParams(Checked):
               "spindle_focus": number(1.0, 1e3), "muscle_ratio": positive(1e3),
               "max_gap_s": non_negative(600.0), "veto_margin_windows": whole(0, 1000), "clip_log": pair(-1e3, 1e3),
               "chin_ratio": positive(1e3), "chin_min_uv": non_negative(1e4), "max_channels": whole(1, 64),
+              "chin_support": flag(), "chin_on_ratio": number(1.0, 1e3, lo_open=True), "chin_z_on": positive(1e3),
+              "chin_z_event": non_negative(1e3), "chin_event_ratio": number(1.0, 1e3),
+              "chin_wake_gap_s": non_negative(600.0),
               "refine_edges": flag(), "edge_search_s": non_negative(60.0),
               "local_background_s": non_negative(3600.0), "local_gap_s": non_negative(600.0),
               "z_event": non_negative(1e3), "event_ratio": number(1.0, 1e3)}
@@ -234,6 +269,9 @@ class Arousals:
         event; a rise a veto explained, e.g. a spindle, counts as 1): the audit trail.
     chin_used : bool or None
         Whether a chin EMG was there for the R test (None: detection did not run that far).
+    support : list of str
+        "eeg": the EEG shift passed on its own; "eeg+chin": a weaker shift that the chin EMG
+        rise supports (``ArousalParams.chin_support``).
     """
 
     onset: np.ndarray
@@ -249,6 +287,7 @@ class Arousals:
     score: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ratios: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     chin_used: bool | None = None
+    support: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return int(self.onset.size)
@@ -266,14 +305,15 @@ class Arousals:
                      theta_ratio=float(self.ratios[i, 0]) if self.ratios.size else None,
                      alpha_ratio=float(self.ratios[i, 1]) if self.ratios.size else None,
                      beta_ratio=float(self.ratios[i, 2]) if self.ratios.size else None,
+                     support=self.support[i] if self.support else "eeg",
                      source="detected") for i in range(len(self))]
 
     def tsv(self) -> str:
         """``X_arousals.tsv``: onset, duration, stage, channels, strength, band, chin, score,
-        theta_ratio, alpha_ratio, beta_ratio, source."""
+        theta_ratio, alpha_ratio, beta_ratio, support, source."""
         from ..core.tsv import tsv_value as _fmt
         cols = ("onset", "duration", "stage", "channels", "strength", "band", "chin", "score", "theta_ratio",
-                "alpha_ratio", "beta_ratio", "source")
+                "alpha_ratio", "beta_ratio", "support", "source")
         lines = ["\t".join(cols)]
         lines += ["\t".join(_fmt(r[c]) for c in cols) for r in self.rows()]
         return "\n".join(lines) + "\n"
@@ -500,31 +540,6 @@ def refine_edge(rec: Recording, labels: list[str], feats: list, band: tuple[floa
     return float(grid[int(np.argmin(cost))])
 
 
-def _chin_blocks(env: np.ndarray, env_fs: float, block_s: float = 0.1) -> tuple[np.ndarray, float]:
-    """Chin EMG envelope as 0.1-s block means, then a 3-block running median (twitches vanish)."""
-    k = max(1, int(round(block_s * env_fs)))
-    m = env.size // k
-    c = env[: m * k].reshape(m, k).mean(axis=1) if m else np.zeros(0)
-    if m >= 3:  # median of 3 neighbours
-        a, b = np.concatenate([[c[0]], c[:-1]]), np.concatenate([c[1:], [c[-1]]])
-        c = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
-    return np.ascontiguousarray(c, dtype=np.float64), env_fs / k
-
-
-def chin_increase(chin: tuple[np.ndarray, float], onset: float, offset: float, p: ArousalParams) -> bool:
-    """AASM R arousal: chin EMG above its level of the 10 s before for >= ``rem_chin_min_s``."""
-    c, cfs = chin
-    i0 = int((onset - p.min_sleep_before_s) * cfs)
-    i1 = int((onset - 0.5) * cfs)
-    pre = c[max(i0, 0):max(i1, 0)]
-    if pre.size < 3:
-        return False
-    base = float(np.median(pre))
-    level = max(p.chin_ratio * base, base + p.chin_min_uv)
-    run = longest_run_above(c, int((onset - 0.5) * cfs), int(np.ceil(offset * cfs)) + 1, level)
-    return run / cfs >= p.rem_chin_min_s - 1e-9
-
-
 @dataclass
 class ArousalFeatures:
     """What arousal detection takes from the EEG alone (:func:`arousal_features`): per channel the
@@ -629,16 +644,90 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     ev = np.mean(ev_c, axis=0)                  # frames x (theta, alpha, beta, alpha+beta), channels averaged
     ev_edge = with_combined(np.mean(edge_c, axis=0))
     med, sd = evidence_spread(ev, sleep)
-    thr = np.maximum(np.log(p.on_ratio), med + p.z_on * sd)  # band_thresholds, spread computed once
+    ctx = _Night(rec, labels, feats, hypnogram, p, t, sleep, ev, ev_edge, ev_c, med, sd)
+    strict = _scored_shifts(ctx, p.on_ratio, p.z_on, p.z_event, p.event_ratio)
+    shifts, spaced = _finished_shifts(ctx, strict)  # spaced: every EEG shift the AASM spacing counts
+    weak = []
+    if p.chin_support:  # lower EEG thresholds; kept below only where the chin rises with the shift
+        weak = _scored_shifts(ctx, max(min(p.chin_on_ratio, p.on_ratio), p.off_ratio), min(p.chin_z_on, p.z_on),
+                              min(p.chin_z_event, p.z_event), min(p.chin_event_ratio, p.event_ratio), spaced)
+    # last, the chin: AASM R arousals need a chin EMG increase (the spacing above counts every
+    # EEG shift, R or not, so dropping R shifts without one here changes no other arousal)
+    env = chin_envelope() if callable(chin_envelope) else chin_envelope
+    chin = chin_blocks(*env) if env is not None and env[0].size else None
+    if chin is None:
+        notes.append("no chin EMG: arousals in R are scored on the EEG alone "
+                     "(the AASM rule asks for a chin EMG increase), and no weak EEG shift with chin support")
+    elif weak:  # edges and AASM checks only for the weak shifts with a chin rise (their edges cost)
+        weak, _ = _finished_shifts(ctx, weak, lambda on, off: chin_increase(chin, on, off, p))
+        weak = [w for w in weak if _asleep(hypnogram, w["offset"], w["offset"] + p.chin_wake_gap_s)]
+    for x in shifts:
+        x["chin"] = chin_increase(chin, x["onset"], x["offset"], p) if chin is not None else None
+        x["support"] = "eeg"
+    for x in chin_supported(spaced, weak, chin, p):
+        x["chin"], x["support"] = True, "eeg+chin"
+        shifts.append(x)
+    shifts.sort(key=lambda x: x["onset"])
+    out = []
+    for x in shifts:
+        if x["stage"] == 4 and x["chin"] is False:
+            logger.debug("shift at %.2f s in R without a chin EMG increase", x["onset"])
+        else:
+            out.append(x)
+    logger.info("arousal detection on %s: %d EEG shifts scored, %d arousals (%d with chin support)", ", ".join(labels),
+                len(strict), len(out), sum(x["support"] == "eeg+chin" for x in out))
+    col = lambda k: [x[k] for x in out]  # noqa: E731
+    return Arousals(np.array(col("onset"), float), np.array(col("duration"), float),
+                    np.array(col("stage"), np.int8), col("channels"), np.array(col("strength"), float),
+                    col("band"), col("chin"), notes, p, labels, np.array(col("score"), float),
+                    np.array(col("ratios"), float).reshape(-1, 3), chin_used=chin is not None,
+                    support=col("support"))
+
+
+def _asleep(hyp, t0: float, t1: float) -> bool:
+    """Whether the hypnogram is in a sleep stage all the way from ``t0`` to ``t1`` (s)."""
+    st = stage_at(np.linspace(t0, t1, max(2, int(np.ceil((t1 - t0) * 2)) + 1)), hyp.stages, hyp.offset,
+                  hyp.epoch_length)
+    return bool(np.all(np.isin(st, SLEEP_STAGES)))
+
+
+@dataclass
+class _Night:
+    """What the event stage of :func:`detect_arousals` reads: the recording, its features and
+    hypnogram, the frame times, sleep mask and the evidence (smoothed, edge, per channel) with its
+    median and spread in sleep."""
+
+    rec: Recording
+    labels: list
+    feats: list
+    hypnogram: object
+    p: ArousalParams
+    t: np.ndarray
+    sleep: np.ndarray
+    ev: np.ndarray
+    ev_edge: np.ndarray
+    ev_c: list
+    med: np.ndarray
+    sd: np.ndarray
+
+
+def _scored_shifts(n: _Night, on_ratio: float, z_on: float, z_event: float, event_ratio: float,
+                   taken: list[dict] | None = None) -> list[dict]:
+    """First stage and event score at one set of thresholds: candidates (onset threshold the larger
+    of ``on_ratio`` and ``z_on`` robust s.d., sustained at the ``off_ratio`` fraction), their band,
+    plateau and half-amplitude edges, kept when their event score reaches ``z_event`` and their mean
+    power ratio ``event_ratio``. With ``taken`` (the shifts of the EEG-only thresholds), a candidate
+    overlapping one of them is marked ``taken`` (it still counts for the spacing)."""
+    p, t, ev, ev_edge, med, sd = n.p, n.t, n.ev, n.ev_edge, n.med, n.sd
+    thr = np.maximum(np.log(on_ratio), med + z_on * sd)  # band_thresholds, spread computed once
     span_s = p.window_s + (p.smooth_windows - 1) * p.hop_s   # the time one smoothed value covers
     scaled = ev / thr
     e = np.maximum(scaled.max(axis=1), 0.0)     # 1.0 = onset threshold of the strongest band
-    on, off = 1.0, np.log(p.off_ratio) / np.log(p.on_ratio)
+    off = np.log(p.off_ratio) / np.log(on_ratio)
     max_gap = int(round(p.max_gap_s / p.hop_s))
-    s_idx, e_idx = arousal_candidates(e, sleep, on, off, max_gap)
-    out = dict(onset=[], offset=[], duration=[], stage=[], channels=[], strength=[], band=[], chin=[],
-               score=[], ratios=[])
-    last_end = -np.inf
+    s_idx, e_idx = arousal_candidates(e, n.sleep, 1.0, off, max_gap)
+    taken_iv = np.array([(x["onset"], x["offset"]) for x in taken or []], float).reshape(-1, 2)
+    out = []
     for i0, i1 in zip(s_idx, e_idx):
         seg = slice(i0, i1 + 1)
         bi = int(np.argmax(scaled[seg].mean(axis=0)))     # band that carries the event
@@ -651,59 +740,66 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         level = 2.0 * np.log((1.0 + np.exp(plateau / 2.0)) / 2.0)  # half-way in amplitude
         onset = _half_crossing(t, eb, i0, i1, level, True)
         offset = _half_crossing(t, eb, i0, i1, level, False)
+        x = dict(onset=onset, offset=offset, seg=seg, band_index=bi, plateau=plateau, thr=thr, off=off, taken=False)
+        if taken_iv.size and np.any((taken_iv[:, 0] < offset) & (onset < taken_iv[:, 1])):
+            x["taken"] = True
+            out.append(x)
+            continue
         # second stage: the shift over the whole event, against the night's noise of that band
         inside = slice(int(np.searchsorted(t, onset)), int(np.searchsorted(t, offset, "right")))  # t is sorted
         mean_ev = float(np.mean(ev_edge[inside, bi])) if inside.stop > inside.start else plateau
         z = event_score(mean_ev, med[bi], sd[bi], offset - onset, span_s)
-        if z < p.z_event or mean_ev < np.log(p.event_ratio):
+        if z < z_event or mean_ev < np.log(event_ratio):
             logger.debug("shift at %.2f s: event score %.2f, ratio %.2f: too weak", onset, z, np.exp(mean_ev))
+            continue
+        x["score"] = z
+        out.append(x)
+    return out
+
+
+def _finished_shifts(n: _Night, scored: list[dict], keep=None) -> tuple[list[dict], list[dict]]:
+    """The scored shifts (:func:`_scored_shifts`), in order, given their edges (maximum-likelihood
+    refinement) and the AASM checks: >= ``min_duration_s``, in sleep after ``min_sleep_before_s``
+    of sleep, that long since the last shift. ``keep(onset, offset)``, when given, is asked first
+    (a shift it refuses is no shift: it neither counts for the spacing nor costs its edges).
+
+    Returns (the shifts that pass, every shift that counts for the spacing: those that pass and
+    those of >= ``min_duration_s`` that lacked the sleep before them; onset and offset each)."""
+    p, t, ev_edge, hyp = n.p, n.t, n.ev_edge, n.hypnogram
+    out, spaced = [], []
+    last_end = -np.inf
+    for x in scored:
+        onset, offset, bi, seg = x["onset"], x["offset"], x["band_index"], x["seg"]
+        if x["taken"]:
+            last_end = max(last_end, offset)
+            continue
+        if keep is not None and not keep(onset, offset):
             continue
         if p.refine_edges and offset - onset > 1.0:
             band = p.bands[EVIDENCE_BANDS[bi].split("+")[0]]
             half = min(p.edge_search_s, (offset - onset) / 2)
-            onset = refine_edge(rec, labels, feats, band, onset - p.edge_search_s, onset + half, onset)
-            offset = refine_edge(rec, labels, feats, band, offset - half, offset + p.edge_search_s, offset)
+            onset = refine_edge(n.rec, n.labels, n.feats, band, onset - p.edge_search_s, onset + half, onset)
+            offset = refine_edge(n.rec, n.labels, n.feats, band, offset - half, offset + p.edge_search_s, offset)
         dur = offset - onset
         if dur < p.min_duration_s:
             logger.debug("shift at %.2f s: %.2f s, shorter than %g s", onset, dur, p.min_duration_s)
             continue
-        st = int(stage_at(np.array([onset]), hypnogram.stages, hypnogram.offset, hypnogram.epoch_length)[0])
-        before = stage_at(np.linspace(onset - p.min_sleep_before_s, onset, 21), hypnogram.stages,
-                          hypnogram.offset, hypnogram.epoch_length)
+        st = int(stage_at(np.array([onset]), hyp.stages, hyp.offset, hyp.epoch_length)[0])
+        before = stage_at(np.linspace(onset - p.min_sleep_before_s, onset, 21), hyp.stages,
+                          hyp.offset, hyp.epoch_length)
         gap = onset - last_end
         last_end = max(last_end, offset)
+        spaced.append(dict(onset=onset, offset=offset))
         if st not in SLEEP_STAGES or not np.all(np.isin(before, SLEEP_STAGES)) or gap < p.min_sleep_before_s:
             logger.debug("shift at %.2f s (%.2f s): not preceded by %g s of sleep (stage %d, %.1f s since "
                          "the last shift)", onset, dur, p.min_sleep_before_s, st, gap)
             continue
-        shown = [lab for lab, ec in zip(labels, ev_c) if (ec[seg] / thr).max(axis=1).mean() >= off]
-        out["onset"].append(onset)
-        out["offset"].append(offset)
-        out["duration"].append(dur)
-        out["stage"].append(st)
-        out["channels"].append("+".join(shown) if shown else labels[0])
-        out["strength"].append(float(np.exp(plateau)))
-        out["band"].append(EVIDENCE_BANDS[bi])
-        out["score"].append(z)
+        thr = x["thr"]
+        shown = [lab for lab, ec in zip(n.labels, n.ev_c) if (ec[seg] / thr).max(axis=1).mean() >= x["off"]]
         inside = slice(int(np.searchsorted(t, onset)), int(np.searchsorted(t, offset, "right")))
         m = ev_edge[inside, :3].mean(axis=0) if inside.stop > inside.start else np.zeros(3)
-        out["ratios"].append(np.exp(m / np.array([max(p.theta_weight, 1e-9), 1.0, 1.0])))
-    # last, the chin: AASM R arousals need a chin EMG increase (the spacing above counts every
-    # EEG shift, R or not, so dropping R shifts without one here changes no other arousal)
-    env = chin_envelope() if callable(chin_envelope) else chin_envelope
-    chin = _chin_blocks(*env) if env is not None and env[0].size else None
-    if chin is None:
-        notes.append("no chin EMG: arousals in R are scored on the EEG alone "
-                     "(the AASM rule asks for a chin EMG increase)")
-    out["chin"] = [chin_increase(chin, o, e, p) if chin is not None else None
-                   for o, e in zip(out["onset"], out["offset"])]
-    keep = [i for i, (st, c) in enumerate(zip(out["stage"], out["chin"])) if not (st == 4 and c is False)]
-    for i in sorted(set(range(len(out["onset"]))) - set(keep)):
-        logger.debug("shift at %.2f s in R without a chin EMG increase", out["onset"][i])
-    out = {k: [v[i] for i in keep] for k, v in out.items()}
-    logger.info("arousal detection on %s: %d candidates, %d arousals", ", ".join(labels), s_idx.size,
-                len(out["onset"]))
-    return Arousals(np.array(out["onset"], float), np.array(out["duration"], float),
-                    np.array(out["stage"], np.int8), out["channels"], np.array(out["strength"], float),
-                    out["band"], out["chin"], notes, p, labels, np.array(out["score"], float),
-                    np.array(out["ratios"], float).reshape(-1, 3), chin_used=chin is not None)
+        out.append(dict(onset=onset, offset=offset, duration=dur, stage=st,
+                        channels="+".join(shown) if shown else n.labels[0], strength=float(np.exp(x["plateau"])),
+                        band=EVIDENCE_BANDS[bi], score=x["score"],
+                        ratios=np.exp(m / np.array([max(p.theta_weight, 1e-9), 1.0, 1.0]))))
+    return out, spaced

@@ -27,6 +27,10 @@ an abrupt shift to alpha, theta or > 16 Hz, not spindles, for >= 3 s), not from 
     arousals (and their neighbour intrusions) that raise the whole 8-30 Hz range, sigma with
     it, in spindle-rich N2/N3 (sigma 2-3 x), where a spindle test by absolute sigma power
     mistakes them for spindles.
+``chin_bursts``
+    low-contrast arousals (1.5-4 x), half of the NREM ones with a chin rise, among chin EMG rises
+    without an arousal (20 per hour), half of which start with a 1.5-2.9-s alpha/beta intrusion:
+    a detector that lets the chin settle a weak EEG shift must not score these.
 
 The second, differently built renderer (``benchmarks/_alt_eeg.py``) is run by the benchmark.
 
@@ -63,6 +67,7 @@ AROUSAL_PRESETS: dict[str, tuple[dict, dict]] = {
                        rem_chin_ratio=(1.6, 2.0))),
     "broad_rise": (dict(modest_arousal_fraction=1.0),
                    dict(broad_arousals=1.0, sigma_background=(2.0, 3.0), neighbour_intrusions=0.3)),
+    "chin_bursts": ({}, dict(arousal_ratio=(1.5, 4.0), chin_bursts_per_hour=20.0)),
 }
 AROUSAL_EFFECTS = tuple(AROUSAL_PRESETS)
 

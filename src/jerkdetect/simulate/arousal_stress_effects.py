@@ -108,8 +108,32 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
         factor["sigma"] = {s: factor.get("sigma", {}).get(s, 1.0) * f for s in ("2", "3")}
     if factor:
         truth["eeg_background_factor"] = factor
+    if sc.chin_bursts_per_hour > 0:  # drawn last: the other effects' draws are unchanged
+        added += _chin_bursts(sc, duration_s, st, free, busy, rng)
     for ev in added:
         log.setdefault(ev["kind"], []).append(ev["onset"])
     events.extend(added)
     events.sort(key=lambda e: e["onset"])
     truth["arousal_stress"] = {"config": dataclasses.asdict(sc), "added": {k: len(v) for k, v in log.items()}}
+
+
+def _chin_bursts(sc: ArousalStressConfig, duration_s: float, st, free, busy: list, rng: np.random.Generator) -> list:
+    """Chin EMG rises without an arousal, >= 10 s from every arousal and look-alike, half of
+    them starting with a sub-3-s alpha/beta intrusion."""
+    out = []
+    for _ in range(rng.poisson(sc.chin_bursts_per_hour * duration_s / 3600)):
+        d, ratio, with_intrusion = float(rng.uniform(1.0, 6.0)), float(rng.uniform(2.0, 4.0)), bool(rng.random() < 0.5)
+        di, band = float(rng.uniform(1.5, 2.9)), str(rng.choice(["alpha", "alpha+beta", "beta"]))
+        ri = float(rng.uniform(2.0, 4.0))
+        for t in rng.uniform(30, duration_s - 30, 40):  # the first free place in sleep, of 40 draws
+            t = float(t)
+            if all(st(x) in SLEEP for x in np.linspace(t - 10, t + d + 10, 9)) and free(t - 10, t + d + 10):
+                break
+        else:
+            continue
+        out.append(dict(kind="chin_burst", onset=round(t, 4), duration=round(d, 4), stage=st(t), chin_ratio=ratio))
+        if with_intrusion:
+            out.append(dict(kind="chin_intrusion", onset=round(t, 4), duration=round(di, 4), stage=st(t),
+                            band=band, ratio=ri))
+        busy.append((t, t + d))
+    return out

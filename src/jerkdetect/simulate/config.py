@@ -147,6 +147,10 @@ class ArousalStressConfig:
         with their neighbour intrusions, instead of their own bands.
     sigma_background : (float, float) or None
         Amplitude factor range of N2/N3 sigma (spindle-rich N2: sigma's background above alpha's).
+    chin_bursts_per_hour : float
+        Chin EMG rises (RMS x 2-4, 1-6 s: swallowing, a body shift) in sleep away from arousals,
+        per hour of recording; half of them with an alpha/beta intrusion of 1.5-2.9 s (not an
+        arousal) at their start.
     """
 
     arousal_ratio: tuple[float, float] | None = None
@@ -162,6 +166,7 @@ class ArousalStressConfig:
     rem_chin_ratio: tuple[float, float] | None = None
     broad_arousals: float = 0.0
     sigma_background: tuple[float, float] | None = None
+    chin_bursts_per_hour: float = 0.0
 
 
 @dataclass(frozen=True)

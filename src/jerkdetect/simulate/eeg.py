@@ -384,3 +384,10 @@ def add_chin_arousals(x: np.ndarray, fs: float, truth: dict, tone: dict, rng: np
         j = min(i + seg.size, x.size)
         if i < x.size:
             x[i:j] += seg[: j - i]
+    for e in truth["eeg_events"]:  # chin rises without an arousal (arousal stress: chin_bursts)
+        if e["kind"] == "chin_burst":
+            i = int(np.ceil(e["onset"] * fs - 1e-9))
+            seg = burst(e["duration"], fs, tone[e["stage"]] * np.sqrt(e["chin_ratio"] ** 2 - 1.0), rng, ramp=0.1)
+            j = min(i + seg.size, x.size)
+            if i < x.size:
+                x[i:j] += seg[: j - i]
