@@ -128,3 +128,12 @@ def test_chin_candidate_thresholds_on_both_sides(loose, strict):
     rec, hyp = _night(256.0, events=[("alpha", 200.0, 6.0, WEAK)], chin_rises=[(200.5, 3.0)])
     assert len(detect_arousals(rec, hyp, ArousalParams(**loose), chin_envelope=_chin(rec))) == 1
     assert len(detect_arousals(rec, hyp, ArousalParams(**strict), chin_envelope=_chin(rec))) == 0
+
+
+def test_the_summary_counts_the_chin_supported_arousals():
+    from jerkdetect.pipeline.arousal_source import choose_arousals
+    rec, hyp = _night(256.0, events=[("alpha", 200.0, 6.0, WEAK), ("alpha", 400.0, 6.0, 4.0)],
+                      chin_rises=[(200.5, 3.0)])
+    choice = choose_arousals("detect", None, rec, hyp, lambda: _chin(rec))
+    assert choice.info["n"] == 2 and choice.info["n_chin_supported"] == 1
+    assert choice.detected.support == ["eeg+chin", "eeg"]

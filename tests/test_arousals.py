@@ -358,6 +358,7 @@ def test_cli_writes_detected_arousals_and_exports(night, tmp_path):
     assert rows[0].split("\t") == ["onset", "duration", "stage", "channels", "strength", "band", "chin", "score",
                                     "theta_ratio", "alpha_ratio", "beta_ratio", "support", "source"]
     assert len(rows) - 1 == s["arousal_detection"]["n"] and rows[1].endswith("\tdetected")
+    assert s["arousal_detection"]["n_chin_supported"] == sum("\teeg+chin\t" in r for r in rows[1:])
     ev = (tmp_path / f"{stem}_events.tsv").read_text().splitlines()[0].split("\t")
     assert ev[:6] == ["onset", "duration", "label", "side", "stage", "arousal"] and len(ev) == 13  # columns kept
     bids = (tmp_path / f"{stem}_bids_events.tsv").read_text()

@@ -98,7 +98,8 @@ def _print_arousal_source(res) -> None:
     src = res.info.get("arousal_source")
     if src == "detected":
         d = res.info["arousal_detection"]
-        print(f"  arousals: {d['n']} detected in the EEG ({', '.join(d['channels'])}; rule-based, not an expert)")
+        chin = f", {d['n_chin_supported']} of them weak shifts with a chin rise" if d.get("n_chin_supported") else ""
+        print(f"  arousals: {d['n']} detected in the EEG ({', '.join(d['channels'])}{chin}; rule-based, not an expert)")
         for note in d["notes"]:
             print(f"  note: {note}")
     elif src is not None:

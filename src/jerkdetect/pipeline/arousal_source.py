@@ -81,7 +81,8 @@ def choose_arousals(mode: str, scored: np.ndarray | None, rec, hypnogram, chin_e
                              reason=f"no arousal scoring in the annotations, and {missing} to detect them")
     feats: ArousalFeatures | None = features() if features is not None else None
     det = detect_arousals(rec, hypnogram, params, eeg, chin_envelope, features=feats)  # the chin last
-    info = {"channels": det.labels, "n": len(det), "notes": list(det.notes),
+    info = {"channels": det.labels, "n": len(det), "n_chin_supported": det.support.count("eeg+chin"),
+            "notes": list(det.notes),
             "params": det.params.to_dict(), "chin": bool(det.chin_used),
             "scored_arousals_in_file": None if scored is None else int(len(scored))}
     return ArousalChoice(det.to_array(), "detected", mode, scored, det, info=info)
