@@ -137,3 +137,12 @@ def test_the_summary_counts_the_chin_supported_arousals():
     choice = choose_arousals("detect", None, rec, hyp, lambda: _chin(rec))
     assert choice.info["n"] == 2 and choice.info["n_chin_supported"] == 1
     assert choice.detected.support == ["eeg+chin", "eeg"]
+
+
+def test_the_recording_s_own_chin_is_used_unless_told_otherwise():
+    rec, hyp = _night(256.0, events=[("alpha", 200.0, 6.0, WEAK)], chin_rises=[(200.5, 3.0)])
+    own = detect_arousals(rec, hyp)                        # no chin_envelope: the file's chin channel
+    assert own.chin_used and own.support == ["eeg+chin"]
+    np.testing.assert_array_equal(own.onset, detect_arousals(rec, hyp, chin_envelope=_chin(rec)).onset)
+    off = detect_arousals(rec, hyp, chin_envelope=False)   # no chin: said, and no chin support
+    assert len(off) == 0 and off.chin_used is False and "no chin EMG" in off.notes[-1]

@@ -266,6 +266,8 @@ def unit_of(name: str, default) -> str:
         return "log ratio"
     if name in ("z_on", "chin_z_on"):
         return "robust SD"
+    if name in ("z_event", "chin_z_event"):
+        return "standard errors"
     if name == "notch_q":
         return "Q factor"
     if name.endswith("_pct"):

@@ -15,6 +15,17 @@ import numpy as np
 from .arousal_kernels import longest_run_above
 
 
+def recording_chin(rec, detection=None) -> tuple[np.ndarray, float] | None:
+    """The chin EMG envelope (rectified, smoothed, µV) and its rate from the recording's chin
+    channel, as the leg-movement detector computes it (``detection``: its DetectionParams), or
+    None when the recording has no chin channel."""
+    if not rec.has_role("chin"):
+        return None
+    from .bursts import detect_channel
+    b = detect_channel(rec, rec.channel("chin").label, detection)
+    return None if b.envelope is None else (b.envelope, b.envelope_fs)
+
+
 def chin_blocks(env: np.ndarray, env_fs: float, block_s: float = 0.1) -> tuple[np.ndarray, float]:
     """Chin EMG envelope as 0.1-s block means, then a 3-block running median (twitches vanish)."""
     k = max(1, int(round(block_s * env_fs)))

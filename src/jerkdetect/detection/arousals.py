@@ -62,7 +62,7 @@ from ..io.channels import present
 from ..core.epochs import stage_at
 from ..io.recording import Recording
 from ..core.intervals import inside_intervals
-from .arousal_chin import chin_blocks, chin_increase, chin_supported
+from .arousal_chin import chin_blocks, chin_increase, chin_supported, recording_chin
 from .arousal_kernels import arousal_candidates, epoch_medians
 from .eeg_features import (DecimatedSignal, band_bins, frame_starts, mains_aliases, pick_eeg_channels,
                            streamed_band_log_power)
@@ -147,19 +147,27 @@ class ArousalParams(Checked):
         fire (their edges smear differently across bands).
     clip_log : (float, float)
         Log ratios are clipped to this range (a lead-off channel cannot cancel the other).
-    chin_ratio, chin_min_uv : float
-        Chin EMG increase in R: mean rectified chin EMG (0.1-s blocks, 3-block median) at least
-        ``chin_ratio`` x the median of the 10 s before the arousal and ``chin_min_uv`` above it.
-    chin_support, chin_on_ratio, chin_z_on, chin_z_event, chin_event_ratio : bool, float
-        Also score an EEG shift that falls short of the thresholds above but passes the lower
-        ``chin_on_ratio``, ``chin_z_on``, ``chin_z_event`` and ``chin_event_ratio`` when the chin
-        EMG rises with it (the R test, in any stage) and it keeps ``min_sleep_before_s`` from
-        every EEG shift the EEG-only pass measured (scored or refused for its spacing). The rule's
-        EEG shift is still required; the chin settles a borderline one, as a scorer does (these
-        thresholds are jerkdetect's own). Such arousals have ``support`` "eeg+chin"; weak shifts
-        without a chin rise count for nothing, the spacing included. No chin channel: off. A chin
-        threshold never exceeds its EEG-only counterpart (the lower applies), and
-        ``chin_on_ratio`` is never below ``off_ratio``.
+    chin_ratio : float
+        Chin EMG increase (R rule; also the chin support test): mean rectified chin EMG (0.1-s
+        blocks, 3-block median) at least ``chin_ratio`` x its median over the 10 s before the
+        arousal (and ``chin_min_uv`` above it) for ``rem_chin_min_s``.
+    chin_min_uv : float
+        The chin rise must also be this many µV above the median of the 10 s before (a floor
+        for a very quiet chin).
+    chin_support : bool
+        Also score an EEG shift that falls short of the EEG-only thresholds above but passes
+        the lower ``chin_*`` ones when the chin EMG rises with it (the chin test above, in any
+        stage) and it keeps ``min_sleep_before_s`` from every EEG shift the EEG-only pass
+        measured (scored or refused for its spacing). The rule's EEG shift is still required;
+        the chin settles a borderline one, as a scorer does. Such arousals have ``support``
+        "eeg+chin"; weak shifts without a chin rise count for nothing, the spacing included.
+        No chin channel: off.
+    chin_on_ratio, chin_z_on : float
+        Chin support's candidate thresholds, in place of ``on_ratio`` and ``z_on`` (jerkdetect's
+        own values; never above those, and ``chin_on_ratio`` never below ``off_ratio``).
+    chin_z_event, chin_event_ratio : float
+        Chin support's event thresholds, in place of ``z_event`` and ``event_ratio`` (never
+        above those).
     chin_wake_gap_s : float
         A chin-supported shift must be followed by this much scored sleep (wake, an unscored
         epoch or the end of the hypnogram within it drop the shift): alpha with a chin rise that
@@ -584,11 +592,12 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     params : ArousalParams, optional
     channels : list of str, optional
         EEG labels; default :func:`pick_eeg_channels` (central, then occipital, ...).
-    chin_envelope : (array, rate), or a callable returning one or None, optional
-        Rectified, smoothed chin EMG (µV) and its rate, e.g. ``ChannelBursts.envelope``. Without
-        it, arousals in R are scored on the EEG alone and a note says so. A callable is called
-        once, after every EEG check (the chin test of R arousals comes last, so the EEG part
-        can run before the chin EMG is ready, e.g. on another thread).
+    chin_envelope : (array, rate), a callable returning one or None, None or False, optional
+        Rectified, smoothed chin EMG (µV) and its rate, e.g. ``ChannelBursts.envelope``. None
+        (default): computed from the recording's chin channel when it has one. False, or no chin
+        at all: arousals in R are scored on the EEG alone, chin support is off, and a note says
+        so. A callable is called once, after every EEG check (the chin tests come last, so the
+        EEG part can run before the chin EMG is ready, e.g. on another thread).
     features : ArousalFeatures, optional
         The night's EEG features from :func:`arousal_features` (computed here when not given);
         ``params`` and ``channels`` are then theirs.
@@ -653,7 +662,9 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
                               min(p.chin_z_event, p.z_event), min(p.chin_event_ratio, p.event_ratio), spaced)
     # last, the chin: AASM R arousals need a chin EMG increase (the spacing above counts every
     # EEG shift, R or not, so dropping R shifts without one here changes no other arousal)
-    env = chin_envelope() if callable(chin_envelope) else chin_envelope
+    if chin_envelope is None:
+        chin_envelope = recording_chin(rec)
+    env = chin_envelope() if callable(chin_envelope) else (chin_envelope or None)
     chin = chin_blocks(*env) if env is not None and env[0].size else None
     if chin is None:
         notes.append("no chin EMG: arousals in R are scored on the EEG alone "

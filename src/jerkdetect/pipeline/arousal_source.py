@@ -91,9 +91,7 @@ def choose_arousals(mode: str, scored: np.ndarray | None, rec, hypnogram, chin_e
 def chin_envelope(rec, bursts: dict, detection) -> tuple[np.ndarray, float] | None:
     """The chin EMG envelope of the night: from the EMG detection when it ran, else computed."""
     b = bursts.get("chin")
-    if b is None and rec.has_role("chin"):
-        from ..detection import detect_channel
-        b = detect_channel(rec, rec.channel("chin").label, detection)
-    if b is None or b.envelope is None:
-        return None
-    return b.envelope, b.envelope_fs
+    if b is None:
+        from ..detection.arousal_chin import recording_chin
+        return recording_chin(rec, detection)
+    return None if b.envelope is None else (b.envelope, b.envelope_fs)
