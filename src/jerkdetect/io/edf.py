@@ -238,12 +238,13 @@ class _SignalReader:
         return _decode(self.h, RecordMap(self.h).array, self.start, self.n)
 
     def chunks(self, records: int):
+        # read, not mapped: a mapped pass pays a page fault per page and a release per block
         h = self.h
-        rm = RecordMap(h)
-        for r0 in range(0, h.n_records, records):
-            r1 = min(r0 + records, h.n_records)
-            yield _decode(h, rm.array[r0:r1], self.start, self.n)
-            rm.release(r0, r1)
+        buf = np.empty(min(records, h.n_records) * h.record_bytes, np.uint8)
+        with open(h.path, "rb", buffering=0) as f:
+            f.seek(h.header_bytes)
+            for r0 in range(0, h.n_records, records):
+                yield _decode(h, _read_records(h, r0, min(r0 + records, h.n_records), buf, f), self.start, self.n)
 
     def span(self, s0: int, s1: int) -> np.ndarray:
         # read, not mapped: a mapping's page faults would leave neighbouring pages resident
