@@ -196,3 +196,36 @@ def test_corrupt_header_one_sentence(tmp_path):
     msg = r"bad.edf: header says it is 999 bytes but 2 signals need 768; the header is corrupt"
     with pytest.raises(jd.RecordingError, match=msg):
         jd.read_psg(p)
+
+
+@pytest.mark.parametrize("bdf", [False, True])
+def test_streamed_blocks_are_bounded_in_bytes_and_exact(tmp_path, monkeypatch, bdf):
+    """Channels are read block by block into one reused buffer: with long (30-s) data records a
+    block holds as many records as fit the byte budget (at least one), and the blocks, used one
+    at a time as they come, give exactly the channel's samples (EDF and BDF)."""
+    from jerkdetect.io import edf
+    fs, rec_s, n_rec = 64, 30.0, 11
+    rng = np.random.default_rng(3)
+    x = np.round(rng.standard_normal(int(fs * rec_s * n_rec)) * 200, 1)
+    p = tmp_path / ("long.bdf" if bdf else "long.edf")
+    write_edf(p, [SignalSpec("Leg L", x, fs), SignalSpec("EEG C4-M1", x[::2], fs / 2)],
+              record_duration=rec_s, bdf=bdf)
+    rec = jd.read_psg(p)
+    ch = rec.channels["Leg L"]
+    whole = ch.digital.reshape(-1).copy()
+    rb = ch._chunks.__self__.h.record_bytes
+    monkeypatch.setattr(edf, "BLOCK_BYTES", 4 * rb + 1)  # four records fit, not five
+    got, sizes = [], []
+    for blk in ch.digital_chunks(600):
+        sizes.append(blk.shape[0])
+        got.append(blk.reshape(-1).copy())
+    assert sizes == [4, 4, 3]
+    np.testing.assert_array_equal(np.concatenate(got), whole)
+    monkeypatch.setattr(edf, "BLOCK_BYTES", 1)  # smaller than a record: one record per block
+    assert [b.shape[0] for b in ch.digital_chunks(600)] == [1] * n_rec
+    both = [ch, rec.channels["EEG C4-M1"]]
+    monkeypatch.setattr(edf, "BLOCK_BYTES", 4 * rb + 1)
+    parts = [(a.reshape(-1).copy(), b.reshape(-1).copy()) for a, b in edf.chunks_together(both, 600)]
+    assert len(parts) == 3
+    np.testing.assert_array_equal(np.concatenate([a for a, _ in parts]), whole)
+    np.testing.assert_array_equal(np.concatenate([b for _, b in parts]), both[1].digital.reshape(-1))

@@ -61,7 +61,9 @@ class Channel:
     def digital_chunks(self, records: int = 600):
         """Yield the digital samples in blocks of ``records`` data records (2-D arrays).
 
-        Pages of the file are released after each block, so resident memory stays at one block.
+        An EDF/BDF channel is read block by block into one reused buffer (at most
+        ``io.edf.BLOCK_BYTES`` of records), so memory stays at one block: each block is a view of
+        that buffer, valid until the next one is taken.
         """
         if self._chunks is not None:
             yield from self._chunks(records)

@@ -238,12 +238,15 @@ class _SignalReader:
         return _decode(self.h, RecordMap(self.h).array, self.start, self.n)
 
     def chunks(self, records: int):
+        # read, not mapped: a mapped pass pays a page fault per page (and its threads contend for
+        # the process's page tables) and a release per block
         h = self.h
-        rm = RecordMap(h)
-        for r0 in range(0, h.n_records, records):
-            r1 = min(r0 + records, h.n_records)
-            yield _decode(h, rm.array[r0:r1], self.start, self.n)
-            rm.release(r0, r1)
+        records = block_records(h, records)
+        buf = np.empty(records * h.record_bytes, np.uint8)
+        with open(h.path, "rb", buffering=0) as f:
+            f.seek(h.header_bytes)
+            for r0 in range(0, h.n_records, records):
+                yield _decode(h, _read_records(h, r0, min(r0 + records, h.n_records), buf, f), self.start, self.n)
 
     def span(self, s0: int, s1: int) -> np.ndarray:
         # read, not mapped: a mapping's page faults would leave neighbouring pages resident
@@ -252,6 +255,15 @@ class _SignalReader:
         r1 = max(min(-(-s1 // n), h.n_records), r0)
         block = _read_records(h, r0, r1, np.empty((r1 - r0) * h.record_bytes, np.uint8))
         return np.array(_decode(h, block, self.start, n).reshape(-1)[s0 - r0 * n:s1 - r0 * n])
+
+
+BLOCK_BYTES = 8 << 20  # the most a streamed read holds at once, whatever the record duration
+
+
+def block_records(h: EdfHeader, records: int) -> int:
+    """Data records per block of a streamed read: at most ``records`` and :data:`BLOCK_BYTES`
+    (a file of 30-s records would otherwise read ~100 MB at a time), at least one."""
+    return max(1, min(records, h.n_records, BLOCK_BYTES // max(h.record_bytes, 1)))
 
 
 def _read_records(h: EdfHeader, r0: int, r1: int, buf: np.ndarray, f=None) -> np.ndarray:
@@ -299,7 +311,8 @@ def chunks_together(channels: Sequence[Channel], records: int = 600):
     if readers is None:
         raise ValueError("chunks_together reads channels of one EDF/BDF file only")
     h = readers[0].h
-    buf = np.empty(min(records, h.n_records) * h.record_bytes, np.uint8)
+    records = block_records(h, records)
+    buf = np.empty(records * h.record_bytes, np.uint8)
     with open(h.path, "rb", buffering=0) as f:
         f.seek(h.header_bytes)
         for r0 in range(0, h.n_records, records):
