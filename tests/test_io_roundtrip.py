@@ -229,3 +229,20 @@ def test_streamed_blocks_are_bounded_in_bytes_and_exact(tmp_path, monkeypatch, b
     assert len(parts) == 3
     np.testing.assert_array_equal(np.concatenate([a for a, _ in parts]), whole)
     np.testing.assert_array_equal(np.concatenate([b for _, b in parts]), both[1].digital.reshape(-1))
+
+
+def test_file_cut_short_after_it_was_opened(tmp_path):
+    """A file truncated after read_psg (copied over, still being written): the detector's reads
+    stop with a one-sentence RecordingError naming the file, not a NumPy buffer error."""
+    from jerkdetect.detection import detect_channel
+    from jerkdetect.errors import RecordingError
+    p = tmp_path / "cut.edf"
+    x = np.random.default_rng(0).standard_normal(512 * 600) * 5
+    write_edf(p, [SignalSpec("Leg L", x, 512), SignalSpec("Leg R", x, 512)])
+    rec = jd.read_psg(p)
+    import os
+    os.truncate(p, os.path.getsize(p) // 2)
+    with pytest.raises(RecordingError, match=r"cut\.edf.*changed while being scored"):
+        detect_channel(rec, "Leg L")
+    with pytest.raises(RecordingError, match=r"cut\.edf.*changed while being scored"):
+        list(rec.channels["Leg R"].digital_chunks())

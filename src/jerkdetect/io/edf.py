@@ -205,6 +205,9 @@ class RecordMap:
         self.offset, self.record_bytes = h.header_bytes, h.record_bytes
         with open(h.path, "rb") as f:
             self._mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        if len(self._mm) < h.header_bytes + h.n_records * h.record_bytes:
+            raise RecordingError(f"{h.path}: the file now holds {len(self._mm)} bytes, fewer than its header's "
+                                 f"{h.n_records} data records need (was it changed while being scored?).")
         self.array = np.frombuffer(self._mm, dtype=np.uint8, count=h.n_records * h.record_bytes,
                                    offset=h.header_bytes).reshape(h.n_records, h.record_bytes)
 
