@@ -18,7 +18,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from jerkdetect.core.kernel import kernel
->>> @kernel
+>>> @kernel(cache=False)  # cache=False: a function typed in a session has no file to cache for
 ... def total(x):
 ...     s = 0.0
 ...     for v in x:
@@ -26,7 +26,7 @@ Examples
 ...     return s
 >>> total(np.arange(4.0))
 6.0
->>> total.py_func(np.arange(4.0))  # the plain-Python function, as written
+>>> float(total.py_func(np.arange(4.0)))  # the plain-Python function, as written
 6.0
 """
 from __future__ import annotations

@@ -65,7 +65,8 @@ def compilation_done() -> None:
     global _cold_since
     if _cold_since is None:
         return
-    msg = f"jerkdetect: kernels compiled and cached in {time.perf_counter() - _cold_since:.0f} s"
+    msg = (f"jerkdetect: kernels compiled and cached in {time.perf_counter() - _cold_since:.0f} s "
+           "(`jerkdetect compile`, once, makes later commands start faster still)")
     _cold_since = None
     logger.info(msg)
     print(msg, file=sys.stderr, flush=True)
