@@ -31,6 +31,7 @@ Examples
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -228,9 +229,28 @@ def tree_digest() -> str:
 
 def build_stamp() -> dict:
     """What a build must match besides the sources: Python, NumPy and Numba versions, platform."""
-    from importlib.metadata import version
     return {"python": list(sys.version_info[:2]), "platform": sys.platform,
-            "ext": importlib.machinery.EXTENSION_SUFFIXES[0], "numpy": version("numpy"), "numba": version("numba")}
+            "ext": importlib.machinery.EXTENSION_SUFFIXES[0], "numpy": _version("numpy"), "numba": _version("numba")}
+
+
+def _version(dist: str) -> str | None:
+    """An installed distribution's version without importing it: the name of its ``.dist-info``
+    folder beside the package (~1 ms), else ``importlib.metadata`` (~15 ms: it scans the path)."""
+    spec = importlib.util.find_spec(dist)
+    if spec is None or not spec.origin:
+        return None
+    site = os.path.dirname(os.path.dirname(spec.origin))
+    prefix = dist + "-"
+    with contextlib.suppress(OSError):
+        found = [d[len(prefix):-len(".dist-info")] for d in os.listdir(site)
+                 if d.startswith(prefix) and d.endswith(".dist-info")]
+        if len(found) == 1:
+            return found[0]
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
 
 
 def cpu_fingerprint() -> str | None:
