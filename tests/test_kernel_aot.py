@@ -34,7 +34,7 @@ def test_argument_code_is_numbas_type(i):
     read-only arrays, dtypes and NumPy scalars included."""
     v = _values()[i]
     assert K.argument_code(v) is not None
-    assert K.argument_code(v) == K.numba_type_code(numba.typeof(v)), repr(v)
+    assert K.argument_code(v) == K.entry_code(K.numba_type_code(numba.typeof(v))), repr(v)
 
 
 @pytest.mark.parametrize("v", [(1, 2), None, "x", np.zeros(3, ">f8"), np.zeros(2, "M8[s]"), [1.0]])
@@ -46,7 +46,7 @@ def test_arguments_no_build_holds_take_the_jit(v):
 def test_unaligned_arrays_take_the_jit():
     """Numba types an unaligned array as aligned; the build is never called with one."""
     v = np.ndarray((2,), dtype=np.float64, buffer=bytearray(17), offset=1)
-    assert K.argument_code(v)[4] is False and K.numba_type_code(numba.typeof(v))[4] is True
+    assert K.argument_code(v)[2] == ("C", True, False) and K.numba_type_code(numba.typeof(v))[4] is True
 
 
 @K.kernel

@@ -95,7 +95,7 @@ def build_kernels(out_dir: str | None = None, *, warm_up: bool = True, target_cp
         manifest = {"format": K.FORMAT, **K.build_stamp(), "sources": digest, "jerkdetect": __version__,
                     "module": name, "file": os.path.basename(so), "target_cpu": target_cpu,
                     "cpu": cpu if target_cpu == "host" else None,
-                    "kernels": {key: [[list(e.codes), e.symbol] for e in entries]
+                    "kernels": {key: [[e.codes, e.symbol] for e in entries]
                                 for key, entries in sorted(exports.items())}}
         path = os.path.join(target, K.MANIFEST)
         atomic_write_text(path, json.dumps(manifest, indent=1))
@@ -131,7 +131,7 @@ def _warm_up() -> None:
 
 
 class Export(NamedTuple):
-    codes: tuple
+    codes: list  # the manifest's argument codes (core.kernel.numba_type_code)
     symbol: str
     signature: object  # Numba's full signature (with the return type)
     py_func: object
@@ -150,7 +150,7 @@ def _signatures() -> dict[str, list[Export]]:
             sigs |= {entry[0] for entry in d._cache._cache_file._load_index() if entry[1] == magic}
         entries = []
         for sig in sorted(sigs, key=str):
-            codes = tuple(K.numba_type_code(t) for t in sig)
+            codes = [K.numba_type_code(t) for t in sig]
             if None in codes:
                 continue
             d.compile(sig)
@@ -162,9 +162,13 @@ def _signatures() -> dict[str, list[Export]]:
 
 
 def _compile(name: str, exports: dict[str, list[Export]], target: str, target_cpu: str) -> str:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pycc's pending deprecation: Numba has no replacement yet
-        from numba.pycc import CC
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pycc's pending deprecation: Numba has no replacement yet
+            from numba.pycc import CC
+    except ImportError as e:  # numba.pycc needs setuptools (not in a bare venv from Python 3.12 on)
+        raise JerkdetectError(f"ahead-of-time compilation needs {e.name or 'numba.pycc'} ({e}); "
+                              "scoring still works through Numba's JIT") from e
     with tempfile.TemporaryDirectory(dir=target) as tmp, _release_gil():
         cc = CC(name)
         cc.output_dir = tmp
@@ -175,8 +179,8 @@ def _compile(name: str, exports: dict[str, list[Export]], target: str, target_cp
         try:
             cc.compile()
         except Exception as e:  # no C compiler, or a kernel pycc cannot compile
-            raise JerkdetectError(f"ahead-of-time compilation failed ({type(e).__name__}: {e}); "
-                                  "scoring still works through Numba's JIT") from e
+            raise JerkdetectError(f"ahead-of-time compilation failed ({type(e).__name__}: {e}); it needs a C "
+                                  "compiler and setuptools; scoring still works through Numba's JIT") from e
         built = glob.glob(os.path.join(tmp, name + "*"))
         if len(built) != 1:
             raise JerkdetectError(f"ahead-of-time compilation left {built} in {tmp}")

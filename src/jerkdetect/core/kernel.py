@@ -153,49 +153,67 @@ def registered() -> dict[str, Kernel]:
 
 # --------------------------------------------------------------------------- argument types
 
-_SCALARS = {int: "int64", float: "float64", bool: "bool"}
+# NumPy's flag bits: C- and F-contiguous, aligned, writeable
+_C, _F, _ALIGNED, _WRITEABLE = 0x1, 0x2, 0x100, 0x400
+_FLAG_BITS = _C | _F | _ALIGNED | _WRITEABLE
+_FLAGS = {bits: ("C" if bits & _C else ("F" if bits & _F else "A"), bool(bits & _WRITEABLE), bool(bits & _ALIGNED))
+          for bits in range(_FLAG_BITS + 1) if not bits & ~_FLAG_BITS}
+_scalar_codes: dict = {}
 
 
 def argument_code(a):
     """What selects an ahead-of-time entry: the argument's type as Numba's ``typeof`` sees it.
 
-    Arrays: (dtype, ndim, layout, writeable, aligned); scalars: their Numba type's name;
-    anything else (tuples, None, byte-swapped arrays...) ``None``, which no entry has.
+    Arrays: (dtype, ndim, (layout, writeable, aligned)); scalars: their Numba type's name;
+    anything else (tuples, None, byte-swapped arrays...) ``None``, which no entry has. Two dict
+    lookups per argument: this runs at every call of a kernel (a night makes ~2,500).
     """
-    t = type(a)
-    if t is _ndarray():
-        fl = a.flags
-        if not a.dtype.isnative:
-            return None
-        return (a.dtype.name, a.ndim, "C" if fl.c_contiguous else ("F" if fl.f_contiguous else "A"),
-                bool(fl.writeable), bool(fl.aligned))
-    code = _SCALARS.get(t)
-    if code is None and isinstance(a, _generic()):
-        return a.dtype.name
+    if type(a) is _ndarray():
+        return (a.dtype, a.ndim, _FLAGS[a.flags.num & _FLAG_BITS]) if a.dtype.isnative else None
+    if not _scalar_codes:
+        _fill_scalar_codes()
+    return _scalar_codes.get(type(a))
+
+
+def _fill_scalar_codes() -> None:
+    import numpy as np
+    for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+              np.float32, np.float64, np.complex64, np.complex128):
+        _scalar_codes[t] = np.dtype(t).name
+    _scalar_codes.update({int: "int64", float: "float64", bool: "bool", complex: "complex128"})
+
+
+def entry_code(code):
+    """A manifest's argument code (JSON: names and lists) as :func:`argument_code` returns it."""
+    if isinstance(code, list):
+        import numpy as np
+        dtype, ndim, layout, writeable, aligned = code
+        return (np.dtype(dtype), ndim, (layout, writeable, aligned))
     return code
 
 
 def numba_type_code(ty):
-    """:func:`argument_code` of the values Numba types as ``ty``; ``None`` for types not exported."""
+    """The manifest's code of the values Numba types as ``ty`` (:func:`entry_code` turns it into
+    :func:`argument_code`'s); ``None`` for types not exported."""
     from numba.core import types
     scalar = (types.Integer, types.Float, types.Complex, types.Boolean)
     if isinstance(ty, types.Array):
         if not isinstance(ty.dtype, scalar):
             return None
-        return (ty.dtype.name, ty.ndim, ty.layout, bool(ty.mutable), bool(ty.aligned))
+        return [ty.dtype.name, ty.ndim, ty.layout, bool(ty.mutable), bool(ty.aligned)]
     if isinstance(ty, scalar):
         return ty.name
     return None
 
 
+_ndarray_type: list = []
+
+
 def _ndarray():
-    import numpy as np
-    return np.ndarray
-
-
-def _generic():
-    import numpy as np
-    return np.generic
+    if not _ndarray_type:
+        import numpy as np
+        _ndarray_type.append(np.ndarray)
+    return _ndarray_type[0]
 
 
 # --------------------------------------------------------------------------- the build on disk
@@ -298,27 +316,31 @@ def reset() -> None:
 
 
 def _load() -> None:
+    """Use the first build that matches this process; else say why none does (logged once)."""
     if os.environ.get(ENV_SWITCH, "1") == "0":
         _aot_state["why"] = f"{ENV_SWITCH}=0: Numba's JIT"
         return
+    reasons = []
     for d in aot_dirs():
         manifest = os.path.join(d, MANIFEST)
-        if os.path.exists(manifest):
-            break
-    else:
+        if not os.path.exists(manifest):
+            continue
+        try:
+            with open(manifest, encoding="utf-8") as f:
+                m = json.load(f)
+            why = _stale(m)
+            if why is None:
+                _aot_state["tables"] = _tables(m, os.path.join(d, m["file"]))
+                _aot_state["path"] = os.path.join(d, m["file"])
+                return
+        except (OSError, ValueError, KeyError, TypeError, ImportError) as e:
+            why = f"unreadable ({type(e).__name__}: {e})"
+        reasons.append(f"the build in {d} is {why}" if why.startswith("built") or why.startswith("tuned")
+                       else f"the build in {d} is not used ({why})")
+    if not reasons:
         _aot_state["why"] = "no ahead-of-time build (run `jerkdetect compile`): Numba's JIT"
         return
-    try:
-        with open(manifest, encoding="utf-8") as f:
-            m = json.load(f)
-        why = _stale(m)
-        if why is None:
-            _aot_state["tables"] = _tables(m, os.path.join(d, m["file"]))
-            _aot_state["path"] = os.path.join(d, m["file"])
-            return
-    except (OSError, ValueError, KeyError, TypeError, ImportError) as e:
-        why = f"unreadable ({type(e).__name__}: {e})"
-    _aot_state["why"] = f"ahead-of-time build in {d} not used, {why}: Numba's JIT"
+    _aot_state["why"] = "; ".join(reasons) + ": Numba's JIT"
     from .log import logger
     logger.info("jerkdetect: %s", _aot_state["why"])
 
@@ -343,12 +365,8 @@ def _tables(m: dict, path: str) -> dict:
     spec.loader.exec_module(mod)
     out: dict = {}
     for key, entries in m["kernels"].items():
-        out[key] = {tuple(_tuples(c) for c in codes): getattr(mod, sym) for codes, sym in entries}
+        out[key] = {tuple(entry_code(c) for c in codes): getattr(mod, sym) for codes, sym in entries}
     return out
-
-
-def _tuples(c):
-    return tuple(c) if isinstance(c, list) else c
 
 
 def _numba():
