@@ -136,7 +136,10 @@ def test_golden_nights_identical_with_the_build_and_without_numba(build):
 def test_jit_switch_and_types_the_build_lacks_fall_back(build):
     m = json.loads((build / K.MANIFEST).read_text())
     built = {codes[0][0] for codes, _ in m["kernels"]["jerkdetect.preprocessing.filters._sos_kernel"]}
-    lacking = next(t for t in ("int8", "uint16", "int64", "uint8", "float32") if t not in built)
+    # a sample type that holds -48..48 exactly and that this build lacks
+    lacking = next((t for t in ("int8", "int64", "float32", "float64", "int32") if t not in built), None)
+    if lacking is None:
+        pytest.skip("the build has every candidate sample type")
     code = """
 import sys, json, numpy as np
 from jerkdetect.core.kernel import aot_status, argument_code
