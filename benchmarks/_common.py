@@ -104,14 +104,15 @@ def table(rows: list[dict], cols: list[str]) -> str:
     return "\n".join(out)
 
 
-def fresh_cli(src: str | None, path: str, out: str, threads: str = "", arousals: str = "detect") -> dict:
+def fresh_cli(src: str | None, path: str, out: str, threads: str = "", arousals: str = "detect",
+              env: dict | None = None) -> dict:
     """``jerkdetect score PATH --arousals detect`` in a new interpreter (the source tree ``src``
     first on the path): wall and CPU time of the whole process, peak RSS. ``threads`` sets
-    ``JERKDETECT_THREADS`` ("" = the default)."""
+    ``JERKDETECT_THREADS`` ("" = the default); ``env`` adds to the environment."""
     code = ("import sys, runpy\nsys.argv = ['jerkdetect', 'score', %r, '--arousals', %r, '--out', %r, "
             "'--quiet']\ntry:\n    runpy.run_module('jerkdetect', run_name='__main__')\nexcept SystemExit as e:\n"
             "    assert not e.code, e.code\nOUT = {}\n") % (path, arousals, out)
-    env = {"PYTHONWARNINGS": "ignore", "JERKDETECT_THREADS": threads}
+    env = {"PYTHONWARNINGS": "ignore", "JERKDETECT_THREADS": threads, **(env or {})}
     if src:
         env["PYTHONPATH"] = src
     return run_child(code, env=env)

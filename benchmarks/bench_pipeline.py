@@ -5,11 +5,13 @@ jerkdetect runs with EEG arousal detection on (``arousals="detect"``) unless a r
 Run: python benchmarks/bench_pipeline.py [--baseline OTHER_SRC] [--rounds 3] [--quick]
 
 Prints, for this source tree (and a baseline tree when given, the two alternating round by
-round): the fresh command (``jerkdetect score``, a new interpreter, warm Numba cache, outputs
-written) with threads on and on one thread, and the steady state (best of 3 scorings in a warm
-process), each with wall time, CPU time and peak RSS; the naive MNE pipeline and a pyedflib +
-SciPy pipeline in the same run; the ratios to the naive pipeline and the issue-18 targets;
-then Numba compile vs cache load, scaling with recording length and sampling rate, and
+round): the fresh command (``jerkdetect score``, a new interpreter, outputs written; kernels from
+a ``jerkdetect compile`` build made first, and through Numba's JIT from its warm cache; Python's
+bytecode cached, as in an installed package) with threads on and on one thread, and the steady
+state (best of 3 scorings in a warm process), each with wall time, CPU time and peak RSS; the
+naive MNE pipeline and a pyedflib + SciPy pipeline in the same run; the ratios to the naive
+pipeline and the issue-18 targets; then Numba compile vs cache load, scaling with recording
+length and sampling rate, and
 alignment. Each whole pipeline runs in a fresh child process, so peak RSS is its own
 (``VmHWM``). Medians over the rounds. On a shared machine read the CPU columns and the ratios;
 the wall columns need an idle machine. CI times nothing: this script is run by hand.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -124,6 +127,18 @@ def _numpy_stage_at(t, stages):
     return out
 
 
+def _aot_env(src: str, folder: str) -> dict:
+    """Build the tree's kernels ahead of time into ``folder`` (``jerkdetect compile``) when the tree
+    has the command; the environment its runs then get (bytecode written, as an installed package has)."""
+    env = {"PYTHONDONTWRITEBYTECODE": "", "JERKDETECT_AOT_DIR": folder}
+    if os.path.exists(os.path.join(src, "jerkdetect", "cli", "kernel_build.py")):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "jerkdetect", "compile"], env={**os.environ, **env, "PYTHONPATH": src},
+                       check=True, capture_output=True)
+        print(f"`jerkdetect compile` for {src}: {time.perf_counter() - t:.0f} s")
+    return env
+
+
 def _med(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -148,17 +163,20 @@ def main() -> None:
     trees = {"this tree": os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")}
     if a.baseline:
         trees["baseline"] = os.path.abspath(a.baseline)
-    runs = {t: {k: [] for k in ("steady", "scored", "fresh", "fresh1")} for t in trees}
+    runs = {t: {k: [] for k in ("steady", "scored", "fresh", "fresh1", "freshjit")} for t in trees}
     naive, emg = [], None
-    with tempfile.TemporaryDirectory() as out:
-        for src in trees.values():  # warm the Numba cache and the page cache
-            fresh_cli(src, path, out)
+    with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as builds:
+        tree_env = {name: _aot_env(src, os.path.join(builds, f"aot{k}")) for k, (name, src) in enumerate(trees.items())}
+        for name, src in trees.items():  # warm the Numba cache, the bytecode and the page cache
+            fresh_cli(src, path, out, env=tree_env[name])
+            fresh_cli(src, path, out, env={**tree_env[name], "JERKDETECT_AOT": "0"})
         for k in range(a.rounds):
             for name, src in trees.items():
-                env = {"PYTHONPATH": src}
+                env = {"PYTHONPATH": src, **tree_env[name]}
                 r = runs[name]
-                r["fresh"].append(fresh_cli(src, path, out))
-                r["fresh1"].append(fresh_cli(src, path, out, threads="1"))
+                r["fresh"].append(fresh_cli(src, path, out, env=tree_env[name]))
+                r["freshjit"].append(fresh_cli(src, path, out, env={**tree_env[name], "JERKDETECT_AOT": "0"}))
+                r["fresh1"].append(fresh_cli(src, path, out, threads="1", env=tree_env[name]))
                 r["steady"].append(run_child(JD_STEADY.format(path=path, reps=3, mode="detect"), env=env))
                 r["scored"].append(run_child(JD_STEADY.format(path=path, reps=3, mode="scoring"), env=env))
             if k < (1 if a.quick else 2):
@@ -168,8 +186,9 @@ def main() -> None:
     rows = []
     for name in trees:
         r = runs[name]
-        for key, what in (("fresh", "fresh `jerkdetect score` (new process, warm Numba cache), threads on"),
-                          ("fresh1", "fresh `jerkdetect score`, one thread"),
+        for key, what in (("fresh", "fresh `jerkdetect score` (new process, `jerkdetect compile` build), threads on"),
+                          ("freshjit", "fresh `jerkdetect score`, Numba's JIT (warm cache, JERKDETECT_AOT=0)"),
+                          ("fresh1", "fresh `jerkdetect score` (build), one thread"),
                           ("steady", "steady state (warm process), EEG arousal detection on"),
                           ("scored", "steady state, arousals from the scoring file")):
             wall_key, cpu_key = ("wall_s", "cpu_s") if key.startswith("fresh") else ("s_per_night", "cpu_per_night")
@@ -201,7 +220,7 @@ def main() -> None:
     st = {s: statistics.median(x["stages"]["arousals"] for x in this["steady"]) for s in ("arousals",)}
     print(f"\nEEG arousal detection (2 EEG @ 256 Hz + chin): {st['arousals']:.3f} s of {sw:.3f} s "
           f"({st['arousals'] / sw:.0%}); the night without it: {_med(this['scored'], 's_per_night'):.3f} s\n")
-    env_this = {"PYTHONPATH": trees["this tree"]}
+    env_this = {"PYTHONPATH": trees["this tree"], "JERKDETECT_AOT": "0"}
     with tempfile.TemporaryDirectory() as cache:
         comp = run_child(COMPILE.format(path=path), env={**env_this, "NUMBA_CACHE_DIR": cache})
         comp2 = run_child(COMPILE.format(path=path), env={**env_this, "NUMBA_CACHE_DIR": cache})

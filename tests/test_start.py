@@ -56,3 +56,14 @@ def test_numba_blas_still_works_after_scoring(tmp_path):
             "assert am._HAVE_BLAS and am.ensure_blas is la.ensure_blas")
     mods = _modules_after(code)
     assert "scipy.linalg" in mods
+
+
+def test_kernel_modules_import_no_numba():
+    """Kernels go through ``core.kernel`` (never ``numba.njit`` at import), so a process that calls
+    an ahead-of-time build, or prints ``--version``, never pays Numba's import (~0.3-0.5 s, ~90 MB)."""
+    mods = _modules_after("import jerkdetect.cli, jerkdetect.pipeline, jerkdetect.alignment, jerkdetect.rules, "
+                          "jerkdetect.detection, jerkdetect.preprocessing, jerkdetect.batch\n"
+                          "from jerkdetect.cli import main\n"
+                          "try:\n    main(['--version'])\nexcept SystemExit:\n    pass")
+    assert "jerkdetect.detection.kernels" in mods and "jerkdetect.rules.motor_kernels" in mods
+    assert "numba" not in mods and "llvmlite" not in mods

@@ -4,10 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-import numba as nb
 import numpy as np
 
 from ..core.epochs import UNSCORED, to_microseconds
+from ..core.kernel import kernel
+
+prange = range  # a parallel loop: Numba's prange once the kernel is compiled (core.kernel)
 
 
 @dataclass
@@ -34,9 +36,9 @@ class CohortHypnograms:
         return self.ptr.size - 1
 
 
-@nb.njit(cache=True, parallel=True, nogil=True)
+@kernel(parallel=True)
 def _cohort_kernel(night, t_us, stages, ptr, off, ep, out):
-    for i in nb.prange(t_us.shape[0]):
+    for i in prange(t_us.shape[0]):
         n = night[i]
         k = (t_us[i] - off[n]) // ep[n]
         lo = ptr[n]

@@ -1,4 +1,4 @@
-"""Command line: ``jerkdetect info | score | batch | agree | simulate``."""
+"""Command line: ``jerkdetect info | score | batch | agree | simulate | params | compile``."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import os
 import sys
 import warnings
 
-from .commands import cmd_agree, cmd_batch, cmd_info, cmd_params, cmd_score, cmd_simulate
+from .commands import cmd_agree, cmd_batch, cmd_compile, cmd_info, cmd_params, cmd_score, cmd_simulate
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -73,6 +73,10 @@ SIMULATE_EXAMPLES = """  jerkdetect simulate --out sim --seed 3 --hours 2
 PARAMS_EXAMPLES = """  jerkdetect params                                # every parameter, tab-separated
   jerkdetect params | grep rules                   # the rule sets' parameters
   jerkdetect params | grep ^motor                  # the motor rules' (FM, REM, RAI, ALMA, HFT)
+"""
+COMPILE_EXAMPLES = """  jerkdetect compile                               # once after installing (about 1 min)
+  jerkdetect compile --cpu generic                 # one build for every node of a cluster
+  jerkdetect compile --status                      # would a command use the build, and if not, why
 """
 AGREE_EXAMPLES = """  jerkdetect agree /data/scored_cohort --out agreement
   jerkdetect agree manifest.csv --out agreement --rules aasm2012 --match onset --tolerance 0.5
@@ -200,6 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
     r = _sub(sub, "params", "list every parameter --param can set, with its default, unit and source",
              PARAMS_EXAMPLES)
     r.set_defaults(func=cmd_params)
+
+    c = _sub(sub, "compile", "compile the kernels ahead of time, so that later commands start without Numba",
+             COMPILE_EXAMPLES, description="Compile the kernels ahead of time (Numba's AOT compiler, needs a C "
+             "compiler) for the argument types this machine has used; later commands then start ~0.7 s faster "
+             "and use ~90 MB less memory, with identical results. Run it again after upgrading jerkdetect, "
+             "NumPy or Numba (until then commands use Numba's JIT, as without a build).")
+    c.add_argument("--cpu", default="auto", choices=["auto", "host", "generic"],
+                   help="host: tuned for this machine's CPU, as Numba's JIT is (used only on CPUs with the same "
+                        "features); generic: runs on every CPU of the architecture (cluster nodes sharing one "
+                        "file system; the EMG filter ~30%% slower); auto: host where the CPU's features can be "
+                        "read (Linux), else generic")
+    c.add_argument("--status", action="store_true", help="only say whether commands use a build, and if not why")
+    c.set_defaults(func=cmd_compile)
     return p
 
 

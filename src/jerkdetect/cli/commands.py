@@ -122,6 +122,16 @@ def cmd_params(a) -> int:
     return 0
 
 
+def cmd_compile(a) -> int:
+    from ..core.kernel import aot_status
+    if a.status:
+        print(aot_status())
+        return 0
+    from .kernel_build import build_kernels
+    build_kernels(target_cpu=a.cpu, say=lambda line: print(f"jerkdetect: {line}", flush=True))
+    return 0
+
+
 def cmd_batch(a) -> int:
     from .batch import run_batch_cli
     return run_batch_cli(a)

@@ -1,9 +1,9 @@
 """Events to epochs and stages, exact at epoch boundaries (integer-microsecond arithmetic)."""
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
+from .kernel import kernel
 from .limits import MAX_EPOCH_S, MIN_EPOCH_S
 
 UNSCORED = -1  # stage code of unscored epochs and of times outside the hypnogram
@@ -27,7 +27,7 @@ def epoch_index(times, offset: float, epoch_length: float) -> np.ndarray:
     return np.floor_divide(t - to_microseconds(offset), to_microseconds(epoch_length))
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _stage_at_kernel(t_us, off_us, ep_us, stages, out):
     n = stages.shape[0]
     for i in range(t_us.shape[0]):
@@ -57,7 +57,7 @@ def stage_at_reference(times, stages, offset: float = 0.0, epoch_length: float =
     return np.array(out, dtype=np.int8)
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _overlap_kernel(on_us, off_us_ev, h_off, ep_us, stages, out):
     n = stages.shape[0]
     for i in range(on_us.shape[0]):

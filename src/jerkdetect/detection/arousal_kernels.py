@@ -1,12 +1,13 @@
 """Compiled pieces of the EEG arousal detector, each with a plain NumPy/Python reference."""
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
+
+from ..core.kernel import kernel
 
 
 # --------------------------------------------------------------------------- per-epoch medians
-@nb.njit(cache=True, nogil=True)
+@kernel
 def epoch_medians(v, ep, n_ep):
     """Median of each column of ``v`` (frames x bands) over the frames of each epoch.
 
@@ -38,7 +39,7 @@ def epoch_medians_reference(v: np.ndarray, ep: np.ndarray, n_ep: int) -> np.ndar
 
 
 # --------------------------------------------------------------------------- candidate events
-@nb.njit(cache=True, nogil=True)
+@kernel
 def arousal_candidates(e, trigger_ok, on, off, max_gap):
     """Groups of frames with ``e >= off`` (gaps of at most ``max_gap`` frames bridged) that hold
     at least one frame with ``e >= on`` where ``trigger_ok``; returns first and last frame of each."""
@@ -87,7 +88,7 @@ def arousal_candidates_reference(e, trigger_ok, on, off, max_gap):
 
 
 # --------------------------------------------------------------------------- chin EMG rise
-@nb.njit(cache=True, nogil=True)
+@kernel
 def longest_run_above(x, lo, hi, level):
     """Length (samples) of the longest run of ``x[lo:hi] >= level``."""
     best = 0

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-import numba as nb
 import numpy as np
 
+from ..core.kernel import kernel
 from ..io.channels import normalise_label
 from ..io.recording import Recording
 
@@ -56,7 +56,7 @@ def triangle_weights(k: int) -> np.ndarray:
     return np.convolve(np.ones(k), np.ones(k)) / (k * k)
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def decimate_tri(y, k, w, gain, offset, out, pos):
     """Write ``sum_j w[j] * y[m*k + j]`` (scaled by ``gain``/``offset``) for every full window
     of ``y`` to ``out[pos:]``; returns (next write position, samples consumed).
@@ -245,7 +245,7 @@ def frame_starts(n: int, fs_d: float, window_s: float, hop_s: float) -> tuple[np
     return np.arange(0, max(n - n_win + 1, 0), hop, dtype=np.int64), n_win
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def windowed_frames(x, first, hop, win, buf):
     """Fill ``buf`` (frames x len(win)) with mean-removed, windowed frames of ``x``, frame ``i``
     starting at sample ``first + i * hop``."""
@@ -261,7 +261,7 @@ def windowed_frames(x, first, hop, win, buf):
             buf[i, j] = (x[s + j] - mean) * win[j]
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def band_power_accumulate(spec, pair_bin, pair_band, out, row0):
     """Add each bin's power to its bands: ``out[row0 + i, band] += |spec[i, bin]|²``."""
     for i in range(spec.shape[0]):

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
+
+from ..core.kernel import kernel
 
 
 # --------------------------------------------------------------------------- envelope
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _pool_max(x, i0, i1, pool, absolute, out, k0):
     """``out[k0 + p]`` = maximum of ``x`` (of ``|x|`` when ``absolute``) over the ``p``-th run of
     ``pool`` samples from ``i0``, for every whole run before ``i1``; returns the next slot.
@@ -40,7 +41,7 @@ def _pool_max(x, i0, i1, pool, absolute, out, k0):
     return k0 + npool
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _envelope_advance(x, upto, w, block, pool, rpool, tile, ring, means, maxes, env_pooled, raw_max, raw_min,
                       per_bin, bin_max, st, acc):
     """Move the envelope of :func:`envelope_features` through every whole tile of ``x`` whose
@@ -256,7 +257,7 @@ def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- baseline
-@nb.njit(cache=True, nogil=True)
+@kernel
 def rolling_quantile_masked(v, valid, half, q):
     """Centred rolling quantile (linear interpolation, as ``np.quantile``) over the valid values
     among 2*half+1; NaN where the window holds no valid value.
@@ -337,7 +338,7 @@ def rolling_quantile_reference(v: np.ndarray, half: int, q: float, valid: np.nda
 
 
 # --------------------------------------------------------------------------- hysteresis
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _close(env, base, block, cross, off):
     """Peak of ``env - base`` over [cross, off) and its index."""
     peak = env[cross] - base[cross // block]
@@ -350,7 +351,7 @@ def _close(env, base, block, cross, off):
     return peak, at
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def hysteresis(env, base, block, on_uv, off_uv, quiet, back=0, block_max=None, tol=0, tol_uv=np.inf):
     """Burst onsets/offsets by the AASM amplitude rule with hysteresis.
 
@@ -495,7 +496,7 @@ def morphology_reference(env, base, block, on, off, win, step, min_uv) -> np.nda
     return np.array(out, dtype=bool)
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def morphology_ok(env, base, block, on, off, win, step, min_uv):
     """WASM 2016 computer-scoring rule: some ``win``-sample stretch inside the burst has median
     (rectified EMG - rest) >= ``min_uv``. Windows are tried every ``step`` samples."""
@@ -517,7 +518,7 @@ def morphology_ok(env, base, block, on, off, win, step, min_uv):
 
 
 # --------------------------------------------------------------------------- sustained activity
-@nb.njit(cache=True, nogil=True)
+@kernel
 def longest_run(env, base, block, on, off, min_uv):
     """Longest uninterrupted run (samples) of ``env - base >= min_uv`` inside each burst [on, off)."""
     out = np.zeros(on.shape[0], dtype=np.int64)
@@ -547,7 +548,7 @@ def longest_run_reference(env, base, block, on, off, min_uv) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- one entry for the bursts
-@nb.njit(cache=True, nogil=True)
+@kernel
 def burst_features(env, base, block, on_uv, off_uv, quiet, back, block_max, tol, tol_uv, morph_win, morph_step,
                    morph_uv, sustain_uv):
     """:func:`hysteresis`, then :func:`morphology_ok` and :func:`longest_run` on its bursts, in one

@@ -7,13 +7,13 @@ not raised by a movement burst, and subtracted beat by beat.
 """
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
+from ..core.kernel import kernel
 from .filters import butter2, sos_filter
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _r_threshold(a, sec, per):
     """Half the median of the 1-s maxima of each ``per``-second block, for every sample."""
     n = a.shape[0]
@@ -45,7 +45,7 @@ def _r_threshold(a, sec, per):
     return thr
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _pick_peaks_blocked(a, thr, sec, refractory):
     out = np.empty(a.size // max(refractory, 1) + 2, dtype=np.int64)
     n = 0
@@ -74,14 +74,14 @@ def detect_r_peaks(ecg, fs: float, gain: float = 1.0, offset: float = 0.0,
     return _r_peaks(y, max(1, int(round(fs))), 10, int(refractory_s * fs))
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _r_peaks(a, sec, per, refractory):
     """:func:`_r_threshold` then :func:`_pick_peaks_blocked` in one compiled call (one cache load)."""
     thr = _r_threshold(a, sec, per)
     return _pick_peaks_blocked(a, thr, sec, refractory)
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _select(a, n, k):
     """k-th smallest of a[:n] by in-place quickselect (Hoare partition, middle pivot)."""
     lo, hi = 0, n - 1
@@ -106,7 +106,7 @@ def _select(a, n, k):
     return a[k]
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _median_inplace(a, n):
     if n % 2:
         return _select(a, n, n // 2)
@@ -118,7 +118,7 @@ def _median_inplace(a, n):
     return 0.5 * (lo + hi)
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _subtract_kernel(x, idx, b, a, per, reject, flat, start, ready):
     """Correct the blocks of ``per`` beats from beat ``start`` on whose windows end before sample
     ``ready`` (every block once ``ready`` reaches the end); returns the next block's first beat."""

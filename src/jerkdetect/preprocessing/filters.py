@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
+
+from ..core.kernel import kernel
 
 
 def _prewarp(fc: float, fs: float) -> float:
@@ -53,7 +54,7 @@ def design_emg_filter(fs: float, band: tuple[float, float] = (10.0, 100.0),
     return np.array(sos)
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _sos_kernel(x2d, gain, offset, sos, out, k, clip_lo, clip_hi, block, clipped, z1, z2):
     """Scale (digital -> µV), filter through the cascade and count clipped samples per block.
 

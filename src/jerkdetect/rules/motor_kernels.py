@@ -7,12 +7,13 @@ the rectified, band-passed EMG, max-pooled to about 100 Hz; see
 """
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
+
+from ..core.kernel import kernel
 
 
 # --------------------------------------------------------------------------- threshold runs
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _unit_start(u, unit_len):
     """First sample j with int(j / unit_len) == u (the same arithmetic as the level lookup)."""
     j = int(np.ceil(u * unit_len))
@@ -23,7 +24,7 @@ def _unit_start(u, unit_len):
     return j
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _above_edges(env, ref, unit_len, mul, add, lo, n):
     """Starts and ends of the runs of ``env >= ref * mul + add`` in env[lo:n]; a unit whose
     maximum stays below its level is skipped in one vectorisable pass."""
@@ -70,7 +71,7 @@ def _above_edges(env, ref, unit_len, mul, add, lo, n):
     return st[:m].copy(), en[:m].copy()
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def threshold_runs(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5, height_q=1.0):
     """Runs of ``env[j] >= ref[u] * mul + add`` in ``env[lo:hi]``, ``u = int(j / unit_len)``.
 
@@ -200,7 +201,7 @@ def burst_extent(edge_start, edge_end, edge_level, peak, ref, fs: float, window_
 
 
 # --------------------------------------------------------------------------- epoch rows
-@nb.njit(cache=True, nogil=True)
+@kernel
 def epoch_rows(env, first, ne, w, sep, keep, q, stride=1):
     """The envelope of each epoch as a row, smoothed, and each row's background.
 
@@ -257,7 +258,7 @@ def epoch_rows(env, first, ne, w, sep, keep, q, stride=1):
     return y, bg
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _quantile(v, q):
     """``np.quantile(v, q)`` (linear interpolation) by partial sorting."""
     pos = q * (v.shape[0] - 1)
@@ -294,7 +295,7 @@ def epoch_rows_reference(env, first, ne, w, sep, keep, q, stride=1):
 
 
 # --------------------------------------------------------------------------- moving minimum
-@nb.njit(cache=True, nogil=True)
+@kernel
 def moving_min(x, half):
     """Minimum of ``x`` over the centred window ``[i - half, i + half]`` (shrinking at the edges),
     NaNs ignored (NaN where the window holds none); a monotonic queue, O(n)."""
@@ -333,7 +334,7 @@ def moving_min_reference(x: np.ndarray, half: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- burst trains
-@nb.njit(cache=True, nogil=True)
+@kernel
 def _train_ok(onset, side, train, k, alternate, min_p, max_p, max_change, min_phase):
     """Whether burst ``k`` may extend ``train`` (indices, oldest first)."""
     m = train.shape[0]
@@ -360,7 +361,7 @@ def _train_ok(onset, side, train, k, alternate, min_p, max_p, max_change, min_ph
     return True
 
 
-@nb.njit(cache=True, nogil=True)
+@kernel
 def burst_trains(onset, side, ok, alternate, min_p, max_p, max_change, min_phase, min_count):
     """Trains of candidate bursts (sorted by onset) with onset-to-onset periods in [min_p, max_p].
 
