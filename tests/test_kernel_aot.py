@@ -70,6 +70,13 @@ def test_kernels_call_kernels_and_defaults_are_filled_in():
     assert repr(_outer).endswith("_outer>") and _outer.__doc__ is None and _outer.__wrapped__ is _outer.py_func
 
 
+def test_kernels_pickle_by_name():
+    import pickle
+
+    from jerkdetect.preprocessing.filters import _sos_kernel
+    assert pickle.loads(pickle.dumps(_sos_kernel)) is _sos_kernel
+
+
 def test_stale_builds_are_named():
     m = {"format": K.FORMAT, **K.build_stamp(), "sources": K.tree_digest(), "target_cpu": "host",
          "cpu": K.cpu_fingerprint()}
