@@ -70,6 +70,23 @@ def test_kernels_call_kernels_and_defaults_are_filled_in():
     assert repr(_outer).endswith("_outer>") and _outer.__doc__ is None and _outer.__wrapped__ is _outer.py_func
 
 
+def _first(x):
+    return x[0]
+
+
+def test_contiguous_arrays_take_a_strided_entry_and_others_the_jit():
+    """A build made for strided arrays ('A', e.g. a view of EDF records) serves contiguous ones
+    too, as Numba's JIT would; a dtype it lacks goes to the JIT."""
+    k = K.Kernel(_first, {})
+    called = []
+    strided = (K.argument_code(np.zeros(6)[::2]),)
+    k._table = {strided: lambda x: called.append(x) or -1.0}
+    k._call = k._aot_call
+    assert k(np.arange(3.0)) == -1.0 and k(np.arange(6.0)[::2]) == -1.0 and len(called) == 2
+    assert (K.argument_code(np.arange(3.0)),) in k._table  # remembered
+    assert k(np.arange(3, dtype=np.float32)) == 0.0 and len(called) == 2  # no entry: the JIT
+
+
 def test_kernels_pickle_by_name():
     import pickle
 

@@ -123,11 +123,27 @@ class Kernel:
         return self._call(*args)
 
     def _aot_call(self, *args):
-        f = self._table.get(tuple(map(argument_code, args)))
+        key = tuple(map(argument_code, args))
+        f = self._table.get(key)
         if f is None:
-            _say_once(self.key)
-            return self.jit(*args)
+            f = self._strided_entry(key)
+            if f is None:
+                _say_once(self.key)
+                return self.jit(*args)
         return f(*args)
+
+    def _strided_entry(self, key: tuple):
+        """The entry for any strides ('A' layout) where contiguous arrays have none of their own:
+        the same code, with strides read instead of assumed (Numba's JIT would compile a
+        contiguous twin; the results are the same). Remembered for the next call."""
+        if None in key:
+            return None
+        strided = tuple((c[0], c[1], ("A",) + c[2][1:]) if isinstance(c, tuple) else c for c in key)
+        f = self._table.get(strided)
+        if f is not None:
+            with _lock:
+                self._table = {**self._table, key: f}  # a new dict: other threads read the old one
+        return f
 
     @property
     def _numba_type_(self):
