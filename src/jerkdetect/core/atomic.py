@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import socket
 import tempfile
 import threading
 import zlib
@@ -23,9 +22,18 @@ def current_umask() -> int:
     return mask
 
 
+def _hostname() -> str:
+    """The host's name: ``os.uname()`` where there is one (as ``socket.gethostname()`` reads it,
+    without importing ``socket``: ~7 ms of a fresh command)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+    return socket.gethostname()
+
+
 def temp_prefix() -> str:
     """``.tmp-<host>-<pid>-``: whose temporary a file is, so a clean-up never deletes a live run's."""
-    host = zlib.crc32(socket.gethostname().encode()) & 0xFFFF
+    host = zlib.crc32(_hostname().encode()) & 0xFFFF
     return f".tmp-{host:04x}-{os.getpid()}-"
 
 

@@ -31,14 +31,16 @@ Examples
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import importlib
 import importlib.machinery
 import importlib.util
 import json
 import os
 import sys
 import threading
+
+from .version import dist_version
 
 FORMAT = 1
 MANIFEST = "kernels.json"
@@ -93,6 +95,9 @@ class Kernel:
     def __repr__(self) -> str:
         return f"<jerkdetect kernel {self.key}>"
 
+    def __reduce__(self):  # pickled by name, as a function is (e.g. sent to a Dask worker)
+        return (_registered, (self.__module__, self.__qualname__))
+
     def __call__(self, *args):
         if len(args) < self._nparams and len(args) >= self._first_default:
             args += self._defaults[len(args) - self._first_default:]
@@ -118,11 +123,27 @@ class Kernel:
         return self._call(*args)
 
     def _aot_call(self, *args):
-        f = self._table.get(tuple(map(argument_code, args)))
+        key = tuple(map(argument_code, args))
+        f = self._table.get(key)
         if f is None:
-            _say_once(self.key)
-            return self.jit(*args)
+            f = self._strided_entry(key)
+            if f is None:
+                _say_once(self.key)
+                return self.jit(*args)
         return f(*args)
+
+    def _strided_entry(self, key: tuple):
+        """The entry for any strides ('A' layout) where contiguous arrays have none of their own:
+        the same code, with strides read instead of assumed (Numba's JIT would compile a
+        contiguous twin; the results are the same). Remembered for the next call."""
+        if None in key:
+            return None
+        strided = tuple((c[0], c[1], ("A",) + c[2][1:]) if isinstance(c, tuple) else c for c in key)
+        f = self._table.get(strided)
+        if f is not None:
+            with _lock:
+                self._table = {**self._table, key: f}  # a new dict: other threads read the old one
+        return f
 
     @property
     def _numba_type_(self):
@@ -144,6 +165,11 @@ def _say_once(key: str) -> None:
         from .log import logger
         logger.info("jerkdetect: %s: argument types not in the ahead-of-time build, Numba's JIT "
                     "(`jerkdetect compile` again adds them)", key)
+
+
+def _registered(module: str, qualname: str) -> Kernel:
+    importlib.import_module(module)
+    return _registry[f"{module}.{qualname}"]
 
 
 def registered() -> dict[str, Kernel]:
@@ -248,27 +274,8 @@ def tree_digest() -> str:
 def build_stamp() -> dict:
     """What a build must match besides the sources: Python, NumPy and Numba versions, platform."""
     return {"python": list(sys.version_info[:2]), "platform": sys.platform,
-            "ext": importlib.machinery.EXTENSION_SUFFIXES[0], "numpy": _version("numpy"), "numba": _version("numba")}
-
-
-def _version(dist: str) -> str | None:
-    """An installed distribution's version without importing it: the name of its ``.dist-info``
-    folder beside the package (~1 ms), else ``importlib.metadata`` (~15 ms: it scans the path)."""
-    spec = importlib.util.find_spec(dist)
-    if spec is None or not spec.origin:
-        return None
-    site = os.path.dirname(os.path.dirname(spec.origin))
-    prefix = dist + "-"
-    with contextlib.suppress(OSError):
-        found = [d[len(prefix):-len(".dist-info")] for d in os.listdir(site)
-                 if d.startswith(prefix) and d.endswith(".dist-info")]
-        if len(found) == 1:
-            return found[0]
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return None
+            "ext": importlib.machinery.EXTENSION_SUFFIXES[0], "numpy": dist_version("numpy"),
+            "numba": dist_version("numba")}
 
 
 def cpu_fingerprint() -> str | None:
