@@ -19,6 +19,8 @@ Medians over the rounds are printed. Probes add ~1 µs per call; the stage total
 ``ScoringResult.info['timings_s']`` without them. The probed runs use one thread
 (``JERKDETECT_THREADS=1``) so that each part's time is its own; the bare command runs as a user
 runs it (threads on), and once more on one thread. CPU time includes every thread of the process.
+Every child runs Numba's JIT (``JERKDETECT_AOT=0``): this is the breakdown of the JIT path, whose
+cache loads it times; ``bench_pipeline.py`` measures a ``jerkdetect compile`` build beside it.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 
+os.environ["JERKDETECT_AOT"] = "0"  # the children inherit it: the JIT path (see above)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import fresh_cli, full_night, machine, run_child, table  # noqa: E402
 

@@ -74,17 +74,23 @@ def _first(x):
     return x[0]
 
 
-def test_contiguous_arrays_take_a_strided_entry_and_others_the_jit():
-    """A build made for strided arrays ('A', e.g. a view of EDF records) serves contiguous ones
-    too, as Numba's JIT would; a dtype it lacks goes to the JIT."""
+def test_arrays_take_a_strided_or_read_only_entry_and_others_the_jit():
+    """A build made for read-only strided arrays ('A', e.g. a view of EDF records read from bytes)
+    serves writeable and contiguous ones too, as Numba's JIT would; a dtype it lacks, or a
+    read-only array where the entry writes, goes to the JIT."""
     k = K.Kernel(_first, {})
     called = []
-    strided = (K.argument_code(np.zeros(6)[::2]),)
-    k._table = {strided: lambda x: called.append(x) or -1.0}
+    records = np.frombuffer(np.arange(6.0).tobytes())[::2]
+    assert K.argument_code(records)[2] == ("A", False, True)
+    k._table = {(K.argument_code(records),): lambda x: called.append(x) or -1.0}
     k._call = k._aot_call
-    assert k(np.arange(3.0)) == -1.0 and k(np.arange(6.0)[::2]) == -1.0 and len(called) == 2
-    assert (K.argument_code(np.arange(3.0)),) in k._table  # remembered
-    assert k(np.arange(3, dtype=np.float32)) == 0.0 and len(called) == 2  # no entry: the JIT
+    assert k(np.arange(3.0)) == -1.0 and k(np.arange(6.0)[::2]) == -1.0 and k(records) == -1.0
+    assert len(called) == 3 and (K.argument_code(np.arange(3.0)),) in k._table  # remembered
+    assert k(np.arange(3, dtype=np.float32)) == 0.0 and len(called) == 3  # no entry: the JIT
+    writes = K.Kernel(_first, {})
+    writes._table = {(K.argument_code(np.zeros(3)),): lambda x: called.append(x) or -1.0}
+    writes._call = writes._aot_call
+    assert writes(np.frombuffer(np.arange(3.0).tobytes())) == 0.0 and len(called) == 3
 
 
 def test_kernels_pickle_by_name():

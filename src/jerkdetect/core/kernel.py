@@ -126,24 +126,24 @@ class Kernel:
         key = tuple(map(argument_code, args))
         f = self._table.get(key)
         if f is None:
-            f = self._strided_entry(key)
+            f = self._compatible_entry(key)
             if f is None:
                 _say_once(self.key)
                 return self.jit(*args)
         return f(*args)
 
-    def _strided_entry(self, key: tuple):
-        """The entry for any strides ('A' layout) where contiguous arrays have none of their own:
-        the same code, with strides read instead of assumed (Numba's JIT would compile a
-        contiguous twin; the results are the same). Remembered for the next call."""
+    def _compatible_entry(self, key: tuple):
+        """An entry that takes these arguments as they are, as Numba's JIT would run them: an
+        array may go where the entry reads any strides ('A' layout) or only reads it (read-only);
+        dtypes, dimensions and scalars must match. Remembered for the next call."""
         if None in key:
             return None
-        strided = tuple((c[0], c[1], ("A",) + c[2][1:]) if isinstance(c, tuple) else c for c in key)
-        f = self._table.get(strided)
-        if f is not None:
-            with _lock:
-                self._table = {**self._table, key: f}  # a new dict: other threads read the old one
-        return f
+        for entry, f in list(self._table.items()):
+            if len(entry) == len(key) and all(map(_takes, entry, key)):
+                with _lock:
+                    self._table = {**self._table, key: f}  # a new dict: other threads read the old one
+                return f
+        return None
 
     @property
     def _numba_type_(self):
@@ -154,6 +154,17 @@ class Kernel:
     def uses_aot(self) -> bool:
         """True when this process calls the ahead-of-time build for (some of) its arguments."""
         return bool(self.aot_capable and aot_table(self.key))
+
+
+def _takes(entry, arg) -> bool:
+    """Whether an entry's argument type takes an argument of code ``arg`` (see ``_compatible_entry``)."""
+    if entry == arg:
+        return True
+    if not (isinstance(entry, tuple) and isinstance(arg, tuple)) or entry[:2] != arg[:2]:
+        return False
+    (layout, writeable, aligned), (a_layout, a_writeable, a_aligned) = entry[2], arg[2]
+    return (layout in ("A", a_layout) and (writeable == a_writeable or not writeable)
+            and aligned == a_aligned)
 
 
 _said: set[str] = set()
