@@ -9,9 +9,11 @@ module with Numba's ahead-of-time compiler; a process that finds it fresh calls 
 never imports Numba. The machine code is Numba's in both cases (same source, same LLVM, no
 fast-math), so results are identical bit for bit; a test compares them on whole nights.
 
-The extension is used only while it matches this tree: the manifest beside it records a hash
-of every source file of the package and the Python, NumPy and Numba versions it was built
-with. Arguments of a type it was not built for, a stale or missing build, or
+The extension is used only while it matches this process: the manifest beside it records a
+hash of every source file of the package, the Python, NumPy and Numba versions and the platform
+it was built with, and, for a build tuned to the host CPU, a hash of the CPU's feature flags.
+Arguments of a type no entry takes (an array may go to an entry for any strides or a read-only
+one, as Numba's JIT would run it), a stale or missing build, a ``parallel=True`` kernel, or
 ``JERKDETECT_AOT=0`` in the environment all take Numba's JIT path, as before.
 
 Examples
@@ -47,7 +49,6 @@ MANIFEST = "kernels.json"
 ENV_SWITCH = "JERKDETECT_AOT"  # "0": always Numba's JIT
 ENV_DIR = "JERKDETECT_AOT_DIR"  # where the build is written and looked for, instead of the defaults
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_PACKAGE = __name__.split(".")[0]
 
 _lock = threading.RLock()
 _registry: dict[str, "Kernel"] = {}
