@@ -293,12 +293,12 @@ def build_stamp() -> dict:
 def cpu_fingerprint() -> str | None:
     """A hash of this CPU's instruction-set features (Linux: the ``flags`` line of /proc/cpuinfo),
     or None where there is none to read. A build tuned for the host CPU runs only where it matches."""
-    import platform
+    machine = os.uname().machine if hasattr(os, "uname") else ""
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
             for line in f:
                 if line.startswith(("flags", "Features")):
-                    return hashlib.sha256((platform.machine() + line.strip()).encode()).hexdigest()[:16]
+                    return hashlib.sha256((machine + line.strip()).encode()).hexdigest()[:16]
     except OSError:
         pass
     return None
@@ -306,16 +306,21 @@ def cpu_fingerprint() -> str | None:
 
 def aot_table(key: str) -> dict | None:
     """The ahead-of-time entries of kernel ``key`` ({argument codes: function}), or None."""
-    with _lock:
-        if "tables" not in _aot_state and "why" not in _aot_state:
-            _load()
-        return _aot_state.get("tables", {}).get(key)
+    return _loaded().get("tables", {}).get(key)
 
 
 def aot_status() -> str:
     """One line: whether this process uses an ahead-of-time build, and if not, why."""
-    aot_table("")
-    return _aot_state.get("why") or f"ahead-of-time kernels from {_aot_state['path']}"
+    state = _loaded()
+    return state.get("why") or f"ahead-of-time kernels from {state['path']}"
+
+
+def _loaded() -> dict:
+    """The build this process uses (looked for once): ``_aot_state``."""
+    with _lock:
+        if "tables" not in _aot_state and "why" not in _aot_state:
+            _load()
+        return _aot_state
 
 
 def force_jit(on: bool) -> None:
