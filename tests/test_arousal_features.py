@@ -11,8 +11,8 @@ import jerkdetect as jd
 from jerkdetect.core.threads import ENV
 from jerkdetect.detection import ArousalParams
 from jerkdetect.detection.arousals import arousal_features, detect_arousals
-from jerkdetect.detection.eeg_features import (DecimatedSignal, band_bins, band_log_power, decimated, frame_starts,
-                                               mains_aliases, streamed_band_log_power)
+from jerkdetect.detection.eeg_features import (DecimatedSignal, ReadAhead, band_bins, band_log_power, decimated,
+                                               frame_starts, mains_aliases, streamed_band_log_power)
 from jerkdetect.io.edf_write import SignalSpec, write_edf
 
 RATES = {"EEG C4-M1": 256.0, "EEG O2-M1": 200.0}  # decimated by 2 and by 1
@@ -65,6 +65,34 @@ def test_streamed_features_equal_the_full_length_path(tmp_path, bdf):
     flat = ch.digital.reshape(-1)
     for s0, s1 in ((0, 10), (199, 201), (120_000, 120_600), (flat.size - 5, flat.size + 5)):
         np.testing.assert_array_equal(ch.digital_span(s0, s1), flat[s0:s1])
+
+
+def test_read_ahead_gives_the_stretches_of_the_signal_bit_for_bit(tmp_path):
+    """The edges' stretches read back through :class:`ReadAhead` (in time order, out of order,
+    past the end, empty) equal the full-length decimated signal's, and stretches inside the last
+    read are not read again."""
+    rec = jd.read_psg(_eeg_file(tmp_path / "e.edf", 900))
+    p = ArousalParams()
+    for lab in RATES:
+        sig = DecimatedSignal(rec, lab, p.target_fs)
+        full = decimated(rec, lab, p.target_fs)[0]
+        reads = []
+
+        class Counted(DecimatedSignal):
+            def __getitem__(self, sl):
+                reads.append(sl)
+                return super().__getitem__(sl)
+
+        ra = ReadAhead(Counted(rec, lab, p.target_fs), ahead=int(30 * sig.fs))
+        spans = [(100, 400), (500, 900), (2000, 2600), (50, 300), (sig.size - 40, sig.size + 5), (7, 7)]
+        for i0, i1 in spans:
+            np.testing.assert_array_equal(ra[i0:i1], full[i0:i1])
+        # (500, 900) and (2000, 2600) lie inside the first read (30 s from 100); (50, 300) starts
+        # before it; the empty stretch reads nothing
+        assert [(sl.start, sl.stop) for sl in reads] == [(100, 100 + ra.ahead), (50, 50 + ra.ahead),
+                                                         (sig.size - 40, sig.size)]
+        with pytest.raises(ValueError, match="contiguous"):
+            ra[0:10:2]
 
 
 def test_features_do_not_hold_the_decimated_channels(tmp_path):

@@ -14,7 +14,9 @@ from jerkdetect.detection import ArousalParams, detect_arousals
 from jerkdetect.detection.arousals import shift_evidence
 from jerkdetect.detection.arousal_kernels import (arousal_candidates, arousal_candidates_reference, epoch_medians,
                                                   epoch_medians_reference, longest_run_above,
-                                                  longest_run_above_reference)
+                                                  longest_run_above_reference, smoothed_log_power,
+                                                  smoothed_log_power_reference, variance_change_cost,
+                                                  variance_change_cost_reference)
 from jerkdetect.detection.eeg_features import (band_bins, band_log_power, band_log_power_reference, decimate_tri,
                                                decimate_tri_reference, eeg_derivation, frame_starts, mains_aliases,
                                                pick_eeg_channels, triangle_weights)
@@ -61,6 +63,42 @@ def test_epoch_medians_and_candidates_and_runs_match_references():
             b = arousal_candidates_reference(e, ok, 1.0, 0.4, gap)
             assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()
         assert longest_run_above(e, 10, 300, 0.3) == longest_run_above_reference(e, 10, 300, 0.3)
+
+
+@pytest.mark.parametrize("n", [2, 5, 9, 1000])
+@pytest.mark.parametrize("w", [2, 3, 5, 8])
+def test_smoothed_log_power_equals_its_reference_to_the_last_bit(n, w):
+    """The compiled smoothing (cumulative sums, exp and log) gives the NumPy reference's values
+    exactly, shrinking windows at both ends and windows wider than the night included."""
+    logp = np.random.default_rng(n * 10 + w).normal(3.0, 2.0, size=(n, 7))
+    out = np.empty_like(logp)
+    smoothed_log_power(logp, w, out)
+    np.testing.assert_array_equal(out, smoothed_log_power_reference(logp, w))
+    flat = np.full((n, 7), 2.5)  # a flat band stays at its own level
+    smoothed_log_power(flat, w, out)
+    np.testing.assert_allclose(out, 2.5, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_variance_change_cost_equals_its_reference_and_finds_the_step(seed):
+    """The compiled change-point cost equals the NumPy reference to the last bit (uneven sample
+    times as in EDF+D, grid points before the first and after the last sample), and its minimum
+    is where the variance steps."""
+    rng = np.random.default_rng(seed)
+    n = 300 + 50 * seed
+    step = 120 + 20 * seed
+    y = rng.standard_normal(n) * np.where(np.arange(n) < step, 1.0, 3.0)
+    ts = np.cumsum(rng.uniform(0.005, 0.02, n))
+    ts[n // 2:] += 5.0  # a gap
+    grid = np.sort(np.concatenate([rng.uniform(ts[0] - 1, ts[-1] + 1, 200), [ts[0] - 2, ts[-1] + 2]]))
+    got, ref = np.full(grid.size, 1.5), np.full(grid.size, 1.5)
+    variance_change_cost(y, ts, grid, got)
+    variance_change_cost_reference(y, ts, grid, ref)
+    np.testing.assert_array_equal(got, ref)
+    fine = np.linspace(ts[5], ts[-5], 2000)
+    cost = np.zeros(fine.size)
+    variance_change_cost(y, ts, fine, cost)
+    assert abs(np.searchsorted(ts, fine[np.argmin(cost)]) - step) <= 10
 
 
 def test_eeg_channel_choice():

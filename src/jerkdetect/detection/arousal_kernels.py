@@ -1,6 +1,8 @@
 """Compiled pieces of the EEG arousal detector, each with a plain NumPy/Python reference."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core.kernel import kernel
@@ -36,6 +38,40 @@ def epoch_medians_reference(v: np.ndarray, ep: np.ndarray, n_ep: int) -> np.ndar
         if m.any():
             out[e] = np.median(v[m], axis=0)
     return out
+
+
+# --------------------------------------------------------------------------- smoothing
+@kernel
+def smoothed_log_power(logp, w, out):
+    """``out[i, b]``: log of the mean of ``exp(logp[j, b])`` over the ``w`` frames centred on ``i``
+    (``w // 2`` either side; fewer at the ends): the band power averaged over consecutive windows.
+
+    The same cumulative sums and arithmetic, in the same order, as
+    :func:`smoothed_log_power_reference` (so the same values to the last bit).
+    """
+    n, nb_ = logp.shape
+    h = w // 2
+    c = np.empty((n + 1, nb_))
+    for b in range(nb_):
+        c[0, b] = 0.0
+    for i in range(n):
+        for b in range(nb_):
+            c[i + 1, b] = c[i, b] + math.exp(logp[i, b])
+    for i in range(n):
+        lo = max(i - h, 0)
+        hi = min(i + h + 1, n)
+        d = hi - lo
+        for b in range(nb_):
+            out[i, b] = math.log((c[hi, b] - c[lo, b]) / d)
+
+
+def smoothed_log_power_reference(logp: np.ndarray, w: int) -> np.ndarray:
+    """NumPy reference of :func:`smoothed_log_power`."""
+    c = np.concatenate([np.zeros((1, logp.shape[1])), np.cumsum(np.exp(logp), axis=0)])
+    h = w // 2
+    i = np.arange(logp.shape[0])
+    lo, hi = np.maximum(i - h, 0), np.minimum(i + h + 1, logp.shape[0])
+    return np.log((c[hi] - c[lo]) / (hi - lo)[:, None])
 
 
 # --------------------------------------------------------------------------- candidate events
@@ -110,3 +146,39 @@ def longest_run_above_reference(x, lo, hi, level) -> int:
         run = run + 1 if v else 0
         best = max(best, run)
     return best
+
+
+# --------------------------------------------------------------------------- edge refinement
+@kernel
+def variance_change_cost(y, ts, grid, cost):
+    """Add to ``cost[g]`` the cost of splitting ``y`` (a zero-mean band-passed stretch sampled at
+    the times ``ts``) before the first sample at or after ``grid[g]`` into two stretches of
+    constant variance: ``m ln(v1) + (n - m) ln(v2)``, minus twice the Gaussian log-likelihood up
+    to a constant, ``m`` clipped to 1..n-1 (maximum-likelihood change point of the variance).
+
+    ``ts`` and ``grid`` are ascending. The same sums, in the same order, as
+    :func:`variance_change_cost_reference`.
+    """
+    n = y.shape[0]
+    c = np.empty(n + 1)
+    c[0] = 0.0
+    for i in range(n):
+        c[i + 1] = c[i] + y[i] * y[i]
+    j = 0
+    for g in range(grid.shape[0]):
+        while j < n and ts[j] < grid[g]:
+            j += 1
+        m = min(max(j, 1), n - 1)
+        v1 = max(c[m] / m, 1e-30)
+        v2 = max((c[n] - c[m]) / (n - m), 1e-30)
+        cost[g] += m * math.log(v1) + (n - m) * math.log(v2)
+
+
+def variance_change_cost_reference(y: np.ndarray, ts: np.ndarray, grid: np.ndarray, cost: np.ndarray) -> None:
+    """NumPy reference of :func:`variance_change_cost` (adds to ``cost`` in place)."""
+    n = y.size
+    c = np.concatenate([[0.0], np.cumsum(y * y)])
+    m = np.clip(np.searchsorted(ts, grid), 1, n - 1)
+    v1 = np.maximum(c[m] / m, 1e-30)
+    v2 = np.maximum((c[n] - c[m]) / (n - m), 1e-30)
+    cost += m * np.log(v1) + (n - m) * np.log(v2)

@@ -63,8 +63,8 @@ from ..core.epochs import stage_at
 from ..io.recording import Recording
 from ..core.intervals import inside_intervals
 from .arousal_chin import chin_blocks, chin_increase, chin_supported, recording_chin
-from .arousal_kernels import arousal_candidates, epoch_medians
-from .eeg_features import (DecimatedSignal, band_bins, frame_starts, mains_aliases, pick_eeg_channels,
+from .arousal_kernels import arousal_candidates, epoch_medians, smoothed_log_power, variance_change_cost
+from .eeg_features import (DecimatedSignal, ReadAhead, band_bins, frame_starts, mains_aliases, pick_eeg_channels,
                            streamed_band_log_power)
 from .kernels import rolling_quantile
 
@@ -354,20 +354,13 @@ def _channel_features(rec: Recording, labels: list[str], p: ArousalParams, notes
 
 
 def smooth_log_power(logp: np.ndarray, w: int) -> np.ndarray:
-    """Log of the band power averaged over ``w`` consecutive windows (centred; shorter at the ends)."""
+    """Log of the band power averaged over ``w`` consecutive windows (centred; shorter at the ends:
+    :func:`~jerkdetect.detection.arousal_kernels.smoothed_log_power`)."""
     if w <= 1 or logp.shape[0] < 2:
         return logp
-    c = np.empty((logp.shape[0] + 1, logp.shape[1]))
-    c[0] = 0.0
-    np.exp(logp, out=c[1:])
-    np.cumsum(c, axis=0, out=c)  # in place: the temporaries of one array, not five
-    h = w // 2
-    i = np.arange(logp.shape[0])
-    lo, hi = np.maximum(i - h, 0), np.minimum(i + h + 1, logp.shape[0])
-    out = c[hi]
-    out -= c[lo]
-    out /= (hi - lo)[:, None]
-    return np.log(out, out=out)
+    out = np.empty(logp.shape)
+    smoothed_log_power(np.ascontiguousarray(logp, dtype=np.float64), int(w), out)
+    return out
 
 
 def stage_background(logp: np.ndarray, times: np.ndarray, hyp, half: int) -> np.ndarray:
@@ -516,19 +509,24 @@ def _half_crossing(t: np.ndarray, e: np.ndarray, i0: int, i1: int, level: float,
     return float(t[j] + f * (t[j + 1] - t[j]))
 
 
-def refine_edge(rec: Recording, labels: list[str], feats: list, band: tuple[float, float], t0: float, t1: float,
+READ_AHEAD_S = 30.0  # the EEG read back for the edges, this much at a time (events come in time order)
+
+
+def refine_edge(rec: Recording, labels: list[str], signals: list, band: tuple[float, float], t0: float, t1: float,
                 default: float, step_s: float = 0.02, min_side_s: float = 0.4) -> float:
     """Where, between ``t0`` and ``t1``, the power in ``band`` steps from one level to another.
 
     Maximum-likelihood change point of the variance of the band-passed EEG (FFT band-pass of the
-    stretch, each channel at its own rate, the log-likelihoods of the channels summed); returns
-    ``default`` when the stretch is too short.
+    stretch, each channel at its own rate, the log-likelihoods of the channels summed:
+    :func:`~jerkdetect.detection.arousal_kernels.variance_change_cost`); returns ``default`` when
+    the stretch is too short. ``signals``: per channel of ``labels``, the decimated EEG (sliced by
+    stretches: a :class:`DecimatedSignal` or a :class:`ReadAhead` of one), its rate and factor.
     """
     grid = np.arange(t0 + min_side_s, t1 - min_side_s, step_s)
     if grid.size < 3:
         return default
     cost = np.zeros(grid.size)
-    for lab, (_, _, _, (x, fs_d, k)) in zip(labels, feats):
+    for lab, (x, fs_d, k) in zip(labels, signals):
         ch = rec.channels[lab]
         i0 = max(int(np.floor((t0 * ch.fs - (k - 1)) / k)), 0)
         i1 = min(int(np.ceil((t1 * ch.fs - (k - 1)) / k)), x.size)
@@ -538,13 +536,7 @@ def refine_edge(rec: Recording, labels: list[str], feats: list, band: tuple[floa
         seg = seg - seg.mean()
         f = np.fft.rfftfreq(seg.size, 1.0 / fs_d)
         y = np.fft.irfft(np.fft.rfft(seg) * ((f >= band[0]) & (f < band[1])), seg.size)
-        c = np.concatenate([[0.0], np.cumsum(y * y)])
-        ts = rec.index_to_time(lab, np.arange(i0, i1) * k + (k - 1))
-        m = np.clip(np.searchsorted(ts, grid), 1, seg.size - 1)
-        n = seg.size
-        v1 = np.maximum(c[m] / m, 1e-30)
-        v2 = np.maximum((c[n] - c[m]) / (n - m), 1e-30)
-        cost += m * np.log(v1) + (n - m) * np.log(v2)
+        variance_change_cost(y, rec.index_to_time(lab, np.arange(i0, i1) * k + (k - 1)), grid, cost)
     return float(grid[int(np.argmin(cost))])
 
 
@@ -653,7 +645,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     ev = np.mean(ev_c, axis=0)                  # frames x (theta, alpha, beta, alpha+beta), channels averaged
     ev_edge = with_combined(np.mean(edge_c, axis=0))
     med, sd = evidence_spread(ev, sleep)
-    ctx = _Night(rec, labels, feats, hypnogram, p, t, sleep, ev, ev_edge, ev_c, med, sd)
+    signals = [(ReadAhead(x, READ_AHEAD_S * fs_d), fs_d, k) for _, _, _, (x, fs_d, k) in feats]
+    ctx = _Night(rec, labels, signals, hypnogram, p, t, sleep, ev, ev_edge, ev_c, med, sd)
     strict = _scored_shifts(ctx, p.on_ratio, p.z_on, p.z_event, p.event_ratio)
     shifts, spaced = _finished_shifts(ctx, strict)  # spaced: every EEG shift the AASM spacing counts
     weak = []
@@ -704,13 +697,13 @@ def _asleep(hyp, t0: float, t1: float) -> bool:
 
 @dataclass
 class _Night:
-    """What the event stage of :func:`detect_arousals` reads: the recording, its features and
-    hypnogram, the frame times, sleep mask and the evidence (smoothed, edge, per channel) with its
-    median and spread in sleep."""
+    """What the event stage of :func:`detect_arousals` reads: the recording, the decimated EEG
+    (read back by stretches for the edges) and hypnogram, the frame times, sleep mask and the
+    evidence (smoothed, edge, per channel) with its median and spread in sleep."""
 
     rec: Recording
     labels: list
-    feats: list
+    signals: list
     hypnogram: object
     p: ArousalParams
     t: np.ndarray
@@ -789,8 +782,8 @@ def _finished_shifts(n: _Night, scored: list[dict], keep=None) -> tuple[list[dic
         if p.refine_edges and offset - onset > 1.0:
             band = p.bands[EVIDENCE_BANDS[bi].split("+")[0]]
             half = min(p.edge_search_s, (offset - onset) / 2)
-            onset = refine_edge(n.rec, n.labels, n.feats, band, onset - p.edge_search_s, onset + half, onset)
-            offset = refine_edge(n.rec, n.labels, n.feats, band, offset - half, offset + p.edge_search_s, offset)
+            onset = refine_edge(n.rec, n.labels, n.signals, band, onset - p.edge_search_s, onset + half, onset)
+            offset = refine_edge(n.rec, n.labels, n.signals, band, offset - half, offset + p.edge_search_s, offset)
         dur = offset - onset
         if dur < p.min_duration_s:
             logger.debug("shift at %.2f s: %.2f s, shorter than %g s", onset, dur, p.min_duration_s)

@@ -201,6 +201,33 @@ class DecimatedSignal:
         return out
 
 
+class ReadAhead:
+    """Contiguous stretches of a :class:`DecimatedSignal`, read at least ``ahead`` samples at a
+    time: a stretch inside the last read is a slice of it, with the same values, bit for bit (each
+    output sample is its own window's weighted sum). Suits stretches asked for in time order, as
+    the edges of one event and then of the next."""
+
+    def __init__(self, signal: DecimatedSignal, ahead: int):
+        self.signal, self.ahead = signal, max(int(ahead), 1)
+        self.size = signal.size
+        self._lo = self._hi = 0
+        self._buf = np.zeros(0)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        i0, i1, step = sl.indices(self.size)
+        if step != 1:
+            raise ValueError("ReadAhead takes contiguous stretches only")
+        if i1 <= i0:
+            return np.zeros(0)
+        if not (self._lo <= i0 and i1 <= self._hi):
+            self._lo, self._hi = i0, min(max(i1, i0 + self.ahead), self.size)
+            self._buf = self.signal[self._lo:self._hi]
+        return self._buf[i0 - self._lo:i1 - self._lo]
+
+
 # --------------------------------------------------------------------------- spectra
 def mains_aliases(fs_d: float, mains=(50.0, 60.0)) -> list[float]:
     """Where 50/60 Hz lands after sampling at ``fs_d`` (folded into 0..fs_d/2)."""
