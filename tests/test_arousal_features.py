@@ -170,11 +170,16 @@ def test_an_emg_error_ends_the_eeg_thread(sim_cache, monkeypatch):
 
 
 def test_first_night_decides_after_the_emg_stage_later_nights_beside_it(sim_cache, monkeypatch):
-    """A process's first night keeps the arousal decision after the EMG stage (its memory is all
-    first touch); later nights run it beside that stage. The arousals and events are the same."""
+    """A process's first night through Numba's JIT keeps the arousal decision after the EMG stage
+    (its memory is all first touch); later nights run it beside that stage, and so does a first
+    night with a ``jerkdetect compile`` build. The arousals and events are the same."""
     from jerkdetect.pipeline import night as stages
     paths, _ = sim_cache(seed=5, duration_h=1.5, fs_emg=256.0, fs_eeg=256.0)
     monkeypatch.setenv(ENV, "2")
+    for built in (True, False):
+        monkeypatch.setattr(stages, "aot_in_use", lambda: built)
+        monkeypatch.setattr(stages, "_EMG_STAGES_DONE", [0])
+        assert stages.decide_beside_emg() is built
     seen, deciding = [], threading.Event()
     real_choose, real_emg = stages.choose_arousals, stages.detect_emg_channels
 

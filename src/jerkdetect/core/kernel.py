@@ -309,6 +309,11 @@ def aot_table(key: str) -> dict | None:
     return _loaded().get("tables", {}).get(key)
 
 
+def aot_in_use() -> bool:
+    """Whether this process calls an ahead-of-time build (looked for on the first question)."""
+    return "tables" in _loaded()
+
+
 def aot_status() -> str:
     """One line: whether this process uses an ahead-of-time build, and if not, why."""
     state = _loaded()

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.hypnogram import Hypnogram
 from ..core.intervals import intersect_intervals, merge_intervals, overlaps_window
+from ..core.kernel import aot_in_use
 from ..core.log import logger
 from ..core.version import __version__
 from ..core.threads import in_thread, night_threads
@@ -159,11 +160,13 @@ _EMG_STAGES_DONE = [0]  # nights whose EMG stage this process has run
 
 
 def decide_beside_emg() -> bool:
-    """Whether the arousal decision may run beside the EMG stage (after the EEG features): not in
-    a process's first night, where every new MB is a first touch of memory (its peak would hold the
-    decision's ~25 MB beside the EMG stage's, and a fresh process's cores are busy with start-up
-    anyway), but in every later night, where the overlap takes ~0.15 s off an 8-h night."""
-    return _EMG_STAGES_DONE[0] > 0
+    """Whether the arousal decision may run beside the EMG stage (after the EEG features), where
+    the overlap takes ~0.15 s off an 8-h night: in every night after a process's first, and in
+    the first too when the kernels come from a ``jerkdetect compile`` build. A first night through
+    Numba's JIT keeps the decision after the EMG stage: there Numba's ~90 MB and its cache loads
+    already fill the start, and the decision's ~25 MB beside the EMG stage's peak took the fresh
+    command over 300 MB (with a build the fresh command peaks at ~175 MB)."""
+    return _EMG_STAGES_DONE[0] > 0 or aot_in_use()
 
 
 def start_arousal_detection(n: Night) -> None:
