@@ -93,6 +93,8 @@ def test_read_ahead_gives_the_stretches_of_the_signal_bit_for_bit(tmp_path):
                                                          (sig.size - 40, sig.size)]
         with pytest.raises(ValueError, match="contiguous"):
             ra[0:10:2]
+        with pytest.raises(ValueError, match="read-only"):  # a caller cannot spoil the next stretch
+            ra[100:200][0] = 0.0
 
 
 def test_features_do_not_hold_the_decimated_channels(tmp_path):

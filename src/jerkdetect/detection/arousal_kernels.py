@@ -47,7 +47,9 @@ def smoothed_log_power(logp, w, out):
     (``w // 2`` either side; fewer at the ends): the band power averaged over consecutive windows.
 
     The same cumulative sums and arithmetic, in the same order, as
-    :func:`smoothed_log_power_reference` (so the same values to the last bit).
+    :func:`smoothed_log_power_reference`. ``exp`` and ``log`` are the C library's, as NumPy's are
+    for float64 on CPUs without AVX-512 (there the two agree to the last bit; NumPy's AVX-512
+    versions may round the last bit differently, the kernel is the same on every machine).
     """
     n, nb_ = logp.shape
     h = w // 2
@@ -157,7 +159,7 @@ def variance_change_cost(y, ts, grid, cost):
     to a constant, ``m`` clipped to 1..n-1 (maximum-likelihood change point of the variance).
 
     ``ts`` and ``grid`` are ascending. The same sums, in the same order, as
-    :func:`variance_change_cost_reference`.
+    :func:`variance_change_cost_reference` (``log``: as in :func:`smoothed_log_power`).
     """
     n = y.shape[0]
     c = np.empty(n + 1)

@@ -205,7 +205,8 @@ class ReadAhead:
     """Contiguous stretches of a :class:`DecimatedSignal`, read at least ``ahead`` samples at a
     time: a stretch inside the last read is a slice of it, with the same values, bit for bit (each
     output sample is its own window's weighted sum). Suits stretches asked for in time order, as
-    the edges of one event and then of the next."""
+    the edges of one event and then of the next. The stretches are read-only views of the last
+    read (copy one to change it)."""
 
     def __init__(self, signal: DecimatedSignal, ahead: int):
         self.signal, self.ahead = signal, max(int(ahead), 1)
@@ -223,8 +224,10 @@ class ReadAhead:
         if i1 <= i0:
             return np.zeros(0)
         if not (self._lo <= i0 and i1 <= self._hi):
-            self._lo, self._hi = i0, min(max(i1, i0 + self.ahead), self.size)
-            self._buf = self.signal[self._lo:self._hi]
+            hi = min(max(i1, i0 + self.ahead), self.size)
+            buf = self.signal[i0:hi]  # read first: a failed read leaves the last one in place
+            buf.flags.writeable = False
+            self._lo, self._hi, self._buf = i0, hi, buf
         return self._buf[i0 - self._lo:i1 - self._lo]
 
 

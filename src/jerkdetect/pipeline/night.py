@@ -165,7 +165,9 @@ def decide_beside_emg() -> bool:
     the first too when the kernels come from a ``jerkdetect compile`` build. A first night through
     Numba's JIT keeps the decision after the EMG stage: there Numba's ~90 MB and its cache loads
     already fill the start, and the decision's ~25 MB beside the EMG stage's peak took the fresh
-    command over 300 MB (with a build the fresh command peaks at ~175 MB)."""
+    command over 300 MB (with a build the fresh command peaks at ~195 MB; a night whose argument
+    types the build lacks, e.g. BDF files before any was scored, still imports Numba for those
+    kernels, which costs memory, never results)."""
     return _EMG_STAGES_DONE[0] > 0 or aot_in_use()
 
 
