@@ -116,3 +116,25 @@ def fresh_cli(src: str | None, path: str, out: str, threads: str = "", arousals:
     if src:
         env["PYTHONPATH"] = src
     return run_child(code, env=env)
+
+
+def tree_pair_parser(rounds: int, reps: int):
+    """Arguments of a benchmark that compares two source trees: BASELINE_SRC [CANDIDATE_SRC
+    (default: this tree)] --rounds --reps."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("baseline")
+    ap.add_argument("candidate", nargs="?", default=os.path.join(HERE, "..", "src"))
+    ap.add_argument("--rounds", type=int, default=rounds)
+    ap.add_argument("--reps", type=int, default=reps)
+    return ap
+
+
+def alternate(trees: dict[str, str], code: str, rounds: int, env: dict | None = None) -> dict[str, list[dict]]:
+    """``code`` in a child per tree and round (:func:`run_child`, the tree first on the path),
+    the trees alternating round by round (a shared machine drifts): results per tree name."""
+    runs: dict[str, list[dict]] = {k: [] for k in trees}
+    for _ in range(rounds):
+        for name, src in trees.items():
+            runs[name].append(run_child(code, env={"PYTHONPATH": src, **(env or {})}))
+    return runs

@@ -12,13 +12,12 @@ and scores at full precision, the TSV rows) to show whether the two trees find t
 """
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import full_night, machine, run_child, table  # noqa: E402
+from _common import alternate, full_night, machine, table, tree_pair_parser  # noqa: E402
 
 CHILD = """
 import hashlib, time, warnings
@@ -43,19 +42,10 @@ OUT = dict(features=best[0], decision=best[1], total=best[2], n=len(a), digest=d
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("baseline")
-    ap.add_argument("candidate", nargs="?", default=os.path.join(os.path.dirname(__file__), "..", "src"))
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--reps", type=int, default=6)
-    a = ap.parse_args()
+    a = tree_pair_parser(rounds=3, reps=6).parse_args()
     path = full_night()
     trees = {"baseline": os.path.abspath(a.baseline), "candidate": os.path.abspath(a.candidate)}
-    runs = {k: [] for k in trees}
-    for _ in range(a.rounds):
-        for name, src in trees.items():
-            runs[name].append(run_child(CHILD.format(path=path, reps=a.reps),
-                                        env={"PYTHONPATH": src, "JERKDETECT_THREADS": "1"}))
+    runs = alternate(trees, CHILD.format(path=path, reps=a.reps), a.rounds, {"JERKDETECT_THREADS": "1"})
     print(f"machine: {machine()}\n")
     rows = []
     for part in ("features", "decision", "total"):

@@ -13,13 +13,12 @@ the summary without timings), and the script says whether the two trees give the
 """
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import full_night, machine, run_child, table  # noqa: E402
+from _common import alternate, full_night, machine, table, tree_pair_parser  # noqa: E402
 
 STEADY = """
 import hashlib, json, time, warnings, jerkdetect as jd
@@ -57,20 +56,13 @@ def stress_night_path(preset: str, hours: float = 8.0, fs: float = 512.0, seed: 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("baseline")
-    ap.add_argument("candidate", nargs="?", default=os.path.join(os.path.dirname(__file__), "..", "src"))
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--reps", type=int, default=3)
+    ap = tree_pair_parser(rounds=5, reps=3)
     ap.add_argument("--path", help="another recording (default: the 8-h benchmark night)")
     ap.add_argument("--stress", metavar="PRESET", help="score a simulated 8-h stress night at 512 Hz (e.g. mixed)")
     a = ap.parse_args()
     path = a.path or (stress_night_path(a.stress) if a.stress else full_night())
     trees = {"baseline": os.path.abspath(a.baseline), "candidate": os.path.abspath(a.candidate)}
-    runs = {k: [] for k in trees}
-    for _ in range(a.rounds):
-        for name, src in trees.items():
-            runs[name].append(run_child(STEADY.format(path=path, reps=a.reps), env={"PYTHONPATH": src}))
+    runs = alternate(trees, STEADY.format(path=path, reps=a.reps), a.rounds)
     print(f"machine: {machine()}\n")
     rows = []
     for mode in ("detect", "scoring"):
