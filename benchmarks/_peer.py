@@ -1,4 +1,4 @@
-"""psgscoring (PyPI, AASM only) as a peer LM/PLM scorer on the same EDF files.
+"""psgscoring (PyPI, AASM only) as a peer LM/PLM scorer and EEG arousal detector on the same EDF files.
 
 How it is called (see benchmarks/README.md): the two leg channels are read from the EDF with
 ``mne.io.read_raw_edf`` (volts), the hypnogram and the respiratory events from the same NSRR
@@ -8,6 +8,13 @@ XML that jerkdetect reads (parsed with ``jerkdetect.read_scoring``: stage codes 
 event_list_cap=None)`` is called with its defaults otherwise (``offset_aasm=False``,
 ``bilateral_window_s=0.5``, ``resp_exclusion="aasm"``). It returns the sleep LMs that are not
 respiratory-related (``events``, each with ``onset_s`` and ``is_plm``) and a summary.
+
+Arousals (:func:`run_psgscoring_arousals`): its rule-based AASM detector,
+``psgscoring.arousal.detect_arousals`` (``detect_arousals_multi`` for two derivations), with its
+defaults (no LightGBM re-classifier: that needs an environment variable or ``lgbm=True``).
+The EEG and the chin EMG are read with pyedflib at their own rates in the file's µV (MNE would
+resample every channel to the file's highest rate), the chin resampled to the EEG's rate (the
+detector takes one rate), the hypnogram from the scoring file without arousals.
 """
 from __future__ import annotations
 
@@ -44,6 +51,42 @@ def run_psgscoring(edf: str, scoring: str, legs=("Leg L", "Leg R")) -> dict:
     if not res.get("success"):
         raise RuntimeError(f"{edf}: psgscoring failed: {res.get('error')}")
     return res
+
+
+def run_psgscoring_arousals(edf: str, scoring: str, eeg_labels: list[str], chin_label: str | None = None) -> dict:
+    """psgscoring's EEG arousals on one night: ``arousals`` ((n, 2) onset, duration in s),
+    ``seconds`` (reading excluded) and ``version``."""
+    from fractions import Fraction
+
+    import pyedflib
+    from psgscoring.arousal import detect_arousals, detect_arousals_multi
+    from scipy.signal import resample_poly
+
+    import jerkdetect as jd
+    f = pyedflib.EdfReader(edf)
+    try:
+        labels = f.getSignalLabels()
+        eeg = [(lab, f.readSignal(labels.index(lab)), f.getSampleFrequency(labels.index(lab))) for lab in eeg_labels]
+        chin = None
+        if chin_label is not None:
+            k = labels.index(chin_label)
+            ratio = Fraction(eeg[0][2] / f.getSampleFrequency(k)).limit_denominator(1000)
+            chin = resample_poly(f.readSignal(k), ratio.numerator, ratio.denominator)[:eeg[0][1].size]
+    finally:
+        f.close()
+    if len({fs for _, _, fs in eeg}) != 1:
+        raise ValueError(f"{edf}: the EEG channels {eeg_labels} have different rates")
+    hyp = [STAGE_STR.get(int(s), "W") for s in jd.read_scoring(scoring).hypnogram.stages]
+    t = time.perf_counter()
+    if len(eeg) == 1:
+        res = detect_arousals(eeg[0][1], eeg[0][2], hyp, emg_data=chin)
+    else:
+        res = detect_arousals_multi(eeg, eeg[0][2], hyp, emg_data=chin)
+    seconds = time.perf_counter() - t
+    if not res.get("success"):
+        raise RuntimeError(f"{edf}: psgscoring's arousal detection failed: {res.get('error')}")
+    arr = np.array([[e["onset_s"], e["duration_s"]] for e in res["events"]], float).reshape(-1, 2)
+    return {"arousals": arr, "seconds": seconds, "version": available()}
 
 
 def evaluate_peer(res: dict, truth: dict, hypnogram, tolerance: float = 0.5) -> dict:

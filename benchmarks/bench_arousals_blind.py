@@ -13,8 +13,12 @@ arousals (``arousals="detect"``) and with the one that has the true arousals
 and pooled: arousal precision / recall / event F1 (one-to-one overlap matching), the LM
 arousal-link agreement (LMs of the two results matched by onset within 0.5 s), the PLMS-arousal
 index error, recall by contrast, stage, duration and cause, the detector's false positives by
-what lies under them, and a naive baseline (8-30 Hz power in 1-s windows >= k x the night's
-sleep median for >= 3 s, k tuned over a grid on the same nights).
+what lies under them, a naive baseline (8-30 Hz power in 1-s windows >= k x the night's
+sleep median for >= 3 s, k tuned over a grid on the same nights) and, when it is installed,
+psgscoring's rule-based AASM arousal detector as a peer (``_peer.run_psgscoring_arousals``; its
+arousals are cached beside each night and written into a copy of the scoring file, which the
+child scores with ``arousals="scoring"`` for the peer's link agreement and PLMS-arousal index
+error; ``--no-peer`` skips it).
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _blind_eeg as gen  # noqa: E402
 import _blind_eeg2 as gen2  # noqa: E402
+import _peer  # noqa: E402
 from _common import run_worker  # noqa: E402
 
 GEN1 = gen  # ``gen`` is the generator of the run (main sets it); nights() of generator 1 use GEN1
@@ -117,22 +122,64 @@ def xml_suffixes(generator: int) -> tuple[str, str]:
     return (gen2.XML_NOAR, gen2.XML_AR) if generator == 2 else (".xml", "_arousals.xml")
 
 
+# ----------------------------------------------------------------------------- the peer
+PEER_XML = "_psgscoring.xml"
+
+
+def peer_arousals(stem: str, truth: dict, generator: int) -> dict:
+    """psgscoring's arousals on one night (cached beside it per psgscoring version), also written
+    into a copy of the night's scoring file without arousals (``xml``) for the child to score."""
+    version = _peer.available()
+    cache = f"{stem}_psgscoring-{version}.json"
+    if os.path.exists(cache):
+        with open(cache) as f:
+            out = json.load(f)
+    else:
+        res = _peer.run_psgscoring_arousals(stem + ".edf", stem + xml_suffixes(generator)[0], truth["eeg_labels"],
+                                            truth.get("chin_label"))
+        out = {"arousals": res["arousals"].tolist(), "seconds": res["seconds"], "version": version}
+        with open(cache + ".tmp", "w") as f:
+            json.dump(out, f)
+        os.replace(cache + ".tmp", cache)
+    out["xml"] = write_scoring_with_arousals(stem + xml_suffixes(generator)[0], out["arousals"], stem + PEER_XML)
+    return out
+
+
+def write_scoring_with_arousals(src: str, arousals, dst: str) -> str:
+    """A copy of the NSRR XML ``src`` with ``arousals`` ((onset, duration) in s) added as scored events."""
+    with open(src, encoding="utf-8") as f:
+        text = f.read()
+    if text.count("</ScoredEvents>") != 1:
+        raise ValueError(f"{src}: not an NSRR XML with one <ScoredEvents> list")
+    rows = "".join(f"<ScoredEvent><EventType>Arousals|Arousals</EventType><EventConcept>Arousal|Arousal ()"
+                   f"</EventConcept><Start>{a:.3f}</Start><Duration>{d:.3f}</Duration></ScoredEvent>\n"
+                   for a, d in arousals)
+    with open(dst + ".tmp", "w", encoding="utf-8") as f:
+        f.write(text.replace("</ScoredEvents>", rows + "</ScoredEvents>"))
+    os.replace(dst + ".tmp", dst)
+    return dst
+
+
 # ----------------------------------------------------------------------------- child process
 def worker(job: dict) -> dict:
-    """Runs in the child: score every night four ways with the jerkdetect on sys.path."""
+    """Runs in the child: score every night four ways with the jerkdetect on sys.path (six with the
+    peer's arousals: ``peer`` maps a night to its scoring file with them)."""
     import jerkdetect as jd
     res = {"jerkdetect": os.path.dirname(jd.__file__), "nights": []}
     noar, ar = job.get("xml", (".xml", "_arousals.xml"))
     for stem in job["stems"]:
         row = {}
+        peer = job.get("peer", {}).get(stem)
         for rules in RULES:
-            for mode, ann in (("detect", stem + noar), ("scoring", stem + ar)):
+            for mode, ann in (("detect", stem + noar), ("scoring", stem + ar)) + ((("peer", peer),) if peer else ()):
                 t0 = time.perf_counter()
-                r = jd.score(stem + ".edf", annotations=ann, arousals=mode, rules=rules)
+                r = jd.score(stem + ".edf", annotations=ann, arousals="scoring" if mode == "peer" else mode,
+                             rules=rules)
                 dt = time.perf_counter() - t0
                 ev = r.events
                 ev = ev[ev["label"].isin(LM_LABELS)]
-                arr = (r.detected_arousals.to_array() if mode == "detect" else np.asarray(r.scored_arousals))
+                arr = (r.detected_arousals.to_array() if mode == "detect"
+                       else np.asarray(r.scored_arousals if r.scored_arousals is not None else np.zeros((0, 2))))
                 band = [str(b) for b in getattr(r.detected_arousals, "band", [])] if mode == "detect" else []
                 s = r.summary()
                 row[f"{rules}/{mode}"] = {
@@ -146,8 +193,8 @@ def worker(job: dict) -> dict:
     return res
 
 
-def run_child(src: str, stems: list[str], generator: int = 1) -> dict:
-    return run_worker(__file__, src, {"stems": stems, "xml": xml_suffixes(generator)})
+def run_child(src: str, stems: list[str], generator: int = 1, peer: dict | None = None) -> dict:
+    return run_worker(__file__, src, {"stems": stems, "xml": xml_suffixes(generator), "peer": peer or {}})
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -329,12 +376,30 @@ def _bin(x, bins):
     return "other"
 
 
+def plmsai_error(row: dict, rules: str, mode: str = "detect") -> float | None:
+    """PLMS-arousal index of the ``mode`` run minus the scoring run's (same LMs: the arousals alone)."""
+    a, b = row[f"{rules}/{mode}"]["plms_arousal_index"], row[f"{rules}/scoring"]["plms_arousal_index"]
+    return None if a is None or b is None else float(a - b)
+
+
+def set_summary(name: str, rows: list[dict]) -> dict:
+    """One row of the pooled table over per-night rows: pooled P/R/F1, the weakest night's F1 and
+    link agreement (either rule set), the largest PLMS-arousal index error."""
+    tp, fp, fn = (sum(r[c] for r in rows) for c in ("tp", "fp", "fn"))
+    p, r_, f = prf(tp, fp, fn)
+    errs = [abs(r[c]) for r in rows for c in ("plmsai_err_aasm", "plmsai_err_wasm") if r[c] is not None]
+    return {"set": name, "tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r_, "f1": f,
+            "min_night_f1": min(r["f1"] for r in rows),
+            "min_links": min(min(r["links_aasm"], r["links_wasm"]) for r in rows),
+            "max_abs_plmsai_err": max(errs) if errs else None}
+
+
 def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
     lines = [f"## Blind arousal nights: jerkdetect from `{src}`\n",
              f"generator {getattr(args, 'generator', 1)} (`{gen.__name__}` {gen.GEN_VERSION}); "
              f"{len(ns)} nights x {args.hours:g} h, seed {args.seed}; jerkdetect imported from "
              f"`{child['jerkdetect']}`\n"]
-    per, fpk, flagged, pooled = [], {}, {}, {}
+    per, peer, fpk, flagged, pooled = [], [], {}, {}, {}
     items = {k: [] for k in ("contrast", "power", "stage", "duration", "gap", "cause", "bands", "family")}
     pw_cache, cross = [], []
     for (stem, tr), row in zip(ns, child["nights"]):
@@ -347,17 +412,23 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
         la, nl, lp = link_agreement(row["aasm2012/detect"], row["aasm2012/scoring"])
         lw, _, lpw = link_agreement(row["wasm2016/detect"], row["wasm2016/scoring"])
 
-        def err(rules):
-            a, b = row[f"{rules}/detect"]["plms_arousal_index"], row[f"{rules}/scoring"]["plms_arousal_index"]
-            return None if a is None or b is None else float(a - b)
         per.append({"night": os.path.basename(stem), "family": tr["family"], "fs": tr["fs_eeg"],
                     "eeg": len(tr["eeg_labels"]), "n_true": st["n_true"], "n_det": st["n_det"],
                     "tp": st["tp"], "fp": st["fp"], "fn": st["fn"], "precision": p, "recall": r, "f1": f,
                     "onset_med_s": float(np.median(st["onset_err"])) if st["onset_err"] else None,
                     "links_aasm": la, "links_wasm": lw, "plm_links_aasm": lp, "n_lm": nl,
-                    "plmsai_err_aasm": err("aasm2012"), "plmsai_err_wasm": err("wasm2016"),
+                    "plmsai_err_aasm": plmsai_error(row, "aasm2012"), "plmsai_err_wasm": plmsai_error(row, "wasm2016"),
                     "plmsai_true_aasm": row["aasm2012/scoring"]["plms_arousal_index"],
                     "same_det_both_rules": bool(det.shape == det_w.shape and np.allclose(det, det_w))})
+        if "aasm2012/peer" in row:
+            pst = night_arousal_stats(tr, np.array(child["peer_arousals"][stem], float).reshape(-1, 2))
+            peer.append({"night": os.path.basename(stem), "family": tr["family"], "n_true": pst["n_true"],
+                         "n_det": pst["n_det"], "tp": pst["tp"], "fp": pst["fp"], "fn": pst["fn"],
+                         "f1": prf(pst["tp"], pst["fp"], pst["fn"])[2],
+                         "links_aasm": link_agreement(row["aasm2012/peer"], row["aasm2012/scoring"])[0],
+                         "links_wasm": link_agreement(row["wasm2016/peer"], row["wasm2016/scoring"])[0],
+                         "plmsai_err_aasm": plmsai_error(row, "aasm2012", "peer"),
+                         "plmsai_err_wasm": plmsai_error(row, "wasm2016", "peer")})
         for k in ("tp", "fp", "fn"):
             pooled[k] = pooled.get(k, 0) + st[k]
         prev_end = -1e9
@@ -402,26 +473,23 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
                  f">= 3 s; k tuned over {list(K_GRID)} on these nights)\n")
     lines.append(table(per_b))
     lines.append("### Pooled\n")
-    summ = [{"set": "jerkdetect", "tp": pooled["tp"], "fp": pooled["fp"], "fn": pooled["fn"], "precision": P,
-             "recall": R, "f1": F, "min_night_f1": min(r["f1"] for r in per),
-             "min_links": min(min(r["links_aasm"], r["links_wasm"]) for r in per),
-             "max_abs_plmsai_err": max(abs(r[c]) for r in per for c in ("plmsai_err_aasm", "plmsai_err_wasm")
-                                       if r[c] is not None)},
+    summ = [set_summary("jerkdetect", per),
             {"set": f"naive baseline (k={k:g})", "tp": btp, "fp": bfp, "fn": bfn, "precision": bp,
              "recall": br, "f1": bf1, "min_night_f1": min(r["f1"] for r in per_b), "min_links": None,
              "max_abs_plmsai_err": None}]
+    peer_name = f"psgscoring {child.get('peer_version') or ''} (peer)".replace("  ", " ")
+    if peer:
+        summ.append(set_summary(peer_name, peer))
     for fam in gen.FAMILIES:
-        rows = [r for r in per if r["family"] == fam]
-        if rows:
-            tp, fp, fn = (sum(r[c] for r in rows) for c in ("tp", "fp", "fn"))
-            p, r_, f = prf(tp, fp, fn)
-            summ.append({"set": f"jerkdetect, {fam} nights", "tp": tp, "fp": fp, "fn": fn, "precision": p,
-                         "recall": r_, "f1": f, "min_night_f1": min(x["f1"] for x in rows),
-                         "min_links": min(min(x["links_aasm"], x["links_wasm"]) for x in rows),
-                         "max_abs_plmsai_err": max(abs(x[c]) for x in rows
-                                                   for c in ("plmsai_err_aasm", "plmsai_err_wasm")
-                                                   if x[c] is not None)})
+        for name, rows in (("jerkdetect", per), (peer_name, peer)):
+            rows = [r for r in rows if r["family"] == fam]
+            if rows:
+                summ.append(set_summary(f"{name}, {fam} nights", rows))
     lines.append(table(summ))
+    if peer:
+        lines.append(f"{peer_name}, per night (its arousals put into the scoring file and scored by jerkdetect "
+                     "for the links and the PLMS-arousal index error):\n")
+        lines.append(table(peer))
     lines.append("### Where the misses are (recall of true arousals, all nights)\n")
     order = {"contrast": [_bin(lo, CONTRAST_BINS) for lo, _ in CONTRAST_BINS],
              "power": [_bin(lo, POWER_BINS) for lo, _ in POWER_BINS],
@@ -457,7 +525,7 @@ def report(src: str, ns: list[tuple[str, dict]], child: dict, args) -> dict:
     lines.append(f"scoring time per call: median {np.median(secs):.2f} s, max {max(secs):.2f} s\n")
     text = "\n".join(lines)
     print(text)
-    return {"per_night": per, "pooled": summ, "baseline_k": k, "fp_kinds": fpk,
+    return {"per_night": per, "peer_per_night": peer, "pooled": summ, "baseline_k": k, "fp_kinds": fpk,
             "recall_by": {k: split_recall(v, order.get(k)) for k, v in items.items()}}
 
 
@@ -473,6 +541,7 @@ def main(argv=None):
     ap.add_argument("--data", help="where the nights are cached (default benchmarks/_data/blind, or blind2 "
                                    "with --generator 2)")
     ap.add_argument("--json", help="also write the measured numbers to this JSON file")
+    ap.add_argument("--no-peer", action="store_true", help="skip psgscoring's arousal detector (the peer)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     global gen
@@ -487,11 +556,17 @@ def main(argv=None):
         sys.exit(f"--nights {a.nights} / --hours {a.hours}: allowed 1-50 nights of 0.5-12 h")
     t0 = time.perf_counter()
     ns = nights(a.seed, a.nights, a.hours, a.data, a.generator)
+    peer = {}
+    if not a.no_peer and _peer.available():
+        peer = {stem: peer_arousals(stem, tr, a.generator) for stem, tr in ns}
     t1 = time.perf_counter()
-    child = run_child(a.src, [s for s, _ in ns], a.generator)
+    child = run_child(a.src, [s for s, _ in ns], a.generator, {stem: p["xml"] for stem, p in peer.items()})
+    child["peer_version"] = _peer.available() if peer else None
+    child["peer_arousals"] = {stem: p["arousals"] for stem, p in peer.items()}
     t2 = time.perf_counter()
     out = report(a.src, ns, child, a)
-    print(f"wall: nights {t1 - t0:.0f} s, scoring {t2 - t1:.0f} s, report {time.perf_counter() - t2:.0f} s")
+    print(f"wall: nights (and the peer) {t1 - t0:.0f} s, scoring {t2 - t1:.0f} s, "
+          f"report {time.perf_counter() - t2:.0f} s")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1, default=float)

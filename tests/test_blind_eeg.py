@@ -111,8 +111,9 @@ def test_runner_end_to_end(tmp_path):
     src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
     out = tmp_path / "r.json"
     bench.main(["--src", src, "--nights", "1", "--hours", "0.5", "--seed", "3", "--data", str(tmp_path),
-                "--json", str(out)])
+                "--json", str(out), "--no-peer"])
     res = json.loads(out.read_text())
+    assert res["peer_per_night"] == []
     row = res["per_night"][0]
     truth = json.load(open(tmp_path / "blind_s3_n0_0.5h_truth.json"))
     assert row["n_true"] == len(truth["arousals"]) == row["tp"] + row["fn"]
@@ -132,3 +133,38 @@ def test_false_positives_are_named_by_what_starts_them():
     assert bench.fp_kind(np.array([80.0, 4.0]), tr, none) == "background"
     assert bench.fp_kind(np.array([110.0, 4.0]), tr, none) == "within 15 s of wake"
     assert bench.fp_kind(np.array([80.0, 4.0]), tr, np.array([[85.0, 5.0]])) == "next to a true arousal (split)"
+
+
+def test_the_peers_arousals_go_into_a_copy_of_the_scoring_file(tmp_path, night):
+    """The benchmark scores psgscoring's arousals by writing them into the night's scoring file:
+    jerkdetect reads back exactly those arousals, and the same hypnogram."""
+    import jerkdetect as jd
+    stem, _ = night
+    peer = [(125.25, 3.5), (1804.125, 7.0)]
+    out = bench.write_scoring_with_arousals(stem + ".xml", peer, str(tmp_path / "peer.xml"))
+    plain, copy = jd.read_scoring(stem + ".xml"), jd.read_scoring(out)
+    assert not plain.has_arousals and copy.has_arousals
+    np.testing.assert_allclose(np.asarray(copy.arousals, float), peer, atol=1e-9)
+    assert np.array_equal(plain.hypnogram.stages, copy.hypnogram.stages)
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<PSGAnnotation/>")
+    with pytest.raises(ValueError, match="ScoredEvents"):
+        bench.write_scoring_with_arousals(str(bad), peer, str(tmp_path / "x.xml"))
+
+
+def test_peer_rows_end_to_end(tmp_path):
+    """With psgscoring installed, the runner scores its arousals beside jerkdetect's: counts that
+    add up per night, and its rows in the pooled table."""
+    pytest.importorskip("psgscoring")
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    out = tmp_path / "r.json"
+    bench.main(["--src", src, "--nights", "1", "--hours", "0.5", "--seed", "3", "--data", str(tmp_path),
+                "--json", str(out)])
+    res = json.loads(out.read_text())
+    row = res["peer_per_night"][0]
+    truth = json.load(open(tmp_path / "blind_s3_n0_0.5h_truth.json"))
+    assert row["n_true"] == len(truth["arousals"]) == row["tp"] + row["fn"]
+    assert row["n_det"] == row["tp"] + row["fp"]
+    assert 0.0 <= row["links_aasm"] <= 1.0
+    assert any(r["set"].startswith("psgscoring") for r in res["pooled"])
+    assert list(tmp_path.glob("blind_s3_n0_0.5h_psgscoring-*.json"))  # cached beside the night
