@@ -20,6 +20,10 @@ intrusions next to arousals, arousals right after spindles/K-complexes, alpha- a
 backgrounds, one channel, 100-200 Hz, pops and sweat, REM arousals with a small chin rise) is
 scored the same way, per effect and pooled, with the naive baseline beside each effect.
 
+A peer on the same files when psgscoring is installed (``pip install ".[bench]"``; ``--no-peer``
+skips it): psgscoring's rule-based AASM arousal detector with its defaults
+(``_peer.run_psgscoring_arousals``), its arousals matched to the truth like jerkdetect's.
+
 The weakest night and the missed and false arousals by kind are named at the end.
 """
 from __future__ import annotations
@@ -34,6 +38,7 @@ from collections import Counter
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _peer  # noqa: E402
 from _common import machine, table  # noqa: E402
 
 RATES = (100.0, 200.0, 256.0, 512.0)
@@ -73,6 +78,17 @@ def naive_arousals(rec, hyp, labels, ratios) -> dict[float, np.ndarray]:
     return out
 
 
+def peer_match(paths: dict, scoring: str, rec, truth: np.ndarray) -> dict | None:
+    """psgscoring's arousals on a written night matched to the truth (None without psgscoring)."""
+    if not _peer.available():
+        return None
+    from jerkdetect.evaluation.matching import match_intervals
+    labels = [lab for lab in ("EEG C4-M1", "EEG O2-M1") if lab in rec.channels]
+    chin = rec.channel("chin").label if rec.has_role("chin") else None
+    det = _peer.run_psgscoring_arousals(paths["recording"], scoring, labels, chin)["arousals"]
+    return match_intervals(det, truth)
+
+
 def _pool(rows, key="f1"):
     tp = sum(r["tp"] for r in rows)
     fp = sum(r["fp"] for r in rows)
@@ -99,6 +115,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="one seed, 1-h nights")
     ap.add_argument("--stress-seeds", type=int, default=2, help="nights per arousal stress effect")
     ap.add_argument("--no-stress", action="store_true", help="skip the arousal stress family")
+    ap.add_argument("--no-peer", action="store_true", help="skip psgscoring's arousal detector (the peer)")
     ap.add_argument("--param", action="append", metavar="NAME=VALUE", default=[],
                     help="ArousalParams override, e.g. --param on_ratio=3")
     a = ap.parse_args()
@@ -107,7 +124,7 @@ def main() -> None:
     print(f"machine: {machine()}\n")
     print(f"{seeds} seeds x rates {', '.join(f'{r:g}' for r in RATES)} Hz, {hours:g}-h nights, "
           "1 or 2 EEG channels (C4-M1, O2-M1), chin EMG; scoring without arousals\n")
-    rows, naive_rows, alt_rows = [], [], []
+    rows, naive_rows, alt_rows, peer_rows = [], [], [], []
     fn_kinds, fp_kinds = Counter(), Counter()
     cost = []
     with tempfile.TemporaryDirectory() as d:
@@ -141,6 +158,9 @@ def main() -> None:
                 for r, det in naive_arousals(rec, night.hypnogram, labels, NAIVE_RATIOS).items():
                     m = match_intervals(det, truth)
                     naive_rows.append(dict(**desc, ratio=r, tp=m["tp"], fp=m["fp"], fn=m["fn"], f1=m["f1"]))
+                m = None if a.no_peer else peer_match(paths, sc, rec, truth)
+                if m is not None:
+                    peer_rows.append(dict(**desc, tp=m["tp"], fp=m["fp"], fn=m["fn"], f1=m["f1"]))
                 # the same truth, EEG from the second renderer
                 ratio_of = "band" if (si + ri) % 2 else "total"
                 eeg = render_alt_eeg(night, fs, seed, channels, ratio_of)
@@ -175,7 +195,7 @@ def main() -> None:
                      ("jerkdetect, 1 EEG channel", [r for r in rows if r["eeg"] == 1 and r["rules"] == "wasm2016"]),
                      ("jerkdetect, 2 EEG channels", [r for r in rows if r["eeg"] == 2 and r["rules"] == "wasm2016"]),
                      (f"naive baseline (x{best:g})", nv),
-                     ("second renderer", alt_rows)):
+                     ("second renderer", alt_rows)) + ((("psgscoring (peer)", peer_rows),) if peer_rows else ()):
         f1, tp, fp, fn = _pool(rs)
         links = [r["links"] for r in rs if r.get("links") is not None]
         errs = [r["plmsai_err"] for r in rs if r.get("plmsai_err") is not None]
@@ -189,7 +209,7 @@ def main() -> None:
     print("plmsai_err: PLMS-arousal index against the truth (LM detection and arousals); _same_lms: on the "
           "same LMs, detected vs true arousals (the arousal detector alone)")
     if not a.no_stress:
-        stress_family(params, hours, 1 if a.quick else a.stress_seeds, alt_rows)
+        stress_family(params, hours, 1 if a.quick else a.stress_seeds, alt_rows, not a.no_peer)
     worst = min(rows + alt_rows, key=lambda r: r["f1"])
     print(f"\nweakest night: seed {worst['seed']}, {worst['fs']:g} Hz, {worst['eeg']} EEG channel(s)"
           f"{', second renderer' if 'amplitude_vs' in worst else ''}: F1 {worst['f1']:.3f} "
@@ -205,14 +225,15 @@ STRESS_RATES = (200.0, 256.0, 512.0)
 LOW_RATES = (100.0, 128.0, 200.0)
 
 
-def stress_family(params, hours: float, seeds: int, alt_rows: list) -> None:
+def stress_family(params, hours: float, seeds: int, alt_rows: list, peer: bool = True) -> None:
     """Every arousal stress effect: pooled precision, recall, F1, LM link agreement and
-    PLMS-arousal index error (both rule sets), and the naive baseline on the same nights."""
+    PLMS-arousal index error (both rule sets), the naive baseline and (``peer``, when installed)
+    psgscoring on the same nights."""
     import jerkdetect as jd
     from jerkdetect.evaluation.matching import match_intervals
     from jerkdetect.evaluation.truth import evaluate_arousals
     from jerkdetect.simulate.arousal_stress import AROUSAL_EFFECTS, arousal_stress_night
-    per, naive = [], []
+    per, naive, peers = [], [], []
     with tempfile.TemporaryDirectory() as d:
         for ei, eff in enumerate(AROUSAL_EFFECTS):
             for si in range(seeds):
@@ -234,6 +255,9 @@ def stress_family(params, hours: float, seeds: int, alt_rows: list) -> None:
                 for r, det in naive_arousals(rec, night.hypnogram, labels, NAIVE_RATIOS).items():
                     m = match_intervals(det, truth)
                     naive.append(dict(effect=eff, ratio=r, tp=m["tp"], fp=m["fp"], fn=m["fn"]))
+                m = peer_match(paths, sc, rec, truth) if peer else None
+                if m is not None:
+                    peers.append(dict(effect=eff, tp=m["tp"], fp=m["fp"], fn=m["fn"]))
     best = max(NAIVE_RATIOS, key=lambda r: _pool([x for x in naive if x["ratio"] == r])[0])
     out = []
     for eff in AROUSAL_EFFECTS + ("second_renderer",):
@@ -242,22 +266,26 @@ def stress_family(params, hours: float, seeds: int, alt_rows: list) -> None:
         both = [r for r in per if r["effect"] == eff] if eff != "second_renderer" else alt_rows
         f1, tp, fp, fn = _pool(rs)
         nv = [x for x in naive if x["effect"] == eff and x["ratio"] == best]
+        pv = [x for x in peers if x["effect"] == eff]
         links = [r["links"] for r in both if r.get("links") is not None]
         errs = [r["plmsai_err"] for r in both if r.get("plmsai_err") is not None]
         out.append(dict(effect=eff, nights=len(rs), tp=tp, fp=fp, fn=fn, precision=tp / max(tp + fp, 1),
                         recall=tp / max(tp + fn, 1), f1=f1, naive_f1=_pool(nv)[0] if nv else "",
-                        min_links=min(links) if links else "", max_plmsai_err=max(errs) if errs else ""))
+                        peer_f1=_pool(pv)[0] if pv else "", min_links=min(links) if links else "",
+                        max_plmsai_err=max(errs) if errs else ""))
     f1, tp, fp, fn = _pool([r for r in per if r["rules"] == "aasm2012"])
     allinks = [r["links"] for r in per if r["links"] is not None]
     allerr = [r["plmsai_err"] for r in per if r["plmsai_err"] is not None]
     out.append(dict(effect="pooled (own simulator)", nights=len(per) // 2, tp=tp, fp=fp, fn=fn,
                     precision=tp / max(tp + fp, 1), recall=tp / max(tp + fn, 1), f1=f1,
                     naive_f1=_pool([x for x in naive if x["ratio"] == best])[0],
-                    min_links=min(allinks) if allinks else "", max_plmsai_err=max(allerr) if allerr else ""))
+                    peer_f1=_pool(peers)[0] if peers else "", min_links=min(allinks) if allinks else "",
+                    max_plmsai_err=max(allerr) if allerr else ""))
     print(f"\n## Arousal stress family ({seeds} night(s) per effect, {hours:g} h; naive baseline x{best:g}, "
-          "tuned on these nights; links and PLMS-arousal index error over both rule sets)\n")
-    print(table(out, ["effect", "nights", "tp", "fp", "fn", "precision", "recall", "f1", "naive_f1", "min_links",
-                      "max_plmsai_err"]))
+          "tuned on these nights; peer_f1: psgscoring's detector with its defaults; links and PLMS-arousal index "
+          "error over both rule sets)\n")
+    print(table(out, ["effect", "nights", "tp", "fp", "fn", "precision", "recall", "f1", "naive_f1", "peer_f1",
+                      "min_links", "max_plmsai_err"]))
     weakest = min(out[:-1], key=lambda r: r["f1"])
     print(f"\nweakest stress effect: {weakest['effect']} (F1 {weakest['f1']:.3f}, naive {weakest['naive_f1']:.3f})")
 
