@@ -43,6 +43,12 @@ from _common import machine, table  # noqa: E402
 
 RATES = (100.0, 200.0, 256.0, 512.0)
 NAIVE_RATIOS = (2.0, 3.0, 4.0, 6.0, 8.0)
+SIM_EEG = ("EEG C4-M1", "EEG O2-M1")  # the simulator's EEG derivations (one or both per night)
+
+
+def sim_eeg_labels(rec) -> list[str]:
+    """The simulator's EEG derivations that a written night has."""
+    return [lab for lab in SIM_EEG if lab in rec.channels]
 
 
 def _no_arousal_scoring(night, path: str) -> str:
@@ -83,7 +89,7 @@ def peer_match(paths: dict, scoring: str, rec, truth: np.ndarray) -> dict | None
     if not _peer.available():
         return None
     from jerkdetect.evaluation.matching import match_intervals
-    labels = [lab for lab in ("EEG C4-M1", "EEG O2-M1") if lab in rec.channels]
+    labels = sim_eeg_labels(rec)
     chin = rec.channel("chin").label if rec.has_role("chin") else None
     det = _peer.run_psgscoring_arousals(paths["recording"], scoring, labels, chin)["arousals"]
     return match_intervals(det, truth)
@@ -154,7 +160,7 @@ def main() -> None:
                         cost.append(res.info["timings_s"]["arousals"] / hours)
                         _tally(res, night, fn_kinds, fp_kinds)
                 rec = jd.read_psg(paths["recording"])
-                labels = [lab for lab in ("EEG C4-M1", "EEG O2-M1") if lab in rec.channels]
+                labels = sim_eeg_labels(rec)
                 for r, det in naive_arousals(rec, night.hypnogram, labels, NAIVE_RATIOS).items():
                     m = match_intervals(det, truth)
                     naive_rows.append(dict(**desc, ratio=r, tp=m["tp"], fp=m["fp"], fn=m["fn"], f1=m["f1"]))
@@ -251,7 +257,7 @@ def stress_family(params, hours: float, seeds: int, alt_rows: list, peer: bool =
                     per.append(dict(effect=eff, seed=seed, fs=fs, rules=rules, tp=e["tp"], fp=e["fp"], fn=e["fn"],
                                     links=ev["lm_link_agreement"], plmsai_err=ev["plms_arousal_index_error"]))
                 rec = jd.read_psg(paths["recording"])
-                labels = [lab for lab in ("EEG C4-M1", "EEG O2-M1") if lab in rec.channels]
+                labels = sim_eeg_labels(rec)
                 for r, det in naive_arousals(rec, night.hypnogram, labels, NAIVE_RATIOS).items():
                     m = match_intervals(det, truth)
                     naive.append(dict(effect=eff, ratio=r, tp=m["tp"], fp=m["fp"], fn=m["fn"]))
