@@ -11,8 +11,9 @@ import jerkdetect as jd
 from jerkdetect.core.threads import ENV
 from jerkdetect.detection import ArousalParams
 from jerkdetect.detection.arousals import arousal_features, detect_arousals
-from jerkdetect.detection.eeg_features import (DecimatedSignal, ReadAhead, band_bins, band_log_power, decimated,
-                                               frame_starts, mains_aliases, streamed_band_log_power)
+from jerkdetect.detection.arousals import band_passed
+from jerkdetect.detection.eeg_features import (DecimatedSignal, ReadAhead, SharedReads, band_bins, band_log_power,
+                                               decimated, frame_starts, mains_aliases, streamed_band_log_power)
 from jerkdetect.io.edf_write import SignalSpec, write_edf
 
 RATES = {"EEG C4-M1": 256.0, "EEG O2-M1": 200.0}  # decimated by 2 and by 1
@@ -95,6 +96,55 @@ def test_read_ahead_gives_the_stretches_of_the_signal_bit_for_bit(tmp_path):
             ra[0:10:2]
         with pytest.raises(ValueError, match="read-only"):  # a caller cannot spoil the next stretch
             ra[100:200][0] = 0.0
+
+
+def test_shared_reads_give_each_channel_its_own_stretches_bit_for_bit(tmp_path, monkeypatch):
+    """Two EEG channels of one file at different rates (decimated by 2 and by 1): the edges'
+    stretches read through :class:`SharedReads`, alternating between the channels as the edges
+    ask for them, equal each channel's full-length decimated signal; a stretch of the other
+    channel at the same time is a slice of the shared read (no read of its own); channels in
+    memory read alone."""
+    rec = jd.read_psg(_eeg_file(tmp_path / "e.edf", 900))
+    p = ArousalParams()
+    sigs = [DecimatedSignal(rec, lab, p.target_fs) for lab in RATES]
+    full = [decimated(rec, lab, p.target_fs)[0] for lab in RATES]
+    reads = SharedReads.of(sigs, 30.0)
+    assert all(r.shared is reads[0].shared for r in reads)
+    from jerkdetect.io import edf
+    calls = []
+    orig = edf.spans_together
+    monkeypatch.setattr(edf, "spans_together", lambda chans, spans: calls.append(spans) or orig(chans, spans))
+    for t0, t1 in ((10.0, 13.0), (12.5, 15.5), (40.0, 43.5), (895.0, 900.0), (0.0, 2.0), (300.0, 300.5)):
+        for r, s, x in zip(reads, sigs, full):
+            i0, i1 = int(t0 * s.fs), min(int(t1 * s.fs), s.size)
+            np.testing.assert_array_equal(r[i0:i1], x[i0:i1])
+    monkeypatch.undo()
+    assert len(calls) == 5  # one read per time, whichever channel asked: (12.5, 15.5) is inside the first
+    ch = [rec.channels[lab] for lab in RATES]
+    for s0, s1 in ((0, 7), (1000, 1500), (ch[1].n_samples - 9, ch[1].n_samples + 20)):
+        got = edf.spans_together(ch, [(s0, s1), (s0 + 3, s1 + 3)])
+        np.testing.assert_array_equal(got[0], ch[0].digital_span(s0, s1))
+        np.testing.assert_array_equal(got[1], ch[1].digital_span(s0 + 3, s1 + 3))
+    mem = jd.Recording.from_arrays({lab: rec.channels[lab].data for lab in RATES}, RATES)
+    alone = SharedReads.of([DecimatedSignal(mem, lab, p.target_fs) for lab in RATES], 30.0)
+    assert all(r.shared is None for r in alone)
+
+
+def test_band_pass_of_stretches_together_equals_one_at_a_time():
+    """The edges' FFT band-pass of both channels' stretches in one call gives each stretch's
+    values to the last bit, as one call per stretch does; lengths or rates that differ go one by one."""
+    rng = np.random.default_rng(3)
+    for n in (16, 97, 384, 385, 1021):
+        segs = [rng.standard_normal(n) * 20, rng.standard_normal(n) * 5]
+        one = [np.fft.irfft(np.fft.rfft(x) * ((f >= 8.0) & (f < 12.0)), n)
+               for x, f in ((x, np.fft.rfftfreq(n, 1 / 128.0)) for x in segs)]
+        for got, ref in zip(band_passed(segs, [128.0, 128.0], (8.0, 12.0)), one):
+            np.testing.assert_array_equal(got, ref)
+    a, b = rng.standard_normal(200), rng.standard_normal(150)
+    got = band_passed([a, b], [128.0, 100.0], (8.0, 12.0))
+    assert [g.size for g in got] == [200, 150]
+    np.testing.assert_array_equal(got[1], np.fft.irfft(np.fft.rfft(b) * ((np.fft.rfftfreq(150, 0.01) >= 8.0)
+                                                                         & (np.fft.rfftfreq(150, 0.01) < 12.0)), 150))
 
 
 def test_features_do_not_hold_the_decimated_channels(tmp_path):

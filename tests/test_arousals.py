@@ -12,9 +12,10 @@ import pytest
 import jerkdetect as jd
 from jerkdetect.detection import ArousalParams, detect_arousals
 from jerkdetect.detection.arousals import shift_evidence
-from jerkdetect.detection.arousal_kernels import (arousal_candidates, arousal_candidates_reference, epoch_medians,
+from jerkdetect.detection.arousal_kernels import (arousal_candidates, arousal_candidates_reference, candidate_bands,
+                                                  candidate_bands_reference, epoch_medians,
                                                   epoch_medians_reference, longest_run_above,
-                                                  longest_run_above_reference, smoothed_log_power,
+                                                  longest_run_above_reference, median_of, smoothed_log_power,
                                                   smoothed_log_power_reference, variance_change_cost,
                                                   variance_change_cost_reference)
 from jerkdetect.detection.eeg_features import (band_bins, band_log_power, band_log_power_reference, decimate_tri,
@@ -63,6 +64,31 @@ def test_epoch_medians_and_candidates_and_runs_match_references():
             b = arousal_candidates_reference(e, ok, 1.0, 0.4, gap)
             assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()
         assert longest_run_above(e, 10, 300, 0.3) == longest_run_above_reference(e, 10, 300, 0.3)
+
+
+def test_candidate_bands_and_median_equal_numpy_to_the_last_bit():
+    """Each candidate's band (largest column mean, first on a tie, first NaN) and plateau (median
+    of its inner frames in that band, NaN if any) as NumPy gives them, for candidates of 1 to 60
+    frames; the compiled median as ``np.median``, odd and even lengths, strided views, NaN."""
+    rng = np.random.default_rng(5)
+    scaled = rng.normal(0.0, 1.0, (2000, 4))
+    edge = rng.normal(0.0, 1.0, (2000, 4))
+    scaled[700:705] = 0.25  # a four-way tie: the first band
+    scaled[900, 2] = np.nan  # a NaN mean: its band; a NaN plateau
+    edge[1301, 1:] = np.nan
+    starts = np.array([0, 10, 100, 700, 890, 1300, 1990], np.int64)
+    ends = np.array([0, 11, 159, 704, 905, 1303, 1999], np.int64)
+    got = (np.empty(starts.size, np.int64), np.empty(starts.size))
+    ref = (np.empty(starts.size, np.int64), np.empty(starts.size))
+    candidate_bands(scaled, edge, starts, ends, *got)
+    candidate_bands_reference(scaled, edge, starts, ends, *ref)
+    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[1], ref[1])  # NaN where NumPy has NaN
+    assert got[0][3] == 0 and got[0][4] == 2 and np.isnan(got[1][4]) == np.isnan(ref[1][4])
+    for n in (1, 2, 3, 4, 57, 58):
+        x = rng.normal(0.0, 1.0, (n, 3))[:, 1]
+        assert median_of(x) == np.median(x)
+    assert np.isnan(median_of(np.array([1.0, np.nan, 2.0])))
 
 
 def _numpy_calls_libm() -> bool:

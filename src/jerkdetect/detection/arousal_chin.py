@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arousal_kernels import longest_run_above
+from .arousal_kernels import longest_run_above, median_of
 
 
 def recording_chin(rec, detection=None) -> tuple[np.ndarray, float] | None:
@@ -50,7 +50,7 @@ def chin_increase(chin: tuple[np.ndarray, float], onset: float, offset: float, p
     pre = c[max(i0, 0):max(i1, 0)]
     if pre.size < 3:
         return False
-    base = float(np.median(pre))
+    base = float(median_of(pre))
     level = max(p.chin_ratio * base, base + p.chin_min_uv)
     run = longest_run_above(c, int((onset - 0.5) * cfs), int(np.ceil(offset * cfs)) + 1, level)
     return run / cfs >= p.rem_chin_min_s - 1e-9

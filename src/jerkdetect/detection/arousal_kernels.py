@@ -125,6 +125,52 @@ def arousal_candidates_reference(e, trigger_ok, on, off, max_gap):
     return (np.array([k[0] for k in keep], np.int64), np.array([k[1] for k in keep], np.int64))
 
 
+@kernel
+def candidate_bands(scaled, ev_edge, starts, ends, band, plateau):
+    """Per candidate (frames ``starts[i]..ends[i]``): ``band[i]``, the column of ``scaled`` with
+    the largest mean over its frames (the first on a tie, the first NaN if any), and
+    ``plateau[i]``, the median of that column of ``ev_edge`` over its inner frames (all of them
+    for 3 frames or fewer; NaN if any is NaN). The same sums, in the same order, as
+    :func:`candidate_bands_reference`."""
+    nb_ = scaled.shape[1]
+    means = np.empty(nb_)
+    for c in range(starts.shape[0]):
+        i0, i1 = starts[c], ends[c]
+        for b in range(nb_):
+            means[b] = 0.0
+        for i in range(i0, i1 + 1):
+            for b in range(nb_):
+                means[b] += scaled[i, b]
+        best = 0
+        for b in range(nb_):
+            means[b] /= i1 - i0 + 1
+            if np.isnan(means[b]):
+                best = b
+                break
+            if means[b] > means[best]:
+                best = b
+        band[c] = best
+        lo, hi = (i0 + 1, i1) if i1 - i0 > 2 else (i0, i1 + 1)
+        x = ev_edge[lo:hi, best].copy()
+        plateau[c] = np.nan if np.isnan(x).any() else np.median(x)
+
+
+def candidate_bands_reference(scaled, ev_edge, starts, ends, band, plateau) -> None:
+    """NumPy reference of :func:`candidate_bands` (fills ``band`` and ``plateau``)."""
+    for c, (i0, i1) in enumerate(zip(starts, ends)):
+        band[c] = int(np.argmax(scaled[i0:i1 + 1].mean(axis=0)))
+        eb = ev_edge[:, band[c]]
+        plateau[c] = np.median(eb[i0 + 1:i1] if i1 - i0 > 2 else eb[i0:i1 + 1])
+
+
+@kernel
+def median_of(x):
+    """``np.median`` of a 1-D array (NaN if any value is NaN)."""
+    if np.isnan(x).any():
+        return np.nan
+    return np.median(x)
+
+
 # --------------------------------------------------------------------------- chin EMG rise
 @kernel
 def longest_run_above(x, lo, hi, level):

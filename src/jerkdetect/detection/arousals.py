@@ -53,6 +53,7 @@ It is a rule-based detector, not an expert scorer: see the README for its measur
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -63,12 +64,13 @@ from ..core.epochs import stage_at
 from ..io.recording import Recording
 from ..core.intervals import inside_intervals
 from .arousal_chin import chin_blocks, chin_increase, chin_supported, recording_chin
-from .arousal_kernels import arousal_candidates, epoch_medians, smoothed_log_power, variance_change_cost
-from .eeg_features import (DecimatedSignal, ReadAhead, band_bins, frame_starts, mains_aliases, pick_eeg_channels,
+from .arousal_kernels import (arousal_candidates, candidate_bands, epoch_medians, smoothed_log_power,
+                              variance_change_cost)
+from .eeg_features import (DecimatedSignal, SharedReads, band_bins, frame_starts, mains_aliases, pick_eeg_channels,
                            streamed_band_log_power)
 from .kernels import rolling_quantile
 
-SLEEP_STAGES = (1, 2, 3, 4)
+SLEEP_STAGES = (1, 2, 3, 4)  # consecutive codes (_sleep_mask)
 BAND_NAMES = ("delta", "theta", "alpha", "sigma", "beta", "muscle")
 
 
@@ -380,8 +382,10 @@ def stage_background(logp: np.ndarray, times: np.ndarray, hyp, half: int) -> np.
     # epochs without a same-stage value (no frames) fall back to the night's median
     night = np.nanmedian(med, axis=0) if np.isfinite(med).any() else np.zeros(med.shape[1])
     ref = np.where(np.isfinite(ref), ref, night)
-    out = np.empty_like(logp)
     inside = (ep >= 0) & (ep < n_ep)
+    if inside.all():
+        return np.take(ref, ep, axis=0)
+    out = np.empty_like(logp)
     out[inside] = ref[ep[inside]]
     out[~inside] = night
     return out
@@ -420,13 +424,14 @@ def _dilate(mask: np.ndarray, k: int) -> np.ndarray:
 
 
 def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: ArousalParams,
-                   muscle_ok: bool = True) -> np.ndarray:
+                   muscle_ok: bool = True, ref_power: np.ndarray | None = None) -> np.ndarray:
     """Per-frame evidence of an arousal shift in theta, alpha and beta (frames x 3): the band's
     log power ratio against its background; a rise better explained by a spindle, muscle
-    artefact or a K-complex/slow wave (see the module docstring) counts as no rise (0)."""
+    artefact or a K-complex/slow wave (see the module docstring) counts as no rise (0).
+    ``ref_power``: ``exp(ref)``, when the caller has it."""
     r = np.clip(logp - ref, *p.clip_log)
     slow = np.maximum(np.minimum(r[:, 0], r[:, 5]), 0.0) * p.slow_rise_discount
-    excess = np.exp(logp) - np.exp(ref)  # µV² above background, per band
+    excess = np.exp(logp) - (np.exp(ref) if ref_power is None else ref_power)  # µV² above background, per band
     per_hz = excess / width
     d, t, a, s, b, m = range(len(BAND_NAMES))
     up = r > np.log(p.off_ratio)  # bands clearly above their background
@@ -445,7 +450,8 @@ def shift_evidence(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: Arou
 
 
 def shift_evidence_by_blocks(logp: np.ndarray, ref: np.ndarray, width: np.ndarray, p: ArousalParams,
-                             muscle_ok: bool = True, block: int = 4096) -> np.ndarray:
+                             muscle_ok: bool = True, block: int = 4096,
+                             ref_power: np.ndarray | None = None) -> np.ndarray:
     """:func:`shift_evidence` computed ``block`` frames at a time (each with the veto margin of its
     neighbours): the same values to the last bit, with temporaries of one block instead of the night."""
     n = logp.shape[0]
@@ -454,7 +460,8 @@ def shift_evidence_by_blocks(logp: np.ndarray, ref: np.ndarray, width: np.ndarra
     for a in range(0, n, block):
         b = min(a + block, n)
         lo, hi = max(a - m, 0), min(b + m, n)
-        out[a:b] = shift_evidence(logp[lo:hi], ref[lo:hi], width, p, muscle_ok)[a - lo:b - lo]
+        out[a:b] = shift_evidence(logp[lo:hi], ref[lo:hi], width, p, muscle_ok,
+                                  None if ref_power is None else ref_power[lo:hi])[a - lo:b - lo]
     return out
 
 
@@ -526,18 +533,39 @@ def refine_edge(rec: Recording, labels: list[str], signals: list, band: tuple[fl
     if grid.size < 3:
         return default
     cost = np.zeros(grid.size)
-    for lab, (x, fs_d, k) in zip(labels, signals):
-        ch = rec.channels[lab]
-        i0 = max(int(np.floor((t0 * ch.fs - (k - 1)) / k)), 0)
-        i1 = min(int(np.ceil((t1 * ch.fs - (k - 1)) / k)), x.size)
+    segs, first = [], []
+    for lab, (x, _, k) in zip(labels, signals):
+        fs = rec.channels[lab].fs
+        i0 = max(int(np.floor((t0 * fs - (k - 1)) / k)), 0)
+        i1 = min(int(np.ceil((t1 * fs - (k - 1)) / k)), x.size)
         if i1 - i0 < 16:
             return default
         seg = x[i0:i1]
-        seg = seg - seg.mean()
-        f = np.fft.rfftfreq(seg.size, 1.0 / fs_d)
-        y = np.fft.irfft(np.fft.rfft(seg) * ((f >= band[0]) & (f < band[1])), seg.size)
-        variance_change_cost(y, rec.index_to_time(lab, np.arange(i0, i1) * k + (k - 1)), grid, cost)
+        segs.append(seg - seg.mean())
+        first.append(i0)
+    for lab, (_, _, k), i0, y in zip(labels, signals, first, band_passed(segs, [s[1] for s in signals], band)):
+        variance_change_cost(y, rec.index_to_time(lab, np.arange(i0, i0 + y.size) * k + (k - 1)), grid, cost)
     return float(grid[int(np.argmin(cost))])
+
+
+@lru_cache(maxsize=4096)
+def pass_band(n: int, fs: float, lo: float, hi: float) -> np.ndarray:
+    """Which bins of the real FFT of ``n`` samples at ``fs`` lie in ``[lo, hi)`` Hz (read-only)."""
+    f = np.fft.rfftfreq(n, 1.0 / fs)
+    m = (f >= lo) & (f < hi)
+    m.flags.writeable = False
+    return m
+
+
+def band_passed(segs: list[np.ndarray], rates: list[float], band: tuple[float, float]) -> list[np.ndarray]:
+    """Each stretch band-passed to ``band`` (FFT, the bins outside it zeroed). Stretches of one
+    length and rate go through one FFT call: the same values, bit for bit, as one call each
+    (NumPy transforms the rows one by one), for less overhead per call."""
+    if len(segs) > 1 and len({s.size for s in segs}) == 1 and len(set(rates)) == 1:
+        n = segs[0].size
+        y = np.fft.irfft(np.fft.rfft(np.stack(segs), axis=-1) * pass_band(n, rates[0], *band), n, axis=-1)
+        return list(y)
+    return [np.fft.irfft(np.fft.rfft(s) * pass_band(s.size, fs, *band), s.size) for s, fs in zip(segs, rates)]
 
 
 @dataclass
@@ -617,7 +645,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         return Arousals(np.zeros(0), np.zeros(0), np.zeros(0, np.int8), [], np.zeros(0), [], [], notes, p, labels)
     half = max(1, int(p.background_epochs))
     stage = stage_at(t, hypnogram.stages, hypnogram.offset, hypnogram.epoch_length)
-    sleep = np.isin(stage, SLEEP_STAGES)
+    staged_sleep = _sleep_mask(stage)
+    sleep = staged_sleep.copy()
     for lab in labels:  # NaN/inf stretches replaced at the edge (io.checks): no arousal scored there
         bad = np.asarray(rec.channels[lab].bad_intervals, float).reshape(-1, 2)
         if bad.size:
@@ -630,12 +659,13 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
         ls = smooth_log_power(logp, p.smooth_windows)
         ref = stage_background(ls, tc, hypnogram, half)  # also serves the less smoothed series
         if p.local_background_s > 0:  # and against the recent past: a rise must be abrupt
-            sl = np.isin(stage_at(tc, hypnogram.stages, hypnogram.offset, hypnogram.epoch_length), SLEEP_STAGES)
+            sl = staged_sleep if tc is t else _sleep_mask(stage_at(tc, hypnogram.stages, hypnogram.offset,
+                                                                       hypnogram.epoch_length))
             ref = np.fmax(ref, local_background(ls, sl, p.local_background_s, p.local_gap_s, p.hop_s))
+        ref_power = np.exp(ref)  # the background's power, for both smoothings
         for w in (p.smooth_windows, p.edge_windows):
             ev = shift_evidence_by_blocks(smooth_log_power(logp, w) if w != p.smooth_windows else ls, ref,
-                                          width, p,
-                                muscle_ok)
+                                          width, p, muscle_ok, ref_power=ref_power)
             if tc.size != t.size or not np.allclose(tc, t, atol=1e-3):
                 ev = np.column_stack([np.interp(t, tc, ev[:, j]) for j in range(ev.shape[1])])
             per.append(ev)
@@ -645,7 +675,8 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
     ev = np.mean(ev_c, axis=0)                  # frames x (theta, alpha, beta, alpha+beta), channels averaged
     ev_edge = with_combined(np.mean(edge_c, axis=0))
     med, sd = evidence_spread(ev, sleep)
-    signals = [(ReadAhead(x, READ_AHEAD_S * fs_d), fs_d, k) for _, _, _, (x, fs_d, k) in feats]
+    reads = SharedReads.of([x for *_, (x, _, _) in feats], READ_AHEAD_S)  # channels of one file: one read
+    signals = [(r, fs_d, k) for r, (*_, (_, fs_d, k)) in zip(reads, feats)]
     ctx = _Night(rec, labels, signals, hypnogram, p, t, sleep, ev, ev_edge, ev_c, med, sd)
     strict = _scored_shifts(ctx, p.on_ratio, p.z_on, p.z_event, p.event_ratio)
     shifts, spaced = _finished_shifts(ctx, strict)  # spaced: every EEG shift the AASM spacing counts
@@ -690,9 +721,18 @@ def detect_arousals(rec: Recording, hypnogram, params: ArousalParams | None = No
 
 def _asleep(hyp, t0: float, t1: float) -> bool:
     """Whether the hypnogram is in a sleep stage all the way from ``t0`` to ``t1`` (s)."""
-    st = stage_at(np.linspace(t0, t1, max(2, int(np.ceil((t1 - t0) * 2)) + 1)), hyp.stages, hyp.offset,
-                  hyp.epoch_length)
-    return bool(np.all(np.isin(st, SLEEP_STAGES)))
+    return _all_sleep(stage_at(np.linspace(t0, t1, max(2, int(np.ceil((t1 - t0) * 2)) + 1)), hyp.stages,
+                               hyp.offset, hyp.epoch_length))
+
+
+def _all_sleep(stages: np.ndarray) -> bool:
+    """Whether every stage code is a sleep stage."""
+    return bool(_sleep_mask(stages).all())
+
+
+def _sleep_mask(stages: np.ndarray) -> np.ndarray:
+    """Which stage codes are sleep stages (:data:`SLEEP_STAGES`: N1, N2, N3, R, codes 1-4)."""
+    return (stages >= SLEEP_STAGES[0]) & (stages <= SLEEP_STAGES[-1])
 
 
 @dataclass
@@ -731,13 +771,12 @@ def _scored_shifts(n: _Night, on_ratio: float, z_on: float, z_event: float, even
     max_gap = int(round(p.max_gap_s / p.hop_s))
     s_idx, e_idx = arousal_candidates(e, n.sleep, 1.0, off, max_gap)
     taken_iv = np.array([(x["onset"], x["offset"]) for x in taken or []], float).reshape(-1, 2)
+    bands, plateaus = np.empty(s_idx.size, np.int64), np.empty(s_idx.size)
+    candidate_bands(scaled, ev_edge, s_idx, e_idx, bands, plateaus)  # the band that carries each, its plateau
     out = []
-    for i0, i1 in zip(s_idx, e_idx):
+    for i0, i1, bi, plateau in zip(s_idx, e_idx, bands.tolist(), plateaus.tolist()):
         seg = slice(i0, i1 + 1)
-        bi = int(np.argmax(scaled[seg].mean(axis=0)))     # band that carries the event
         eb = ev_edge[:, bi]
-        inner = eb[i0 + 1:i1] if i1 - i0 > 2 else eb[seg]
-        plateau = float(np.median(inner))
         if plateau < off * thr[bi]:
             logger.debug("shift near %.2f s not sustained in %s", t[i0], EVIDENCE_BANDS[bi])
             continue
@@ -788,13 +827,13 @@ def _finished_shifts(n: _Night, scored: list[dict], keep=None) -> tuple[list[dic
         if dur < p.min_duration_s:
             logger.debug("shift at %.2f s: %.2f s, shorter than %g s", onset, dur, p.min_duration_s)
             continue
-        st = int(stage_at(np.array([onset]), hyp.stages, hyp.offset, hyp.epoch_length)[0])
         before = stage_at(np.linspace(onset - p.min_sleep_before_s, onset, 21), hyp.stages,
-                          hyp.offset, hyp.epoch_length)
+                          hyp.offset, hyp.epoch_length)  # its last time is the onset
+        st = int(before[-1])
         gap = onset - last_end
         last_end = max(last_end, offset)
         spaced.append(dict(onset=onset, offset=offset))
-        if st not in SLEEP_STAGES or not np.all(np.isin(before, SLEEP_STAGES)) or gap < p.min_sleep_before_s:
+        if not _all_sleep(before) or gap < p.min_sleep_before_s:
             logger.debug("shift at %.2f s (%.2f s): not preceded by %g s of sleep (stage %d, %.1f s since "
                          "the last shift)", onset, dur, p.min_sleep_before_s, st, gap)
             continue

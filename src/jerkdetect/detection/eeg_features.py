@@ -188,16 +188,24 @@ class DecimatedSignal:
         i0, i1, step = sl.indices(self.size)
         if step != 1:
             raise ValueError("DecimatedSignal takes contiguous stretches only")
-        out = np.empty(max(i1 - i0, 0))
-        if out.size == 0:
-            return out
-        ch, k = self.ch, self.k
-        s0, s1 = i0 * k, (i1 - 1) * k + self.w.size
+        if i1 <= i0:
+            return np.empty(0)
+        ch = self.ch
+        s0, s1 = self.input_span(i0, i1)
         if ch.dig_min is not None:
-            y = np.asarray(ch.digital_span(s0, s1), dtype=np.float64)
-            decimate_tri(y, k, self.w, ch.gain, ch.offset, out, 0)
-        else:
-            decimate_tri(np.ascontiguousarray(ch.data[s0:s1], dtype=np.float64), k, self.w, 1.0, 0.0, out, 0)
+            return self.from_digital(np.asarray(ch.digital_span(s0, s1), dtype=np.float64), i1 - i0)
+        out = np.empty(i1 - i0)
+        decimate_tri(np.ascontiguousarray(ch.data[s0:s1], dtype=np.float64), self.k, self.w, 1.0, 0.0, out, 0)
+        return out
+
+    def input_span(self, i0: int, i1: int) -> tuple[int, int]:
+        """The input samples behind output samples ``i0..i1`` (``i1 > i0``)."""
+        return i0 * self.k, (i1 - 1) * self.k + self.w.size
+
+    def from_digital(self, y: np.ndarray, n: int) -> np.ndarray:
+        """``n`` output samples from the EDF digital samples ``y`` (float64) of their input span."""
+        out = np.empty(n)
+        decimate_tri(y, self.k, self.w, self.ch.gain, self.ch.offset, out, 0)
         return out
 
 
@@ -213,6 +221,7 @@ class ReadAhead:
         self.size = signal.size
         self._lo = self._hi = 0
         self._buf = np.zeros(0)
+        self.shared: SharedReads | None = None
 
     def __len__(self) -> int:
         return self.size
@@ -225,10 +234,59 @@ class ReadAhead:
             return np.zeros(0)
         if not (self._lo <= i0 and i1 <= self._hi):
             hi = min(max(i1, i0 + self.ahead), self.size)
-            buf = self.signal[i0:hi]  # read first: a failed read leaves the last one in place
-            buf.flags.writeable = False
-            self._lo, self._hi, self._buf = i0, hi, buf
+            if self.shared is not None:
+                self.shared.read(self, i0, hi)
+            else:
+                self.keep(i0, hi, self.signal[i0:hi])  # read first: a failed read leaves the last one
         return self._buf[i0 - self._lo:i1 - self._lo]
+
+    def keep(self, lo: int, hi: int, buf: np.ndarray) -> None:
+        """Make ``buf`` (samples ``lo..hi``) the last read."""
+        buf.flags.writeable = False
+        self._lo, self._hi, self._buf = lo, hi, buf
+
+
+class SharedReads:
+    """:class:`ReadAhead` s of EEG channels of one EDF/BDF file that read together: when one of
+    them reads, every one gets the same stretch of time (the data records read once, each
+    channel decimated from them), so the other channels' stretches of an edge are slices of it.
+    The values are each channel's own, bit for bit."""
+
+    def __init__(self, members: list[ReadAhead]):
+        self.members = members
+        for m in members:
+            m.shared = self
+
+    @classmethod
+    def of(cls, signals: list[DecimatedSignal], ahead_s: float) -> list[ReadAhead]:
+        """One :class:`ReadAhead` per signal, reading ``ahead_s`` seconds at a time, sharing their
+        reads when the signals are EDF/BDF channels of one file (:func:`~jerkdetect.io.edf.read_together`)."""
+        from ..io.edf import read_together
+        out = [ReadAhead(s, int(ahead_s * s.fs)) for s in signals]
+        chans = [s.ch for s in signals]
+        if len(out) > 1 and all(c.dig_min is not None for c in chans) and read_together(chans):
+            cls(out)
+        return out
+
+    def read(self, who: ReadAhead, i0: int, hi: int) -> None:
+        """``who`` needs samples ``i0..hi``; every member reads the same time, with a sample to spare."""
+        from ..io.edf import spans_together
+        s = who.signal
+        a, b = s.input_span(i0, hi)
+        t0, t1 = a / s.ch.fs, b / s.ch.fs
+        parts = []
+        for m in self.members:
+            x = m.signal
+            if m is who:
+                lo, up = i0, hi
+            else:
+                lo = min(max(int(np.floor(t0 * x.ch.fs / x.k)) - 1, 0), m.size - 1)
+                up = min(max(int(np.ceil(t1 * x.ch.fs / x.k)) + 1, lo + 1), m.size)
+            parts.append((m, lo, up))
+        raw = spans_together([m.signal.ch for m, _, _ in parts], [m.signal.input_span(lo, up) for m, lo, up in parts])
+        bufs = [m.signal.from_digital(y, up - lo) for (m, lo, up), y in zip(parts, raw)]
+        for (m, lo, up), buf in zip(parts, bufs):  # all read first: a failed read leaves the last ones
+            m.keep(lo, up, buf)
 
 
 # --------------------------------------------------------------------------- spectra

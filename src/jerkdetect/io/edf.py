@@ -16,6 +16,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -57,8 +58,8 @@ class EdfHeader:
     def sample_bytes(self) -> int:
         return 3 if self.bdf else 2
 
-    @property
-    def record_bytes(self) -> int:
+    @cached_property
+    def record_bytes(self) -> int:  # asked for on every read: summed once
         return int(self.spr.sum()) * self.sample_bytes
 
     def signal_span(self, i: int) -> tuple[int, int]:
@@ -321,6 +322,26 @@ def chunks_together(channels: Sequence[Channel], records: int = 600):
         for r0 in range(0, h.n_records, records):
             block = _read_records(h, r0, min(r0 + records, h.n_records), buf, f)
             yield tuple(_decode(h, block, r.start, r.n) for r in readers)
+
+
+def spans_together(channels: Sequence[Channel], spans: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+    """Each channel's digital samples ``s0:s1`` (its own ``spans`` entry; 1-D float64), for
+    channels of one EDF/BDF file (:func:`read_together`): the data records that hold any of the
+    stretches are read once, where :meth:`Channel.digital_span` would read them per channel.
+    The values are those of :meth:`Channel.digital_span`, converted to float64."""
+    readers = _readers(channels)
+    if readers is None:
+        raise ValueError("spans_together reads channels of one EDF/BDF file only")
+    h = readers[0].h
+    spans = [(max(int(s0), 0), min(int(s1), c.n_samples)) for c, (s0, s1) in zip(channels, spans)]
+    r0 = min(s0 // r.n for r, (s0, _) in zip(readers, spans))
+    r1 = max(r0, min(max(-(-s1 // r.n) for r, (_, s1) in zip(readers, spans)), h.n_records))
+    block = _read_records(h, r0, r1, np.empty((r1 - r0) * h.record_bytes, np.uint8))
+    out = []
+    for r, (s0, s1) in zip(readers, spans):
+        x = _decode(h, block, r.start, r.n).reshape(-1)
+        out.append(np.asarray(x[s0 - r0 * r.n:max(s1, s0) - r0 * r.n], dtype=np.float64))
+    return out
 
 
 _TAL_ONSET = re.compile(r"^[+-]\d+(\.\d*)?$")  # EDF+: '+' or '-', digits, optional decimals
