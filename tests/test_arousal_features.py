@@ -140,6 +140,11 @@ def test_band_pass_of_stretches_together_equals_one_at_a_time():
                for x, f in ((x, np.fft.rfftfreq(n, 1 / 128.0)) for x in segs)]
         for got, ref in zip(band_passed(segs, [128.0, 128.0], (8.0, 12.0)), one):
             np.testing.assert_array_equal(got, ref)
+    a, b = rng.standard_normal(300), rng.standard_normal(300)  # one length, two rates: each its own band
+    got = band_passed([a, b], [128.0, 100.0], (8.0, 12.0))
+    for x, fs, g in ((a, 128.0, got[0]), (b, 100.0, got[1])):
+        f = np.fft.rfftfreq(300, 1 / fs)
+        np.testing.assert_array_equal(g, np.fft.irfft(np.fft.rfft(x) * ((f >= 8.0) & (f < 12.0)), 300))
     a, b = rng.standard_normal(200), rng.standard_normal(150)
     got = band_passed([a, b], [128.0, 100.0], (8.0, 12.0))
     assert [g.size for g in got] == [200, 150]

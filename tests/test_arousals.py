@@ -76,8 +76,11 @@ def test_candidate_bands_and_median_equal_numpy_to_the_last_bit():
     scaled[700:705] = 0.25  # a four-way tie: the first band
     scaled[900, 2] = np.nan  # a NaN mean: its band; a NaN plateau
     edge[1301, 1:] = np.nan
-    starts = np.array([0, 10, 100, 700, 890, 1300, 1990], np.int64)
-    ends = np.array([0, 11, 159, 704, 905, 1303, 1999], np.int64)
+    edge[1500:1503, :] = -0.0  # a plateau of zeros: +0.0, as NumPy's median gives it
+    scaled[1500:1503] = np.array([0.1, 0.3, 0.2, 0.0])  # a 3-frame candidate: all its frames, band 1
+    edge[1501, 1] = 5.0
+    starts = np.array([0, 10, 100, 700, 890, 1300, 1500, 1990], np.int64)
+    ends = np.array([0, 11, 159, 704, 905, 1303, 1502, 1999], np.int64)
     got = (np.empty(starts.size, np.int64), np.empty(starts.size))
     ref = (np.empty(starts.size, np.int64), np.empty(starts.size))
     candidate_bands(scaled, edge, starts, ends, *got)
@@ -85,10 +88,40 @@ def test_candidate_bands_and_median_equal_numpy_to_the_last_bit():
     np.testing.assert_array_equal(got[0], ref[0])
     np.testing.assert_array_equal(got[1], ref[1])  # NaN where NumPy has NaN
     assert got[0][3] == 0 and got[0][4] == 2 and np.isnan(got[1][4]) == np.isnan(ref[1][4])
+    assert got[0][6] == 1 and got[1][6] == 0.0 and not np.signbit(got[1][6])  # median of (-0, 5, -0)
+    edge[1501, 1] = -0.0
+    candidate_bands(scaled, edge, starts[6:7], ends[6:7], got[0][:1], got[1][:1])
+    assert got[1][0] == 0.0 and not np.signbit(got[1][0])
     for n in (1, 2, 3, 4, 57, 58):
         x = rng.normal(0.0, 1.0, (n, 3))[:, 1]
         assert median_of(x) == np.median(x)
     assert np.isnan(median_of(np.array([1.0, np.nan, 2.0])))
+    for zeros in ([-0.0], [-0.0, -0.0], [-1.0, -0.0, 1.0]):
+        assert not np.signbit(median_of(np.array(zeros))) and not np.signbit(np.median(zeros))
+
+
+def test_local_background_uses_the_stage_sleep_mask_and_stage_background_fills_outside_frames(monkeypatch):
+    """A NaN stretch leaves its frames out of the arousal candidates, not out of the recent-past
+    background (the stage's sleep mask, as before the mask was shared); frames past the
+    hypnogram's end take the night's median of every band."""
+    import jerkdetect.detection.arousals as A
+    assert A.SLEEP_STAGES == tuple(range(A.SLEEP_STAGES[0], A.SLEEP_STAGES[-1] + 1))  # _sleep_mask's range test
+    seen = []
+    orig = A.local_background
+    monkeypatch.setattr(A, "local_background", lambda ls, valid, *a: seen.append(valid.copy()) or orig(ls, valid, *a))
+    with pytest.warns(UserWarning, match="NaN, infinite or absurd"):
+        bad = jd.Recording.from_arrays({"EEG C4-M1": np.r_[np.zeros(3000), np.full(4000, np.nan),
+                                                          np.random.default_rng(0).standard_normal(53000)]}, 100.0)
+    out = detect_arousals(bad, jd.Hypnogram([2] * 20))
+    assert any("NaN/inf" in n for n in out.notes) and len(seen) == 1 and seen[0].all()
+    logp = np.random.default_rng(1).normal(0.0, 1.0, (130, 6))
+    times = np.arange(130) * 5.0  # 650 s: the last 10 frames after a 600-s hypnogram
+    hyp = jd.Hypnogram([2] * 10 + [4] * 10)
+    got = A.stage_background(logp, times, hyp, 10)
+    inside = A.stage_background(logp[:120], times[:120], hyp, 10)
+    np.testing.assert_array_equal(got[:120], inside)
+    med = A.epoch_medians(logp, hyp.epoch_of(times).astype(np.int64), hyp.n_epochs)
+    np.testing.assert_array_equal(got[120:], np.broadcast_to(np.nanmedian(med, axis=0), (10, 6)))
 
 
 def _numpy_calls_libm() -> bool:

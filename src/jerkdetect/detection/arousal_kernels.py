@@ -130,8 +130,9 @@ def candidate_bands(scaled, ev_edge, starts, ends, band, plateau):
     """Per candidate (frames ``starts[i]..ends[i]``): ``band[i]``, the column of ``scaled`` with
     the largest mean over its frames (the first on a tie, the first NaN if any), and
     ``plateau[i]``, the median of that column of ``ev_edge`` over its inner frames (all of them
-    for 3 frames or fewer; NaN if any is NaN). The same sums, in the same order, as
-    :func:`candidate_bands_reference`."""
+    for 3 frames or fewer; NaN if any is NaN). For a C-ordered ``scaled``, the same sums in the
+    same order as :func:`candidate_bands_reference` (NumPy adds the rows of a C-ordered array in
+    order), and the same medians, zero as +0.0 as NumPy gives it."""
     nb_ = scaled.shape[1]
     means = np.empty(nb_)
     for c in range(starts.shape[0]):
@@ -152,7 +153,7 @@ def candidate_bands(scaled, ev_edge, starts, ends, band, plateau):
         band[c] = best
         lo, hi = (i0 + 1, i1) if i1 - i0 > 2 else (i0, i1 + 1)
         x = ev_edge[lo:hi, best].copy()
-        plateau[c] = np.nan if np.isnan(x).any() else np.median(x)
+        plateau[c] = np.nan if np.isnan(x).any() else np.median(x) + 0.0  # + 0.0: -0.0 -> 0.0, as NumPy
 
 
 def candidate_bands_reference(scaled, ev_edge, starts, ends, band, plateau) -> None:
@@ -165,10 +166,10 @@ def candidate_bands_reference(scaled, ev_edge, starts, ends, band, plateau) -> N
 
 @kernel
 def median_of(x):
-    """``np.median`` of a 1-D array (NaN if any value is NaN)."""
+    """``np.median`` of a 1-D array, to the last bit (NaN if any value is NaN; zero as +0.0)."""
     if np.isnan(x).any():
         return np.nan
-    return np.median(x)
+    return np.median(x) + 0.0  # Numba's median may keep a -0.0 that NumPy's mean of the middle turns into 0.0
 
 
 # --------------------------------------------------------------------------- chin EMG rise

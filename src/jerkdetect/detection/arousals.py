@@ -772,7 +772,7 @@ def _scored_shifts(n: _Night, on_ratio: float, z_on: float, z_event: float, even
     s_idx, e_idx = arousal_candidates(e, n.sleep, 1.0, off, max_gap)
     taken_iv = np.array([(x["onset"], x["offset"]) for x in taken or []], float).reshape(-1, 2)
     bands, plateaus = np.empty(s_idx.size, np.int64), np.empty(s_idx.size)
-    candidate_bands(scaled, ev_edge, s_idx, e_idx, bands, plateaus)  # the band that carries each, its plateau
+    candidate_bands(np.ascontiguousarray(scaled), ev_edge, s_idx, e_idx, bands, plateaus)  # each one's band, plateau
     out = []
     for i0, i1, bi, plateau in zip(s_idx, e_idx, bands.tolist(), plateaus.tolist()):
         seg = slice(i0, i1 + 1)
