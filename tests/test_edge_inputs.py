@@ -239,6 +239,31 @@ def test_absurd_tal_onsets_are_dropped_and_counted(tmp_path, placeholder, onset)
     assert res.n_lm == 6
 
 
+def test_embedded_annotations_are_not_scanned_when_a_scoring_file_is_used(tmp_path, monkeypatch):
+    """An EDF+ with embedded annotations and a scoring file (beside it, or given): the scoring
+    file is used and the embedded annotations are never read (their scan of every data record
+    costs ~30-50 ms of an 8-h night), with the same night as when they were read; without a
+    scoring file they are read and used."""
+    from jerkdetect.io import edf
+    from jerkdetect.simulate import simulate_night
+    night = simulate_night(seed=8, duration_h=0.5, fs_emg=200, fs_eeg=100, full_montage=False)
+    paths = night.write(str(tmp_path), "both", scoring="xml", embed_annotations=True)
+    reads = []
+    orig = edf._annotations
+    monkeypatch.setattr(edf, "_annotations", lambda *a: reads.append(a) or orig(*a))
+    beside = jd.score(paths["recording"])
+    given = jd.score(paths["recording"], annotations=paths["scoring"])
+    assert reads == [] and beside.info["annotation_source"] == given.info["annotation_source"] == paths["scoring"]
+    rec = jd.read_psg(paths["recording"])  # as before: the embedded annotations read as well
+    assert len(reads) == 1 and len(rec.annotations) > 0
+    full = jd.score(rec, annotations=paths["scoring"])
+    assert beside.summary() | {"timings_s": 0} == full.summary() | {"timings_s": 0}
+    assert beside.events.equals(full.events)
+    os.remove(paths["scoring"])
+    alone = jd.score(paths["recording"])
+    assert len(reads) == 2 and alone.info["annotation_source"].endswith("(embedded EDF+ annotations)")
+
+
 def test_duplicate_labels_are_kept_apart_and_never_guessed(tmp_path):
     """A chin labelled 'Leg L' beside the real 'Leg L': both kept, neither scored as the leg unless named."""
     p = tmp_path / "dup.edf"

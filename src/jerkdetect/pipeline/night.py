@@ -39,7 +39,7 @@ from ..rules.rhythmic_leg import RhythmicEpisodes
 from .arousal_source import ArousalChoice, chin_envelope, choose_arousals, detection_channels
 from .preflight import prepare_emg
 from .result import ScoringResult
-from .scoring_file import scoring_for_recording
+from .scoring_file import find_scoring_file, scoring_for_recording
 
 LEGS = ("leg_left", "leg_right")
 ARMS = ("arm_left", "arm_right")  # flexor digitorum superficialis: read for the REM rules only
@@ -120,7 +120,10 @@ def read_recording(n: Night) -> None:
         n.path = os.fspath(n.recording)
         want = ["leg_left", "leg_right", "chin", "ecg", "eeg"] + (["eog"] if n.staging == "yasa" else []) \
             + (list(ARMS) if n.motor_rules is not None else []) if n.leg_movements == "emg" else None
-        n.rec = read_psg(n.path, roles=n.channels)
+        # the EDF+'s own annotations are the scoring only when no scoring file is given or lies
+        # beside it (scoring_for_recording); else their scan of every data record is skipped
+        embedded = n.annotations is None and find_scoring_file(n.path) is None
+        n.rec = read_psg(n.path, roles=n.channels, annotations=embedded)
         n.all_labels = n.rec.labels
         if want:
             n.rec.channels = {k: v for k, v in n.rec.channels.items() if v.role in want}
