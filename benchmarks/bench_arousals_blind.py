@@ -2,11 +2,16 @@
 
     python benchmarks/bench_arousals_blind.py --src PATH/TO/src [--nights 4 --hours 4 --seed 0]
     python benchmarks/bench_arousals_blind.py --generator 2 --src PATH/TO/src --data PATH/TO/blind2
+    python benchmarks/bench_arousals_blind.py --generator 3 --seed 1
 
 The nights come from ``_blind_eeg.py`` (NumPy/SciPy/pyedflib only; written without reading the
 detector or jerkdetect's simulators) and are cached under ``benchmarks/_data/blind/``; with
 ``--generator 2`` from ``_blind_eeg2.py``, a second generator built differently by someone who
-read neither (held-out check), cached under ``benchmarks/_data/blind2/`` by default. A child
+read neither (held-out check), cached under ``benchmarks/_data/blind2/`` by default, and with
+``--generator 3`` from ``_blind_eeg3.py``, a third (time-domain resonators and explicit
+waveforms; arousals as one slow-decaying envelope whose gain is solved so that the rendered EEG
+shows the drawn contrast; written from the AASM rule and issue 15's text only), cached under
+``benchmarks/_data/blind3/``. A child
 process with ``--src`` first on ``sys.path`` scores each night with the scoring file that has no
 arousals (``arousals="detect"``) and with the one that has the true arousals
 (``arousals="scoring"``), under AASM 2012 and WASM 2016. This process then reports, per night
@@ -34,10 +39,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _blind_eeg as gen  # noqa: E402
 import _blind_eeg2 as gen2  # noqa: E402
+import importlib  # noqa: E402
 import _peer  # noqa: E402
 from _common import run_worker  # noqa: E402
 
 GEN1 = gen  # ``gen`` is the generator of the run (main sets it); nights() of generator 1 use GEN1
+
+
+def generator_module(generator: int):
+    """The module of generator 1, 2 or 3 (``_blind_eeg``, ``_blind_eeg2``, ``_blind_eeg3``)."""
+    return {1: GEN1, 2: gen2}.get(generator) or importlib.import_module(f"_blind_eeg{generator}")
 
 RULES = ("aasm2012", "wasm2016")
 LM_LABELS = ("plm", "lm", "lm_long")
@@ -55,11 +66,12 @@ def nights(seed: int, n: int, hours: float, folder: str, generator: int = 1) -> 
     """Generate (or reuse) the nights; night i is family modest for even i, ordinary for odd i."""
     out = []
     for i in range(n):
-        if generator == 2:  # the second generator: its own file names and truth
-            stem, version = f"blind2_s{seed}_n{i}_{hours:g}h", gen2.GEN_VERSION
+        if generator != 1:  # the second and third generators: their own file names and truth
+            g = generator_module(generator)
+            stem, version = f"blind{generator}_s{seed}_n{i}_{hours:g}h", g.GEN_VERSION
 
-            def make(stem=stem, i=i):
-                return gen2.make_night(seed * 1000 + i, hours, gen2.FAMILIES[i % 2], folder, stem)
+            def make(stem=stem, i=i, g=g):
+                return g.make_night(seed * 1000 + i, hours, g.FAMILIES[i % 2], folder, stem)
         else:
             stem, version = f"blind_s{seed}_n{i}_{hours:g}h", GEN1.GEN_VERSION
             cfg = GEN1.BlindConfig(seed=seed * 1000 + i, hours=hours, family=GEN1.FAMILIES[i % 2])
@@ -119,7 +131,10 @@ def night_file_problems(stem: str, truth: dict, generator: int = 1) -> list[str]
 
 def xml_suffixes(generator: int) -> tuple[str, str]:
     """The scoring files of a night: (without arousals, with the true arousals)."""
-    return (gen2.XML_NOAR, gen2.XML_AR) if generator == 2 else (".xml", "_arousals.xml")
+    if generator == 1:
+        return ".xml", "_arousals.xml"
+    g = generator_module(generator)
+    return g.XML_NOAR, g.XML_AR
 
 
 # ----------------------------------------------------------------------------- the peer
@@ -536,17 +551,17 @@ def main(argv=None):
     ap.add_argument("--nights", type=int, default=4)
     ap.add_argument("--hours", type=float, default=4.0)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--generator", type=int, choices=(1, 2), default=1,
-                    help="1: _blind_eeg (default); 2: _blind_eeg2, the second, differently built generator")
-    ap.add_argument("--data", help="where the nights are cached (default benchmarks/_data/blind, or blind2 "
-                                   "with --generator 2)")
+    ap.add_argument("--generator", type=int, choices=(1, 2, 3), default=1,
+                    help="1: _blind_eeg (default); 2: _blind_eeg2 and 3: _blind_eeg3, differently built generators")
+    ap.add_argument("--data", help="where the nights are cached (default benchmarks/_data/blind, or blind2 / "
+                                   "blind3 with --generator 2 / 3)")
     ap.add_argument("--json", help="also write the measured numbers to this JSON file")
     ap.add_argument("--no-peer", action="store_true", help="skip psgscoring's arousal detector (the peer)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     global gen
-    gen = gen2 if a.generator == 2 else GEN1
-    a.data = a.data or os.path.join(HERE, "_data", "blind2" if a.generator == 2 else "blind")
+    gen = generator_module(a.generator)
+    a.data = a.data or os.path.join(HERE, "_data", "blind" if a.generator == 1 else f"blind{a.generator}")
     if a.worker:
         print(json.dumps(worker(json.loads(a.worker))))
         return

@@ -80,9 +80,9 @@ def test_look_alikes_are_not_arousals(night):
             assert not np.any((iv[:, 0] + 10 < b) & (iv[:, 1] > a)), e
 
 
-@pytest.mark.parametrize("generator", [1, 2])
+@pytest.mark.parametrize("generator", [1, 2, 3])
 def test_files_carry_the_truth(generator, tmp_path):
-    """Both blind generators, through the runner's cache: the files say what the truth says, and a
+    """Each blind generator, through the runner's cache: the files say what the truth says, and a
     copy that disagrees is caught."""
     (stem, tr), = bench.nights(seed=5, n=1, hours=0.5, folder=str(tmp_path), generator=generator)
     assert bench.night_file_problems(stem, tr, generator) == []
