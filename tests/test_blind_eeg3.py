@@ -6,7 +6,6 @@ contrast must be what the EEG shows, and jerkdetect must read them as an NSRR ni
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -19,6 +18,7 @@ pytest.importorskip("scipy")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
 import _blind_eeg3 as gen  # noqa: E402
 import bench_arousals_blind as bench  # noqa: E402
+from _blind_checks import assert_aasm_arousals, assert_same_files, stem_in  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +31,7 @@ def night(tmp_path_factory):
 def test_same_seed_same_files_other_seed_other_night(tmp_path, night):
     stem, truth = night
     again = gen.make_night(31, 1.0, "ordinary", str(tmp_path), "n")
-    for ext in (".edf", gen.XML_NOAR, gen.XML_AR):
-        a = hashlib.sha256(open(stem + ext, "rb").read()).hexdigest()
-        b = hashlib.sha256(open(os.path.join(tmp_path, "n" + ext), "rb").read()).hexdigest()
-        assert a == b, ext
+    assert_same_files(stem, stem_in(tmp_path, "n"), (".edf", gen.XML_NOAR, gen.XML_AR))
     assert again["arousals"] == truth["arousals"]
     other = gen.make_night(32, 0.5, "modest", str(tmp_path), "o")
     assert other["arousals"] != truth["arousals"][: len(other["arousals"])]
@@ -42,19 +39,8 @@ def test_same_seed_same_files_other_seed_other_night(tmp_path, night):
 
 def test_truth_arousals_are_what_the_aasm_rule_scores(night):
     _, tr = night
-    st = tr["stages"]
-    assert len(tr["arousals"]) >= 5
-    prev_end = -1e9
-    for a in tr["arousals"]:
-        on, end = a["onset"], a["onset"] + a["duration"]
-        assert 3.0 <= a["duration"] <= 15.0
-        stages = {st[i] for i in range(int((on - 10) // 30), int(end // 30) + 1)}
-        assert stages == {a["stage"]} and a["stage"] in gen.SLEEP  # >= 10 s of stable sleep before
-        assert on - prev_end >= 10.0
-        prev_end = end
-        assert 3.9 <= a["contrast"] <= 8.1  # ordinary family (re-measured on the rendered EEG)
-        if a["stage"] == "R":  # a chin EMG increase goes with every REM arousal
-            assert a["chin"]
+    assert_aasm_arousals(tr, gen.SLEEP, 15.0, contrast=(3.9, 8.1))  # ordinary family, re-measured on the EEG
+    assert all(a["chin"] for a in tr["arousals"] if a["stage"] == "R")  # a chin EMG rise with every REM arousal
 
 
 def test_look_alikes_are_not_arousals(night):
