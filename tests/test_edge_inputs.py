@@ -446,6 +446,27 @@ def test_hypnogram_from_another_night_is_an_error_giving_both_dates(tmp_path, ni
         jd.score(str(night), annotations=str(old))
 
 
+def test_scoring_whose_stages_start_hours_late_names_where_its_hypnogram_lies(tmp_path):
+    """Same clock time as the recording, every event 5 h later: the sentence gives the
+    hypnogram's own times, not the two identical start times."""
+    import re
+    xml = open(jd.sample_path("scoring")).read()
+    late = re.sub(r"<Start>([0-9.]+)</Start>", lambda m: f"<Start>{float(m.group(1)) + 18000:g}</Start>", xml)
+    p = tmp_path / "late.xml"
+    p.write_text(late)
+    rec = jd.read_psg(jd.sample_path())
+    r0 = rec.start.replace(tzinfo=None)
+    with pytest.raises(jd.ScoringFileError) as e:
+        jd.score(rec, annotations=str(p))
+    msg = str(e.value)
+    assert f"runs from {r0 + dt.timedelta(hours=5)}" in msg and f"the recording from {r0} to" in msg
+
+
+def test_unknown_sample_kind_lists_the_valid_ones():
+    with pytest.raises(jd.errors.InputError, match="unknown sample kind 'xml'; valid names .*scoring"):
+        jd.sample_path("xml")
+
+
 @pytest.mark.parametrize("content,ext", [("", ".txt"), ("onset\tduration\tdescription\n", ".tsv"),
                                           ("onset,duration,description\n1,2,Snore\n", ".csv"),
                                           ("<PSGAnnotation><ScoredEvents/></PSGAnnotation>", ".xml")])

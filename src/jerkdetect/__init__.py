@@ -44,12 +44,15 @@ def sample_path(kind: str = "recording") -> str:
     with the true leg movements scored as limb-movement events, for annotation-only scoring).
     """
     import os
+    files = {"recording": "sample_night.edf", "scoring": "sample_night.xml", "truth": "sample_night_truth.json",
+             "profusion": "sample_night_profusion.xml"}
+    if kind not in files:
+        from .core.names import check_names
+        check_names([kind], files, "sample kind")
     here = os.path.dirname(os.path.abspath(__file__))
     for root in (os.path.join(here, "_sample"), os.path.join(here, "..", "..", "sample_data"),
                  os.path.join(os.getcwd(), "sample_data"), os.path.join(os.getcwd(), "..", "sample_data")):
-        p = os.path.join(root, {"recording": "sample_night.edf", "scoring": "sample_night.xml",
-                                "truth": "sample_night_truth.json",
-                                "profusion": "sample_night_profusion.xml"}[kind])
+        p = os.path.join(root, files[kind])
         if os.path.exists(p):
             return os.path.abspath(p)
     raise FileNotFoundError("sample data not found; regenerate it with `python -m jerkdetect.simulate.sample`")

@@ -28,7 +28,8 @@ def run_agree_cli(a) -> int:
     s = res.summary()
     n_fail = len(res.failed)
     out = sys.stderr if n_fail else sys.stdout
-    print(f"{s['n_nights']} nights compared ({s['rules']}, {s['matching']['description']}), {n_fail} failed"
+    nights = f"{s['n_nights']} night{'' if s['n_nights'] == 1 else 's'}"
+    print(f"{nights} compared ({s['rules']}, {s['matching']['description']}), {n_fail} failed"
           + (f": reasons in {os.path.join(a.out, ERRORS_FILE)}" if n_fail else ""), file=out)
     if s["n_nights"]:
         ci = s.get("plms_index_icc21_ci95")

@@ -112,9 +112,12 @@ def align_to_recording(sc: Scoring, recording, force: bool = False) -> Scoring:
     dur = recording.duration
     h = sc.hypnogram
     if h is not None and h.n_epochs and (h.end <= 0 or h.start >= dur):
-        when = (f"the scoring starts {sc.start} and the recording {recording.start}"
-                if sc.start is not None and recording.start is not None else
-                f"the hypnogram covers {h.start:g}..{h.end:g} s and the recording 0..{dur:g} s")
+        if recording.start is not None:  # both on the recording's clock (the scoring's start applied)
+            r0 = recording.start.replace(tzinfo=None)
+            at = lambda s: r0 + _dt.timedelta(seconds=float(s))  # noqa: E731
+            when = f"the hypnogram runs from {at(h.start)} to {at(h.end)}, the recording from {r0} to {at(dur)}"
+        else:
+            when = f"the hypnogram covers {h.start:g}..{h.end:g} s and the recording 0..{dur:g} s"
         raise ScoringFileError(f"{sc.source} does not belong to the recording {recording.source}: its hypnogram "
                                f"does not overlap the recording ({when}), so it belongs to another night.")
     why = scoring_mismatch(sc, dur, recording.start, delta)
