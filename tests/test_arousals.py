@@ -185,6 +185,11 @@ def test_eeg_channel_choice():
     rec = jd.Recording.from_arrays(sig, 100.0)
     assert pick_eeg_channels(rec, 2) == ["EEG C4-M1", "EEG O2-M1"]
     assert pick_eeg_channels(rec, 4) == ["EEG C4-M1", "EEG O2-M1", "EEG F4-M1", "EEG C3-M2"]
+    # referential recordings ('X-REF'): the ear/mastoid electrodes are the reference sites, last
+    sig = {lab: np.zeros(1000) for lab in ("EEG A1-REF", "EEG C3-REF", "EEG A2-REF", "EEG C4-REF")}
+    rec = jd.Recording.from_arrays(sig, 100.0)
+    assert pick_eeg_channels(rec, 2) == ["EEG C3-REF", "EEG C4-REF"]
+    assert pick_eeg_channels(rec, 3) == ["EEG C3-REF", "EEG C4-REF", "EEG A1-REF"]
 
 
 # --------------------------------------------------------------------------- hand-built nights

@@ -16,7 +16,7 @@ from ..io.channels import normalise_label
 from ..io.recording import Recording
 
 LOG_FLOOR = 1e-20  # µV², keeps log() finite on flat lines whatever the amplitude scale
-DERIVATION_ORDER = ("central", "occipital", "frontal", "parietal", "other")
+DERIVATION_ORDER = ("central", "occipital", "frontal", "parietal", "other", "reference")
 _ELECTRODE = re.compile(r"^(fp|af|fc|cp|po|f|c|p|o|t|a|m)(\d+|z)")
 
 
@@ -27,6 +27,8 @@ def eeg_derivation(label: str) -> str:
     --------
     >>> eeg_derivation("EEG C4-M1"), eeg_derivation("O2-A1"), eeg_derivation("EEG Fpz-Cz"), eeg_derivation("EEG")
     ('central', 'occipital', 'frontal', 'other')
+    >>> eeg_derivation("EEG A1-REF")  # an ear or mastoid electrode against the common reference
+    'reference'
     """
     s = normalise_label(label)
     s = re.sub(r"^eeg ?", "", s)
@@ -34,14 +36,17 @@ def eeg_derivation(label: str) -> str:
     if not m:
         return "other"
     return {"c": "central", "o": "occipital", "f": "frontal", "fp": "frontal", "af": "frontal",
-            "fc": "central", "cp": "central", "p": "parietal", "po": "occipital"}.get(m.group(1), "other")
+            "fc": "central", "cp": "central", "p": "parietal", "po": "occipital", "a": "reference",
+            "m": "reference"}.get(m.group(1), "other")
 
 
 def pick_eeg_channels(rec: Recording, max_channels: int = 2) -> list[str]:
-    """EEG labels to use: central first, then occipital, then whatever derivations the file has."""
+    """EEG labels to use: central first, then occipital, then whatever derivations the file has;
+    an ear or mastoid electrode recorded against the common reference ('EEG A1-REF': the
+    reference site itself, no scalp EEG) only when nothing else is left."""
     labels = list(rec.roles.get("eeg") or [])
     ranked = sorted(labels, key=lambda lab: (DERIVATION_ORDER.index(eeg_derivation(lab)), labels.index(lab)))
-    out, seen = [], set()
+    out, seen = [], {"reference"}
     for lab in ranked:  # one channel per region before a second of the same region
         if eeg_derivation(lab) not in seen:
             out.append(lab)
