@@ -65,7 +65,7 @@ def test_nsrr_clock_time_takes_the_recordings_date_also_after_midnight(tmp_path)
 
 
 @pytest.mark.parametrize("clock,shown", [(dt.time(23, 10), "2024-03-01 23:10:00"),
-                                         (dt.time(3, 0), "the scoring starts 2024-03-02 03:00:00")])
+                                         (dt.time(3, 0), "the hypnogram runs from 2024-03-02 03:00:00")])
 def test_nsrr_refusal_shows_the_recordings_date_not_1900(tmp_path, sample_edf, clock, shown):
     other = nsrr(tmp_path / "other.xml", 120, dt.datetime.combine(dt.date(2020, 1, 1), clock))
     with pytest.raises(jd.ScoringFileError) as e:
