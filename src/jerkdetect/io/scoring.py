@@ -114,8 +114,8 @@ def align_to_recording(sc: Scoring, recording, force: bool = False) -> Scoring:
     if h is not None and h.n_epochs and (h.end <= 0 or h.start >= dur):
         if recording.start is not None:  # both on the recording's clock (the scoring's start applied)
             r0 = recording.start.replace(tzinfo=None)
-            at = lambda s: r0 + _dt.timedelta(seconds=float(s))  # noqa: E731
-            when = f"the hypnogram runs from {at(h.start)} to {at(h.end)}, the recording from {r0} to {at(dur)}"
+            h0, h1, r1 = (r0 + _dt.timedelta(seconds=float(s)) for s in (h.start, h.end, dur))
+            when = f"the hypnogram runs from {h0} to {h1}, the recording from {r0} to {r1}"
         else:
             when = f"the hypnogram covers {h.start:g}..{h.end:g} s and the recording 0..{dur:g} s"
         raise ScoringFileError(f"{sc.source} does not belong to the recording {recording.source}: its hypnogram "
