@@ -114,3 +114,14 @@ def test_batch_without_motor_leaves_the_columns_null(nights, tmp_path):
     with pytest.raises(InputError, match="unknown motor parameter"):
         from jerkdetect.batch.runner import score_many
         score_many([str(nights)], str(tmp_path / "bad"), motor={"alma.nope": 1})
+
+
+def test_params_states_each_rule_sets_own_interval_range():
+    """AASM 2012 counts IMIs of 5-90 s, WASM 2016 of 10-90 s: one text for both would be wrong for one."""
+    rows = {(r["group"], r["name"]): r for r in catalogue()}
+    row = rows[("rules", "min_imi_s")]
+    assert row["default"] == "wasm2016: 10; aasm2012: 5"
+    wasm, aasm = row["what"].split("; aasm2012: ")
+    assert wasm.startswith("wasm2016: ") and "10-90 s" in wasm and "5-90" not in wasm
+    assert "5-90 s" in aasm and "10-90" not in aasm
+    assert rows[("rules", "arousal_gap_s")]["what"].startswith("LM and arousal")  # one text where they agree

@@ -122,7 +122,7 @@ def _run_dask(jobs: Sequence[Job], worker: Worker, kwargs: dict, scheduler: str 
         from dask.distributed import Client, LocalCluster, as_completed as d_completed
     except ImportError:
         raise DependencyError("batch on Dask needs dask.distributed, which is not installed: "
-                              "pip install 'jerkdetect[dask]'.") from None
+                              "pip install 'jerkdetect[dask]' (or pip install 'dask[distributed]').") from None
     own = None
     if client is None:
         if scheduler:

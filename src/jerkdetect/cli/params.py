@@ -295,6 +295,15 @@ def _first_sentence(text: str) -> str:
     return s if len(s) <= 140 else s[:137] + "..."
 
 
+def _rule_texts(texts: list[tuple[str | None, str]]) -> str:
+    """One description, or each rule set's own where they differ (AASM 2012's IMI is 5-90 s,
+    WASM 2016's 10-90 s: one text for both would state the wrong range for one of them)."""
+    found = [(label, t) for label, t in texts if t]
+    if len({t for _, t in found}) > 1:
+        return "; ".join(f"{label}: {t}" for label, t in found)
+    return found[0][1] if found else "-"
+
+
 def catalogue() -> list[dict]:
     """One row per parameter: group, name, default (per rule set for rules), unit, source, what it is,
     the range it accepts."""
@@ -307,7 +316,7 @@ def catalogue() -> list[dict]:
         for cls in classes:
             names += [n for n in _names(cls) if n not in names]
         for n in names:
-            defaults, sources, what = [], [], ""
+            defaults, sources, whats = [], [], []
             for cls in classes:
                 if n not in _names(cls):
                     continue
@@ -315,7 +324,7 @@ def catalogue() -> list[dict]:
                 d = f.default if f.default is not MISSING else f.default_factory()
                 owner, own = _owner(cls, n)
                 desc, heading = _descriptions(owner).get(own, ("", ""))
-                what = what or desc
+                whats.append((cls().name if group == "rules" else None, _first_sentence(desc)))
                 src = _cite(desc) or _cite(heading) or CLASS_SOURCE.get(owner.__name__, "jerkdetect default")
                 label = cls().name if group == "rules" else None
                 defaults.append((label, _text(d)))
@@ -327,7 +336,7 @@ def catalogue() -> list[dict]:
             else:
                 default, source = defaults[0][1], sources[0][1]
             f0 = _field(next(c for c in classes if n in _names(c)), n)
-            what = _first_sentence(what) or "-"
+            what = _rule_texts(whats)
             if n.endswith("_band"):
                 what = f"the {n[:-5]} band: {what}"
             owner, own = _owner(next(c for c in classes if n in _names(c)), n)

@@ -52,7 +52,7 @@ def _need_pingouin():
         import pingouin
     except ImportError:
         raise DependencyError("agreement statistics (ICC) need pingouin, which is not installed: "
-                              "pip install 'jerkdetect[agree]'.") from None
+                              "pip install 'jerkdetect[agree]' (or pip install pingouin statsmodels).") from None
     return pingouin
 
 

@@ -36,7 +36,7 @@ def stage_automatically(rec, epoch_length: float = 30.0) -> Hypnogram:
     """
     if not staging_available():
         raise JerkdetectError(f"{rec.source}: automatic staging needs YASA; install it with "
-                              "pip install 'jerkdetect[staging]'.")
+                              "pip install 'jerkdetect[staging]' (or pip install yasa lightgbm).")
     import logging
 
     import yasa

@@ -11,7 +11,8 @@ DPI = 90
 def require_matplotlib() -> None:
     """Raise one clear sentence when matplotlib (the ``plot`` extra) is missing."""
     if importlib.util.find_spec("matplotlib") is None:
-        raise ImportError("plots and HTML reports need matplotlib: pip install 'jerkdetect[plot]'")
+        raise ImportError("plots and HTML reports need matplotlib: pip install 'jerkdetect[plot]' "
+                          "(or pip install matplotlib)")
 
 
 def new_figure(width: float, height: float, nrows: int = 1):

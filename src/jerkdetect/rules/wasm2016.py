@@ -19,9 +19,10 @@ class WASM2016(RuleSet):
     - Monolateral LMs on different legs that overlap or are < 0.5 s apart (``bilateral_gap_s``)
       form one bilateral LM, a CLM when it lasts 0.5-15 s (``max_bilateral_s``) and joins at most
       4 monolateral LMs (``max_bilateral_members``), each of them 0.5-10 s.
-    - PLM series: >= 4 consecutive CLMs with IMI 10-90 s; a CLM with IMI < 10 s, an IMI > 90 s or a
-      non-CLM ends the series. Whether the CLM after a short IMI may open the next series is read
-      both ways (``short_imi_opens_series``, default True as PLMScoRe and MATPLM; see
+    - PLM series: >= 4 consecutive CLMs (``min_series``) with IMI 10-90 s (``min_imi_s``,
+      ``max_imi_s``); a CLM with IMI < 10 s, an IMI > 90 s or a non-CLM ends the series. Whether
+      the CLM after a short IMI may open the next series is read both ways
+      (``short_imi_opens_series``, default True as PLMScoRe and MATPLM; see
       :func:`~jerkdetect.rules.base.series_ids`).
     - An LM overlapping the window from 2 s before to 10.25 s after the end of an apnea,
       hypopnea or RERA is respiratory-related (``resp_before_end_s``, ``resp_after_end_s``).
