@@ -100,3 +100,36 @@ def test_chin_bursts_raise_the_chin_away_from_arousals_some_on_a_short_intrusion
     for b in bursts:   # the chin's envelope rises over the burst against the 10 s before
         i, j = int(b["onset"] * rate), int((b["onset"] + b["duration"]) * rate)
         assert np.median(env[i + int(0.3 * rate):j]) > 1.5 * np.median(env[i - int(10 * rate):i])
+
+
+def test_slow_spindle_trains_are_long_sigma_events_in_n2_n3_away_from_arousals():
+    """Trains of 2-5 spindles at 11.0-12.3 Hz (AASM's spindles are 11-16 Hz; most of their power
+    lies in the 8-12 Hz alpha band), 3 s or longer, in N2/N3, >= 3 s from every arousal: not
+    arousals. Drawn last, so the arousals are those of the same night without them."""
+    n = arousal_stress_night("slow_spindles", seed=3, duration_h=1.5, fs_eeg=128.0)
+    off = arousal_stress_night("slow_spindles", seed=3, duration_h=1.5, fs_eeg=128.0, slow_spindle_trains_per_hour=0.0)
+    assert n.truth["arousal_details"] == off.truth["arousal_details"]
+    trains = [e for e in n.truth["eeg_events"] if e.get("slow")]
+    assert len(trains) >= 10 and n.truth["arousal_stress"]["added"]["spindle_train"] == len(trains)
+    for e in trains:
+        parts = e["parts"]
+        assert 2 <= len(parts) <= 5 and e["duration"] >= 3.0 and e["stage"] in (2, 3)
+        assert all(11.0 <= p["freq"] <= 12.3 and 0.5 <= p["duration"] <= 2.0 for p in parts)
+        assert parts[0]["onset"] == e["onset"]
+        assert abs(parts[-1]["onset"] + parts[-1]["duration"] - (e["onset"] + e["duration"])) < 1e-3
+        for a, d in n.truth["arousals"]:
+            assert a + d + 3.0 <= e["onset"] or a >= e["onset"] + e["duration"] + 3.0
+    assert all(int(n.hypnogram.stage_at(e["onset"])[0]) in (2, 3) for e in trains)
+    # the trains are in the EEG: the 11-12.3 Hz band's power over a train exceeds the 10 s before it
+    rec = n.recording()
+    x = rec.channels["EEG C4-M1"].data
+    fs = rec.channels["EEG C4-M1"].fs
+
+    def power(a, b):
+        seg = x[int(a * fs):int(b * fs)]
+        f = np.fft.rfftfreq(seg.size, 1 / fs)
+        p = np.abs(np.fft.rfft(seg - seg.mean())) ** 2
+        return p[(f >= 10.8) & (f <= 12.5)].sum() / seg.size
+
+    ratios = [power(e["onset"], e["onset"] + e["duration"]) / power(e["onset"] - 10, e["onset"]) for e in trains]
+    assert np.median(ratios) > 3.0

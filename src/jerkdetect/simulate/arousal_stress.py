@@ -31,6 +31,9 @@ an abrupt shift to alpha, theta or > 16 Hz, not spindles, for >= 3 s), not from 
     low-contrast arousals (1.5-4 x), half of the NREM ones with a chin rise, among chin EMG rises
     without an arousal (20 per hour), half of which start with a 1.5-2.9-s alpha/beta intrusion:
     a detector that lets the chin settle a weak EEG shift must not score these.
+``slow_spindles``
+    trains of 2-5 slow spindles at 11.0-12.3 Hz (AASM's spindles are 11-16 Hz) lasting 3 s or
+    more in N2/N3, 30 per hour of N2/N3: most of their power lies in the 8-12 Hz alpha band.
 
 The second, differently built renderer (``benchmarks/_alt_eeg.py``) is run by the benchmark.
 
@@ -68,6 +71,7 @@ AROUSAL_PRESETS: dict[str, tuple[dict, dict]] = {
     "broad_rise": (dict(modest_arousal_fraction=1.0),
                    dict(broad_arousals=1.0, sigma_background=(2.0, 3.0), neighbour_intrusions=0.3)),
     "chin_bursts": ({}, dict(arousal_ratio=(1.5, 4.0), chin_bursts_per_hour=20.0)),
+    "slow_spindles": (dict(modest_arousal_fraction=1.0), dict(slow_spindle_trains_per_hour=30.0)),
 }
 AROUSAL_EFFECTS = tuple(AROUSAL_PRESETS)
 

@@ -110,6 +110,8 @@ def plan_arousal_stress(stages: np.ndarray, truth: dict, sc: ArousalStressConfig
         truth["eeg_background_factor"] = factor
     if sc.chin_bursts_per_hour > 0:  # drawn last: the other effects' draws are unchanged
         added += _chin_bursts(sc, duration_s, st, free, busy, rng)
+    if sc.slow_spindle_trains_per_hour > 0:  # after the chin bursts, for the same reason
+        added += _slow_spindle_trains(sc, stages, st, free, busy, rng)
     for ev in added:
         log.setdefault(ev["kind"], []).append(ev["onset"])
     events.extend(added)
@@ -136,4 +138,38 @@ def _chin_bursts(sc: ArousalStressConfig, duration_s: float, st, free, busy: lis
             out.append(dict(kind="chin_intrusion", onset=round(t, 4), duration=round(di, 4), stage=st(t),
                             band=band, ratio=ri))
         busy.append((t, t + d))
+    return out
+
+
+def _slow_spindle_trains(sc: ArousalStressConfig, stages: np.ndarray, st, free, busy: list,
+                         rng: np.random.Generator) -> list:
+    """Trains of 2-5 slow spindles (0.5-2 s each, 0.1-0.6 s apart, 3 s or longer) in N2/N3, >= 3 s
+    from every arousal and look-alike: sigma-band events by the AASM (11-16 Hz) whose power lies
+    mostly in 8-12 Hz, where an alpha shift is looked for."""
+    out = []
+    nrem_h = float(np.isin(stages, (2, 3)).sum()) * 30.0 / 3600
+    lo, hi = sc.slow_spindle_hz
+    end = len(stages) * 30.0
+    for _ in range(rng.poisson(sc.slow_spindle_trains_per_hour * nrem_h)):
+        f0 = float(rng.uniform(lo, hi))
+        parts, t = [], 0.0
+        for _k in range(int(rng.integers(2, 6))):
+            d = float(rng.uniform(0.5, 2.0))
+            parts.append(dict(onset=t, duration=round(d, 4), freq=float(np.clip(f0 + rng.normal(0, 0.2), lo, hi)),
+                              uv=float(rng.uniform(15, 35))))
+            t += d + float(rng.uniform(0.1, 0.6))
+        length = parts[-1]["onset"] + parts[-1]["duration"]
+        if length < 3.0:
+            continue
+        for a in rng.uniform(30, end - 30 - length, 40):  # the first free place in N2/N3, of 40 draws
+            a = float(a)
+            if all(st(x) in (2, 3) for x in np.linspace(a, a + length, 5)) and free(a - 3.0, a + length + 3.0):
+                break
+        else:
+            continue
+        for p in parts:
+            p["onset"] = round(a + p["onset"], 4)
+        out.append(dict(kind="spindle_train", onset=round(a, 4), duration=round(length, 4), stage=st(a),
+                        parts=parts, slow=True))
+        busy.append((a, a + length))
     return out

@@ -151,6 +151,10 @@ class ArousalStressConfig:
         Chin EMG rises (RMS x 2-4, 1-6 s: swallowing, a body shift) in sleep away from arousals,
         per hour of recording; half of them with an alpha/beta intrusion of 1.5-2.9 s (not an
         arousal) at their start.
+    slow_spindle_trains_per_hour : float
+        Trains of 2-5 slow spindles (``slow_spindle_hz``, AASM's spindles are 11-16 Hz), 3 s or
+        longer, in N2/N3 away from arousals, per hour of N2/N3: not arousals, though most of
+        their power falls in the alpha band.
     """
 
     arousal_ratio: tuple[float, float] | None = None
@@ -167,6 +171,8 @@ class ArousalStressConfig:
     broad_arousals: float = 0.0
     sigma_background: tuple[float, float] | None = None
     chin_bursts_per_hour: float = 0.0
+    slow_spindle_trains_per_hour: float = 0.0
+    slow_spindle_hz: tuple[float, float] = (11.0, 12.3)
 
 
 @dataclass(frozen=True)
