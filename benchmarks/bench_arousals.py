@@ -17,7 +17,8 @@ true arousals. Two baselines in the same run:
 
 The arousal stress family (``jerkdetect.simulate.arousal_stress``: low-contrast arousals,
 intrusions next to arousals, arousals right after spindles/K-complexes, alpha- and beta-rich
-backgrounds, one channel, 100-200 Hz, pops and sweat, REM arousals with a small chin rise) is
+backgrounds, one channel, 100-200 Hz, pops and sweat, REM arousals with a small chin rise, chin
+bursts without an arousal, trains of slow spindles) is
 scored the same way, per effect and pooled, with the naive baseline beside each effect.
 
 A peer on the same files when psgscoring is installed (``pip install ".[bench]"``; ``--no-peer``
