@@ -109,7 +109,15 @@ def test_slow_spindle_trains_are_long_sigma_events_in_n2_n3_away_from_arousals()
     n = arousal_stress_night("slow_spindles", seed=3, duration_h=1.5, fs_eeg=128.0)
     off = arousal_stress_night("slow_spindles", seed=3, duration_h=1.5, fs_eeg=128.0, slow_spindle_trains_per_hour=0.0)
     assert n.truth["arousal_details"] == off.truth["arousal_details"]
+    # drawn after every other effect: with chin bursts and neighbour intrusions on, those are unchanged
+    busy = dict(chin_bursts_per_hour=20.0, neighbour_intrusions=0.7)
+    a = arousal_stress_night("chin_bursts", seed=4, duration_h=1.0, fs_eeg=128.0, slow_spindle_trains_per_hour=30.0, **busy)
+    b = arousal_stress_night("chin_bursts", seed=4, duration_h=1.0, fs_eeg=128.0, **busy)
+    assert [e for e in a.truth["eeg_events"] if not e.get("slow")] == b.truth["eeg_events"]
+    assert a.truth["arousal_details"] == b.truth["arousal_details"]
+    assert any(e.get("slow") for e in a.truth["eeg_events"])
     trains = [e for e in n.truth["eeg_events"] if e.get("slow")]
+    others = [e for e in n.truth["eeg_events"] if e["kind"] not in ("pop", "sweat")]
     assert len(trains) >= 10 and n.truth["arousal_stress"]["added"]["spindle_train"] == len(trains)
     for e in trains:
         parts = e["parts"]
@@ -117,9 +125,11 @@ def test_slow_spindle_trains_are_long_sigma_events_in_n2_n3_away_from_arousals()
         assert all(11.0 <= p["freq"] <= 12.3 and 0.5 <= p["duration"] <= 2.0 for p in parts)
         assert parts[0]["onset"] == e["onset"]
         assert abs(parts[-1]["onset"] + parts[-1]["duration"] - (e["onset"] + e["duration"])) < 1e-3
-        for a, d in n.truth["arousals"]:
-            assert a + d + 3.0 <= e["onset"] or a >= e["onset"] + e["duration"] + 3.0
-    assert all(int(n.hypnogram.stage_at(e["onset"])[0]) in (2, 3) for e in trains)
+        spans = list(n.truth["arousals"]) + [(o["onset"], o["duration"]) for o in others if o is not e]
+        for on, d in spans:  # 3 s clear of every arousal, look-alike and other train
+            assert on + d + 3.0 <= e["onset"] or on >= e["onset"] + e["duration"] + 3.0
+        epochs = n.hypnogram.stages[int(e["onset"] // 30):int((e["onset"] + e["duration"]) // 30) + 1]
+        assert set(np.asarray(epochs).tolist()) <= {2, 3}  # N2/N3 from its first sample to its last
     # the trains are in the EEG: the 11-12.3 Hz band's power over a train exceeds the 10 s before it
     rec = n.recording()
     x = rec.channels["EEG C4-M1"].data

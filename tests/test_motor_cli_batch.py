@@ -124,4 +124,10 @@ def test_params_states_each_rule_sets_own_interval_range():
     wasm, aasm = row["what"].split("; aasm2012: ")
     assert wasm.startswith("wasm2016: ") and "10-90 s" in wasm and "5-90" not in wasm
     assert "5-90 s" in aasm and "10-90" not in aasm
-    assert rows[("rules", "arousal_gap_s")]["what"].startswith("LM and arousal")  # one text where they agree
+    # one text only where both rule sets' documentation gives the same
+    assert rows[("rules", "min_sustained_s")]["what"].startswith("Besides the published limits")
+    # a text from one rule set's documentation is named as that rule set's, never shown as both
+    assert rows[("rules", "short_imi_opens_series")]["what"].startswith("wasm2016: ")
+    assert "aasm2012" not in rows[("rules", "short_imi_opens_series")]["what"]
+    lm = rows[("rules", "max_lm_s")]["what"]
+    assert lm.startswith("wasm2016: ") and "; aasm2012: " in lm and "not LMs" in lm.split("; aasm2012: ")[1]

@@ -296,12 +296,16 @@ def _first_sentence(text: str) -> str:
 
 
 def _rule_texts(texts: list[tuple[str | None, str]]) -> str:
-    """One description, or each rule set's own where they differ (AASM 2012's IMI is 5-90 s,
-    WASM 2016's 10-90 s: one text for both would state the wrong range for one of them)."""
+    """One description when every rule set (or the one class of another group) gives the same,
+    otherwise each rule set's own, named, and none for a rule set whose documentation has none
+    (AASM 2012's IMI is 5-90 s, WASM 2016's 10-90 s: one text for both would state the wrong range
+    for one of them)."""
     found = [(label, t) for label, t in texts if t]
-    if len({t for _, t in found}) > 1:
-        return "; ".join(f"{label}: {t}" for label, t in found)
-    return found[0][1] if found else "-"
+    if not found:
+        return "-"
+    if len(found) == len(texts) and len({t for _, t in found}) == 1:
+        return found[0][1]
+    return "; ".join(f"{label}: {t}" for label, t in found)
 
 
 def catalogue() -> list[dict]:

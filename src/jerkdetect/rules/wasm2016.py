@@ -14,8 +14,8 @@ from ..core.params import non_negative, positive, whole
 class WASM2016(RuleSet):
     """World Association of Sleep Medicine 2016 standards (Ferri et al. 2016).
 
-    - Monolateral LM: 0.5-10 s is a candidate LM (CLM); longer movements stay in the sequence as
-      non-candidate LMs that end any PLM series.
+    - Monolateral LM: 0.5-10 s (``min_lm_s``, ``max_lm_s``) is a candidate LM (CLM); longer
+      movements stay in the sequence as non-candidate LMs that end any PLM series.
     - Monolateral LMs on different legs that overlap or are < 0.5 s apart (``bilateral_gap_s``)
       form one bilateral LM, a CLM when it lasts 0.5-15 s (``max_bilateral_s``) and joins at most
       4 monolateral LMs (``max_bilateral_members``), each of them 0.5-10 s.
@@ -31,6 +31,8 @@ class WASM2016(RuleSet):
       (``lm_score.R``): the PLM index counts every PLM, respiratory-related ones included
       (``plm``); the non-respiratory PLM index removes every respiratory-related LM and searches
       the series again (``plm_nonresp``, PLMScoRe's PLMnr).
+    - LM and arousal are associated when they overlap or < 0.5 s separate the end of one and the
+      onset of the other, in either order (``arousal_gap_s``).
     - Computer scoring morphology (``use_morphology``): the LM must contain a 0.5-s stretch whose
       median rectified EMG is >= 2 µV above rest.
     """

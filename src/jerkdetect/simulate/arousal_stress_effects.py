@@ -144,6 +144,67 @@ def _chin_bursts(sc: ArousalStressConfig, duration_s: float, st, free, busy: lis
 def _slow_spindle_trains(sc: ArousalStressConfig, stages: np.ndarray, st, free, busy: list,
                          rng: np.random.Generator) -> list:
     """Trains of 2-5 slow spindles (0.5-2 s each, 0.1-0.6 s apart, 3 s or longer) in N2/N3, >= 3 s
+    from every arousal and planned look-alike: sigma-band events by the AASM (11-16 Hz) whose power
+    lies mostly in 8-12 Hz, where an alpha shift is looked for. A train shorter than 3 s is drawn
+    again, so the rate is that of 3-s trains; pops and sweat sway, which have no place of their
+    own, may fall next to a train."""
+    out = []
+    nrem_h = float(np.isin(stages, (2, 3)).sum()) * 30.0 / 3600
+    lo, hi = sc.slow_spindle_hz
+    end = len(stages) * 30.0
+    for _ in range(rng.poisson(sc.slow_spindle_trains_per_hour * nrem_h)):
+        f0 = float(rng.uniform(lo, hi))
+        length = 0.0
+        while length < 3.0:
+            parts, t = [], 0.0
+            for _k in range(int(rng.integers(2, 6))):
+                d = float(rng.uniform(0.5, 2.0))
+                parts.append(dict(onset=t, duration=round(d, 4), freq=float(np.clip(f0 + rng.normal(0, 0.2), lo, hi)),
+                                  uv=float(rng.uniform(15, 35))))
+                t += d + float(rng.uniform(0.1, 0.6))
+            length = parts[-1]["onset"] + parts[-1]["duration"]
+        if end - 30 - length <= 30:  # a night too short for a train away from its ends
+            continue
+        for a in rng.uniform(30, end - 30 - length, 40):  # the first free place in N2/N3, of 40 draws
+            a = float(a)
+            if all(s in (2, 3) for s in stages[int(a // 30):int((a + length) // 30) + 1]) \
+                    and free(a - 3.0, a + length + 3.0):
+                break
+        else:
+            continue
+        for p in parts:
+            p["onset"] = round(a + p["onset"], 4)
+        out.append(dict(kind="spindle_train", onset=round(a, 4), duration=round(length, 4), stage=st(a),
+                        parts=parts, slow=True))
+        busy.append((a, a + length))
+    return out
+
+
+def _chin_bursts(sc: ArousalStressConfig, duration_s: float, st, free, busy: list, rng: np.random.Generator) -> list:
+    """Chin EMG rises without an arousal, >= 10 s from every arousal and look-alike, half of
+    them starting with a sub-3-s alpha/beta intrusion."""
+    out = []
+    for _ in range(rng.poisson(sc.chin_bursts_per_hour * duration_s / 3600)):
+        d, ratio, with_intrusion = float(rng.uniform(1.0, 6.0)), float(rng.uniform(2.0, 4.0)), bool(rng.random() < 0.5)
+        di, band = float(rng.uniform(1.5, 2.9)), str(rng.choice(["alpha", "alpha+beta", "beta"]))
+        ri = float(rng.uniform(2.0, 4.0))
+        for t in rng.uniform(30, duration_s - 30, 40):  # the first free place in sleep, of 40 draws
+            t = float(t)
+            if all(st(x) in SLEEP for x in np.linspace(t - 10, t + d + 10, 9)) and free(t - 10, t + d + 10):
+                break
+        else:
+            continue
+        out.append(dict(kind="chin_burst", onset=round(t, 4), duration=round(d, 4), stage=st(t), chin_ratio=ratio))
+        if with_intrusion:
+            out.append(dict(kind="chin_intrusion", onset=round(t, 4), duration=round(di, 4), stage=st(t),
+                            band=band, ratio=ri))
+        busy.append((t, t + d))
+    return out
+
+
+def _slow_spindle_trains(sc: ArousalStressConfig, stages: np.ndarray, st, free, busy: list,
+                         rng: np.random.Generator) -> list:
+    """Trains of 2-5 slow spindles (0.5-2 s each, 0.1-0.6 s apart, 3 s or longer) in N2/N3, >= 3 s
     from every arousal and look-alike: sigma-band events by the AASM (11-16 Hz) whose power lies
     mostly in 8-12 Hz, where an alpha shift is looked for."""
     out = []
