@@ -111,7 +111,8 @@ def test_slow_spindle_trains_are_long_sigma_events_in_n2_n3_away_from_arousals()
     assert n.truth["arousal_details"] == off.truth["arousal_details"]
     # drawn after every other effect: with chin bursts and neighbour intrusions on, those are unchanged
     busy = dict(chin_bursts_per_hour=20.0, neighbour_intrusions=0.7)
-    a = arousal_stress_night("chin_bursts", seed=4, duration_h=1.0, fs_eeg=128.0, slow_spindle_trains_per_hour=30.0, **busy)
+    a = arousal_stress_night("chin_bursts", seed=4, duration_h=1.0, fs_eeg=128.0, slow_spindle_trains_per_hour=30.0,
+                             **busy)
     b = arousal_stress_night("chin_bursts", seed=4, duration_h=1.0, fs_eeg=128.0, **busy)
     assert [e for e in a.truth["eeg_events"] if not e.get("slow")] == b.truth["eeg_events"]
     assert a.truth["arousal_details"] == b.truth["arousal_details"]
