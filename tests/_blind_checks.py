@@ -11,6 +11,18 @@ def assert_same_files(stem: str, other_stem: str, suffixes) -> None:
             assert a.read() == b.read(), sfx
 
 
+def assert_seeded(gen, seed: int, night, folder) -> None:
+    """A generator of the second kind (``make_night(seed, hours, family, folder, name)``) makes
+    ``night`` (its stem and truth, made with ``seed``, 1 h, ordinary) again from the same seed,
+    file for file, and another night from another seed."""
+    stem, truth = night
+    again = gen.make_night(seed, 1.0, "ordinary", str(folder), "n")
+    assert_same_files(stem, stem_in(folder, "n"), (".edf", gen.XML_NOAR, gen.XML_AR))
+    assert again["arousals"] == truth["arousals"]
+    other = gen.make_night(seed + 1, 0.5, "modest", str(folder), "o")
+    assert other["arousals"] != truth["arousals"][: len(other["arousals"])]
+
+
 def assert_aasm_arousals(truth: dict, sleep, max_duration_s: float, contrast=None) -> None:
     """Every true arousal is what the AASM rule scores: 3 s or longer, inside one sleep stage
     from 10 s before its onset (stable sleep) to its end, 10 s or more after the previous one;

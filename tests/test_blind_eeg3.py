@@ -18,7 +18,7 @@ pytest.importorskip("scipy")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
 import _blind_eeg3 as gen  # noqa: E402
 import bench_arousals_blind as bench  # noqa: E402
-from _blind_checks import assert_aasm_arousals, assert_same_files, stem_in  # noqa: E402
+from _blind_checks import assert_aasm_arousals, assert_seeded  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +29,7 @@ def night(tmp_path_factory):
 
 
 def test_same_seed_same_files_other_seed_other_night(tmp_path, night):
-    stem, truth = night
-    again = gen.make_night(31, 1.0, "ordinary", str(tmp_path), "n")
-    assert_same_files(stem, stem_in(tmp_path, "n"), (".edf", gen.XML_NOAR, gen.XML_AR))
-    assert again["arousals"] == truth["arousals"]
-    other = gen.make_night(32, 0.5, "modest", str(tmp_path), "o")
-    assert other["arousals"] != truth["arousals"][: len(other["arousals"])]
+    assert_seeded(gen, 31, night, tmp_path)
 
 
 def test_truth_arousals_are_what_the_aasm_rule_scores(night):
