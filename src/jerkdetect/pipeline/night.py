@@ -10,7 +10,7 @@ import os
 import threading
 import warnings
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 import numpy as np
@@ -281,7 +281,10 @@ def find_rhythmic_leg_patterns(n: Night) -> None:
 
 def find_arousals(n: Night) -> None:
     """Arousals from the scoring file, or detected in the EEG (``arousals=`` mode); those of
-    :func:`start_arousal_detection`'s thread when it ran."""
+    :func:`start_arousal_detection`'s thread when it ran; a night re-scored under other rules
+    (:func:`rules_again`) keeps those it had."""
+    if n.arousal_choice is not None:
+        return
     if n.arousals_future is not None:  # detected on their own thread (start_arousal_detection)
         n.arousal_choice = n.arousals_future.result()
         return
@@ -373,12 +376,9 @@ def score_motor_events(n: Night) -> None:
     n.indices["null_reasons"].update(why)
 
 
-# (timing key, stage) in the order they run; stages sharing a key add up
-STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
-    ("read", read_recording),
-    ("annotations", read_annotations),
-    ("arousals", start_arousal_detection),  # on a thread of its own, beside the EMG stage
-    ("detect", detect_emg),
+# (timing key, stage) in the order they run; stages sharing a key add up. RULE_STAGES, the tail,
+# are what a night re-scored under other rules runs again (rules_again).
+RULE_STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
     ("rules", find_leg_movements),
     ("motor", find_rhythmic_leg_patterns),  # ALMA, HFT: their leg movements leave the PLM rules
     ("arousals", find_arousals),
@@ -388,6 +388,23 @@ STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
     ("report", compute_indices),
     ("motor", score_motor_events),
 )
+STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
+    ("read", read_recording),
+    ("annotations", read_annotations),
+    ("arousals", start_arousal_detection),  # on a thread of its own, beside the EMG stage
+    ("detect", detect_emg),
+) + RULE_STAGES
+
+
+def rules_again(done: Night, rules: RuleSet, hypnic: HypnicJerkRule, motor_rules: MotorRules | None) -> Night:
+    """A new night with ``done``'s recording, scoring file, EMG bursts and arousals (every stage
+    before :data:`RULE_STAGES`), under other rules; its rule stages are still to run. ``done`` is
+    left as it was."""
+    return replace(done, rules=rules, hypnic=hypnic, motor_rules=motor_rules, used=dict(done.used),
+                   notes=list(done.notes), unscorable_by={}, unscorable=None, mono=None, motor_features={},
+                   rhythmic=None, in_rhythmic=None, lm_in_rhythmic=None, arousals_future=None, emg_done=None,
+                   lm=None, jerks=None, lm_stage=None, jerk_stage=None, indices=None, by_stage=None, motor=None,
+                   timings={})
 
 
 def night_info(n: Night) -> dict:
@@ -420,6 +437,8 @@ def to_result(n: Night) -> ScoringResult:
                         scored_arousals=n.arousal_choice.scored, respiratory_events=n.respiratory, motor=n.motor)
     if n.path is None:
         res._source_recording = n.rec  # in-memory recording: kept for plot_event (files are re-read)
+    n.arousals_future = n.emg_done = None  # done with (and a lock pickles not)
+    res._night = n  # for ScoringResult.rescore
     return res
 
 

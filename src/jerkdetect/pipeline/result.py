@@ -251,6 +251,22 @@ class ScoringResult:
         from ..reporting.night_report import write_night_report
         return write_night_report(self, path)
 
+    def rescore(self, rules=None, rule_params=None, hypnic=None, motor=None, verbose=None, **params) -> "ScoringResult":
+        """This night scored again under other rules (leg-movement and PLM rules, hypnic jerks,
+        motor events), reusing its recording, scoring file, EMG bursts and arousals: the result
+        :func:`jerkdetect.score` gives with those arguments, in a fraction of the time. See
+        :func:`jerkdetect.pipeline.score.rescore`.
+
+        Examples
+        --------
+        >>> import jerkdetect as jd
+        >>> res = jd.score(jd.sample_path())
+        >>> res.rescore(max_imi_s=60).info["rules"]["max_imi_s"]
+        60.0
+        """
+        from .score import rescore
+        return rescore(self, rules, rule_params, hypnic, motor, verbose, **params)
+
     def compare_truth(self, truth, tolerance: float = 0.5) -> dict:
         """F1 of LMs, PLMs and hypnic jerks against a simulated night's truth (path or dict).
 
