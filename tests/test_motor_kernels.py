@@ -110,3 +110,22 @@ def test_threshold_runs_height_quantile_matches_reference():
     args = (env, rng.uniform(0.5, 2.0, 40), 100.0, 1.0, 2.0, 0, 0, env.size, 0.1, 0.75)
     for g, w in zip(threshold_runs(*args), threshold_runs_reference(*args)):
         np.testing.assert_allclose(g, w)
+
+
+def test_quantile_in_place_is_the_copying_quantile_bit_for_bit():
+    """The selection the REM backgrounds and burst heights use gives _quantile's value to the last
+    bit (ties, constant stretches, sorted and reversed input, one sample, NaN) and np.quantile's."""
+    from jerkdetect.rules.motor_kernels import _quantile, _quantile_in_place
+    rng = np.random.default_rng(11)
+    cases = [rng.normal(0, 1, n) for n in (1, 2, 3, 5, 16, 17, 100, 769)]
+    cases += [np.round(rng.normal(0, 2, 300)), np.full(50, 3.25), np.arange(200.0), np.arange(200.0)[::-1].copy(),
+              rng.integers(0, 3, 500).astype(float)]
+    for v in cases:
+        for q in (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0, float(rng.uniform())):
+            work = np.concatenate([v, rng.normal(0, 9, 7)])  # samples past n are not looked at
+            got = _quantile_in_place(work, v.size, q)
+            assert got == _quantile(v.copy(), q), (v.size, q)
+            assert np.sort(work[:v.size]).tolist() == np.sort(v).tolist()  # reordered, nothing lost
+            np.testing.assert_allclose(got, np.quantile(v, q), rtol=1e-12, atol=1e-12)
+    v = np.array([1.0, np.nan, 0.5, 2.0])
+    assert np.isnan(_quantile_in_place(v.copy(), 4, 0.9)) == np.isnan(_quantile(v.copy(), 0.9))

@@ -111,6 +111,11 @@ def threshold_runs(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5, heigh
     hs = np.empty(m, np.int64)
     he = np.empty(m, np.int64)
     hl = np.empty(m, np.float64)
+    longest = 0
+    if height_q < 1.0:
+        for k in range(m):
+            longest = max(longest, en[k] - st[k])
+    scratch = np.empty(longest, np.float64)  # each run's samples, for its height quantile
     for k in range(m):
         best = -np.inf
         bi = st[k]
@@ -123,7 +128,10 @@ def threshold_runs(env, ref, unit_len, mul, add, bridge, lo, hi, frac=0.5, heigh
         r = ref[min(int(bi / unit_len), nref - 1)]
         height = best
         if height_q < 1.0:
-            height = _quantile(env[st[k]:en[k]].astype(np.float64), height_q)
+            length = en[k] - st[k]
+            for q in range(length):
+                scratch[q] = env[st[k] + q]
+            height = _quantile_in_place(scratch, length, height_q)
         h = max(r * mul + add, r + (height - r) * frac)
         hl[k] = h
         a = bi
@@ -254,7 +262,7 @@ def epoch_rows(env, first, ne, w, sep, keep, q, stride=1):
                 buf[m] = row[off + i]
                 m += 1
         if m:
-            bg[e] = _quantile(buf[:m], q)
+            bg[e] = _quantile_in_place(buf, m, q)
     return y, bg
 
 
@@ -268,6 +276,52 @@ def _quantile(v, q):
     if pos == k or k + 1 >= v.shape[0]:
         return lo
     hi = part[k + 1:].min()
+    return lo + (hi - lo) * (pos - k)
+
+
+@kernel
+def _quantile_in_place(v, n, q):
+    """:func:`_quantile` of ``v[:n]``, the same value bit for bit, found by selection in place
+    (``v[:n]`` is reordered; no copy): Hoare's quickselect with a median-of-three pivot. A
+    stretch holding NaN goes to :func:`_quantile` (NumPy's partition puts NaN last)."""
+    for i in range(n):
+        if np.isnan(v[i]):
+            return _quantile(v[:n].copy(), q)
+    pos = q * (n - 1)
+    k = int(np.floor(pos))
+    left, right = 0, n - 1
+    while right > left:  # v[k] becomes the k-th smallest, v[k + 1:n] holds none smaller
+        mid = (left + right) // 2
+        if v[mid] < v[left]:
+            v[mid], v[left] = v[left], v[mid]
+        if v[right] < v[left]:
+            v[right], v[left] = v[left], v[right]
+        if v[right] < v[mid]:
+            v[right], v[mid] = v[mid], v[right]
+        pivot = v[mid]
+        i, j = left, right
+        while i <= j:
+            while v[i] < pivot:
+                i += 1
+            while pivot < v[j]:
+                j -= 1
+            if i <= j:
+                v[i], v[j] = v[j], v[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            right = j
+        elif k >= i:
+            left = i
+        else:
+            break
+    lo = v[k]
+    if pos == k or k + 1 >= n:
+        return lo
+    hi = v[k + 1]
+    for i in range(k + 2, n):
+        if v[i] < hi:
+            hi = v[i]
     return lo + (hi - lo) * (pos - k)
 
 
