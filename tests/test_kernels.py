@@ -268,3 +268,23 @@ def test_detection_chain_matches_references_on_simulated_emg():
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(morph, morphology_ok(y, base, block, on, off, 100, 20, 2.0))
     np.testing.assert_array_equal(sustained, longest_run(y, base, block, on, off, 2.0))
+
+
+def test_span_extreme_matches_reference():
+    """The largest and smallest sample of each span (raw LM peaks, motor-event peak-to-peak),
+    spans past either end, reversed or empty, on float32 and float64 traces."""
+    from jerkdetect.detection.kernels import span_extreme, span_extreme_reference
+    rng = np.random.default_rng(3)
+    for dtype, n in ((np.float32, 1000), (np.float64, 37), (np.float32, 0)):
+        x = rng.normal(0, 50, n).astype(dtype)
+        lo = rng.integers(-5, n + 5, 300)
+        hi = lo + rng.integers(-3, 40, 300)
+        for lowest in (False, True):
+            got = span_extreme(x, lo, hi, lowest)
+            want = span_extreme_reference(x, lo, hi, lowest)
+            assert got.dtype == np.float64
+            np.testing.assert_array_equal(got, want)
+        if n:
+            i = int(np.argmax(x))
+            assert span_extreme(x, np.array([0]), np.array([n]), False)[0] == x[i]
+            assert span_extreme(x, np.array([n]), np.array([n + 3]), False)[0] == 0.0  # past the end

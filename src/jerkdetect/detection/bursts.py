@@ -14,7 +14,7 @@ from ..core.threads import night_threads
 from ..preprocessing import design_emg_filter, detect_mains, detect_r_peaks, sos_filter
 from ..preprocessing.ecg import TemplateSubtraction
 from .artefacts import ARTEFACT_BIN_S, flat_and_saturated, noisy_blocks, runs
-from .kernels import Envelope, burst_features, rolling_quantile
+from .kernels import Envelope, burst_features, rolling_quantile, span_extreme
 from .params import DetectionParams
 
 
@@ -296,21 +296,9 @@ def _finish(rec: Recording, label: str, params: DetectionParams, plan: _Plan, y:
     if rec.discontinuous and unsc.size:
         unsc = np.column_stack([rec.index_to_time(label, unsc[:, 0] * fs),
                                 rec.index_to_time(label, np.maximum(unsc[:, 1] * fs - 1, 0)) + 1 / fs])
-    raw_pk = _span_max(raw_ds, on // rpool, off // rpool + 1)
+    raw_pk = span_extreme(raw_ds, on // rpool, off // rpool + 1, False)
     return ChannelBursts(label, ch.role, fs, rec.index_to_time(label, on), rec.index_to_time(label, off),
                          pk, morph, unsc, float(np.median(base)) if base.size else float("nan"),
                          plan.mains, dur, timings, env_ds, fs / plan.pool,
                          rec.index_to_time(label, cross), [k for _, _, k in stretches], raw_pk, raw_ds,
                          fs / rpool, sustained, bm, base, block / fs, clean.env.raw_max, clean.env.raw_min)
-
-
-def _span_max(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """max(x[lo[i]:hi[i]]) for each span (spans clipped to x; empty spans give 0)."""
-    lo = np.clip(lo, 0, x.size)
-    hi = np.clip(np.maximum(hi, lo + 1), 0, x.size)
-    out = np.zeros(lo.size)
-    ok = hi > lo
-    if ok.any():  # reduceat over [lo, hi) pairs: every even entry is one span
-        idx = np.column_stack([lo[ok], hi[ok]]).ravel()
-        out[ok] = np.maximum.reduceat(np.append(x, x.dtype.type(0)), idx)[::2]
-    return out

@@ -258,6 +258,39 @@ def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- baseline
 @kernel
+def span_extreme(x, lo, hi, lowest):
+    """The maximum (the minimum when ``lowest``) of ``x[lo[i]:hi[i]]`` for each span, read in
+    place (no copy of ``x``). Spans are clipped to ``x`` and last at least one sample
+    (``hi = max(hi, lo + 1)``); a span wholly past the end gives 0. Values are float64."""
+    n = x.shape[0]
+    out = np.zeros(lo.shape[0])
+    for i in range(lo.shape[0]):
+        a = min(max(lo[i], 0), n)
+        b = min(max(hi[i], a + 1, 0), n)
+        if b <= a:
+            continue
+        v = x[a]
+        for j in range(a + 1, b):
+            if (x[j] < v) if lowest else (x[j] > v):
+                v = x[j]
+        out[i] = v
+    return out
+
+
+def span_extreme_reference(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, lowest: bool = False) -> np.ndarray:
+    """NumPy reference of :func:`span_extreme` (``reduceat`` over [lo, hi) pairs)."""
+    x = -x if lowest else x
+    lo = np.clip(lo, 0, x.size)
+    hi = np.clip(np.maximum(hi, lo + 1), 0, x.size)
+    out = np.zeros(lo.size)
+    ok = hi > lo
+    if ok.any():  # every even entry of the pairs is one span
+        idx = np.column_stack([lo[ok], hi[ok]]).ravel()
+        out[ok] = np.maximum.reduceat(np.append(x, x.dtype.type(0)), idx)[::2]
+    return -out if lowest else out
+
+
+@kernel
 def rolling_quantile_masked(v, valid, half, q):
     """Centred rolling quantile (linear interpolation, as ``np.quantile``) over the valid values
     among 2*half+1; NaN where the window holds no valid value.

@@ -120,11 +120,11 @@ class EMGFeatures:
         if self.trace_max is None or self.trace_min is None or self.trace_fs <= 0:
             nan = np.full(start_s.size, np.nan)
             return (nan, nan.copy()) if with_peak else nan
-        from ..detection.bursts import _span_max
+        from ..detection.kernels import span_extreme
         lo = np.floor(start_s * self.trace_fs).astype(np.int64)
         hi = np.ceil(np.asarray(end_s, float) * self.trace_fs).astype(np.int64)
-        mx = _span_max(self.trace_max, lo, hi)
-        mn = -_span_max(-self.trace_min, lo, hi)
+        mx = span_extreme(self.trace_max, lo, hi, False)
+        mn = span_extreme(self.trace_min, lo, hi, True)
         p2p = (mx - mn).astype(np.float64)
         return (p2p, np.maximum(mx, -mn).astype(np.float64)) if with_peak else p2p
 
