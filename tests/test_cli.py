@@ -82,26 +82,26 @@ def test_score_export(sample_edf, tmp_path):
     assert len(ann) == len(ev) - 1
 
 
-def test_exit_hook_registered_once_and_exit_output_complete(sample_edf, tmp_path, capsys):
-    """The command line's exit hook (its objects frozen, so the interpreter's last garbage
-    collection skips them) is registered once per process however often ``main`` runs, and a
-    command exiting through it still leaves every file and line it wrote."""
-    import atexit
-
-    from jerkdetect.cli import main
-    assert main(["params"]) == 0
-    n = atexit._ncallbacks()
-    assert main(["params"]) == 0 and main(["params"]) == 0
-    assert atexit._ncallbacks() == n
-    # registered before main's hook, so it runs after it (atexit runs the last registered first)
-    code = ("import atexit, gc, sys\n"
-            "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0, file=sys.stderr))\n"
-            "from jerkdetect.cli import main\n"
-            "sys.exit(main(sys.argv[1:]))\n")
-    p = subprocess.run([sys.executable, "-c", code, "score", sample_edf, "--out", tmp_path, "--quiet"],
+def test_the_command_freezes_its_objects_at_exit_and_main_changes_no_exit(sample_edf, tmp_path):
+    """``jerkdetect`` / ``python -m jerkdetect`` exit without Python's final garbage collection
+    (their objects frozen) and leave every file complete; a program that calls ``main`` keeps its
+    usual exit, so an unclosed file of its own is still flushed."""
+    check = ("import atexit, gc, sys\n"
+             "atexit.register(lambda: print('frozen:', gc.get_freeze_count() > 0, file=sys.stderr))\n")
+    # the check is registered first, so it runs after the command's hook (atexit runs the last registered first)
+    p = subprocess.run([sys.executable, "-c", check + "from jerkdetect.cli import console_main\n"
+                        "sys.exit(console_main(sys.argv[1:]))\n", "score", sample_edf, "--out", tmp_path, "--quiet"],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    assert "frozen at exit: True" in p.stderr
+    assert "frozen: True" in p.stderr
     events = (tmp_path / "sample_night_events.tsv").read_text()
     assert events.endswith("\n") and len(events.splitlines()) > 10
     json.loads((tmp_path / "sample_night_summary.json").read_text())
+    own = tmp_path / "own.txt"
+    code = (check + "from jerkdetect.cli import main\n"
+            f"f = open({str(own)!r}, 'w'); f.me = f; f.write('kept line')\n"  # a cycle, never closed
+            "assert main(['params']) == 0\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "frozen: False" in p.stderr
+    assert own.read_text() == "kept line"

@@ -14,6 +14,7 @@ import pytest
 import jerkdetect as jd
 from jerkdetect.errors import InputError
 from jerkdetect.rules import HypnicJerkRule, MotorRules
+from jerkdetect.simulate.motor import motor_night
 from jerkdetect.simulate.stress import stress_night
 
 
@@ -50,13 +51,13 @@ def test_rescore_gives_what_score_gives(sample_edf, stress_files, change):
     for path, base in ((sample_edf, dict(rules="wasm2016")),
                        (stress_files["recording"], dict(rules="wasm2016", arousals="detect"))):
         first = jd.score(path, **base)
-        before = first.events_tsv()
+        before = pickle.loads(pickle.dumps(first))
         again = first.rescore(**change)
         args = {**base, **change}
         if "rules" not in change:
             args["rules"] = first._night.rules  # the first result's rule set, its overrides with it
         _same(again, jd.score(path, **args))
-        assert first.events_tsv() == before  # the first result is left as it was
+        _same(first, before)  # the first result is left as it was
 
 
 def test_rescore_changes_what_the_rules_decide(stress_files):
@@ -77,15 +78,35 @@ def test_rescore_of_scored_leg_movements_and_after_pickling(sim_cache, tmp_path)
           jd.score(paths["recording"], leg_movements="scoring", rules="aasm2012", max_imi_s=45.0))
 
 
+def test_rescore_switching_motor_events_with_arm_emg(tmp_path):
+    """Arm EMG is read for the motor events only: switching them off gives score(motor=False)'s
+    night (no arm channel in it), switching them on for a night scored without them is refused."""
+    night = motor_night("rbd_arms", seed=3, duration_h=1.0, fs_emg=200.0)
+    path = night.write(str(tmp_path), "arms")["recording"]
+    with_motor = jd.score(path)
+    assert {"arm_left", "arm_right"} <= set(with_motor.info["channels"])
+    off = with_motor.rescore(motor=False)
+    _same(off, jd.score(path, motor=False))
+    assert "arm_left" not in off.info["channels"] and "arm_left" in with_motor.info["channels"]
+    with pytest.raises(InputError, match="scored with motor=False.*call jerkdetect.score"):
+        off.rescore(motor=True)
+    with pytest.raises(InputError, match="scored with motor=False"):
+        jd.score(path, motor=False).rescore(motor=MotorRules())
+    _same(off.rescore(rules="aasm2012"), jd.score(path, motor=False, rules="aasm2012"))
+
+
 def test_rescore_refuses_what_would_change_detection(sample_edf):
     res = jd.score(sample_edf)
     for kw in (dict(detection=jd.DetectionParams()), dict(channels={"leg_left": "Leg L"}), dict(arousals="none")):
         with pytest.raises(InputError, match=r"rescore\(\) runs the rules again.*call jerkdetect.score"):
             res.rescore(**kw)
-    with pytest.raises(InputError, match="max_imi"):  # an unknown rule parameter names the closest
-        res.rescore(max_imi=60)
+    with pytest.raises(InputError, match=r"rescore\(\).*closest first\): max_imi_s") as e:
+        res.rescore(max_imi=60)  # an unknown rule parameter names the closest, no detection argument
+    assert "staging" not in str(e.value)
+    with pytest.raises(InputError, match=r"rescore\(hypnic=\.\.\.\)"):
+        res.rescore(hypnic={"min_peak_uv": 10})
     bare = jd.pipeline.ScoringResult(res.lm, res.jerks, res.hypnogram, res.lm_stage, res.jerk_stage, res.indices,
                                      res.by_stage)
-    with pytest.raises(InputError, match="made by jerkdetect.score"):
+    with pytest.raises(InputError, match="made by jerkdetect.score.*earlier versions"):
         bare.rescore(rules="aasm2012")
     assert np.array_equal(res.rescore().lm.onset, res.lm.onset)

@@ -226,7 +226,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; exit status 0 ok, 2 for every usage or input error, 1 when a batch
     or an agreement run has failed nights, 130 on Ctrl-C. A closed output pipe (``| head``) ends quietly."""
     from ..errors import JerkdetectError
-    _quick_exit()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.cmd is None:  # the bare command: what it can do, and how
@@ -254,18 +253,21 @@ def main(argv: list[str] | None = None) -> int:
 _EXIT_HOOK = []  # set once the hook below is registered
 
 
-def _quick_exit() -> None:
-    """Let the interpreter exit without its final garbage-collection passes over every object
+def console_main(argv: list[str] | None = None) -> int:
+    """The ``jerkdetect`` command and ``python -m jerkdetect``: :func:`main`, in a process that
+    ends with it, so its exit skips Python's final garbage-collection passes over every object
     (~40 ms of a ~1-s fresh ``jerkdetect score``: the passes are most of Python's exit).
 
-    An exit hook freezes the objects left then (:func:`gc.freeze`); the interpreter's last passes
-    skip frozen objects, and the system frees the memory. Registered once per process, it changes
-    nothing before the exit: the command's files are written and closed by then (each one
-    atomically), and the standard streams and logging are still flushed at the exit.
+    An exit hook freezes the objects left then (:func:`gc.freeze`): the interpreter's last passes
+    skip frozen objects, and the system frees the memory. The command's files are written and
+    closed by then (each one atomically), its pools shut down, and the standard streams and
+    logging are still flushed. Only the command's own entry points register it: a program that
+    calls :func:`main` keeps its usual exit (its own objects collected and closed).
     """
     if not _EXIT_HOOK:
         atexit.register(gc.freeze)
         _EXIT_HOOK.append(True)
+    return main(argv)
 
 
 def _silence_stdout() -> None:

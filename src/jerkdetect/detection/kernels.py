@@ -261,12 +261,14 @@ def envelope_reference(x: np.ndarray, w: int) -> np.ndarray:
 def span_extreme(x, lo, hi, lowest):
     """The maximum (the minimum when ``lowest``) of ``x[lo[i]:hi[i]]`` for each span, read in
     place (no copy of ``x``). Spans are clipped to ``x`` and last at least one sample
-    (``hi = max(hi, lo + 1)``); a span wholly past the end gives 0. Values are float64."""
+    (``hi = max(hi, lo + 1)``); a span wholly past the end gives 0. Values are float64. ``x``
+    has no NaN here (the samples are cleaned at the edge); the reference would return NaN for a
+    span holding one, this loop skips it unless it comes first."""
     n = x.shape[0]
     out = np.zeros(lo.shape[0])
     for i in range(lo.shape[0]):
         a = min(max(lo[i], 0), n)
-        b = min(max(hi[i], a + 1, 0), n)
+        b = min(max(hi[i], a + 1), n)
         if b <= a:
             continue
         v = x[a]

@@ -396,15 +396,27 @@ STAGES: tuple[tuple[str, Callable[[Night], None]], ...] = (
 ) + RULE_STAGES
 
 
-def rules_again(done: Night, rules: RuleSet, hypnic: HypnicJerkRule, motor_rules: MotorRules | None) -> Night:
-    """A new night with ``done``'s recording, scoring file, EMG bursts and arousals (every stage
-    before :data:`RULE_STAGES`), under other rules; its rule stages are still to run. ``done`` is
-    left as it was."""
-    return replace(done, rules=rules, hypnic=hypnic, motor_rules=motor_rules, used=dict(done.used),
-                   notes=list(done.notes), unscorable_by={}, unscorable=None, mono=None, motor_features={},
-                   rhythmic=None, in_rhythmic=None, lm_in_rhythmic=None, arousals_future=None, emg_done=None,
-                   lm=None, jerks=None, lm_stage=None, jerk_stage=None, indices=None, by_stage=None, motor=None,
-                   timings={})
+def before_rules(n: Night) -> Night:
+    """A copy of night ``n`` as it was before :data:`RULE_STAGES` (recording, scoring file, EMG
+    bursts, arousals), without the rule outputs: what a result keeps for
+    :func:`jerkdetect.pipeline.score.rescore`."""
+    return replace(n, used=dict(n.used), notes=list(n.notes), unscorable_by={}, unscorable=None, mono=None,
+                   motor_features={}, rhythmic=None, in_rhythmic=None, lm_in_rhythmic=None, arousals_future=None,
+                   emg_done=None, lm=None, jerks=None, lm_stage=None, jerk_stage=None, indices=None, by_stage=None,
+                   motor=None, timings={})
+
+
+def rules_again(kept: Night, rules: RuleSet, hypnic: HypnicJerkRule, motor_rules: MotorRules | None) -> Night:
+    """A new night from ``kept`` (:func:`before_rules`) under other rules; its rule stages are
+    still to run. Without motor rules the arm EMG, read for them only, is left out as
+    :func:`score` leaves it out. ``kept`` is left as it was."""
+    night = before_rules(kept)
+    night.rules, night.hypnic, night.motor_rules = rules, hypnic, motor_rules
+    if motor_rules is None:
+        night.arm_bursts = {}
+        for role in ARMS:
+            night.used.pop(role, None)
+    return night
 
 
 def night_info(n: Night) -> dict:
@@ -437,8 +449,7 @@ def to_result(n: Night) -> ScoringResult:
                         scored_arousals=n.arousal_choice.scored, respiratory_events=n.respiratory, motor=n.motor)
     if n.path is None:
         res._source_recording = n.rec  # in-memory recording: kept for plot_event (files are re-read)
-    n.arousals_future = n.emg_done = None  # done with (and a lock pickles not)
-    res._night = n  # for ScoringResult.rescore
+    res._night = before_rules(n)  # for ScoringResult.rescore
     return res
 
 

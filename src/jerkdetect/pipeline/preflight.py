@@ -24,8 +24,9 @@ SCORE_ARGS = ("recording", "annotations", "rules", "channels", "detection", "hyp
               "verbose", "rule_params", "arousals", "arousal_params", "staging", "force_annotations")
 
 
-def rule_overrides(rules, rule_params: Mapping | None, extra: Mapping) -> dict:
-    """Merge ``rule_params={...}`` and keyword overrides; an unknown name raises, closest match first.
+def rule_overrides(rules, rule_params: Mapping | None, extra: Mapping, caller: str = "score()") -> dict:
+    """Merge ``rule_params={...}`` and keyword overrides; an unknown name raises, closest match first
+    (for ``score()`` among its other arguments too).
 
     Examples
     --------
@@ -41,7 +42,8 @@ def rule_overrides(rules, rule_params: Mapping | None, extra: Mapping) -> dict:
     valid = rule_param_names(rules)
     for k in params:
         if k in extra:
-            check_names([k], valid + [a for a in SCORE_ARGS if a != "recording"], "keyword argument", "score()")
+            others = [a for a in SCORE_ARGS if a != "recording"] if caller == "score()" else []
+            check_names([k], valid + others, "keyword argument", caller)
         else:
             check_names([k], valid, "rule parameter", "rule_params")
     return params

@@ -105,20 +105,25 @@ def rescore(result: ScoringResult, rules: str | RuleSet | None = None, rule_para
     with the same arguments and these rule arguments, event for event (a test checks it), in
     about a sixth of the time of an 8-h night with EEG arousal detection (0.1-0.2 s, most of it
     the motor events; ~20 ms with ``motor=False``): for notebooks trying parameters. ``result``
-    is left as it was.
+    is left as it was; the two results share the night's bursts, arousals and hypnogram (treat
+    them as read-only).
 
     Parameters
     ----------
     result : ScoringResult
-        From :func:`score` (or an earlier rescore) in this or another process (it pickles).
+        From :func:`score` (or an earlier rescore) of this version, in this or another process
+        (it pickles).
     rules, rule_params, **params
-        As in :func:`score`. Without ``rules`` the parameters change ``result``'s rule set.
+        As in :func:`score`. Without ``rules`` the parameters change ``result``'s rule set (its
+        overrides kept).
     hypnic : HypnicJerkRule, optional
         Default: ``result``'s.
     motor : bool, MotorRules or dict, optional
-        As in :func:`score`. Default: ``result``'s.
+        As in :func:`score` (a dict changes the published defaults, not ``result``'s motor
+        rules). Default: ``result``'s. Switching motor events on for a night scored without them
+        is refused: its arm EMG, read for them only, was not read.
 
-    Anything that changes what is detected (``detection``, ``channels``, ``arousals``,
+    Anything that changes what is read or detected (``detection``, ``channels``, ``arousals``,
     ``arousal_params``, the scoring file...) needs :func:`score`; naming it here is an error.
 
     Examples
@@ -132,19 +137,24 @@ def rescore(result: ScoringResult, rules: str | RuleSet | None = None, rule_para
     from ..errors import InputError
     set_log_level(verbose)
     t0 = time.perf_counter()
-    done = getattr(result, "_night", None)
-    if not isinstance(result, ScoringResult) or done is None:
-        raise InputError("rescore() needs a ScoringResult made by jerkdetect.score() (it keeps the night's "
-                         f"detected events); got {type(result).__name__}.")
+    kept = getattr(result, "_night", None)
+    if not isinstance(result, ScoringResult) or kept is None:
+        raise InputError("rescore() needs a ScoringResult made by jerkdetect.score() of this version (it keeps "
+                         f"the night's detected events; results saved by earlier versions do not): got "
+                         f"{type(result).__name__}; score the night again.")
     detecting = sorted(k for k in params if k in SCORE_ARGS)
     if detecting:
         raise InputError(f"rescore() runs the rules again on the night's detected events; {', '.join(detecting)} "
                          "would change what is read or detected: call jerkdetect.score() with it.")
-    check_argument_types(done.recording, None, None, hypnic, None)
-    base = done.rules if rules is None else rules
-    night = rules_again(done, get_rules(base, **rule_overrides(base, rule_params, params)),
-                        done.hypnic if hypnic is None else hypnic,
-                        done.motor_rules if motor is None else _motor_rules(motor))
+    if hypnic is not None and not isinstance(hypnic, HypnicJerkRule):
+        raise InputError(f"rescore(hypnic=...) takes a HypnicJerkRule or None, got {type(hypnic).__name__}.")
+    motor_rules = kept.motor_rules if motor is None else _motor_rules(motor, "rescore")
+    if motor_rules is not None and kept.motor_rules is None:
+        raise InputError("rescore(motor=...): this night was scored with motor=False, so its arm EMG (read for the "
+                         "motor events only) was not read: call jerkdetect.score() with motor=... instead.")
+    base = kept.rules if rules is None else rules
+    night = rules_again(kept, get_rules(base, **rule_overrides(base, rule_params, params, "rescore()")),
+                        kept.hypnic if hypnic is None else hypnic, motor_rules)
     res = _run(night, RULE_STAGES)
     _log_scored(night, res, t0)
     return res
@@ -167,7 +177,7 @@ def _log_scored(night: Night, res: ScoringResult, t0: float) -> None:
                 else f"{res.indices['n_hypnic_jerks']} hypnic jerks")
 
 
-def _motor_rules(motor) -> MotorRules | None:
+def _motor_rules(motor, caller: str = "score") -> MotorRules | None:
     """The motor rules a ``motor=`` argument asks for (None: skip them)."""
     if isinstance(motor, MotorRules):
         return motor
@@ -178,4 +188,5 @@ def _motor_rules(motor) -> MotorRules | None:
     if isinstance(motor, Mapping):
         return MotorRules.from_flat(motor)
     from ..errors import InputError
-    raise InputError(f"score(motor=...) must be True, False, a MotorRules or a dict of its parameters, got {motor!r}.")
+    raise InputError(f"{caller}(motor=...) must be True, False, a MotorRules or a dict of its parameters, "
+                     f"got {motor!r}.")

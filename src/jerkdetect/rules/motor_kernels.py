@@ -281,9 +281,10 @@ def _quantile(v, q):
 
 @kernel
 def _quantile_in_place(v, n, q):
-    """:func:`_quantile` of ``v[:n]``, the same value bit for bit, found by selection in place
-    (``v[:n]`` is reordered; no copy): Hoare's quickselect with a median-of-three pivot. A
-    stretch holding NaN goes to :func:`_quantile` (NumPy's partition puts NaN last)."""
+    """:func:`_quantile` of ``v[:n]``, the same value, found by selection in place (``v[:n]`` is
+    reordered; no copy): Hoare's quickselect with a median-of-three pivot. A stretch holding NaN
+    goes to :func:`_quantile` (NumPy's partition puts NaN last). Where both 0.0 and -0.0 occur
+    the sign of a zero result may differ; the envelopes this reads are never negative."""
     for i in range(n):
         if np.isnan(v[i]):
             return _quantile(v[:n].copy(), q)
