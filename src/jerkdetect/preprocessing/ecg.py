@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.kernel import kernel
+from ..core.selection import select_kth
 from .filters import butter2, sos_filter
 
 
@@ -82,35 +83,10 @@ def _r_peaks(a, sec, per, refractory):
 
 
 @kernel
-def _select(a, n, k):
-    """k-th smallest of a[:n] by in-place quickselect (Hoare partition, middle pivot)."""
-    lo, hi = 0, n - 1
-    while lo < hi:
-        p = a[(lo + hi) // 2]
-        i, j = lo, hi
-        while i <= j:
-            while a[i] < p:
-                i += 1
-            while a[j] > p:
-                j -= 1
-            if i <= j:
-                a[i], a[j] = a[j], a[i]
-                i += 1
-                j -= 1
-        if k <= j:
-            hi = j
-        elif k >= i:
-            lo = i
-        else:
-            return a[k]
-    return a[k]
-
-
-@kernel
 def _median_inplace(a, n):
     if n % 2:
-        return _select(a, n, n // 2)
-    hi = _select(a, n, n // 2)
+        return select_kth(a, n, n // 2)
+    hi = select_kth(a, n, n // 2)
     lo = a[0]
     for t in range(1, n // 2):  # after selection a[:n//2] holds the lower half
         if a[t] > lo:

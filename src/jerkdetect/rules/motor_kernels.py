@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.kernel import kernel
+from ..core.selection import select_kth
 
 
 # --------------------------------------------------------------------------- threshold runs
@@ -282,7 +283,7 @@ def _quantile(v, q):
 @kernel
 def _quantile_in_place(v, n, q):
     """:func:`_quantile` of ``v[:n]``, the same value, found by selection in place (``v[:n]`` is
-    reordered; no copy): Hoare's quickselect with a median-of-three pivot. A stretch holding NaN
+    reordered; no copy: :func:`~jerkdetect.core.selection.select_kth`). A stretch holding NaN
     goes to :func:`_quantile` (NumPy's partition puts NaN last). Where both 0.0 and -0.0 occur
     the sign of a zero result may differ; the envelopes this reads are never negative."""
     for i in range(n):
@@ -290,32 +291,7 @@ def _quantile_in_place(v, n, q):
             return _quantile(v[:n].copy(), q)
     pos = q * (n - 1)
     k = int(np.floor(pos))
-    left, right = 0, n - 1
-    while right > left:  # v[k] becomes the k-th smallest, v[k + 1:n] holds none smaller
-        mid = (left + right) // 2
-        if v[mid] < v[left]:
-            v[mid], v[left] = v[left], v[mid]
-        if v[right] < v[left]:
-            v[right], v[left] = v[left], v[right]
-        if v[right] < v[mid]:
-            v[right], v[mid] = v[mid], v[right]
-        pivot = v[mid]
-        i, j = left, right
-        while i <= j:
-            while v[i] < pivot:
-                i += 1
-            while pivot < v[j]:
-                j -= 1
-            if i <= j:
-                v[i], v[j] = v[j], v[i]
-                i += 1
-                j -= 1
-        if k <= j:
-            right = j
-        elif k >= i:
-            left = i
-        else:
-            break
+    select_kth(v, n, k)  # v[k] the k-th smallest, none smaller after it
     lo = v[k]
     if pos == k or k + 1 >= n:
         return lo
