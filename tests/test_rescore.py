@@ -78,6 +78,15 @@ def test_rescore_of_scored_leg_movements_and_after_pickling(sim_cache, tmp_path)
           jd.score(paths["recording"], leg_movements="scoring", rules="aasm2012", max_imi_s=45.0))
 
 
+def test_rescore_of_a_scoring_file_alone():
+    """A night scored from its scoring file alone keeps what score_annotations adds (where its
+    length came from, its clock-time start)."""
+    path = jd.sample_path("profusion")
+    first = jd.score_annotations(path, rules="wasm2016")
+    _same(first.rescore(rules="aasm2012"), jd.score_annotations(path, rules="aasm2012"))
+    assert first.rescore(rules="aasm2012").info["duration_source"] == first.info["duration_source"]
+
+
 def test_rescore_switching_motor_events_with_arm_emg(tmp_path):
     """Arm EMG is read for the motor events only: switching them off gives score(motor=False)'s
     night (no arm channel in it), switching them on for a night scored without them is refused."""

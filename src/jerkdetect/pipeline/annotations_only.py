@@ -91,7 +91,9 @@ def score_annotations(path: str | os.PathLike, rules="wasm2016", hypnic=None,
                     record_duration=length, record_onsets=np.zeros(1))  # one record spanning the night
     res = score(rec, annotations=sc, rules=rules, hypnic=hypnic, leg_movements="scoring",
                 verbose=verbose, **rule_params)
-    res.info["duration_source"] = how
+    extra = {"duration_source": how}
     if sc.start is not None and start is None:
-        res.info["recording_start"] = sc.start.strftime("%H:%M:%S")
+        extra["recording_start"] = sc.start.strftime("%H:%M:%S")
+    res.info.update(extra)
+    res._night.info_extra.update(extra)  # and in every rescore of it
     return res

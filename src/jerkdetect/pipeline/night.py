@@ -107,6 +107,7 @@ class Night:
     # score_motor_events
     motor: MotorEvents | None = None
     timings: dict = field(default_factory=dict)
+    info_extra: dict = field(default_factory=dict)  # set after score() by its caller (score_annotations); in info
 
     @property
     def arousals(self):
@@ -400,7 +401,8 @@ def before_rules(n: Night) -> Night:
     """A copy of night ``n`` as it was before :data:`RULE_STAGES` (recording, scoring file, EMG
     bursts, arousals), without the rule outputs: what a result keeps for
     :func:`jerkdetect.pipeline.score.rescore`."""
-    return replace(n, used=dict(n.used), notes=list(n.notes), unscorable_by={}, unscorable=None, mono=None,
+    return replace(n, used=dict(n.used), notes=list(n.notes), info_extra=dict(n.info_extra), unscorable_by={},
+                   unscorable=None, mono=None,
                    motor_features={}, rhythmic=None, in_rhythmic=None, lm_in_rhythmic=None, arousals_future=None,
                    emg_done=None, lm=None, jerks=None, lm_stage=None, jerk_stage=None, indices=None, by_stage=None,
                    motor=None, timings={})
@@ -438,6 +440,7 @@ def night_info(n: Night) -> dict:
         "jerkdetect_version": __version__, "timings_s": n.timings, "input_notes": n.notes,
         **({"annotations_forced": n.scoring.forced} if n.scoring is not None and n.scoring.forced else {}),
         **({"motor_rules": n.motor_rules.to_dict()} if n.motor_rules is not None else {}),
+        **n.info_extra,
     }
 
 
